@@ -1,0 +1,94 @@
+"""The content store as the pull and the unpacker use it (core/metadata/content.go,
+core/remotes fetch handlers, images.SetChildrenMappedLabels).
+
+A blob is written under the pull's lease: if it already exists, the content Writer adds
+it to the lease in the same transaction as the existence check and returns
+AlreadyExists (content has had "lease on exists" since v1.1); otherwise the ingest is
+committed and leased. The model folds the ingest (its own lease, its own transaction)
+into one step: nothing in the race reads ingests.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from model import leases
+from model.errdefs import Canceled, NotFound
+from model.world import Blob, World
+from scheduler.effect import Effect, Footprint
+
+
+def write_blob(world: World, digest: str, lease: str, labels: tuple[tuple[str, str], ...]) -> bool:
+    """Write (or find) a blob under the lease; return True when it was already there."""
+    leases.check_lease(world, lease)
+    blob = world.content.get(digest)
+    existed = blob is not None
+    merged = dict(blob.labels) if blob else {}
+    merged.update(labels)
+    world.content[digest] = Blob(tuple(sorted(merged.items())))
+    leases.add_content_lease(world, lease, digest)
+    return existed
+
+
+@attrs.frozen
+class FetchBlob(Effect):
+    """client.Pull's fetch (client/pull.go `fetch`, remotes.FetchHandler): fetch one
+    blob (the manifest, then the config) under the pull's ctx and lease. A cancelled ctx
+    fails the fetch with `context canceled`. For the manifest, the children labels that
+    images.SetChildrenMappedLabels sets (gc.ref.content.config, gc.ref.content.l.<i>)
+    are written in the same step; the manifest is leased, so GC cannot tell the
+    difference."""
+
+    digest: str
+    what: str  # "manifest" or "config", for the narration
+    lease: str
+    pull: str
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def apply(self, world: World) -> str:
+        if world.pulls[self.pull].cancelled:
+            raise Canceled()
+        existed = write_blob(world, self.digest, self.lease, self.labels)
+        return "already present, leased" if existed else "fetched, leased"
+
+    def footprint(self) -> Footprint:
+        return Footprint.of(
+            reads={f"pull/{self.pull}"},
+            writes={f"content/{self.digest}", f"lease/{self.lease}"},
+        )
+
+    def narrate(self, actor, result, error) -> str:
+        if error:
+            return f"{actor} fetching the {self.what} {self.digest} fails: {error}"
+        return f"{actor} fetches the {self.what} {self.digest} ({result} in {self.lease})"
+
+
+@attrs.frozen
+class UpdateContentLabels(Effect):
+    """content.Store.Update with label fieldpaths (core/metadata/content.go Update): one
+    write transaction; a missing blob is `content <digest>: not found`. The unpacker sets
+    containerd.io/uncompressed on each layer blob after Commit, and, after the last
+    layer, containerd.io/gc.ref.snapshot.<snapshotter> = <top chain ID> on the config:
+    the edge that lets the image keep its snapshot chain alive."""
+
+    digest: str
+    labels: tuple[tuple[str, str], ...]
+    what: str = "blob"
+
+    def apply(self, world: World) -> str:
+        blob = world.content.get(self.digest)
+        if blob is None:
+            raise NotFound(f"content {self.digest}")
+        merged = blob.label_map()
+        merged.update(self.labels)
+        world.content[self.digest] = Blob(tuple(sorted(merged.items())))
+        return self.digest
+
+    def footprint(self) -> Footprint:
+        return Footprint.of(writes={f"content/{self.digest}"})
+
+    def narrate(self, actor, result, error) -> str:
+        labels = ", ".join(f"{k}={v}" for k, v in self.labels)
+        if error:
+            return f"{actor} cannot label the {self.what} {self.digest}: {error}"
+        return f"{actor} labels the {self.what} {self.digest}: {labels}"

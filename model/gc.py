@@ -1,0 +1,180 @@
+"""Garbage collection (core/metadata/gc.go, core/metadata/db.go GarbageCollect,
+plugins/gc/scheduler.go), containerd-semantics §4.
+
+`GcCollect` is one atomic step: GC takes the database write lock exclusively, marks from
+the roots in one read transaction and sweeps in one write transaction, so no metadata
+write can fall inside it (Stat could, but a read sees either side; it does not matter).
+
+Roots (scanRoots): every non-expired lease with its snapshots and content; every image
+(-> its target); content and snapshots labelled containerd.io/gc.root.
+Edges (references): content -> content through containerd.io/gc.ref.content*; content ->
+snapshot through containerd.io/gc.ref.snapshot.<snapshotter>; snapshot -> its parent.
+There is no parent -> child edge. The sweep deletes every unmarked snapshot bucket
+without touching its parent's children set (gc.go remove, §2.6), every unmarked blob,
+and expired leases; then db.dirty = 0.
+
+`BackendCleanup` is the later, separate snapshotter.garbageCollect (L848): it takes
+s.l.Lock, so it waits for any createSnapshot between its T1 and T2, and removes backend
+snapshots that no metadata bucket names.
+
+When GC may run is a policy, an abstraction of the GC scheduler: "any" (at any step:
+unrelated deletions and mutations can trigger it at any time) or "dirty" (only while
+db.dirty > 0: a deletion schedules the next collection).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from model.leases import lease_expired
+from model.names import GC_REF_CONTENT, GC_REF_SNAPSHOT, GC_ROOT
+from model.world import World
+from scheduler.effect import Effect, Footprint
+
+POLICIES = ("any", "dirty")
+
+
+@attrs.frozen
+class GraphInput:
+    """What GC saw, frozen: enough for an independent check of its verdicts."""
+
+    snapshots: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]  # name, parent, labels
+    leases: tuple[tuple[str, bool, frozenset[str], frozenset[str]], ...]  # id, expired, snaps, content
+    images: tuple[tuple[str, str], ...]
+    content: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+
+
+@attrs.frozen
+class GcReport:
+    swept_snapshots: tuple[str, ...]
+    swept_content: tuple[str, ...]
+    swept_leases: tuple[str, ...]
+    before: GraphInput
+
+
+def snapshot_refs(labels) -> list[str]:
+    return [v for k, v in labels if k == GC_REF_SNAPSHOT or k.startswith(GC_REF_SNAPSHOT + "/")]
+
+
+def content_refs(labels) -> list[str]:
+    return [v for k, v in labels if k.startswith(GC_REF_CONTENT)]
+
+
+def mark(world: World) -> tuple[set[str], set[str]]:
+    """Tricolour marking from the roots; returns the marked (snapshots, content)."""
+    snaps: set[str] = set()
+    blobs: set[str] = set()
+    snap_todo: list[str] = []
+    blob_todo: list[str] = []
+    for lease in world.leases.values():
+        if not lease_expired(world, lease):
+            snap_todo.extend(lease.snapshots)
+            blob_todo.extend(lease.content)
+    blob_todo.extend(world.images.values())
+    blob_todo.extend(d for d, b in world.content.items() if any(k == GC_ROOT for k, _ in b.labels))
+    snap_todo.extend(n for n, s in world.snapshots.items() if s.label(GC_ROOT) is not None)
+    while snap_todo or blob_todo:
+        if blob_todo:
+            digest = blob_todo.pop()
+            if digest in blobs:
+                continue
+            blobs.add(digest)
+            blob = world.content.get(digest)
+            if blob is not None:
+                blob_todo.extend(content_refs(blob.labels))
+                snap_todo.extend(snapshot_refs(blob.labels))
+        else:
+            name = snap_todo.pop()
+            if name in snaps:
+                continue
+            snaps.add(name)
+            snap = world.snapshots.get(name)
+            if snap is not None and snap.parent:
+                snap_todo.append(snap.parent)
+    return snaps, blobs
+
+
+def graph_input(world: World) -> GraphInput:
+    return GraphInput(
+        snapshots=tuple(sorted((n, s.parent, s.labels) for n, s in world.snapshots.items())),
+        leases=tuple(sorted(
+            (l.id, lease_expired(world, l), l.snapshots, l.content) for l in world.leases.values()
+        )),
+        images=tuple(sorted(world.images.items())),
+        content=tuple(sorted((d, b.labels) for d, b in world.content.items())),
+    )
+
+
+@attrs.frozen
+class GcCollect(Effect):
+    """DB.GarbageCollect (core/metadata/db.go L371-477), mark and sweep under wlock."""
+
+    policy: str = "any"
+
+    def enabled(self, world: World) -> bool:
+        return self.policy == "any" or world.dirty > 0
+
+    def blocked_on(self, world: World) -> str:
+        return "the database is not dirty, so the GC scheduler does not collect"
+
+    def apply(self, world: World) -> GcReport:
+        before = graph_input(world)
+        marked_snaps, marked_blobs = mark(world)
+        swept_snaps = tuple(sorted(n for n in world.snapshots if n not in marked_snaps))
+        swept_blobs = tuple(sorted(d for d in world.content if d not in marked_blobs))
+        swept_leases = tuple(sorted(i for i, l in world.leases.items() if lease_expired(world, l)))
+        for name in swept_snaps:
+            del world.snapshots[name]
+        for digest in swept_blobs:
+            del world.content[digest]
+        for lease in swept_leases:
+            del world.leases[lease]
+        if swept_snaps:
+            world.snapshotter_dirty = True
+        world.dirty = 0
+        world.gc_runs += 1
+        return GcReport(swept_snaps, swept_blobs, swept_leases, before)
+
+    def footprint(self) -> Footprint:
+        return Footprint.everything()
+
+    def narrate(self, actor, result, error) -> str:
+        swept = list(result.swept_snapshots) + list(result.swept_content) + list(result.swept_leases)
+        if not swept:
+            return f"{actor} collects: everything is reachable, nothing swept"
+        parts = []
+        if result.swept_snapshots:
+            parts.append("snapshots " + ", ".join(result.swept_snapshots))
+        if result.swept_content:
+            parts.append("content " + ", ".join(result.swept_content))
+        if result.swept_leases:
+            parts.append("expired leases " + ", ".join(result.swept_leases))
+        return f"{actor} marks from the roots and sweeps the unreachable: {'; '.join(parts)}"
+
+
+@attrs.frozen
+class BackendCleanup(Effect):
+    """snapshotter.garbageCollect (core/metadata/snapshot.go L848): under s.l.Lock,
+    remove the backend snapshots no metadata bucket names."""
+
+    def enabled(self, world: World) -> bool:
+        return world.creating == 0
+
+    def blocked_on(self, world: World) -> str:
+        return "a Prepare holds the snapshotter's read lock between its T1 and T2"
+
+    def apply(self, world: World) -> tuple[str, ...]:
+        named = {s.bkey for s in world.snapshots.values()}
+        removed = tuple(sorted(k for k in world.backend if k not in named))
+        for bkey in removed:
+            del world.backend[bkey]
+        world.snapshotter_dirty = False
+        return removed
+
+    def footprint(self) -> Footprint:
+        return Footprint.everything()
+
+    def narrate(self, actor, result, error) -> str:
+        if not result:
+            return f"{actor} cleans the backend: nothing to remove"
+        return f"{actor} cleans the backend: removes {', '.join(result)}"

@@ -1,0 +1,29 @@
+"""Image records (core/metadata/images.go) as client.Pull creates them."""
+
+from __future__ import annotations
+
+import attrs
+
+from model.world import World
+from scheduler.effect import Effect, Footprint
+
+
+@attrs.frozen
+class CreateImage(Effect):
+    """client.Pull's createNewImage (client/pull.go): images.Create, or Update on
+    AlreadyExists (two transactions in Go, folded: nothing between them can change the
+    outcome). An image is a GC root; it points at its manifest."""
+
+    name: str
+    target: str
+
+    def apply(self, world: World) -> str:
+        existed = self.name in world.images
+        world.images[self.name] = self.target
+        return "updated" if existed else "created"
+
+    def footprint(self) -> Footprint:
+        return Footprint.of(writes={f"image/{self.name}"})
+
+    def narrate(self, actor, result, error) -> str:
+        return f"{actor} {result} image {self.name} -> {self.target}"

@@ -1,0 +1,66 @@
+"""The kubelet side of a CRI pull that is cancelled and retried (containerd-semantics
+§3.3, §5.1): a kubelet restart (or gRPC disconnect) cancels the PullImage request ctx;
+the new kubelet asks for the same image again, possibly while the first pull is still
+unwinding on the containerd side."""
+
+from __future__ import annotations
+
+import attrs
+
+from model.unpacker import Steps
+from model.world import World
+from scheduler.effect import Effect, Footprint
+
+
+@attrs.frozen
+class CancelPull(Effect):
+    """The request ctx of `pull` is cancelled (pctx derives from it). If the pull has
+    already returned, the cancel comes too late and changes nothing."""
+
+    pull: str
+
+    def apply(self, world: World) -> str:
+        ctx = world.pulls[self.pull]
+        if ctx.returned:
+            return "too late: the pull has already returned"
+        ctx.cancelled = True
+        return "cancelled"
+
+    def footprint(self) -> Footprint:
+        return Footprint.of(writes={f"pull/{self.pull}"})
+
+    def narrate(self, actor, result, error) -> str:
+        if result == "cancelled":
+            return f"{actor} restarts: the request ctx of {self.pull} is cancelled"
+        return f"{actor} restarts, but {self.pull} has already returned"
+
+
+@attrs.frozen
+class RequestPull(Effect):
+    """The kubelet sends PullImage again. With `after` set, only once that pull has
+    returned (the pulls do not overlap)."""
+
+    pull: str
+    after: str = ""
+
+    def enabled(self, world: World) -> bool:
+        return not self.after or world.pulls[self.after].returned
+
+    def blocked_on(self, world: World) -> str:
+        return f"it retries only after {self.after} has returned"
+
+    def apply(self, world: World) -> str:
+        world.pulls[self.pull].requested = True
+        return self.pull
+
+    def footprint(self) -> Footprint:
+        return Footprint.of(reads={f"pull/{self.after}"}, writes={f"pull/{self.pull}"})
+
+    def narrate(self, actor, result, error) -> str:
+        return f"{actor} retries: it asks CRI to pull the image again as {self.pull}"
+
+
+def kubelet(first: str, retry: str, overlap: bool) -> Steps:
+    """Cancel `first` at some step, then retry it as `retry`."""
+    yield CancelPull(first)
+    yield RequestPull(retry, "" if overlap else first)

@@ -1,0 +1,281 @@
+"""The metadata snapshotter (core/metadata/snapshot.go at d7f83034c), step by step.
+
+Atomicity follows the Go code (containerd-semantics §2):
+- `Stat` is one read transaction and takes no lock;
+- `Prepare` (createSnapshot) is two write transactions with the backend call between
+  them: `PrepareT1` then `PrepareT2`. GC can run between them, never inside one;
+- `Commit` and `Remove` are one write transaction each.
+Each write transaction checks everything before it writes, so a failed step leaves the
+world as it was (bolt rolls back), except where Go commits on purpose (the lease taken
+on "already exists" since PR 10187).
+
+`World.lease_on_exists` switches PR 10187 ("lease on already exists", c7fb8a925).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from model import leases
+from model.errdefs import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from model.names import SNAPSHOT_REF, backend_key
+from model.world import Snapshot, World
+from scheduler.effect import Effect, Footprint
+
+
+@attrs.frozen
+class Info:
+    """snapshots.Info as Stat returns it: name, kind, parent."""
+
+    name: str
+    kind: str
+    parent: str
+
+
+def _snap(name: str) -> str:
+    return f"snapshot/{name}"
+
+
+@attrs.frozen
+class Stat(Effect):
+    """(*snapshotter).Stat (L101-143): one read transaction; a missing bucket is
+    `snapshot <key> does not exist: not found`. No lock, no lease side effect."""
+
+    key: str
+
+    def apply(self, world: World) -> Info:
+        snap = world.snapshots.get(self.key)
+        if snap is None:
+            raise NotFound(f"snapshot {self.key} does not exist")
+        return Info(self.key, snap.kind, snap.parent)
+
+    def footprint(self) -> Footprint:
+        return Footprint.of(reads={_snap(self.key)})
+
+    def narrate(self, actor, result, error) -> str:
+        if error:
+            return f"{actor} stats {self.key}: {error}"
+        return f"{actor} stats {self.key}: it exists ({result.kind}); no lease is taken"
+
+
+@attrs.frozen
+class PrepareT1(Effect):
+    """createSnapshot (L276-520), first write transaction, then the backend call.
+
+    1. target = labels[containerd.io/snapshot.ref]; if a bucket named target exists:
+       since PR 10187 addSnapshotLease(target) and commit the tx; before it, roll back.
+       Either way return `target snapshot "<target>": already exists`.
+    2. if the bucket `key` exists: the same, with `snapshot "<key>": already exists`.
+    3. if the parent is set and its bucket is missing:
+       `parent snapshot <parent> does not exist: not found`.
+    4. allocate seq, bkey = "<ns>/<seq>/<key>".
+    Then the backend Prepare(bkey, bparent), outside any transaction, is folded into this
+    step: it touches only the new backend key, and backend cleanup cannot run meanwhile
+    because createSnapshot holds s.l.RLock from here until T2 (`World.creating`).
+    Returns (bkey, bparent) for T2.
+    """
+
+    key: str
+    parent: str
+    target: str
+    lease: str
+
+    def apply(self, world: World) -> tuple[str, str]:
+        for name, text in ((self.target, f"target snapshot {self.target!r}"),
+                           (self.key, f"snapshot {self.key!r}")):
+            if name and name in world.snapshots:
+                if world.lease_on_exists:
+                    leases.add_snapshot_lease(world, self.lease, name)
+                error = AlreadyExists(text.replace("'", '"'))
+                error.leased = world.lease_on_exists and bool(self.lease)
+                raise error
+        bparent = ""
+        if self.parent:
+            parent = world.snapshots.get(self.parent)
+            if parent is None:
+                raise NotFound(f"parent snapshot {self.parent} does not exist")
+            bparent = parent.bkey
+        world.seq += 1
+        bkey = backend_key(world.seq, self.key)
+        world.backend[bkey] = "active"
+        world.creating += 1
+        return (bkey, bparent)
+
+    def footprint(self) -> Footprint:
+        reads = {_snap(self.key), _snap(self.parent), _snap(self.target)}
+        return Footprint.of(reads=reads, writes={f"lease/{self.lease}", "db/seq", "backend", "snapshotter/lock"})
+
+    def narrate(self, actor, result, error) -> str:
+        what = f"Prepare({self.key!r}, parent={self.parent or '-'})"
+        if error is None:
+            return f"{actor} {what} T1: checks pass; backend snapshot {result[0]} created"
+        if isinstance(error, AlreadyExists):
+            leased = (
+                f"and it is added to lease {self.lease} in the same transaction"
+                if getattr(error, "leased", False) else "and it is NOT added to any lease"
+            )
+            return f"{actor} {what} T1: {error} {leased}"
+        return f"{actor} {what} T1 fails: {error}"
+
+
+@attrs.frozen
+class PrepareT2(Effect):
+    """createSnapshot, second write transaction (L276-520):
+    1. addSnapshotLease(key) (`lease does not exist: not found` if the lease is gone);
+    2. create bucket `key`; if it exists: AlreadyExists (the tx commits with the lease
+       since PR 10187);
+    3. if the parent is set: its bucket missing -> `parent snapshot <parent> does not
+       exist: not found` (GC may have swept it since T1); its backend key must still be
+       bparent, else `mismatched parent`; add `key` to the parent's children;
+    4. write the labels (incl. snapshot.ref) and name = bkey.
+    On an error the backend snapshot made after T1 is removed (best effort). Either way
+    s.l.RUnlock follows.
+    """
+
+    key: str
+    parent: str
+    bkey: str
+    bparent: str
+    lease: str
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def apply(self, world: World) -> str:
+        world.creating -= 1
+        try:
+            leases.check_lease(world, self.lease)
+            if self.key in world.snapshots:
+                if world.lease_on_exists:
+                    leases.add_snapshot_lease(world, self.lease, self.key)
+                raise AlreadyExists(f'snapshot "{self.key}"')
+            parent = None
+            if self.parent:
+                parent = world.snapshots.get(self.parent)
+                if parent is None:
+                    raise NotFound(f"parent snapshot {self.parent} does not exist")
+                if parent.bkey != self.bparent:
+                    raise InvalidArgument(
+                        f"mismatched parent {parent.bkey} from target {self.bparent}"
+                    )
+        except Exception:
+            world.backend.pop(self.bkey, None)
+            raise
+        leases.add_snapshot_lease(world, self.lease, self.key)
+        if parent is not None:
+            world.snapshots[self.parent] = attrs.evolve(parent, children=parent.children | {self.key})
+        world.snapshots[self.key] = Snapshot("active", self.parent, self.bkey, self.labels)
+        return self.key
+
+    def footprint(self) -> Footprint:
+        return Footprint.of(
+            reads={_snap(self.parent)},
+            writes={_snap(self.key), _snap(self.parent), f"lease/{self.lease}", "backend", "snapshotter/lock"},
+        )
+
+    def narrate(self, actor, result, error) -> str:
+        what = f"Prepare({self.key!r}, parent={self.parent or '-'})"
+        if error:
+            return f"{actor} {what} T2 fails: {error}"
+        return f"{actor} {what} T2: active snapshot created in lease {self.lease or '-'}"
+
+
+@attrs.frozen
+class Commit(Effect):
+    """(*snapshotter).Commit (L522-667): one write transaction, backend Commit inside it.
+    1. since PR 10187: addSnapshotLease(name) first;
+    2. create bucket `name`; if it exists -> `snapshot "<name>": already exists` (with
+       PR 10187 the tx commits and the lease is kept; before it, nothing is kept);
+    3. bucket `key` missing -> `snapshot <key> does not exist: not found`;
+    4. the parent missing -> `parent snapshot <p> does not exist: not found`; in the
+       parent's children replace key by name;
+    5. write labels, delete bucket `key`, removeSnapshotLease(key), backend Commit.
+    """
+
+    name: str
+    key: str
+    lease: str
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def apply(self, world: World) -> str:
+        if world.lease_on_exists:
+            leases.check_lease(world, self.lease)
+        if self.name in world.snapshots:
+            if world.lease_on_exists:
+                leases.add_snapshot_lease(world, self.lease, self.name)
+            error = AlreadyExists(f'snapshot "{self.name}"')
+            error.leased = world.lease_on_exists and bool(self.lease)
+            raise error
+        active = world.snapshots.get(self.key)
+        if active is None:
+            raise NotFound(f"snapshot {self.key} does not exist")
+        parent = world.snapshots.get(active.parent) if active.parent else None
+        if active.parent and parent is None:
+            raise NotFound(f"parent snapshot {active.parent} does not exist")
+        leases.add_snapshot_lease(world, self.lease, self.name)
+        if parent is not None:
+            world.snapshots[active.parent] = attrs.evolve(
+                parent, children=(parent.children - {self.key}) | {self.name}
+            )
+        world.seq += 1
+        name_bkey = backend_key(world.seq, self.name)
+        world.snapshots[self.name] = Snapshot("committed", active.parent, name_bkey, self.labels)
+        del world.snapshots[self.key]
+        leases.remove_snapshot_lease(world, self.lease, self.key)
+        world.backend.pop(active.bkey, None)
+        world.backend[name_bkey] = "committed"
+        world.committed_by[self.name] = self.lease
+        return self.name
+
+    def footprint(self) -> Footprint:
+        return Footprint.of(
+            reads={_snap(self.key)},
+            writes={_snap(self.name), _snap(self.key), f"lease/{self.lease}", "db/seq", "backend"},
+        )
+
+    def narrate(self, actor, result, error) -> str:
+        if error is None:
+            return f"{actor} commits {self.key!r} as {self.name} (in lease {self.lease or '-'})"
+        if isinstance(error, AlreadyExists):
+            leased = (
+                f"and it is added to lease {self.lease}" if getattr(error, "leased", False)
+                else "and it is NOT added to any lease"
+            )
+            return f"{actor} Commit({self.name}, {self.key!r}): {error} {leased}"
+        return f"{actor} Commit({self.name}, {self.key!r}) fails: {error}"
+
+
+@attrs.frozen
+class Remove(Effect):
+    """(*snapshotter).Remove (L669-732): one write transaction. A missing bucket is
+    NotFound; a bucket with children is `cannot remove snapshot with child: failed
+    precondition`; otherwise drop it from its parent's children, delete it,
+    removeSnapshotLease(key), db.dirty++ and mark the snapshotter dirty. The backend
+    snapshot stays until the next GC's backend cleanup."""
+
+    key: str
+    lease: str
+
+    def apply(self, world: World) -> str:
+        snap = world.snapshots.get(self.key)
+        if snap is None:
+            raise NotFound(f"snapshot {self.key} does not exist")
+        if snap.children:
+            raise FailedPrecondition("cannot remove snapshot with child")
+        parent = world.snapshots.get(snap.parent) if snap.parent else None
+        if parent is not None:
+            world.snapshots[snap.parent] = attrs.evolve(parent, children=parent.children - {self.key})
+        del world.snapshots[self.key]
+        leases.remove_snapshot_lease(world, self.lease, self.key)
+        world.dirty += 1
+        world.snapshotter_dirty = True
+        return self.key
+
+    def footprint(self) -> Footprint:
+        return Footprint.of(writes={_snap(self.key), f"lease/{self.lease}", "db/dirty"})
+
+    def narrate(self, actor, result, error) -> str:
+        if error:
+            return f"{actor} Remove({self.key!r}) fails: {error}"
+        return f"{actor} removes {self.key!r} (db dirty)"
+
+
+__all__ = ["Commit", "Info", "PrepareT1", "PrepareT2", "Remove", "SNAPSHOT_REF", "Stat"]

@@ -1,0 +1,168 @@
+"""The unpacker (core/unpack/unpacker.go, (*Unpacker).unpack and its doUnpackFn), as of
+d7f83034c^ (with the Stat early return) and d7f83034c (without it): §1.3 of
+containerd-semantics.md, step by step.
+
+Per layer i, bottom to top, under the chain ID's lock:
+  Stat(chainID) and skip the layer if it exists (only when `stat_early_return`);
+  up to 3 tries of Prepare(key, parent, snapshot.ref=chainID): on AlreadyExists,
+  Stat(chainID): found -> the layer is done; NotFound -> retry with a new key;
+  wait for the layer's blob (the wait observes cancellation: abort and return);
+  Apply (extraction into the active snapshot: backend only, folded into the wait);
+  Commit(chainID, key): AlreadyExists -> abort and the layer is done;
+  label the layer blob containerd.io/uncompressed.
+After the last layer: label the config gc.ref.snapshot.<snapshotter> = top chain ID.
+abort = Remove(key), errors only logged (cleanup.Do: a ctx that ignores cancellation but
+keeps the lease, v2.0/v1.7 after b550526cc).
+
+Modelling choices, each an inference stated here:
+- the background fetch goroutine (started at the first layer that needs work) is folded
+  into the wait for each layer: its writes touch only that layer's blob and the lease,
+  which no other step of the race reads; when the ctx is cancelled the wait fails
+  (Go's select may pick either ready case; both end in abort);
+- the blob:// locks around each blob handler are left out (content only).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Generator, Iterator
+
+import attrs
+
+from model.content import UpdateContentLabels, write_blob
+from model.errdefs import AlreadyExists, Canceled, ContainerdError, NotFound
+from model.image import ImageSpec
+from model.kmutex import Lock, Unlock
+from model.names import GC_REF_SNAPSHOT, SNAPSHOT_REF, UNCOMPRESSED, chain_id, diff_id, extract_key, layer_digest, unpack_lock_key
+from model.snapshotter import Commit, PrepareT1, PrepareT2, Remove, Stat
+from model.world import World
+from scheduler.effect import Effect, Footprint
+
+PREPARE_TRIES = 3
+
+
+@attrs.frozen
+class Ctx:
+    """The values the pull's ctx carries into the unpacker: who, and which lease."""
+
+    pull: str
+    lease: str
+
+
+@attrs.frozen
+class UnpackOptions:
+    stat_early_return: bool
+    kmutex: bool = True  # CRI passes its process-wide duplication suppressor
+
+
+@attrs.frozen
+class WaitForLayerFetch(Effect):
+    """doUnpackFn's wait: select on ctx.Done() (-> abort, return ctx.Err()), the fetch
+    error, or this layer's "fetched" channel. The fetch itself writes the blob under the
+    lease (remotes.FetchHandler); it is folded in here."""
+
+    digest: str
+    lease: str
+    pull: str
+
+    def apply(self, world: World) -> str:
+        if world.pulls[self.pull].cancelled:
+            raise Canceled()
+        write_blob(world, self.digest, self.lease, ())
+        return self.digest
+
+    def footprint(self) -> Footprint:
+        return Footprint.of(
+            reads={f"pull/{self.pull}"},
+            writes={f"content/{self.digest}", f"lease/{self.lease}"},
+        )
+
+    def narrate(self, actor, result, error) -> str:
+        if error:
+            return f"{actor} waits for layer blob {self.digest} and sees its ctx cancelled: {error}"
+        return f"{actor} has layer blob {self.digest} (fetched into {self.lease}) and applies it"
+
+
+Steps = Generator[Effect, object, None]
+
+
+def unpack(ctx: Ctx, image: ImageSpec, options: UnpackOptions) -> Steps:
+    """(*Unpacker).unpack: every layer, then the config's gc.ref.snapshot label."""
+    attempts = itertools.count()
+    for i in range(image.layers):
+        yield from do_unpack(ctx, image, i, options, attempts)
+    top = chain_id(image.layers - 1)
+    try:
+        yield UpdateContentLabels(image.config, ((GC_REF_SNAPSHOT, top),), "config")
+    except ContainerdError as err:
+        raise err.wrap("failed to update image config gc references")
+
+
+def do_unpack(ctx: Ctx, image: ImageSpec, i: int, options: UnpackOptions, attempts: Iterator[int]) -> Steps:
+    """doUnpackFn(i, desc): the chain ID's lock is held until the function returns."""
+    chain = chain_id(i)
+    lock = unpack_lock_key(chain)
+    if options.kmutex:
+        yield Lock(lock, ctx.pull)  # a cancelled ctx fails here, before anything is held
+    try:
+        yield from _unpack_layer(ctx, image, i, options, attempts)
+    except ContainerdError:
+        if options.kmutex:
+            yield Unlock(lock, ctx.pull)
+        raise
+    if options.kmutex:
+        yield Unlock(lock, ctx.pull)
+
+
+def _unpack_layer(ctx: Ctx, image: ImageSpec, i: int, options: UnpackOptions, attempts: Iterator[int]) -> Steps:
+    parent = chain_id(i - 1) if i else ""
+    chain = chain_id(i)
+    if options.stat_early_return:
+        try:
+            yield Stat(chain)
+            return  # already unpacked: skip the layer (no lease, no fetch, no label)
+        except NotFound:
+            pass
+    labels = ((SNAPSHOT_REF, chain),)
+    key = ""
+    last: ContainerdError | None = None
+    for _ in range(PREPARE_TRIES):
+        key = extract_key(ctx.pull, next(attempts), chain)
+        try:
+            bkey, bparent = yield PrepareT1(key, parent, chain, ctx.lease)
+            yield PrepareT2(key, parent, bkey, bparent, ctx.lease, labels)
+            break
+        except AlreadyExists as err:
+            last = err
+            try:
+                yield Stat(chain)
+                return  # the chain ID exists: the layer is done
+            except NotFound:
+                continue  # "extraction snapshot already exists, chain id not found"
+        except ContainerdError as err:
+            raise err.wrap(f'failed to prepare extraction snapshot "{key}"')
+    else:
+        raise last.wrap("unable to prepare extraction snapshot")
+
+    try:
+        yield WaitForLayerFetch(layer_digest(i), ctx.lease, ctx.pull)
+    except ContainerdError:
+        yield from _abort(ctx, key)
+        raise
+    try:
+        yield Commit(chain, key, ctx.lease, labels)
+    except AlreadyExists:
+        yield from _abort(ctx, key)
+        return  # someone else committed this chain ID
+    except ContainerdError as err:
+        yield from _abort(ctx, key)
+        raise err.wrap(f"failed to commit snapshot {key}")
+    yield UpdateContentLabels(layer_digest(i), ((UNCOMPRESSED, diff_id(i)),), "layer")
+
+
+def _abort(ctx: Ctx, key: str) -> Steps:
+    """abort: sn.Remove(ctx, key) under cleanup.Do; an error is only logged."""
+    try:
+        yield Remove(key, ctx.lease)
+    except ContainerdError:
+        pass

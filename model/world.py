@@ -1,0 +1,116 @@
+"""The shared state of one containerd daemon, as plain data (containerd-semantics §7.1).
+
+- `snapshots`: the metadata snapshotter's buckets in one namespace and snapshotter
+  (core/metadata/snapshot.go), keyed by name (committed) or key (active);
+- `backend`: the backend snapshotter's snapshots, by backend key (overlayfs);
+- `leases`: the lease buckets (core/metadata/leases.go) and the resources they hold;
+- `content`: blobs with their labels (core/metadata/content.go);
+- `images`: image name -> target digest (core/metadata/images.go);
+- `locks`: the CRI-wide duplication suppressor (internal/kmutex): key -> holder;
+- `dirty`: db.dirty, the deletion counter that schedules GC (core/metadata/db.go);
+- `pulls`: each pull's context: cancelled? returned?
+
+Fields under "ghost state" record history for properties to observe; no containerd code
+reads them. The world is mutable (one per execution); `fingerprint()` gives a canonical,
+hashable view for state caching, with every mapping sorted so that insertion order
+(which depends on the interleaving) never leaks into a state key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+
+@attrs.frozen
+class Snapshot:
+    """One metadata bucket. `kind` is really the backend's (the metadata store keeps no
+    kind); "active" after Prepare, "committed" after Commit."""
+
+    kind: str
+    parent: str  # metadata name of the parent, "" for none
+    bkey: str  # backend key, "<ns>/<seq>/<key>"
+    labels: tuple[tuple[str, str], ...] = ()
+    children: frozenset[str] = frozenset()
+
+    def label(self, name: str) -> str | None:
+        return dict(self.labels).get(name)
+
+
+@attrs.frozen
+class Lease:
+    id: str
+    expires_at: int  # virtual seconds (containerd.io/gc.expire)
+    snapshots: frozenset[str] = frozenset()
+    content: frozenset[str] = frozenset()
+
+
+@attrs.frozen
+class Blob:
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def label_map(self) -> dict[str, str]:
+        return dict(self.labels)
+
+
+@attrs.define
+class PullContext:
+    """The ctx of one CRI PullImage: its lease id once WithLease made one, whether the
+    kubelet cancelled it while it ran, and whether client.Pull has returned."""
+
+    lease: str = ""
+    requested: bool = False
+    cancelled: bool = False
+    returned: bool = False
+
+    def key(self) -> tuple:
+        return (self.lease, self.requested, self.cancelled, self.returned)
+
+
+@attrs.define
+class World:
+    lease_on_exists: bool  # core/metadata: PR 10187 ("lease on already exists")
+    snapshots: dict[str, Snapshot] = attrs.field(factory=dict)
+    backend: dict[str, str] = attrs.field(factory=dict)  # bkey -> kind
+    leases: dict[str, Lease] = attrs.field(factory=dict)
+    content: dict[str, Blob] = attrs.field(factory=dict)
+    images: dict[str, str] = attrs.field(factory=dict)
+    locks: dict[str, str] = attrs.field(factory=dict)
+    pulls: dict[str, PullContext] = attrs.field(factory=dict)
+    dirty: int = 0
+    snapshotter_dirty: bool = False
+    seq: int = 0  # the per-snapshotter bolt sequence
+    now: int = 0  # virtual seconds
+    creating: int = 0  # createSnapshot calls holding s.l.RLock between T1 and T2
+    # ghost state: observed by properties only
+    committed_by: dict[str, str] = attrs.field(factory=dict)
+    gc_runs: int = 0
+
+    def fingerprint(self) -> Any:
+        return (
+            _sorted(self.snapshots),
+            _sorted(self.backend),
+            _sorted(self.leases),
+            _sorted(self.content),
+            _sorted(self.images),
+            _sorted(self.locks),
+            tuple(sorted((name, ctx.key()) for name, ctx in self.pulls.items())),
+            self.dirty,
+            self.snapshotter_dirty,
+            self.seq,
+            self.now,
+            self.creating,
+            _sorted(self.committed_by),
+            self.gc_runs,
+        )
+
+    # -- helpers shared by the effects ---------------------------------------------
+    def lease_of(self, pull: str) -> str:
+        """leases.FromContext(ctx): the lease on the pull's ctx, "" if none."""
+        ctx = self.pulls.get(pull)
+        return ctx.lease if ctx else ""
+
+
+def _sorted(mapping: dict) -> tuple:
+    return tuple(sorted(mapping.items()))

@@ -1,0 +1,103 @@
+"""What a scenario is: named parameters with their bounds, a builder that turns a
+variant and parameter values into a program and its properties, and the verdict
+containerd's history leads us to expect."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from scheduler.program import Program
+from scheduler.properties import Property
+
+
+class ParamError(ValueError):
+    """A parameter value out of its bounds; the message says which and what is allowed."""
+
+
+@attrs.frozen
+class Param:
+    name: str
+    default: Any
+    help: str
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+
+    def check(self, value: Any) -> Any:
+        kind = type(self.default)
+        if kind is bool:
+            if not isinstance(value, bool):
+                raise ParamError(f"parameter {self.name}: expected true or false, got {value!r}")
+            return value
+        if kind is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ParamError(f"parameter {self.name}: expected a whole number, got {value!r}")
+            if self.minimum is not None and value < self.minimum or self.maximum is not None and value > self.maximum:
+                raise ParamError(
+                    f"parameter {self.name}: {value} is out of range; use {self.minimum} to {self.maximum}"
+                )
+            return value
+        if self.choices and value not in self.choices:
+            raise ParamError(
+                f"parameter {self.name}: {value!r} is not one of {', '.join(self.choices)}"
+            )
+        return value
+
+    def describe(self) -> str:
+        if self.choices:
+            allowed = "|".join(self.choices)
+        elif type(self.default) is bool:
+            allowed = "true|false"
+        else:
+            allowed = f"{self.minimum}..{self.maximum}"
+        return f"{self.name}={self.default!r} ({allowed}): {self.help}"
+
+
+@attrs.frozen
+class Expectation:
+    verdict: str  # "pass", "violation" or "vacuous"
+    property: str | None = None  # the property expected to fail
+    why: str = ""
+
+
+@attrs.frozen
+class Built:
+    program: Program
+    properties: tuple[Property, ...]
+    bounds: str
+
+
+class Scenario(abc.ABC):
+    name: str
+    summary: str
+    params: tuple[Param, ...]
+    variants: tuple[str, ...]
+
+    def resolve(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
+        """Defaults plus checked overrides; unknown names are an error."""
+        known = {p.name: p for p in self.params}
+        for name in overrides:
+            if name not in known:
+                raise ParamError(
+                    f"scenario {self.name} has no parameter {name!r}; its parameters are: "
+                    f"{', '.join(known)}"
+                )
+        return {p.name: p.check(overrides.get(p.name, p.default)) for p in self.params}
+
+    def check_variant(self, variant: str) -> str:
+        if variant not in self.variants:
+            raise ParamError(
+                f"scenario {self.name} has no variant {variant!r}; its variants are: "
+                f"{', '.join(self.variants)}"
+            )
+        return variant
+
+    @abc.abstractmethod
+    def build(self, variant: str, params: Mapping[str, Any]) -> Built: ...
+
+    @abc.abstractmethod
+    def expected(self, variant: str, params: Mapping[str, Any]) -> Expectation: ...

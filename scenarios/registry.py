@@ -1,0 +1,20 @@
+"""The scenarios the command line knows, by name."""
+
+from __future__ import annotations
+
+from scenarios.base import ParamError, Scenario
+from scenarios.retry_after_cancel import RetryAfterCancel
+
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in (RetryAfterCancel(),)}
+
+CANONICAL = "retry-after-cancel"
+
+
+def scenario(name: str) -> Scenario:
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise ParamError(
+            f"unknown scenario {name!r}; the scenarios are: {', '.join(SCENARIOS)} "
+            f"(see `unpack-race list`)"
+        ) from None

@@ -1,0 +1,25 @@
+"""A generic, deterministic concurrency engine: actors, effects, schedules, strategies.
+
+Nothing in this package knows what it is running. An actor is a generator that yields
+effects (one atomic step each); the kernel applies the effect chosen by a strategy and
+sends the result back. The same engine runs the containerd model and a bank account.
+"""
+
+from scheduler.effect import Effect, Failure, Footprint
+from scheduler.program import ActorSpec, Program
+from scheduler.properties import AtEnd, Always, Observation, Sometimes, always, at_end, sometimes
+
+__all__ = [
+    "ActorSpec",
+    "AtEnd",
+    "Always",
+    "Effect",
+    "Failure",
+    "Footprint",
+    "Observation",
+    "Program",
+    "Sometimes",
+    "always",
+    "at_end",
+    "sometimes",
+]

@@ -1,0 +1,102 @@
+"""The effect protocol: one atomic operation on shared state, described as data.
+
+An actor yields an `Effect`; the kernel calls `enabled(world)` to know whether the actor
+can move, `apply(world)` to perform the step, and sends the result back into the actor
+(or throws the `Failure` that `apply` raised). Because an effect is a frozen value, the
+kernel can look at every actor's next step before choosing one, and a schedule can name
+it. `footprint()` says what the step reads and writes, so that two steps commute exactly
+when their footprints do not conflict.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+EVERYTHING = "*"
+
+
+@attrs.frozen
+class Footprint:
+    """The shared resources one step reads and writes; `"*"` stands for everything."""
+
+    reads: frozenset[str] = frozenset()
+    writes: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, reads=(), writes=()) -> Footprint:
+        return cls(frozenset(reads), frozenset(writes))
+
+    @classmethod
+    def everything(cls) -> Footprint:
+        return cls(frozenset(), frozenset({EVERYTHING}))
+
+    def conflicts_with(self, other: Footprint) -> bool:
+        """Two steps conflict when one writes what the other reads or writes."""
+        return _meets(self.writes, other.reads | other.writes) or _meets(other.writes, self.reads)
+
+
+def _meets(writes: frozenset[str], touched: frozenset[str]) -> bool:
+    if not writes or not touched:
+        return False
+    return EVERYTHING in writes or EVERYTHING in touched or not writes.isdisjoint(touched)
+
+
+class Failure(Exception):
+    """A domain error raised by `Effect.apply`; the kernel throws it into the actor.
+
+    Subclass it for a model's error kinds (the way Go code returns sentinel errors).
+    """
+
+
+class Effect:
+    """Base class of effects. Subclasses are `attrs.frozen` classes.
+
+    Their fields are the step's arguments; they must be JSON-friendly values (str, int,
+    bool, None, tuples of those) so that a schedule can name the step.
+    """
+
+    __slots__ = ()
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def enabled(self, world: Any) -> bool:
+        """Whether the step can happen now; a disabled effect blocks its actor."""
+        return True
+
+    def blocked_on(self, world: Any) -> str:
+        """Why the step cannot happen now, for deadlock reports."""
+        return "its effect is disabled"
+
+    def apply(self, world: Any) -> Any:
+        """Perform the step on the world and return its result, or raise a Failure."""
+        raise NotImplementedError(f"{self.name} does not implement apply()")
+
+    def footprint(self) -> Footprint:
+        """What the step reads and writes; by default it conflicts with everything."""
+        return Footprint.everything()
+
+    def args(self) -> dict[str, Any]:
+        """The step's arguments as JSON data, in field order."""
+        return {f.name: _json_value(getattr(self, f.name)) for f in attrs.fields(type(self))}
+
+    def describe(self) -> str:
+        """A short rendering such as `Stat(key='sha256:c1')`, used in traces."""
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.args().items())
+        return f"{self.name}({inner})"
+
+    def narrate(self, actor: str, result: Any, error: Failure | None) -> str:
+        """One sentence, in the model's own words, saying what this step did."""
+        if error is not None:
+            return f"{actor}: {self.describe()} failed: {error}"
+        return f"{actor}: {self.describe()} -> {result!r}"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, (tuple, list, frozenset)):
+        items = sorted(value) if isinstance(value, frozenset) else value
+        return [_json_value(v) for v in items]
+    return value

@@ -1,0 +1,190 @@
+"""The explorer: runs executions under a strategy, checks properties after every step,
+and says honestly what the search proved.
+
+It owns the loop that strategies, properties and budgets plug into, so none of them
+needs to know about the others. A run ends at the first violation (its execution becomes
+the counterexample), when the strategy has nothing left, when a budget runs out, or on
+Ctrl-C; the result then says what was covered so far.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+import attrs
+
+from scheduler.kernel import Execution, ProtocolError, Step
+from scheduler.program import Program
+from scheduler.properties import NO_DEADLOCK, AtEnd, Always, Observation, Property, Sometimes, Violation
+from scheduler.strategies.base import Strategy
+
+PASS, VIOLATION, VACUOUS, BUDGET, INTERRUPTED = "pass", "violation", "vacuous", "budget", "interrupted"
+
+
+@attrs.frozen
+class Budget:
+    """Limits on a search; None means no limit. Wall-clock time only bounds the search,
+    it never influences which interleavings are run."""
+
+    max_executions: int | None = None
+    max_seconds: float | None = None
+    max_steps_per_execution: int = 100_000
+
+
+@attrs.frozen
+class Progress:
+    executions: int
+    steps: int
+    states: int | None
+    elapsed: float
+
+
+@attrs.frozen
+class SearchResult:
+    verdict: str
+    claim: str
+    executions: int
+    steps: int
+    states: int | None
+    elapsed: float
+    violation: Violation | None = None
+    counterexample: tuple[Step, ...] = ()
+    reached: tuple[str, ...] = ()
+    unreached: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == PASS
+
+
+def explore(
+    program: Program,
+    strategy: Strategy,
+    properties: Iterable[Property] = (),
+    *,
+    bounds: str = "(none)",
+    budget: Budget = Budget(),
+    progress: Callable[[Progress], None] | None = None,
+    progress_every: float = 1.0,
+) -> SearchResult:
+    properties = list(properties)
+    always = [p for p in properties if isinstance(p, Always)]
+    ends = [p for p in properties if isinstance(p, AtEnd)]
+    wanted = [p for p in properties if isinstance(p, Sometimes)]
+    reached: set[str] = set()
+    executions = steps = 0
+    started = last_report = time.monotonic()
+    violation: Violation | None = None
+    counterexample: tuple[Step, ...] = ()
+    stopped: str | None = None
+
+    def report(force: bool = False) -> None:
+        nonlocal last_report
+        now = time.monotonic()
+        if progress is not None and (force or now - last_report >= progress_every):
+            last_report = now
+            progress(Progress(executions, steps, strategy.distinct_states(), now - started))
+
+    try:
+        first = True
+        while strategy.begin_execution():
+            if budget.max_executions is not None and executions >= budget.max_executions:
+                stopped = BUDGET
+                break
+            if budget.max_seconds is not None and time.monotonic() - started > budget.max_seconds:
+                stopped = BUDGET
+                break
+            execution = Execution(program, strategy.interner)
+            if first:
+                violation = _check_always(always, Observation(execution.world, None, execution))
+                first = False
+            terminal = False
+            while violation is None:
+                runnable = execution.runnable()
+                if not runnable:
+                    terminal = True
+                    break
+                choice = strategy.choose(execution, runnable)
+                if choice is None:
+                    break
+                step = execution.step(choice)
+                steps += 1
+                if len(execution.steps) > budget.max_steps_per_execution:
+                    raise ProtocolError(
+                        f"an execution ran past {budget.max_steps_per_execution} steps; "
+                        f"does an actor loop forever?"
+                    )
+                observation = Observation(execution.world, step, execution)
+                violation = _check_always(always, observation)
+                for prop in wanted:
+                    if prop.name not in reached and prop.holds(observation):
+                        reached.add(prop.name)
+            if violation is None and terminal:
+                violation = _check_end(ends, execution)
+            strategy.end_execution(execution)
+            executions += 1
+            if violation is not None:
+                counterexample = tuple(execution.steps)
+                break
+            report()
+    except KeyboardInterrupt:
+        stopped = INTERRUPTED
+    elapsed = time.monotonic() - started
+    report(force=True)
+    states = strategy.distinct_states()
+    reached_names = tuple(p.name for p in wanted if p.name in reached)
+    unreached = tuple(p.name for p in wanted if p.name not in reached)
+    common = dict(
+        executions=executions, steps=steps, states=states, elapsed=elapsed,
+        reached=reached_names, unreached=unreached,
+    )
+    if violation is not None:
+        claim = (
+            f"violation of {violation.property} in execution {executions} "
+            f"(step {violation.step_index}); {strategy.claim(bounds, executions, 1)}"
+        )
+        return SearchResult(VIOLATION, claim, violation=violation, counterexample=counterexample, **common)
+    covered = strategy.claim(bounds, executions, 0)
+    if stopped == BUDGET:
+        return SearchResult(BUDGET, f"budget ran out before a verdict; covered so far: {covered}", **common)
+    if stopped == INTERRUPTED:
+        return SearchResult(INTERRUPTED, f"interrupted before a verdict; covered so far: {covered}", **common)
+    if unreached:
+        return SearchResult(
+            VACUOUS,
+            f"vacuous: never reached {', '.join(unreached)}; {covered}",
+            **common,
+        )
+    return SearchResult(PASS, covered, **common)
+
+
+def _check_always(always: list[Always], observation: Observation) -> Violation | None:
+    for prop in always:
+        if not prop.holds(observation):
+            step = observation.step
+            what = prop.description or prop.name
+            detail = f" ({prop.explain(observation)})" if prop.explain else ""
+            if step is None:
+                return Violation(prop.name, None, f"{what}: false in the initial state{detail}")
+            return Violation(
+                prop.name, step.index, f"{what}: violated by step {step.index}: {step.narrate()}{detail}"
+            )
+    return None
+
+
+def _check_end(ends: list[AtEnd], execution: Execution) -> Violation | None:
+    last = execution.steps[-1].index if execution.steps else None
+    if execution.deadlocked():
+        blocked = "; ".join(
+            f"{a.name} waits to {a.pending.describe()} ({a.pending.blocked_on(execution.world)})"
+            for a in execution.unfinished()
+        )
+        return Violation(NO_DEADLOCK, last, f"deadlock: no actor can move; {blocked}")
+    observation = Observation(execution.world, execution.steps[-1] if execution.steps else None, execution)
+    for prop in ends:
+        if not prop.holds(observation):
+            detail = f": {prop.explain(observation)}" if prop.explain else ""
+            what = prop.description or prop.name
+            return Violation(prop.name, last, f"{what}: false at the end of the execution{detail}")
+    return None

@@ -1,0 +1,177 @@
+"""The kernel: one execution of a program, one atomic step at a time.
+
+It keeps each actor's generator and the effect it is waiting to perform. `runnable()`
+lists the actors whose next effect is enabled; `step(actor)` applies that effect to the
+world, records a `Step`, and resumes the actor with the result (or throws the `Failure`
+into it). The kernel never chooses: strategies do.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Hashable
+from typing import Any
+
+import attrs
+
+from scheduler.effect import Effect, Failure
+from scheduler.program import Program
+
+
+class ProtocolError(Exception):
+    """An actor broke the effect protocol (yielded something that is not an Effect, or
+    raised a non-Failure exception). This is a bug in the model, not a finding."""
+
+
+class Status(enum.Enum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@attrs.frozen
+class Step:
+    """One performed step: who moved, what it did, and what came of it."""
+
+    index: int
+    actor: str
+    effect: Effect
+    result: Any = None
+    error: Failure | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def narrate(self) -> str:
+        return self.effect.narrate(self.actor, self.result, self.error)
+
+
+@attrs.define
+class Actor:
+    name: str
+    daemon: bool
+    generator: Any
+    pending: Effect | None = None
+    status: Status = Status.RUNNING
+    returned: Any = None
+    error: Failure | None = None
+    history: int = 0  # interned id of this actor's own step history (its local state)
+
+
+class HistoryInterner:
+    """Gives each distinct per-actor history (its sequence of effects and outcomes) a
+    small integer. A deterministic actor's local state is a function of that history, so
+    the ids make an exact, compact state key without copying generator frames."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[int, Hashable], int] = {}
+
+    def extend(self, history: int, step: Step) -> int:
+        key = (history, (step.effect, _outcome_key(step)))
+        found = self._ids.get(key)
+        if found is None:
+            found = self._ids[key] = len(self._ids) + 1
+        return found
+
+
+def _outcome_key(step: Step) -> Hashable:
+    if step.error is not None:
+        return ("error", type(step.error).__name__, str(step.error))
+    result = step.result
+    try:
+        hash(result)
+    except TypeError:
+        return ("result", repr(result))
+    return ("result", result)
+
+
+class Execution:
+    """A single run of a program from its initial state."""
+
+    def __init__(self, program: Program, interner: HistoryInterner | None = None) -> None:
+        self.program = program
+        self.world = program.make_world()
+        self.steps: list[Step] = []
+        self._interner = interner
+        self.actors: list[Actor] = []
+        self._by_name: dict[str, Actor] = {}
+        for spec in program.actors:
+            actor = Actor(spec.name, spec.daemon, spec.body())
+            self.actors.append(actor)
+            self._by_name[spec.name] = actor
+            self._advance(actor, lambda gen: next(gen))
+
+    # -- queries -------------------------------------------------------------------
+    def actor(self, name: str) -> Actor:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            known = ", ".join(self._by_name)
+            raise KeyError(f"no actor named {name!r} (actors: {known})") from None
+
+    def runnable(self) -> list[str]:
+        """Names of the actors that can move now, in program order."""
+        world = self.world
+        return [a.name for a in self.actors if a.pending is not None and a.pending.enabled(world)]
+
+    def pending(self, name: str) -> Effect | None:
+        return self._by_name[name].pending
+
+    def unfinished(self, include_daemons: bool = False) -> list[Actor]:
+        return [
+            a for a in self.actors if a.pending is not None and (include_daemons or not a.daemon)
+        ]
+
+    def deadlocked(self) -> bool:
+        """No actor can move although a non-daemon actor still has work."""
+        return not self.runnable() and bool(self.unfinished())
+
+    def state_key(self) -> Hashable:
+        """The world's fingerprint plus each actor's interned history."""
+        if self._interner is None:
+            raise RuntimeError("state_key() needs an Execution built with a HistoryInterner")
+        return (self.world.fingerprint(), tuple(a.history for a in self.actors))
+
+    # -- the one mutator -----------------------------------------------------------
+    def step(self, name: str) -> Step:
+        actor = self.actor(name)
+        effect = actor.pending
+        if effect is None:
+            raise ProtocolError(f"step {len(self.steps)}: {name} has finished and cannot move")
+        if not effect.enabled(self.world):
+            raise ProtocolError(
+                f"step {len(self.steps)}: {name} is blocked ({effect.blocked_on(self.world)})"
+            )
+        try:
+            step = Step(len(self.steps), name, effect, effect.apply(self.world))
+        except Failure as error:
+            step = Step(len(self.steps), name, effect, None, error)
+        self.steps.append(step)
+        if self._interner is not None:
+            actor.history = self._interner.extend(actor.history, step)
+        if step.error is None:
+            self._advance(actor, lambda gen: gen.send(step.result))
+        else:
+            self._advance(actor, lambda gen: gen.throw(step.error))
+        return step
+
+    def _advance(self, actor: Actor, resume) -> None:
+        try:
+            effect = resume(actor.generator)
+        except StopIteration as stop:
+            actor.pending, actor.status, actor.returned = None, Status.DONE, stop.value
+            return
+        except Failure as error:
+            actor.pending, actor.status, actor.error = None, Status.FAILED, error
+            return
+        except Exception as exc:  # a bug in the actor's own code
+            raise ProtocolError(
+                f"actor {actor.name} raised {type(exc).__name__}: {exc} "
+                f"(only scheduler.Failure subclasses may escape an actor)"
+            ) from exc
+        if not isinstance(effect, Effect):
+            raise ProtocolError(
+                f"actor {actor.name} yielded {effect!r}; an actor must yield Effect objects"
+            )
+        actor.pending = effect

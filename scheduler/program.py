@@ -1,0 +1,42 @@
+"""A program to run under the scheduler: how to build the world, and which actors act on it.
+
+The kernel re-runs a program from the start for every execution (generator frames cannot
+be copied), so both the world and the actors are built by factories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any
+
+import attrs
+
+ActorBody = Callable[[], Generator[Any, Any, Any]]
+
+
+@attrs.frozen
+class ActorSpec:
+    """One actor: a name, a zero-argument factory for its generator, and whether it is a
+    daemon (a background actor, like a garbage collector, that may be left blocked or
+    unfinished when the others are done without that being a deadlock)."""
+
+    name: str
+    body: ActorBody
+    daemon: bool = False
+
+
+@attrs.frozen
+class Program:
+    """A world factory plus actors, in a fixed order (the order breaks every tie)."""
+
+    name: str
+    make_world: Callable[[], Any]
+    actors: tuple[ActorSpec, ...]
+
+    def __attrs_post_init__(self) -> None:
+        names = [a.name for a in self.actors]
+        if len(set(names)) != len(names):
+            raise ValueError(f"program {self.name!r}: actor names must be unique, got {names}")
+
+    def actor_names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.actors)

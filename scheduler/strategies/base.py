@@ -1,0 +1,39 @@
+"""The strategy interface, after shuttle's `Scheduler` trait: a strategy is asked to start
+each execution, then to pick the next actor at every step, and finally says what the
+search it drove has proved."""
+
+from __future__ import annotations
+
+import abc
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scheduler.kernel import Execution, HistoryInterner
+
+
+class Strategy(abc.ABC):
+    #: True when a finished search without violation is a proof within the bounds.
+    exhaustive: bool = False
+
+    #: set by strategies that key states (the explorer then reports distinct states).
+    interner: HistoryInterner | None = None
+
+    @abc.abstractmethod
+    def begin_execution(self) -> bool:
+        """Prepare the next execution; False when the search is over."""
+
+    @abc.abstractmethod
+    def choose(self, execution: Execution, runnable: list[str]) -> str | None:
+        """The actor to move next, among `runnable` (never empty, in program order).
+        None ends this execution early: its continuation needs no exploring."""
+
+    def end_execution(self, execution: Execution) -> None:
+        """Called after every execution, finished or cut short."""
+
+    def distinct_states(self) -> int | None:
+        """How many distinct states were seen, when the strategy keeps count."""
+        return None
+
+    @abc.abstractmethod
+    def claim(self, bounds: str, executions: int, violations: int) -> str:
+        """What a search that ended normally has shown, in one honest sentence."""

@@ -1,0 +1,64 @@
+"""Replay: follow a recorded schedule step by step, and stop at the first step that no
+longer fits, saying which step, what the schedule expected and what the actor would do
+instead."""
+
+from __future__ import annotations
+
+from scheduler.kernel import Execution
+from scheduler.schedule import ScheduledStep
+from scheduler.strategies.base import Strategy
+
+
+class ReplayDivergence(Exception):
+    """The schedule cannot be followed; the message is one line naming the step."""
+
+    def __init__(self, index: int, message: str) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+class Replay(Strategy):
+    exhaustive = False
+
+    def __init__(self, steps: tuple[ScheduledStep, ...]) -> None:
+        self.steps = steps
+        self._started = False
+        self._position = 0
+
+    def begin_execution(self) -> bool:
+        if self._started:
+            return False
+        self._started = True
+        return True
+
+    def choose(self, execution: Execution, runnable: list[str]) -> str | None:
+        index = self._position
+        if index >= len(self.steps):
+            return None
+        self._position += 1
+        expected = self.steps[index]
+        where = f"step {index}: the schedule expects {expected.actor} to {expected.describe()}"
+        try:
+            actor = execution.actor(expected.actor)
+        except KeyError:
+            names = ", ".join(execution.program.actor_names())
+            raise ReplayDivergence(index, f"{where}; there is no such actor (actors: {names})")
+        effect = actor.pending
+        if effect is None:
+            raise ReplayDivergence(index, f"{where}; {expected.actor} has already finished")
+        if effect.name != expected.effect or effect.args() != dict(expected.args):
+            raise ReplayDivergence(
+                index, f"{where}; {expected.actor}'s next effect is {effect.describe()}"
+            )
+        if expected.actor not in runnable:
+            raise ReplayDivergence(
+                index, f"{where}; {expected.actor} is blocked ({effect.blocked_on(execution.world)})"
+            )
+        return expected.actor
+
+    @property
+    def position(self) -> int:
+        return self._position
+
+    def claim(self, bounds: str, executions: int, violations: int) -> str:
+        return f"replay of one schedule ({len(self.steps)} steps), bounds {bounds}: {violations} violations"
