@@ -79,12 +79,15 @@ def explore(
     counterexample: tuple[Step, ...] = ()
     stopped: str | None = None
 
-    def report(force: bool = False) -> None:
-        nonlocal last_report
+    reported = False
+
+    def report(final: bool = False) -> None:
+        nonlocal last_report, reported
         now = time.monotonic()
-        if progress is not None and (force or now - last_report >= progress_every):
-            last_report = now
-            progress(Progress(executions, steps, strategy.distinct_states(), now - started))
+        if progress is None or (final and not reported) or (not final and now - last_report < progress_every):
+            return
+        last_report, reported = now, True
+        progress(Progress(executions, steps, strategy.distinct_states(), now - started))
 
     try:
         first = True
@@ -131,7 +134,7 @@ def explore(
     except KeyboardInterrupt:
         stopped = INTERRUPTED
     elapsed = time.monotonic() - started
-    report(force=True)
+    report(final=True)
     states = strategy.distinct_states()
     reached_names = tuple(p.name for p in wanted if p.name in reached)
     unreached = tuple(p.name for p in wanted if p.name not in reached)
@@ -141,8 +144,8 @@ def explore(
     )
     if violation is not None:
         claim = (
-            f"violation of {violation.property} in execution {executions} "
-            f"(step {violation.step_index}); {strategy.claim(bounds, executions, 1)}"
+            f"violation of {violation.property} found by {strategy.describe()} in execution "
+            f"{executions}, at step {violation.step_index} (bounds {bounds})"
         )
         return SearchResult(VIOLATION, claim, violation=violation, counterexample=counterexample, **common)
     covered = strategy.claim(bounds, executions, 0)

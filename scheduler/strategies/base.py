@@ -35,5 +35,9 @@ class Strategy(abc.ABC):
         return None
 
     @abc.abstractmethod
+    def describe(self) -> str:
+        """The strategy and its settings, e.g. "random walk, seed 7"."""
+
+    @abc.abstractmethod
     def claim(self, bounds: str, executions: int, violations: int) -> str:
         """What a search that ended normally has shown, in one honest sentence."""

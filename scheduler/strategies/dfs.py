@@ -68,10 +68,12 @@ class DepthFirst(Strategy):
     def distinct_states(self) -> int | None:
         return len(self._visited) if self.state_caching else None
 
+    def describe(self) -> str:
+        return "DFS with state caching" if self.state_caching else "DFS without reduction"
+
     def claim(self, bounds: str, executions: int, violations: int) -> str:
-        how = "stateful DFS (state caching)" if self.state_caching else "DFS, no reduction"
         states = f", {len(self._visited)} distinct states" if self.state_caching else ""
         return (
-            f"exhaustive within bounds {bounds} ({how}): {executions} executions{states}, "
-            f"{violations} violations"
+            f"exhaustive within bounds {bounds}, {self.describe()}: {executions} executions"
+            f"{states}, {violations} violations"
         )

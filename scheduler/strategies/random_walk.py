@@ -32,6 +32,9 @@ class RandomWalk(Strategy):
     def choose(self, execution: Execution, runnable: list[str]) -> str | None:
         return runnable[self._rng.randrange(len(runnable))]
 
+    def describe(self) -> str:
+        return f"random walk, seed {self.seed}"
+
     def claim(self, bounds: str, executions: int, violations: int) -> str:
         return (
             f"sampled, not exhaustive: random walk, {executions} runs, seed {self.seed}, "

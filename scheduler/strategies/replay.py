@@ -60,5 +60,27 @@ class Replay(Strategy):
     def position(self) -> int:
         return self._position
 
+    def describe(self) -> str:
+        return "replay"
+
     def claim(self, bounds: str, executions: int, violations: int) -> str:
         return f"replay of one schedule ({len(self.steps)} steps), bounds {bounds}: {violations} violations"
+
+
+def follow(program, steps: tuple[ScheduledStep, ...], finish: bool = False) -> Execution:
+    """Run `program` along `steps` without checking properties and return the execution.
+    With `finish`, carry on past the schedule's end, moving the first runnable actor each
+    time, so that a reader can see how every actor ends. Raises ReplayDivergence."""
+    replay = Replay(steps)
+    replay.begin_execution()
+    execution = Execution(program)
+    while True:
+        runnable = execution.runnable()
+        if not runnable:
+            return execution
+        choice = replay.choose(execution, runnable)
+        if choice is None:
+            if not finish:
+                return execution
+            choice = runnable[0]
+        execution.step(choice)

@@ -1,0 +1,35 @@
+"""A trace as numbered sentences, each in the words of the model that produced it
+(every effect narrates itself), with the violating step marked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scheduler.kernel import Execution, Status, Step
+from scheduler.properties import Violation
+
+
+def narrate_steps(steps: Sequence[Step], violation: Violation | None = None) -> str:
+    width = len(str(max(len(steps) - 1, 0)))
+    marked = violation.step_index if violation else None
+    lines = []
+    for step in steps:
+        mark = ">>" if step.index == marked else "  "
+        lines.append(f"{mark} {step.index:>{width}}  {step.narrate()}")
+    return "\n".join(lines)
+
+
+def actor_outcomes(execution: Execution) -> str:
+    """How each actor ended: returned, failed (with containerd's error), or still waiting."""
+    lines = []
+    for actor in execution.actors:
+        if actor.status is Status.DONE:
+            value = f" ({actor.returned})" if actor.returned is not None else ""
+            lines.append(f"   {actor.name}: returned{value}")
+        elif actor.status is Status.FAILED:
+            lines.append(f"   {actor.name}: failed: {actor.error}")
+        else:
+            waiting = actor.pending.describe() if actor.pending else "?"
+            kind = "daemon, stopped" if actor.daemon else "unfinished"
+            lines.append(f"   {actor.name}: {kind}, next would be {waiting}")
+    return "\n".join(lines)

@@ -1,0 +1,293 @@
+"""The `unpack-race` command line: list, check, replay, compare.
+
+Exit codes (as model checkers users know): 0 no violation (or every verdict as
+expected), 1 a property violated (or a verdict not as expected), 2 bad usage or input,
+3 internal error, 4 a budget ran out or the run was interrupted before a verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from model.variants import VARIANTS
+from reports.result_text import summarize
+from reports.table import markdown_table, text_table
+from reports.trace_text import actor_outcomes, narrate_steps
+from scenarios.base import ParamError, Scenario
+from scenarios.registry import CANONICAL, SCENARIOS, scenario as get_scenario
+from scheduler.explore import BUDGET, INTERRUPTED, PASS, VIOLATION, Budget, Progress, SearchResult, explore
+from scheduler.properties import Sometimes
+from scheduler.schedule import Schedule, ScheduleError, write_atomically
+from scheduler.strategies import DepthFirst, RandomWalk, Replay, ReplayDivergence
+from scheduler.strategies.replay import follow
+
+EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_INTERNAL, EXIT_BUDGET = 0, 1, 2, 3, 4
+
+
+class UsageError(Exception):
+    """Bad usage or input: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would exit 2 with usage; keep it one line
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _all_params():
+    seen = {}
+    for sc in SCENARIOS.values():
+        for p in sc.params:
+            seen.setdefault(p.name, p)
+    return list(seen.values())
+
+
+def _add_param_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("scenario parameters (defaults: see `unpack-race list`)")
+    for p in _all_params():
+        flag = "--" + p.name.replace("_", "-")
+        if isinstance(p.default, bool):
+            group.add_argument(flag, dest=p.name, action=argparse.BooleanOptionalAction, default=None, help=p.help)
+        elif isinstance(p.default, int):
+            group.add_argument(flag, dest=p.name, type=int, default=None, metavar="N", help=p.help)
+        else:
+            group.add_argument(flag, dest=p.name, choices=p.choices or None, default=None, help=p.help)
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    return {p.name: getattr(args, p.name) for p in _all_params() if getattr(args, p.name, None) is not None}
+
+
+def _add_search_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-executions", type=int, default=None, metavar="N",
+                        help="stop after N executions (exit 4 if no verdict by then)")
+    parser.add_argument("--max-seconds", type=float, default=None, metavar="T",
+                        help="stop after T seconds of wall-clock time (exit 4 if no verdict by then)")
+    parser.add_argument("--no-state-cache", dest="state_cache", action="store_false",
+                        help="DFS without state caching: enumerate every interleaving")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="unpack-race", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sub.add_parser("list", help="scenarios, variants and parameters")
+
+    check = sub.add_parser("check", help="explore one scenario under one variant")
+    check.add_argument("scenario", help="scenario name (see `unpack-race list`)")
+    check.add_argument("--variant", required=True, help="code variant (see `unpack-race list`)")
+    check.add_argument("--strategy", choices=("dfs", "random"), default="dfs")
+    check.add_argument("--seed", type=int, default=0, help="seed of the random walk")
+    check.add_argument("--runs", type=int, default=1000, help="runs of the random walk")
+    check.add_argument("--out", type=Path, default=None,
+                       help="directory for the counterexample schedule (default: a new temporary directory)")
+    _add_param_options(check)
+    _add_search_options(check)
+
+    replay = sub.add_parser("replay", help="replay a schedule file")
+    replay.add_argument("file", type=Path)
+    replay.add_argument("--variant", default=None, help="replay under another variant")
+
+    compare = sub.add_parser("compare", help="the four variants side by side (the main job)")
+    compare.add_argument("--scenario", default=CANONICAL)
+    compare.add_argument("--out", type=Path, default=None,
+                         help="also write compare.md, compare.json and the counterexamples here")
+    _add_param_options(compare)
+    _add_search_options(compare)
+    return parser
+
+
+# -- commands ---------------------------------------------------------------------------
+def cmd_list(args: argparse.Namespace) -> int:
+    for sc in SCENARIOS.values():
+        print(f"scenario {sc.name}: {sc.summary}")
+        print("  parameters:")
+        for p in sc.params:
+            print(f"    {p.describe()}")
+        print("  variants and the verdict containerd's history predicts with default parameters:")
+        for v in VARIANTS:
+            expect = sc.expected(v.name, {})
+            verdict = expect.verdict + (f" ({expect.property})" if expect.property else "")
+            print(f"    {v.name:<28} {verdict:<30} containerd {v.releases}")
+            print(f"    {'':<28} {v.summary}")
+    return EXIT_OK
+
+
+def _progress_printer(quiet: bool, label: str):
+    if quiet:
+        return None
+
+    def show(p: Progress) -> None:
+        states = f", {p.states:,} states" if p.states is not None else ""
+        rate = p.steps / p.elapsed if p.elapsed else 0
+        print(f"  [{label}] {p.executions:,} executions{states}, {rate:,.0f} steps/s, {p.elapsed:.0f} s",
+              file=sys.stderr, flush=True)
+
+    return show
+
+
+def _run(sc: Scenario, variant: str, params: dict[str, Any], args, strategy) -> tuple[SearchResult, Any]:
+    built = sc.build(variant, params)
+    budget = Budget(max_executions=args.max_executions, max_seconds=args.max_seconds)
+    result = explore(
+        built.program, strategy, built.properties, bounds=built.bounds, budget=budget,
+        progress=_progress_printer(args.quiet, variant), progress_every=2.0,
+    )
+    return result, built
+
+
+def _strategy(args: argparse.Namespace):
+    if getattr(args, "strategy", "dfs") == "random":
+        if args.runs < 1:
+            raise UsageError(f"--runs must be at least 1, got {args.runs}")
+        return RandomWalk(args.runs, args.seed)
+    return DepthFirst(state_caching=args.state_cache)
+
+
+def _write_counterexample(sc: Scenario, variant: str, params, result: SearchResult, out: Path | None) -> Path:
+    directory = out if out is not None else Path(tempfile.mkdtemp(prefix="unpack-race-"))
+    schedule = Schedule.of(sc.name, variant, params, result.counterexample)
+    return schedule.save(directory / f"{sc.name}.{variant}.schedule.json")
+
+
+def _story(built, steps, result: SearchResult) -> str:
+    execution = follow(built.program, tuple(_scheduled(steps)), finish=True)
+    return (
+        f"Counterexample, {len(steps)} steps:\n{narrate_steps(steps, result.violation)}\n"
+        f"How each actor ends if the run goes on (first runnable actor first; not part of the counterexample):\n"
+        f"{actor_outcomes(execution)}"
+    )
+
+
+def _scheduled(steps):
+    from scheduler.schedule import ScheduledStep
+    return [ScheduledStep.of(s) for s in steps]
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    sc = get_scenario(args.scenario)
+    sc.check_variant(args.variant)
+    params = sc.resolve(_overrides(args))
+    result, built = _run(sc, args.variant, params, args, _strategy(args))
+    if result.verdict == VIOLATION:
+        print(_story(built, result.counterexample, result))
+        path = _write_counterexample(sc, args.variant, params, result, args.out)
+        print(f"Schedule written to {path}\n  replay it: unpack-race replay {path}")
+    print(summarize(result))
+    return _exit_for(result)
+
+
+def _exit_for(result: SearchResult) -> int:
+    if result.verdict == PASS:
+        return EXIT_OK
+    if result.verdict in (BUDGET, INTERRUPTED):
+        return EXIT_BUDGET
+    return EXIT_VIOLATION
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    schedule = Schedule.load(args.file)
+    try:
+        sc = get_scenario(schedule.scenario)
+        variant = sc.check_variant(args.variant or schedule.variant)
+        params = sc.resolve(schedule.params)
+    except ParamError as err:
+        raise UsageError(f"{args.file}: {err}") from None
+    built = sc.build(variant, params)
+    checked = [p for p in built.properties if not isinstance(p, Sometimes)]
+    try:
+        result = explore(built.program, Replay(schedule.steps), checked, bounds=built.bounds)
+    except ReplayDivergence as err:
+        raise UsageError(f"{args.file}: under variant {variant}, {err}") from None
+    print(f"Replaying {args.file} ({len(schedule.steps)} steps) under variant {variant}, {built.bounds}")
+    steps = result.counterexample or follow(built.program, schedule.steps).steps
+    print(narrate_steps(steps, result.violation))
+    if result.violation is not None:
+        print(f"VIOLATION: {result.violation.message}")
+        return EXIT_VIOLATION
+    print(f"no violation in the {len(steps)} replayed steps")
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    sc = get_scenario(args.scenario)
+    params = sc.resolve(_overrides(args))
+    header = ("variant", "verdict", "expected", "property violated",
+              "executions", "states", "counterexample steps", "time")
+    rows, records, all_expected = [], [], True
+    print(f"{sc.name}: {sc.build(sc.variants[0], params).bounds}; strategy: "
+          f"{'stateful DFS' if args.state_cache else 'DFS without state caching'}, stop at the first violation")
+    for variant in sc.variants:
+        v = next(x for x in VARIANTS if x.name == variant)
+        started = time.monotonic()
+        result, built = _run(sc, variant, params, args, DepthFirst(state_caching=args.state_cache))
+        elapsed = time.monotonic() - started
+        expect = sc.expected(variant, params)
+        prop = result.violation.property if result.violation else "-"
+        as_expected = result.verdict == expect.verdict and (expect.property is None or prop == expect.property)
+        all_expected &= as_expected
+        length = len(result.counterexample) if result.counterexample else "-"
+        states = result.states if result.states is not None else "-"
+        rows.append((variant, result.verdict, expect.verdict + ("" if as_expected else "  <-- NOT AS EXPECTED"),
+                     prop, result.executions, states, length, f"{elapsed:.2f} s"))
+        record = {"variant": variant, "releases": v.releases, "verdict": result.verdict,
+                  "expected": expect.verdict, "as_expected": as_expected, "property": result.violation.property if result.violation else None,
+                  "executions": result.executions, "states": result.states, "steps": result.steps,
+                  "counterexample_steps": len(result.counterexample) or None,
+                  "seconds": round(elapsed, 3), "claim": result.claim}
+        if result.violation is not None:
+            record["message"] = result.violation.message
+            if args.out is not None:
+                record["schedule"] = str(_write_counterexample(sc, variant, params, result, args.out))
+        records.append(record)
+    print(text_table(header, rows))
+    print()
+    for record in records:
+        print(f"- {record['variant']} (containerd {record['releases']}):\n    {record['claim']}")
+        if "message" in record:
+            print(f"    {record['message']}")
+    print()
+    safe = [r["variant"] for r in records if r["verdict"] == PASS] or ["none"]
+    verdict = "every verdict is the expected one" if all_expected else "SOME VERDICTS ARE NOT AS EXPECTED"
+    print(f"{verdict}; no violation within these bounds: {', '.join(safe)}")
+    if args.out is not None:
+        write_atomically(args.out / "compare.md", markdown_table(header, rows) + "\n")
+        write_atomically(args.out / "compare.json", json.dumps(
+            {"scenario": sc.name, "params": params, "rows": records, "all_as_expected": all_expected}, indent=1) + "\n")
+        print(f"wrote {args.out / 'compare.md'} and {args.out / 'compare.json'}")
+    return EXIT_OK if all_expected else EXIT_VIOLATION
+
+
+COMMANDS = {"list": cmd_list, "check": cmd_check, "replay": cmd_replay, "compare": cmd_compare}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except (UsageError, ParamError, ScheduleError) as err:
+        print(f"unpack-race: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("unpack-race: interrupted", file=sys.stderr)
+        return EXIT_BUDGET
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as err:  # noqa: BLE001 - the last line of defence: one line, exit 3
+        import traceback
+        where = traceback.extract_tb(err.__traceback__)[-1]
+        print(f"unpack-race: internal error: {type(err).__name__}: {err} "
+              f"(at {Path(where.filename).name}:{where.lineno}); this is a bug in unpack-race, "
+              f"please report it with the command line you ran", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())
