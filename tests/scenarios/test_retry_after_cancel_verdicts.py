@@ -1,0 +1,109 @@
+"""The four variants on retry-after-cancel reach containerd's verdicts, by search."""
+
+from __future__ import annotations
+
+import pytest
+
+from model.errdefs import NotFound
+from model.snapshotter import PrepareT1, PrepareT2
+from scenarios.registry import scenario
+from scheduler.explore import explore
+from scheduler.strategies import DepthFirst, RandomWalk
+
+SCENARIO = scenario("retry-after-cancel")
+UNSAFE = ("stat-early-return-no-lease", "stat-early-return", "prepare-without-lease")
+
+
+def check(variant, strategy=None, **params):
+    built = SCENARIO.build(variant, params)
+    return explore(built.program, strategy or DepthFirst(state_caching=True), built.properties, bounds=built.bounds)
+
+
+@pytest.mark.parametrize("variant", UNSAFE)
+def test_every_variant_but_the_fix_lets_the_retry_prepare_on_a_swept_parent(variant):
+    result = check(variant)
+    assert result.verdict == "violation"
+    assert result.violation.property == "no-missing-parent"
+    last = result.counterexample[-1]
+    assert last.actor == "pull-2"
+    assert isinstance(last.effect, (PrepareT1, PrepareT2))
+    assert isinstance(last.error, NotFound)
+    assert str(last.error) == "parent snapshot sha256:c1 does not exist: not found"
+    # the race window: a GC swept sha256:c1 before the failing Prepare
+    assert any(s.actor == "gc" and "sha256:c1" in s.result.swept_snapshots for s in result.counterexample[:-1])
+    assert SCENARIO.expected(variant, {}).verdict == "violation"
+
+
+def test_the_fixed_code_is_exhaustively_free_of_the_race_and_enters_the_window():
+    result = check("prepare-with-lease")
+    assert result.verdict == "pass"
+    assert result.claim.startswith("exhaustive within bounds layers=2, gc-runs=1")
+    assert set(result.reached) == {"retry-reuses-cancelled-layer", "gc-sweeps-committed-layer"}
+    assert result.states and result.executions > 1000
+
+
+def test_the_stat_early_return_counterexample_skips_the_layer_without_a_lease():
+    steps = check("stat-early-return").counterexample
+    stat = [s for s in steps if s.actor == "pull-2" and s.effect.name == "Stat" and s.ok]
+    assert stat and stat[0].effect.key == "sha256:c1"
+    assert "no lease is taken" in stat[0].narrate()
+
+
+def test_without_pr_10187_the_prepare_already_exists_path_is_unleased():
+    steps = check("prepare-without-lease").counterexample
+    t1 = [s for s in steps if s.actor == "pull-2" and isinstance(s.effect, PrepareT1) and s.error]
+    assert t1 and str(t1[0].error) == 'target snapshot "sha256:c1": already exists'
+    assert "NOT added to any lease" in t1[0].narrate()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [dict(overlap=False), dict(gc_policy="dirty"), dict(kmutex=False), dict(layers=3)],
+    ids=["no-overlap", "gc-only-when-dirty", "no-kmutex", "three-layers"],
+)
+def test_the_verdicts_hold_across_scenario_parameters(params):
+    for variant in UNSAFE[1:]:
+        assert check(variant, **params).violation.property == "no-missing-parent"
+    if params != dict(layers=3):  # three layers take ~15 s exhaustively; see the benchmark
+        assert check("prepare-with-lease", **params).verdict == "pass"
+
+
+def test_a_single_layer_never_enters_the_race_window_and_says_so():
+    result = check("stat-early-return", layers=1)
+    assert result.verdict == "vacuous"
+    assert result.unreached == ("gc-sweeps-committed-layer",)
+
+
+def test_without_gc_the_run_is_vacuous_rather_than_a_pass():
+    result = check("stat-early-return", gc_runs=0)
+    assert result.verdict == "vacuous"
+
+
+def test_a_random_walk_finds_the_race_when_gc_follows_deletions():
+    # With gc-policy=any a uniform random walk almost always spends the one GC run in the
+    # first few steps, before anything is committed (100,000 runs never reached the
+    # window); when GC runs only while the database is dirty it finds the race.
+    result = check("stat-early-return", RandomWalk(runs=20_000, seed=0), gc_policy="dirty")
+    assert result.verdict == "violation"
+    assert result.violation.property == "no-missing-parent"
+
+
+def test_a_random_walk_labels_its_pass_as_sampled():
+    passed = check("prepare-with-lease", RandomWalk(runs=3000, seed=1), gc_policy="dirty")
+    assert passed.verdict == "pass"
+    assert passed.claim.startswith("sampled, not exhaustive: random walk, 3000 runs, seed 1")
+
+
+def test_a_random_walk_that_never_enters_the_window_is_vacuous_not_a_pass():
+    result = check("prepare-with-lease", RandomWalk(runs=300, seed=0))
+    assert result.verdict == "vacuous"
+    assert "gc-sweeps-committed-layer" in result.unreached
+
+
+def test_state_caching_finds_the_same_first_counterexample_as_plain_dfs():
+    # plain DFS explores in the same order; it only re-explores states already seen
+    cached = check("stat-early-return", overlap=False)
+    plain = check("stat-early-return", DepthFirst(state_caching=False), overlap=False)
+    assert plain.verdict == cached.verdict == "violation"
+    assert [s.effect for s in plain.counterexample] == [s.effect for s in cached.counterexample]
+    assert plain.executions >= cached.executions
