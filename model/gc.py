@@ -57,7 +57,11 @@ def snapshot_refs(labels) -> list[str]:
 
 
 def content_refs(labels) -> list[str]:
-    return [v for k, v in labels if k.startswith(GC_REF_CONTENT)]
+    """containerd.io/gc.ref.content, alone or followed by "." or "/" and any suffix."""
+    return [
+        v for k, v in labels
+        if k == GC_REF_CONTENT or k.startswith(GC_REF_CONTENT + ".") or k.startswith(GC_REF_CONTENT + "/")
+    ]
 
 
 def mark(world: World) -> tuple[set[str], set[str]]:

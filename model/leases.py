@@ -52,8 +52,9 @@ def add_content_lease(world: World, lease: str, digest: str) -> None:
 
 
 def lease_expired(world: World, lease: Lease) -> bool:
-    """containerd.io/gc.expire is in the past: GC no longer treats the lease as a root."""
-    return lease.expires_at <= world.now
+    """containerd.io/gc.expire is in the past: GC no longer treats the lease as a root.
+    Strictly past, as gc.go scanRoots skips a lease only if expThreshold.After(exp)."""
+    return world.now > lease.expires_at
 
 
 @attrs.frozen
@@ -69,7 +70,7 @@ class CreateLease(Effect):
 
     def apply(self, world: World) -> str:
         if self.lease in world.leases:
-            raise AlreadyExists(f"lease {self.lease!r}")
+            raise AlreadyExists(f'lease "{self.lease}"')  # Go: "lease %q: %w"
         world.leases[self.lease] = Lease(self.lease, world.now + self.expires_in)
         world.pulls.setdefault(self.pull, PullContext()).lease = self.lease
         return self.lease
@@ -100,7 +101,7 @@ class DeleteLease(Effect):
         ctx = world.pulls.setdefault(self.pull, PullContext())
         ctx.returned = True
         if world.leases.pop(self.lease, None) is None:
-            raise NotFound(f"lease {self.lease!r}")
+            raise NotFound(f'lease "{self.lease}"')  # Go: "lease %q: %w"
         world.dirty += 1
         return self.lease
 

@@ -153,9 +153,10 @@ class PrepareT2(Effect):
                 if parent is None:
                     raise NotFound(f"parent snapshot {self.parent} does not exist")
                 if parent.bkey != self.bparent:
-                    raise InvalidArgument(
-                        f"mismatched parent {parent.bkey} from target {self.bparent}"
-                    )
+                    # Go: "mismatched parent %s from target %s" with the parent's and
+                    # the target's (snapshot.ref) metadata names
+                    target = dict(self.labels).get(SNAPSHOT_REF, "")
+                    raise InvalidArgument(f"mismatched parent {self.parent} from target {target}")
         except Exception:
             world.backend.pop(self.bkey, None)
             raise
@@ -184,6 +185,8 @@ class Commit(Effect):
     1. since PR 10187: addSnapshotLease(name) first;
     2. create bucket `name`; if it exists -> `snapshot "<name>": already exists` (with
        PR 10187 the tx commits and the lease is kept; before it, nothing is kept);
+       before PR 10187, addSnapshotLease(name) comes here, so a gone lease is reported
+       ahead of a missing key;
     3. bucket `key` missing -> `snapshot <key> does not exist: not found`;
     4. the parent missing -> `parent snapshot <p> does not exist: not found`; in the
        parent's children replace key by name;
@@ -204,6 +207,8 @@ class Commit(Effect):
             error = AlreadyExists(f'snapshot "{self.name}"')
             error.leased = world.lease_on_exists and bool(self.lease)
             raise error
+        # before PR 10187, addSnapshotLease(name) came right after the existence check
+        leases.check_lease(world, self.lease)
         active = world.snapshots.get(self.key)
         if active is None:
             raise NotFound(f"snapshot {self.key} does not exist")
