@@ -2,7 +2,7 @@
 
 Nothing in this package knows what it is running. An actor is a generator that yields
 effects (one atomic step each); the kernel applies the effect chosen by a strategy and
-sends the result back. The same engine runs the containerd model and a bank account.
+sends the result back. The same engine runs a model of a real system and a bank account.
 """
 
 from scheduler.effect import Effect, Failure, Footprint

@@ -61,7 +61,9 @@ class Effect:
 
     @property
     def name(self) -> str:
-        return type(self).__name__
+        """The effect's kind. A subclass field called `name` shadows this property, so
+        the engine itself uses `effect_name(effect)`."""
+        return effect_name(self)
 
     def enabled(self, world: Any) -> bool:
         """Whether the step can happen now; a disabled effect blocks its actor."""
@@ -73,7 +75,7 @@ class Effect:
 
     def apply(self, world: Any) -> Any:
         """Perform the step on the world and return its result, or raise a Failure."""
-        raise NotImplementedError(f"{self.name} does not implement apply()")
+        raise NotImplementedError(f"{effect_name(self)} does not implement apply()")
 
     def footprint(self) -> Footprint:
         """What the step reads and writes; by default it conflicts with everything."""
@@ -86,13 +88,18 @@ class Effect:
     def describe(self) -> str:
         """A short rendering such as `Stat(key='sha256:c1')`, used in traces."""
         inner = ", ".join(f"{k}={v!r}" for k, v in self.args().items())
-        return f"{self.name}({inner})"
+        return f"{effect_name(self)}({inner})"
 
     def narrate(self, actor: str, result: Any, error: Failure | None) -> str:
         """One sentence, in the model's own words, saying what this step did."""
         if error is not None:
             return f"{actor}: {self.describe()} failed: {error}"
         return f"{actor}: {self.describe()} -> {result!r}"
+
+
+def effect_name(effect: Effect) -> str:
+    """The effect's kind, its class name, as schedules and traces name it."""
+    return type(effect).__name__
 
 
 def _json_value(value: Any) -> Any:

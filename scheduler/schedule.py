@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from scheduler.effect import effect_name
 from scheduler.kernel import Step
 
 FORMAT = "unpack-race.schedule"
@@ -40,7 +41,7 @@ class ScheduledStep:
 
     @classmethod
     def of(cls, step: Step) -> ScheduledStep:
-        return cls(step.actor, step.effect.name, step.effect.args())
+        return cls(step.actor, effect_name(step.effect), step.effect.args())
 
     def describe(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self.args.items())
@@ -111,7 +112,7 @@ class Schedule:
         if data.get("format") != FORMAT:
             raise fail("format", repr(FORMAT), data.get("format"))
         version = data.get("version")
-        if version != VERSION:
+        if type(version) is not int or version != VERSION:  # True == 1.0 == 1 in Python
             raise ScheduleError(
                 f"{source}: field version: this unpack-race reads schedule version {VERSION}, "
                 f"the file has {version!r}; re-record it with this version"

@@ -4,6 +4,7 @@ instead."""
 
 from __future__ import annotations
 
+from scheduler.effect import effect_name
 from scheduler.kernel import Execution
 from scheduler.schedule import ScheduledStep
 from scheduler.strategies.base import Strategy
@@ -36,6 +37,14 @@ class Replay(Strategy):
         if index >= len(self.steps):
             return None
         self._position += 1
+        return self._check(index, execution, runnable)
+
+    def end_execution(self, execution: Execution) -> None:
+        """Steps left over when no actor can move do not fit the model either."""
+        if self._position < len(self.steps) and not execution.runnable():
+            self._check(self._position, execution, [])
+
+    def _check(self, index: int, execution: Execution, runnable: list[str]) -> str:
         expected = self.steps[index]
         where = f"step {index}: the schedule expects {expected.actor} to {expected.describe()}"
         try:
@@ -46,7 +55,7 @@ class Replay(Strategy):
         effect = actor.pending
         if effect is None:
             raise ReplayDivergence(index, f"{where}; {expected.actor} has already finished")
-        if effect.name != expected.effect or effect.args() != dict(expected.args):
+        if effect_name(effect) != expected.effect or effect.args() != dict(expected.args):
             raise ReplayDivergence(
                 index, f"{where}; {expected.actor}'s next effect is {effect.describe()}"
             )
@@ -77,6 +86,7 @@ def follow(program, steps: tuple[ScheduledStep, ...], finish: bool = False) -> E
     while True:
         runnable = execution.runnable()
         if not runnable:
+            replay.end_execution(execution)
             return execution
         choice = replay.choose(execution, runnable)
         if choice is None:

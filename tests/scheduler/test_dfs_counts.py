@@ -1,0 +1,115 @@
+"""Exhaustive DFS without state caching enumerates exactly the interleavings: as many as
+the multinomial coefficient says, and the very set of topological orders of the actors'
+chains of steps (computed independently by networkx)."""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scheduler.explore import PASS, explore
+from scheduler.strategies import DepthFirst
+from scheduler_toys import Recording, independent_program
+
+
+def multinomial(sizes: tuple[int, ...]) -> int:
+    result = math.factorial(sum(sizes))
+    for n in sizes:
+        result //= math.factorial(n)
+    return result
+
+
+def topological_interleavings(sizes: tuple[int, ...]) -> set[tuple[str, ...]]:
+    """Every order of the steps that keeps each actor's own steps in order."""
+    graph = nx.DiGraph()
+    for i, n in enumerate(sizes):
+        chain = [(f"a{i}", k) for k in range(n)]
+        graph.add_nodes_from(chain)
+        graph.add_edges_from(zip(chain, chain[1:]))
+    return {tuple(actor for actor, _ in order) for order in nx.all_topological_sorts(graph)}
+
+
+def run_plain_dfs(sizes: tuple[int, ...]) -> tuple[Recording, object]:
+    recording = Recording(DepthFirst(state_caching=False))
+    result = explore(independent_program(sizes), recording)
+    return recording, result
+
+
+def assert_dfs_enumerates_exactly_the_interleavings(sizes: tuple[int, ...]) -> None:
+    recording, result = run_plain_dfs(sizes)
+    interleavings = recording.interleavings()
+    assert result.verdict == PASS
+    assert result.executions == multinomial(sizes)
+    assert len(interleavings) == multinomial(sizes)
+    assert len(set(interleavings)) == len(interleavings), "an interleaving was explored twice"
+    assert set(interleavings) == topological_interleavings(sizes)
+    assert result.steps == multinomial(sizes) * sum(sizes)
+
+
+@pytest.mark.parametrize(
+    "sizes, expected",
+    [
+        ((1, 1), 2),
+        ((2, 2), 6),
+        ((3, 2), 10),
+        ((1, 1, 1, 1), 24),
+        ((2, 2, 2), 90),
+        ((4, 3, 1), 280),
+        ((5,), 1),
+    ],
+)
+def test_dfs_without_caching_explores_the_multinomial_number_of_executions(sizes, expected):
+    assert multinomial(sizes) == expected  # the formula itself, on numbers worked by hand
+    assert_dfs_enumerates_exactly_the_interleavings(sizes)
+
+
+def test_the_networkx_reference_agrees_with_a_hand_enumeration():
+    assert topological_interleavings((2, 1)) == {
+        ("a0", "a0", "a1"),
+        ("a0", "a1", "a0"),
+        ("a1", "a0", "a0"),
+    }
+
+
+def test_dfs_without_caching_explores_interleavings_in_lexicographic_program_order():
+    recording, _ = run_plain_dfs((2, 1))
+    assert recording.interleavings() == [
+        ("a0", "a0", "a1"),
+        ("a0", "a1", "a0"),
+        ("a1", "a0", "a0"),
+    ]
+
+
+def test_every_execution_of_independent_actors_ends_in_the_same_world():
+    recording, _ = run_plain_dfs((2, 3, 1))
+    assert set(recording.final_worlds) == {((("x0", 2), ("x1", 3), ("x2", 1)), ())}
+    assert len(recording.final_worlds) == multinomial((2, 3, 1))
+
+
+def test_dfs_without_caching_claims_an_exhaustive_search_with_its_execution_count():
+    _, result = run_plain_dfs((2, 2))
+    assert result.claim == (
+        "exhaustive within bounds (none), DFS without reduction: 6 executions, 0 violations"
+    )
+    assert result.states is None
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=3).map(tuple))
+def test_dfs_without_caching_matches_the_topological_sorts_for_any_small_sizes(sizes):
+    assert_dfs_enumerates_exactly_the_interleavings(sizes)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=3).map(tuple))
+def test_dfs_with_caching_visits_every_combination_of_progress_exactly_once(sizes):
+    # A state of independent actors is "how far each actor got": prod(n_i + 1) of them,
+    # of which only the final one is never keyed (no choice is made there).
+    result = explore(independent_program(sizes), DepthFirst(state_caching=True))
+    assert result.verdict == PASS
+    assert result.states == math.prod(n + 1 for n in sizes) - 1
+    assert result.executions <= multinomial(sizes)
