@@ -16,9 +16,9 @@ from scheduler.effect import Effect, Footprint
 @attrs.frozen
 class Lock(Effect):
     """kmutex.Lock(ctx, key): blocks while another holder has the key; honours ctx
-    cancellation (semaphore.Acquire returns ctx.Err(), checked first since
-    golang.org/x/sync v0.7), so a cancelled pull gets `context canceled` instead of
-    the lock."""
+    cancellation: golang.org/x/sync's semaphore.Acquire checks ctx.Done() before taking
+    a free slot ("we prefer to fail even if we could acquire"), so a cancelled pull gets
+    `context canceled` instead of the lock."""
 
     key: str
     pull: str

@@ -116,7 +116,7 @@ class Execution:
         return [a.name for a in self.actors if a.pending is not None and a.pending.enabled(world)]
 
     def pending(self, name: str) -> Effect | None:
-        return self._by_name[name].pending
+        return self.actor(name).pending
 
     def unfinished(self, include_daemons: bool = False) -> list[Actor]:
         return [

@@ -27,7 +27,11 @@ class ActorSpec:
 
 @attrs.frozen
 class Program:
-    """A world factory plus actors, in a fixed order (the order breaks every tie)."""
+    """A world factory plus actors, in a fixed order (the order breaks every tie).
+
+    The world is any object the effects understand. For state caching it must also have
+    `fingerprint()`, returning a hashable value that is equal for equal states and
+    independent of insertion order (sort mappings)."""
 
     name: str
     make_world: Callable[[], Any]

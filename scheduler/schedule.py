@@ -140,6 +140,12 @@ class Schedule:
         return cls(data["scenario"], data["variant"], params, tuple(steps))
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomically(path: Path, text: str) -> Path:
     """Write `text` to `path` through a temporary file and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -147,6 +153,7 @@ def write_atomically(path: Path, text: str) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -6,7 +6,10 @@ Without state caching it enumerates every interleaving: correct, complete and
 exponential. With `state_caching=True` it keys each state by the world's fingerprint and
 every actor's interned history, and cuts an execution that reaches a state already
 explored (Holzmann's stateful DFS): the same reachable states, steps and verdicts, with
-far fewer executions. A search that sees a different runnable set while replaying its
+far fewer executions. That holds because every transition out of every state is still
+taken once, so properties may look at the world, the step just taken and the actors'
+statuses (all part of the state key or of the transition); a property that looked at
+the order of earlier steps of other actors would not be sound under caching. A search that sees a different runnable set while replaying its
 own prefix raises `NondeterminismError`: the model is not deterministic.
 """
 

@@ -51,7 +51,7 @@ class Replay(Strategy):
             actor = execution.actor(expected.actor)
         except KeyError:
             names = ", ".join(execution.program.actor_names())
-            raise ReplayDivergence(index, f"{where}; there is no such actor (actors: {names})")
+            raise ReplayDivergence(index, f"{where}; there is no such actor (actors: {names})") from None
         effect = actor.pending
         if effect is None:
             raise ReplayDivergence(index, f"{where}; {expected.actor} has already finished")
