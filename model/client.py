@@ -43,7 +43,7 @@ class AwaitPullRequest(Effect):
     def apply(self, world: World) -> str:
         return self.pull
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world: World | None = None) -> Footprint:
         return Footprint.of(reads={f"pull/{self.pull}"})
 
     def narrate(self, actor, result, error) -> str:

@@ -51,7 +51,7 @@ class FetchBlob(Effect):
         existed = write_blob(world, self.digest, self.lease, self.labels)
         return "already present, leased" if existed else "fetched, leased"
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world: World | None = None) -> Footprint:
         return Footprint.of(
             reads={f"pull/{self.pull}"},
             writes={f"content/{self.digest}", f"lease/{self.lease}"},
@@ -84,7 +84,7 @@ class UpdateContentLabels(Effect):
         world.content[self.digest] = Blob(tuple(sorted(merged.items())))
         return self.digest
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world: World | None = None) -> Footprint:
         return Footprint.of(writes={f"content/{self.digest}"})
 
     def narrate(self, actor, result, error) -> str:

@@ -139,7 +139,7 @@ class GcCollect(Effect):
         world.gc_runs += 1
         return GcReport(swept_snaps, swept_blobs, swept_leases, before)
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world: World | None = None) -> Footprint:
         return Footprint.everything()
 
     def narrate(self, actor, result, error) -> str:
@@ -175,7 +175,7 @@ class BackendCleanup(Effect):
         world.snapshotter_dirty = False
         return removed
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world: World | None = None) -> Footprint:
         return Footprint.everything()
 
     def narrate(self, actor, result, error) -> str:

@@ -22,7 +22,7 @@ class CreateImage(Effect):
         world.images[self.name] = self.target
         return "updated" if existed else "created"
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world: World | None = None) -> Footprint:
         return Footprint.of(writes={f"image/{self.name}"})
 
     def narrate(self, actor, result, error) -> str:

@@ -35,7 +35,7 @@ class Lock(Effect):
         world.locks[self.key] = self.pull
         return self.key
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world: World | None = None) -> Footprint:
         return Footprint.of(reads={f"pull/{self.pull}"}, writes={f"lock/{self.key}"})
 
     def narrate(self, actor, result, error) -> str:
@@ -57,7 +57,7 @@ class Unlock(Effect):
             raise RuntimeError(f"{self.pull} unlocks {self.key} held by {holder}")
         return self.key
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world: World | None = None) -> Footprint:
         return Footprint.of(writes={f"lock/{self.key}"})
 
     def narrate(self, actor, result, error) -> str:

@@ -26,7 +26,7 @@ class CancelPull(Effect):
         ctx.cancelled = True
         return "cancelled"
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world: World | None = None) -> Footprint:
         return Footprint.of(writes={f"pull/{self.pull}"})
 
     def narrate(self, actor, result, error) -> str:
@@ -53,7 +53,7 @@ class RequestPull(Effect):
         world.pulls[self.pull].requested = True
         return self.pull
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world: World | None = None) -> Footprint:
         return Footprint.of(reads={f"pull/{self.after}"}, writes={f"pull/{self.pull}"})
 
     def narrate(self, actor, result, error) -> str:

@@ -75,7 +75,7 @@ class CreateLease(Effect):
         world.pulls.setdefault(self.pull, PullContext()).lease = self.lease
         return self.lease
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world: World | None = None) -> Footprint:
         return Footprint.of(writes={f"lease/{self.lease}", f"pull/{self.pull}"})
 
     def narrate(self, actor, result, error) -> str:
@@ -105,7 +105,7 @@ class DeleteLease(Effect):
         world.dirty += 1
         return self.lease
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world: World | None = None) -> Footprint:
         return Footprint.of(writes={f"lease/{self.lease}", f"pull/{self.pull}", "db/dirty"})
 
     def narrate(self, actor, result, error) -> str:
@@ -128,7 +128,7 @@ class PassTime(Effect):
         world.now += self.seconds
         return world.now
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world: World | None = None) -> Footprint:
         return Footprint.of(writes={"clock"})
 
     def narrate(self, actor, result, error) -> str:

@@ -47,5 +47,11 @@ def extract_key(pull: str, attempt: int, chain: str) -> str:
 
 
 def backend_key(seq: int, key: str) -> str:
-    """The backend snapshotter's key for a metadata snapshot: "<ns>/<seq>/<key>"."""
+    """The backend snapshotter's key for a metadata snapshot: "<ns>/<seq>/<key>".
+
+    containerd takes `seq` from one per-snapshotter bolt sequence; all that matters is
+    that every creation gets a new backend key (a re-created sha256:X must not match the
+    old one). The model numbers the creations of each key instead (`World.generations`):
+    the same uniqueness, without a global counter that would make any two creations look
+    dependent to a partial-order reduction."""
     return f"{NAMESPACE}/{seq}/{key}"

@@ -18,7 +18,7 @@ import attrs
 
 from model import leases
 from model.errdefs import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
-from model.names import SNAPSHOT_REF, backend_key
+from model.names import SNAPSHOT_REF
 from model.world import Snapshot, World
 from scheduler.effect import Effect, Footprint
 
@@ -32,8 +32,17 @@ class Info:
     parent: str
 
 
+SNAPSHOTTER_LOCK = "snapshotter/lock"
+
+
 def _snap(name: str) -> str:
     return f"snapshot/{name}"
+
+
+def _parent_of(world: World | None, key: str) -> set[str]:
+    """The parent bucket whose children set a step on `key` rewrites, as of now."""
+    snap = world.snapshots.get(key) if world is not None else None
+    return {_snap(snap.parent)} if snap is not None and snap.parent else set()
 
 
 @attrs.frozen
@@ -49,7 +58,7 @@ class Stat(Effect):
             raise NotFound(f"snapshot {self.key} does not exist")
         return Info(self.key, snap.kind, snap.parent)
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world: World | None = None) -> Footprint:
         return Footprint.of(reads={_snap(self.key)})
 
     def narrate(self, actor, result, error) -> str:
@@ -68,7 +77,7 @@ class PrepareT1(Effect):
     2. if the bucket `key` exists: the same, with `snapshot "<key>": already exists`.
     3. if the parent is set and its bucket is missing:
        `parent snapshot <parent> does not exist: not found`.
-    4. allocate seq, bkey = "<ns>/<seq>/<key>".
+    4. allocate seq, bkey = "<ns>/<seq>/<key>" (World.next_backend_key).
     Then the backend Prepare(bkey, bparent), outside any transaction, is folded into this
     step: it touches only the new backend key, and backend cleanup cannot run meanwhile
     because createSnapshot holds s.l.RLock from here until T2 (`World.creating`).
@@ -95,15 +104,15 @@ class PrepareT1(Effect):
             if parent is None:
                 raise NotFound(f"parent snapshot {self.parent} does not exist")
             bparent = parent.bkey
-        world.seq += 1
-        bkey = backend_key(world.seq, self.key)
+        bkey = world.next_backend_key(self.key)
         world.backend[bkey] = "active"
         world.creating += 1
         return (bkey, bparent)
 
-    def footprint(self) -> Footprint:
-        reads = {_snap(self.key), _snap(self.parent), _snap(self.target)}
-        return Footprint.of(reads=reads, writes={f"lease/{self.lease}", "db/seq", "backend", "snapshotter/lock"})
+    def footprint(self, world: World | None = None) -> Footprint:
+        # s.l.RLock is shared: taking it reads the lock (backend cleanup writes it)
+        reads = {_snap(self.key), _snap(self.parent), _snap(self.target), SNAPSHOTTER_LOCK}
+        return Footprint.of(reads=reads, writes={f"lease/{self.lease}", f"generation/{self.key}"})
 
     def narrate(self, actor, result, error) -> str:
         what = f"Prepare({self.key!r}, parent={self.parent or '-'})"
@@ -166,10 +175,10 @@ class PrepareT2(Effect):
         world.snapshots[self.key] = Snapshot("active", self.parent, self.bkey, self.labels)
         return self.key
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world: World | None = None) -> Footprint:
         return Footprint.of(
-            reads={_snap(self.parent)},
-            writes={_snap(self.key), _snap(self.parent), f"lease/{self.lease}", "backend", "snapshotter/lock"},
+            reads={SNAPSHOTTER_LOCK},
+            writes={_snap(self.key), _snap(self.parent), f"lease/{self.lease}"},
         )
 
     def narrate(self, actor, result, error) -> str:
@@ -220,8 +229,7 @@ class Commit(Effect):
             world.snapshots[active.parent] = attrs.evolve(
                 parent, children=(parent.children - {self.key}) | {self.name}
             )
-        world.seq += 1
-        name_bkey = backend_key(world.seq, self.name)
+        name_bkey = world.next_backend_key(self.name)
         world.snapshots[self.name] = Snapshot("committed", active.parent, name_bkey, self.labels)
         del world.snapshots[self.key]
         leases.remove_snapshot_lease(world, self.lease, self.key)
@@ -230,11 +238,9 @@ class Commit(Effect):
         world.committed_by[self.name] = self.lease
         return self.name
 
-    def footprint(self) -> Footprint:
-        return Footprint.of(
-            reads={_snap(self.key)},
-            writes={_snap(self.name), _snap(self.key), f"lease/{self.lease}", "db/seq", "backend"},
-        )
+    def footprint(self, world: World | None = None) -> Footprint:
+        writes = {_snap(self.name), _snap(self.key), f"lease/{self.lease}", f"generation/{self.name}"}
+        return Footprint.of(writes=writes | _parent_of(world, self.key))
 
     def narrate(self, actor, result, error) -> str:
         if error is None:
@@ -274,8 +280,9 @@ class Remove(Effect):
         world.snapshotter_dirty = True
         return self.key
 
-    def footprint(self) -> Footprint:
-        return Footprint.of(writes={_snap(self.key), f"lease/{self.lease}", "db/dirty"})
+    def footprint(self, world: World | None = None) -> Footprint:
+        writes = {_snap(self.key), f"lease/{self.lease}", "db/dirty"}
+        return Footprint.of(writes=writes | _parent_of(world, self.key))
 
     def narrate(self, actor, result, error) -> str:
         if error:

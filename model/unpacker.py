@@ -71,7 +71,7 @@ class WaitForLayerFetch(Effect):
         write_blob(world, self.digest, self.lease, ())
         return self.digest
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world: World | None = None) -> Footprint:
         return Footprint.of(
             reads={f"pull/{self.pull}"},
             writes={f"content/{self.digest}", f"lease/{self.lease}"},

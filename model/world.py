@@ -22,6 +22,8 @@ from typing import Any
 
 import attrs
 
+from model.names import backend_key
+
 
 @attrs.frozen
 class Snapshot:
@@ -30,7 +32,7 @@ class Snapshot:
 
     kind: str
     parent: str  # metadata name of the parent, "" for none
-    bkey: str  # backend key, "<ns>/<seq>/<key>"
+    bkey: str  # backend key, "<ns>/<seq>/<key>" (see names.backend_key)
     labels: tuple[tuple[str, str], ...] = ()
     children: frozenset[str] = frozenset()
 
@@ -80,7 +82,7 @@ class World:
     pulls: dict[str, PullContext] = attrs.field(factory=dict)
     dirty: int = 0
     snapshotter_dirty: bool = False
-    seq: int = 0  # the per-snapshotter bolt sequence
+    generations: dict[str, int] = attrs.field(factory=dict)  # creations per key (names.backend_key)
     now: int = 0  # virtual seconds
     creating: int = 0  # createSnapshot calls holding s.l.RLock between T1 and T2
     # ghost state: observed by properties only
@@ -98,7 +100,7 @@ class World:
             tuple(sorted((name, ctx.key()) for name, ctx in self.pulls.items())),
             self.dirty,
             self.snapshotter_dirty,
-            self.seq,
+            _sorted(self.generations),
             self.now,
             self.creating,
             _sorted(self.committed_by),
@@ -106,6 +108,12 @@ class World:
         )
 
     # -- helpers shared by the effects ---------------------------------------------
+    def next_backend_key(self, key: str) -> str:
+        """Allocate the backend key of a new creation of `key`."""
+        generation = self.generations.get(key, 0) + 1
+        self.generations[key] = generation
+        return backend_key(generation, key)
+
     def lease_of(self, pull: str) -> str:
         """leases.FromContext(ctx): the lease on the pull's ctx, "" if none."""
         ctx = self.pulls.get(pull)

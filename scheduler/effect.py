@@ -4,8 +4,8 @@ An actor yields an `Effect`; the kernel calls `enabled(world)` to know whether t
 can move, `apply(world)` to perform the step, and sends the result back into the actor
 (or throws the `Failure` that `apply` raised). Because an effect is a frozen value, the
 kernel can look at every actor's next step before choosing one, and a schedule can name
-it. `footprint()` says what the step reads and writes, so that two steps commute exactly
-when their footprints do not conflict.
+it. `footprint(world)` says what the step would read and write if it were taken now, so
+that two steps commute exactly when their footprints do not conflict.
 """
 
 from __future__ import annotations
@@ -77,8 +77,10 @@ class Effect:
         """Perform the step on the world and return its result, or raise a Failure."""
         raise NotImplementedError(f"{effect_name(self)} does not implement apply()")
 
-    def footprint(self) -> Footprint:
-        """What the step reads and writes; by default it conflicts with everything."""
+    def footprint(self, world: Any = None) -> Footprint:
+        """What the step reads and writes if taken in `world` now (including what decides
+        its outcome and whether it is enabled); by default it conflicts with everything.
+        Without a world, what can be said from the arguments alone."""
         return Footprint.everything()
 
     def args(self) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from scheduler.effect import Effect, Failure
+from scheduler.effect import Effect, Failure, Footprint
 from scheduler.program import Program
 
 
@@ -38,6 +38,7 @@ class Step:
     effect: Effect
     result: Any = None
     error: Failure | None = None
+    footprint: Footprint | None = None  # recorded when the execution tracks footprints
 
     @property
     def ok(self) -> bool:
@@ -89,8 +90,11 @@ def _outcome_key(step: Step) -> Hashable:
 class Execution:
     """A single run of a program from its initial state."""
 
-    def __init__(self, program: Program, interner: HistoryInterner | None = None) -> None:
+    def __init__(
+        self, program: Program, interner: HistoryInterner | None = None, footprints: bool = False
+    ) -> None:
         self.program = program
+        self.tracks_footprints = footprints
         self.world = program.make_world()
         self.steps: list[Step] = []
         self._interner = interner
@@ -101,6 +105,8 @@ class Execution:
             self.actors.append(actor)
             self._by_name[spec.name] = actor
             self._advance(actor, lambda gen: next(gen))
+            if actor.pending is None and program.on_exit is not None:
+                program.on_exit(self.world, spec.name)
 
     # -- queries -------------------------------------------------------------------
     def actor(self, name: str) -> Actor:
@@ -143,10 +149,11 @@ class Execution:
             raise ProtocolError(
                 f"step {len(self.steps)}: {name} is blocked ({effect.blocked_on(self.world)})"
             )
+        footprint = effect.footprint(self.world) if self.tracks_footprints else None
         try:
-            step = Step(len(self.steps), name, effect, effect.apply(self.world))
+            step = Step(len(self.steps), name, effect, effect.apply(self.world), None, footprint)
         except Failure as error:
-            step = Step(len(self.steps), name, effect, None, error)
+            step = Step(len(self.steps), name, effect, None, error, footprint)
         self.steps.append(step)
         if self._interner is not None:
             actor.history = self._interner.extend(actor.history, step)
@@ -154,6 +161,11 @@ class Execution:
             self._advance(actor, lambda gen: gen.send(step.result))
         else:
             self._advance(actor, lambda gen: gen.throw(step.error))
+        if actor.pending is None and self.program.on_exit is not None:
+            self.program.on_exit(self.world, name)
+            if footprint is not None:
+                step = attrs.evolve(step, footprint=Footprint(footprint.reads, footprint.writes | {f"exit/{name}"}))
+                self.steps[-1] = step
         return step
 
     def _advance(self, actor: Actor, resume) -> None:

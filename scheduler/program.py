@@ -36,6 +36,9 @@ class Program:
     name: str
     make_world: Callable[[], Any]
     actors: tuple[ActorSpec, ...]
+    #: called as on_exit(world, actor) when an actor returns or fails, for programs whose
+    #: steps wait on other actors (a join); that last step then also writes `exit/<actor>`
+    on_exit: Callable[[Any, str], None] | None = None
 
     def __attrs_post_init__(self) -> None:
         names = [a.name for a in self.actors]

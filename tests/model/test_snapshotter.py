@@ -173,9 +173,9 @@ def test_prepare_t1_success_allocates_a_sequence_number_and_a_backend_key():
     world = new_world()
     commit_chain(world, "sha256:c1")
     parent_bkey = world.snapshots["sha256:c1"].bkey
-    seq = world.seq
+    seq = world.generations.get("extract sha256:c2", 0)
     result = PrepareT1("extract sha256:c2", "sha256:c1", "sha256:c2", "L").apply(world)
-    assert world.seq == seq + 1
+    assert world.generations["extract sha256:c2"] == seq + 1
     bkey = f"k8s.io/{seq + 1}/extract sha256:c2"
     assert result == (bkey, parent_bkey)
     assert world.backend[bkey] == "active"
@@ -224,7 +224,7 @@ def test_prepare_t2_fails_when_gc_swept_the_parent_after_t1_and_removes_the_back
     GcCollect().apply(world)  # lands between T1 and T2, as containerd allows
     assert "sha256:c1" not in world.snapshots
     snapshots, leases, backend = dict(world.snapshots), dict(world.leases), dict(world.backend)
-    seq, dirty = world.seq, world.dirty
+    seq, dirty = dict(world.generations), world.dirty
     with pytest.raises(NotFound) as caught:
         PrepareT2("extract sha256:c2", "sha256:c1", bkey, bparent, "L").apply(world)
     assert str(caught.value) == "parent snapshot sha256:c1 does not exist: not found"
@@ -232,7 +232,7 @@ def test_prepare_t2_fails_when_gc_swept_the_parent_after_t1_and_removes_the_back
     del backend[bkey]
     assert world.backend == backend
     assert world.creating == 0
-    assert (world.snapshots, world.leases, world.seq, world.dirty) == (snapshots, leases, seq, dirty)
+    assert (world.snapshots, world.leases, world.generations, world.dirty) == (snapshots, leases, seq, dirty)
 
 
 def test_prepare_t2_with_a_recreated_parent_fails_with_mismatched_parent():
@@ -293,7 +293,7 @@ def test_commit_moves_the_key_to_the_name_in_the_lease_and_in_the_parents_childr
     commit_chain(world, "sha256:c1")
     prepare(world, "extract sha256:c2", "sha256:c1", target="sha256:c2")
     active_bkey = world.snapshots["extract sha256:c2"].bkey
-    seq = world.seq
+    seq = world.generations.get("sha256:c2", 0)
     labels = ((SNAPSHOT_REF, "sha256:c2"),)
     assert Commit("sha256:c2", "extract sha256:c2", "L", labels).apply(world) == "sha256:c2"
     snap = world.snapshots["sha256:c2"]

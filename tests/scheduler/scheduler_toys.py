@@ -46,7 +46,7 @@ class Read(Effect):
     def apply(self, world: Shared) -> int:
         return world.vars[self.var]
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world=None) -> Footprint:
         return Footprint.of(reads={self.var})
 
 
@@ -58,7 +58,7 @@ class Write(Effect):
     def apply(self, world: Shared) -> None:
         world.vars[self.var] = self.value
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world=None) -> Footprint:
         return Footprint.of(writes={self.var})
 
 
@@ -72,7 +72,7 @@ class Increment(Effect):
         world.vars[self.var] += 1
         return world.vars[self.var]
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world=None) -> Footprint:
         return Footprint.of(reads={self.var}, writes={self.var})
 
 
@@ -91,7 +91,7 @@ class Withdraw(Effect):
         world.vars["withdrawn"] += self.amount
         return world.vars[self.var]
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world=None) -> Footprint:
         return Footprint.of(reads={self.var}, writes={self.var, "withdrawn"})
 
 
@@ -111,7 +111,7 @@ class Acquire(Effect):
     def apply(self, world: Shared) -> None:
         world.locks[self.lock] = self.owner
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world=None) -> Footprint:
         return Footprint.of(writes={f"lock:{self.lock}"})
 
 
@@ -124,7 +124,7 @@ class Release(Effect):
         holder = world.locks.pop(self.lock)
         assert holder == self.owner, f"{self.owner} released {self.lock} held by {holder}"
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world=None) -> Footprint:
         return Footprint.of(writes={f"lock:{self.lock}"})
 
 
@@ -138,7 +138,7 @@ class Audit(Effect):
     def apply(self, world: Shared) -> int:
         return sum(world.vars[a] for a in self.accounts)
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world=None) -> Footprint:
         return Footprint.of(reads=self.accounts)
 
 

@@ -133,7 +133,7 @@ class Copy(Effect):
     def apply(self, world: Shared) -> None:
         world.vars[self.to] = world.vars[self.name]
 
-    def footprint(self) -> Footprint:
+    def footprint(self, world=None) -> Footprint:
         return Footprint.of(reads={self.name}, writes={self.to})
 
 
