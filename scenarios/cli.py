@@ -111,12 +111,14 @@ def cmd_list(args: argparse.Namespace) -> int:
         print("  parameters:")
         for p in sc.params:
             print(f"    {p.describe()}")
-        print("  variants and the verdict containerd's history predicts with default parameters:")
-        for v in VARIANTS:
-            expect = sc.expected(v.name, {})
+        print("  variants, and the verdict expected with default parameters:")
+        known = {v.name: v for v in VARIANTS}
+        for name in sc.variants:
+            expect = sc.expected(name, {})
             verdict = expect.verdict + (f" ({expect.property})" if expect.property else "")
-            print(f"    {v.name:<28} {verdict:<30} containerd {v.releases}")
-            print(f"    {'':<28} {v.summary}")
+            v = known.get(name)
+            print(f"    {name:<28} {verdict:<30} {'containerd ' + v.releases if v else ''}".rstrip())
+            print(f"    {'':<28} {v.summary if v else expect.why}")
     return EXIT_OK
 
 
