@@ -33,14 +33,23 @@ class Footprint:
         return cls(frozenset(), frozenset({EVERYTHING}))
 
     def conflicts_with(self, other: Footprint) -> bool:
-        """Two steps conflict when one writes what the other reads or writes."""
-        return _meets(self.writes, other.reads | other.writes) or _meets(other.writes, self.reads)
-
-
-def _meets(writes: frozenset[str], touched: frozenset[str]) -> bool:
-    if not writes or not touched:
-        return False
-    return EVERYTHING in writes or EVERYTHING in touched or not writes.isdisjoint(touched)
+        """Two steps conflict when one writes what the other reads or writes. (Written
+        out flat: the reduction calls it in its inner loop.)"""
+        writes, reads = self.writes, self.reads
+        other_writes, other_reads = other.writes, other.reads
+        if writes and (other_reads or other_writes) and (
+            EVERYTHING in writes
+            or EVERYTHING in other_writes
+            or EVERYTHING in other_reads
+            or not writes.isdisjoint(other_writes)
+            or not writes.isdisjoint(other_reads)
+        ):
+            return True
+        return bool(
+            other_writes and reads and (
+                EVERYTHING in other_writes or EVERYTHING in reads or not other_writes.isdisjoint(reads)
+            )
+        )
 
 
 class Failure(Exception):

@@ -98,7 +98,7 @@ def explore(
             if budget.max_seconds is not None and time.monotonic() - started > budget.max_seconds:
                 stopped = BUDGET
                 break
-            execution = Execution(program, strategy.interner)
+            execution = Execution(program, strategy.interner, footprints=strategy.needs_footprints)
             if first:
                 violation = _check_always(always, Observation(execution.world, None, execution))
                 first = False

@@ -18,6 +18,9 @@ class Strategy(abc.ABC):
     #: set by strategies that key states (the explorer then reports distinct states).
     interner: HistoryInterner | None = None
 
+    #: True when the strategy reads each step's footprint (the kernel then records it).
+    needs_footprints: bool = False
+
     @abc.abstractmethod
     def begin_execution(self) -> bool:
         """Prepare the next execution; False when the search is over."""

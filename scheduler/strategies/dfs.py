@@ -68,6 +68,10 @@ class DepthFirst(Strategy):
         self._stack.append((list(runnable), 0))
         return runnable[0]
 
+    def end_execution(self, execution: Execution) -> None:
+        if self.state_caching and not execution.runnable():
+            self._visited.add(execution.state_key())  # final states count as states too
+
     def distinct_states(self) -> int | None:
         return len(self._visited) if self.state_caching else None
 
