@@ -10,10 +10,16 @@ Two race-handling rules, chosen with `reduction=`:
   software", POPL 2005, Fig. 3: for the next step of every actor p, the last conflicting
   step i that does not happen before it makes the search try, from the state before i,
   an actor of E = {p} + {actors of later steps that happen before p's next step} that
-  could move there (one not asleep, if any), or else every runnable actor. (Taking p
-  itself whenever it could move, as some retellings do, is unsound with sleep sets: p
-  may be asleep there while the reversal needs another actor first.)
-Both use sleep sets (Godefroid, LNCS 1032, 1996).
+  could move there and is not asleep, or else every runnable actor that is not asleep.
+  (Taking p itself whenever it could move, as some retellings do, misses traces once
+  sleep sets are on: p may be asleep there while the reversal needs another actor
+  first. The soundness tests found it on a three-actor program.)
+Both use sleep sets (Godefroid, LNCS 1032, 1996). With source sets, the FG05 rule is
+also applied to actors that are blocked (a lock held by another): their next step is
+never executed, so no event-based race would reverse the step that blocks them. Where a
+reversal cannot start at the state it belongs to (its initial actor is blocked or asleep
+there), every runnable actor that is awake is tried there instead: always sound, if
+less reduced.
 
 Stateless, like `dfs`: every execution re-runs the program from the start and replays
 the prefix it shares with the previous one. Each state on the current path is a `Node`.
@@ -111,8 +117,7 @@ class Dpor(Strategy):
         sleep = self._arrive(execution)
         node = Node(list(runnable), self._pending(execution), sleep)
         self._stack.append(node)
-        if self.reduction == "fg05":
-            self._race_pending(node, len(self._stack) - 1)
+        self._race_pending(node, len(self._stack) - 1, blocked_only=self.reduction == "source")
         choice = self._next_choice(node, first=True)
         if choice is None:
             self.sleep_blocked += 1
@@ -129,7 +134,7 @@ class Dpor(Strategy):
                 self._order = {name: i for i, name in enumerate(execution.program.actor_names())}
             self._arrive(execution)
             final = Node([], self._pending(execution), frozenset())
-            self._race_pending(final, len(self._stack))
+            self._race_pending(final, len(self._stack), blocked_only=False)
 
     def distinct_states(self) -> int | None:
         return len(self._states)
@@ -212,19 +217,29 @@ class Dpor(Strategy):
                 initials.append(node.actor)
         if any(q in first.backtrack for q in initials):
             return
-        candidates = [q for q in initials if q in first.runnable]
-        if not candidates:  # cannot happen when footprints cover enabledness; stay safe
-            first.backtrack.update(first.runnable)
+        awake = [q for q in initials if q in first.runnable and q not in first.sleep]
+        if not awake:
+            # the reversal cannot start there (an initial is blocked or asleep): try
+            # everything that can, which is always safe
+            self._try_all(first)
             return
         last = stack[index].actor
-        first.backtrack.add(last if last in candidates else min(candidates, key=self._order.__getitem__))
+        first.backtrack.add(last if last in awake else min(awake, key=self._order.__getitem__))
 
-    def _race_pending(self, node: Node, depth: int) -> None:
-        """The FG05 rule, for the next step of every unfinished actor at `node`."""
+    def _try_all(self, node: Node) -> None:
+        node.backtrack.update(q for q in node.runnable if q not in node.sleep)
+
+    def _race_pending(self, node: Node, depth: int, blocked_only: bool) -> None:
+        """The FG05 rule, for the next step of every unfinished actor at `node` (with
+        source sets, of the blocked ones only: a step that cannot run yet never becomes
+        an event to race with, yet it may need an earlier conflicting step reversed, as
+        a lock taken by another actor before this one asked for it)."""
         latest_clock: dict[str, dict[str, int]] = {}
         for j in range(depth):
             latest_clock[self._stack[j].actor] = self._stack[j].clock
         for p in sorted(node.pending, key=self._order.__getitem__):
+            if blocked_only and p in node.runnable:
+                continue
             next_step = node.pending[p]
             seen_by_p = latest_clock.get(p, {})
             for i in range(depth - 1, -1, -1):
@@ -236,12 +251,13 @@ class Dpor(Strategy):
                 # E: p itself, or an actor whose later step happens before p's next one;
                 # prefer one that is not asleep there (FG05 Fig. 3 "choose any q in E")
                 wanted = [p] + [self._stack[j].actor for j in range(i + 1, depth) if seen_by_p.get(self._stack[j].actor, 0) > j]
-                choices = [q for q in dict.fromkeys(wanted) if q in earlier.runnable]
-                awake = [q for q in choices if q not in earlier.sleep]
-                if awake or choices:
-                    earlier.backtrack.add((awake or choices)[0])
-                else:
-                    earlier.backtrack.update(earlier.runnable)
+                awake = [q for q in dict.fromkeys(wanted) if q in earlier.runnable and q not in earlier.sleep]
+                if any(q in earlier.backtrack for q in awake):
+                    break
+                if awake:
+                    earlier.backtrack.add(awake[0])
+                else:  # every candidate is blocked or asleep there: try everything
+                    self._try_all(earlier)
                 break
 
     def _next_choice(self, node: Node, first: bool = False) -> str | None:
