@@ -20,7 +20,7 @@ from model.images import CreateImage
 from model.leases import CreateLease, DeleteLease
 from model.unpacker import Ctx, Steps, UnpackOptions, unpack
 from model.world import World
-from scheduler.effect import Effect, Footprint
+from scheduler.effect import Effect, Footprint, result_ignored
 
 
 def lease_id(pull: str) -> str:
@@ -31,6 +31,8 @@ def lease_id(pull: str) -> str:
 @attrs.frozen
 class AwaitPullRequest(Effect):
     """The CRI PullImage RPC arrives (for a retry: once the kubelet sends it)."""
+
+    outcome_key = result_ignored  # no actor reads the result
 
     pull: str
 

@@ -15,7 +15,7 @@ import attrs
 from model import leases
 from model.errdefs import Canceled, NotFound
 from model.world import Blob, World
-from scheduler.effect import Effect, Footprint
+from scheduler.effect import Effect, Footprint, result_ignored
 
 
 def write_blob(world: World, digest: str, lease: str, labels: tuple[tuple[str, str], ...]) -> bool:
@@ -38,6 +38,8 @@ class FetchBlob(Effect):
     images.SetChildrenMappedLabels sets (gc.ref.content.config, gc.ref.content.l.<i>)
     are written in the same step; the manifest is leased, so GC cannot tell the
     difference."""
+
+    outcome_key = result_ignored  # no actor reads the result
 
     digest: str
     what: str  # "manifest" or "config", for the narration
@@ -70,6 +72,8 @@ class UpdateContentLabels(Effect):
     containerd.io/uncompressed on each layer blob after Commit, and, after the last
     layer, containerd.io/gc.ref.snapshot.<snapshotter> = <top chain ID> on the config:
     the edge that lets the image keep its snapshot chain alive."""
+
+    outcome_key = result_ignored  # no actor reads the result
 
     digest: str
     labels: tuple[tuple[str, str], ...]

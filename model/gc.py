@@ -29,7 +29,7 @@ import attrs
 from model.leases import lease_expired
 from model.names import GC_REF_CONTENT, GC_REF_SNAPSHOT, GC_ROOT
 from model.world import World
-from scheduler.effect import Effect, Footprint
+from scheduler.effect import Effect, Footprint, result_ignored
 
 POLICIES = ("any", "dirty")
 
@@ -113,6 +113,8 @@ def graph_input(world: World) -> GraphInput:
 class GcCollect(Effect):
     """DB.GarbageCollect (core/metadata/db.go L371-477), mark and sweep under wlock."""
 
+    outcome_key = result_ignored  # no actor reads the result
+
     policy: str = "any"
 
     def enabled(self, world: World) -> bool:
@@ -160,6 +162,8 @@ class GcCollect(Effect):
 class BackendCleanup(Effect):
     """snapshotter.garbageCollect (core/metadata/snapshot.go L848): under s.l.Lock,
     remove the backend snapshots no metadata bucket names."""
+
+    outcome_key = result_ignored  # no actor reads the result
 
     def enabled(self, world: World) -> bool:
         return world.creating == 0

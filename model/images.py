@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 
 from model.world import World
-from scheduler.effect import Effect, Footprint
+from scheduler.effect import Effect, Footprint, result_ignored
 
 
 @attrs.frozen
@@ -13,6 +13,8 @@ class CreateImage(Effect):
     """client.Pull's createNewImage (client/pull.go): images.Create, or Update on
     AlreadyExists (two transactions in Go, folded: nothing between them can change the
     outcome). An image is a GC root; it points at its manifest."""
+
+    outcome_key = result_ignored  # no actor reads the result
 
     name: str
     target: str

@@ -10,7 +10,7 @@ import attrs
 
 from model.errdefs import Canceled
 from model.world import World
-from scheduler.effect import Effect, Footprint
+from scheduler.effect import Effect, Footprint, result_ignored
 
 
 @attrs.frozen
@@ -19,6 +19,8 @@ class Lock(Effect):
     cancellation: golang.org/x/sync's semaphore.Acquire checks ctx.Done() before taking
     a free slot ("we prefer to fail even if we could acquire"), so a cancelled pull gets
     `context canceled` instead of the lock."""
+
+    outcome_key = result_ignored  # no actor reads the result
 
     key: str
     pull: str
@@ -47,6 +49,8 @@ class Lock(Effect):
 @attrs.frozen
 class Unlock(Effect):
     """kmutex.Unlock(key): deferred by the unpacker when the layer's work returns."""
+
+    outcome_key = result_ignored  # no actor reads the result
 
     key: str
     pull: str

@@ -9,13 +9,15 @@ import attrs
 
 from model.unpacker import Steps
 from model.world import World
-from scheduler.effect import Effect, Footprint
+from scheduler.effect import Effect, Footprint, result_ignored
 
 
 @attrs.frozen
 class CancelPull(Effect):
     """The request ctx of `pull` is cancelled (pctx derives from it). If the pull has
     already returned, the cancel comes too late and changes nothing."""
+
+    outcome_key = result_ignored  # no actor reads the result
 
     pull: str
 
@@ -39,6 +41,8 @@ class CancelPull(Effect):
 class RequestPull(Effect):
     """The kubelet sends PullImage again. With `after` set, only once that pull has
     returned (the pulls do not overlap)."""
+
+    outcome_key = result_ignored  # no actor reads the result
 
     pull: str
     after: str = ""

@@ -14,7 +14,7 @@ import attrs
 from model.errdefs import AlreadyExists, NotFound
 from model.names import LEASE_EXPIRY_SECONDS
 from model.world import Lease, PullContext, World
-from scheduler.effect import Effect, Footprint
+from scheduler.effect import Effect, Footprint, result_ignored
 
 
 def add_snapshot_lease(world: World, lease: str, key: str) -> None:
@@ -64,6 +64,8 @@ class CreateLease(Effect):
     Create (core/metadata/leases.go, L51) is one write transaction; an existing ID is
     AlreadyExists."""
 
+    outcome_key = result_ignored  # no actor reads the result
+
     lease: str
     pull: str
     expires_in: int = LEASE_EXPIRY_SECONDS
@@ -94,6 +96,8 @@ class DeleteLease(Effect):
     thing Pull does, so the pull's ctx is marked returned in the same step (a local
     fact, not a write)."""
 
+    outcome_key = result_ignored  # no actor reads the result
+
     lease: str
     pull: str
 
@@ -121,6 +125,8 @@ class DeleteLease(Effect):
 class PassTime(Effect):
     """Virtual time passes (there is no timer: an expired lease is only reclaimed by a GC
     that runs for another reason, as a maintainer notes in containerd #6294)."""
+
+    outcome_key = result_ignored  # no actor reads the result
 
     seconds: int
 

@@ -20,7 +20,7 @@ from model import leases
 from model.errdefs import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from model.names import SNAPSHOT_REF
 from model.world import Snapshot, World
-from scheduler.effect import Effect, Footprint
+from scheduler.effect import Effect, Footprint, result_ignored
 
 
 @attrs.frozen
@@ -49,6 +49,8 @@ def _parent_of(world: World | None, key: str) -> set[str]:
 class Stat(Effect):
     """(*snapshotter).Stat (L101-143): one read transaction; a missing bucket is
     `snapshot <key> does not exist: not found`. No lock, no lease side effect."""
+
+    outcome_key = result_ignored  # no actor reads the result
 
     key: str
 
@@ -141,6 +143,8 @@ class PrepareT2(Effect):
     s.l.RUnlock follows.
     """
 
+    outcome_key = result_ignored  # no actor reads the result
+
     key: str
     parent: str
     bkey: str
@@ -202,6 +206,8 @@ class Commit(Effect):
     5. write labels, delete bucket `key`, removeSnapshotLease(key), backend Commit.
     """
 
+    outcome_key = result_ignored  # no actor reads the result
+
     name: str
     key: str
     lease: str
@@ -261,6 +267,8 @@ class Remove(Effect):
     precondition`; otherwise drop it from its parent's children, delete it,
     removeSnapshotLease(key), db.dirty++ and mark the snapshotter dirty. The backend
     snapshot stays until the next GC's backend cleanup."""
+
+    outcome_key = result_ignored  # no actor reads the result
 
     key: str
     lease: str

@@ -36,7 +36,7 @@ from model.kmutex import Lock, Unlock
 from model.names import GC_REF_SNAPSHOT, SNAPSHOT_REF, UNCOMPRESSED, chain_id, diff_id, extract_key, layer_digest, unpack_lock_key
 from model.snapshotter import Commit, PrepareT1, PrepareT2, Remove, Stat
 from model.world import World
-from scheduler.effect import Effect, Footprint
+from scheduler.effect import Effect, Footprint, result_ignored
 
 PREPARE_TRIES = 3
 
@@ -60,6 +60,8 @@ class WaitForLayerFetch(Effect):
     """doUnpackFn's wait: select on ctx.Done() (-> abort, return ctx.Err()), the fetch
     error, or this layer's "fetched" channel. The fetch itself writes the blob under the
     lease (remotes.FetchHandler); it is folded in here."""
+
+    outcome_key = result_ignored  # no actor reads the result
 
     digest: str
     lease: str

@@ -13,7 +13,9 @@
 Fields under "ghost state" record history for properties to observe; no containerd code
 reads them. The world is mutable (one per execution); `fingerprint()` gives a canonical,
 hashable view for state caching, with every mapping sorted so that insertion order
-(which depends on the interleaving) never leaks into a state key.
+(which depends on the interleaving) never leaks into a state key. It leaves out what no
+step ever reads: db.dirty beyond "is it 0", the snapshotter's dirty flag (backend
+cleanup runs regardless), and the GC count (the collector's own history has it).
 """
 
 from __future__ import annotations
@@ -98,13 +100,11 @@ class World:
             _sorted(self.images),
             _sorted(self.locks),
             tuple(sorted((name, ctx.key()) for name, ctx in self.pulls.items())),
-            self.dirty,
-            self.snapshotter_dirty,
+            self.dirty > 0,  # only ever compared with 0 (the GC scheduler)
             _sorted(self.generations),
             self.now,
             self.creating,
             _sorted(self.committed_by),
-            self.gc_runs,
         )
 
     # -- helpers shared by the effects ---------------------------------------------

@@ -92,6 +92,13 @@ class Effect:
         Without a world, what can be said from the arguments alone."""
         return Footprint.everything()
 
+    def outcome_key(self, result: Any) -> Any:
+        """The part of a successful result the actor can act on, for state keys. The
+        default is all of it; an effect whose actor ignores (part of) its result may
+        return less, so that states differing only there are recognised as one. It
+        must never drop anything the actor's later behaviour depends on."""
+        return result
+
     def args(self) -> dict[str, Any]:
         """The step's arguments as JSON data, in field order."""
         return {f.name: _json_value(getattr(self, f.name)) for f in attrs.fields(type(self))}
@@ -106,6 +113,11 @@ class Effect:
         if error is not None:
             return f"{actor}: {self.describe()} failed: {error}"
         return f"{actor}: {self.describe()} -> {result!r}"
+
+
+def result_ignored(effect: Effect, result: Any) -> None:
+    """An `outcome_key` for effects whose actors never look at a successful result."""
+    return None
 
 
 def effect_name(effect: Effect) -> str:

@@ -79,7 +79,7 @@ class HistoryInterner:
 def _outcome_key(step: Step) -> Hashable:
     if step.error is not None:
         return ("error", type(step.error).__name__, str(step.error))
-    result = step.result
+    result = step.effect.outcome_key(step.result)
     try:
         hash(result)
     except TypeError:
