@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 import attrs
 
 from scheduler.kernel import Execution, ProtocolError, Step
+from scheduler.preemptions import count_preemptions
 from scheduler.program import Program
 from scheduler.properties import NO_DEADLOCK, AtEnd, Always, Observation, Property, Sometimes, Violation
 from scheduler.strategies.base import Strategy
@@ -50,6 +51,7 @@ class SearchResult:
     elapsed: float
     violation: Violation | None = None
     counterexample: tuple[Step, ...] = ()
+    preemptions: int | None = None  # in the counterexample
     reached: tuple[str, ...] = ()
     unreached: tuple[str, ...] = ()
 
@@ -77,6 +79,7 @@ def explore(
     started = last_report = time.monotonic()
     violation: Violation | None = None
     counterexample: tuple[Step, ...] = ()
+    preemptions: int | None = None  # in the counterexample
     stopped: str | None = None
 
     reported = False
@@ -147,7 +150,11 @@ def explore(
             f"violation of {violation.property} found by {strategy.describe()} in execution "
             f"{executions}, at step {violation.step_index} (bounds {bounds})"
         )
-        return SearchResult(VIOLATION, claim, violation=violation, counterexample=counterexample, **common)
+        preemptions = count_preemptions(program, [s.actor for s in counterexample])
+        return SearchResult(
+            VIOLATION, claim, violation=violation, counterexample=counterexample,
+            preemptions=preemptions, **common,
+        )
     covered = strategy.claim(bounds, executions, 0)
     if stopped == BUDGET:
         return SearchResult(BUDGET, f"budget ran out before a verdict; covered so far: {covered}", **common)
