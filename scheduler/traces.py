@@ -26,7 +26,9 @@ computed in the state where the step was taken. Then:
   does, that footprints are exact: swapping two independent steps changes neither
   their outcomes nor their footprints.)
 - `count_traces(program)` runs every interleaving (DFS without reduction) and counts
-  executions, distinct traces and distinct final worlds.
+  executions, distinct traces, distinct final worlds and distinct final states (the
+  world plus how each actor ended: what it returned, or the error it failed with, or the
+  step it is blocked on).
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ class TraceCount:
     traces: int  # distinct Mazurkiewicz traces among them
     keys: frozenset[TraceKey]  # their keys
     final_worlds: frozenset[Hashable]  # distinct world fingerprints at the end
+    final_states: frozenset[Hashable]  # distinct `final_state`s: the world and every actor's end
     deadlocks: int  # executions that ended with a non-daemon actor blocked
     exhausted: bool  # True when every interleaving was run (no max_executions cut)
 
@@ -128,6 +131,7 @@ def count_traces(program: Program, *, max_executions: int | None = None) -> Trac
     executions = deadlocks = 0
     keys: set[TraceKey] = set()
     finals: set[Hashable] = set()
+    states: set[Hashable] = set()
     exhausted = True
     while dfs.begin_execution():
         if max_executions is not None and executions >= max_executions:
@@ -141,7 +145,27 @@ def count_traces(program: Program, *, max_executions: int | None = None) -> Trac
         deadlocks += execution.deadlocked()
         keys.add(trace_key(execution.steps))
         finals.add(execution.world.fingerprint())
-    return TraceCount(executions, len(keys), frozenset(keys), frozenset(finals), deadlocks, exhausted)
+        states.add(final_state(execution))
+    return TraceCount(
+        executions, len(keys), frozenset(keys), frozenset(finals), frozenset(states), deadlocks, exhausted
+    )
+
+
+def final_state(execution: Execution) -> Hashable:
+    """The state an execution ended in, local states included: the world's fingerprint
+    and, per actor, its status and what it returned (or the error it failed with, or the
+    effect it is still waiting to perform). Executions of one trace end in equal final
+    states; a search that explores every trace reaches every final state."""
+    ends = []
+    for actor in execution.actors:
+        if actor.pending is not None:
+            end: Hashable = ("waiting", actor.pending)
+        elif actor.error is not None:
+            end = ("failed", type(actor.error).__name__, str(actor.error))
+        else:
+            end = ("returned", _hashable(actor.returned))
+        ends.append((actor.name, end))
+    return (execution.world.fingerprint(), tuple(ends))
 
 
 def _footprint(step: Step):
@@ -151,6 +175,14 @@ def _footprint(step: Step):
             f"execution built with Execution(program, footprints=True)"
         )
     return step.footprint
+
+
+def _hashable(value: Any) -> Hashable:
+    try:
+        hash(value)
+    except TypeError:
+        return ("repr", repr(value))
+    return value
 
 
 def _frozen(value: Any) -> Hashable:

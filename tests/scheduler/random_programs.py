@@ -34,6 +34,7 @@ from scheduler.kernel import Execution, Step
 from scheduler.program import ActorSpec, Program
 from scheduler.strategies.base import Strategy
 from scheduler.strategies.dfs import DepthFirst
+from scheduler.traces import final_state
 
 VARIABLES = ("x", "y")
 MUTEXES = ("m", "n")
@@ -309,7 +310,8 @@ def program_specs(draw, min_actors: int = 2, max_actors: int = 3, max_total_step
 
 class Recorder:
     """Wraps a strategy and keeps every execution it drove: its steps, whether it ran to
-    its end (no actor could move) and then the world's fingerprint. Everything else,
+    its end (no actor could move) and then the world's fingerprint and the final state
+    (`scheduler.traces.final_state`). Everything else,
     attributes and hooks alike (`interner`, `needs_footprints`, `sleep_blocked`, ...), is
     delegated to the wrapped strategy, so that the explorer treats the wrapper exactly
     like the strategy itself."""
@@ -319,6 +321,7 @@ class Recorder:
         self.executions: list[tuple[Step, ...]] = []
         self.complete: list[bool] = []
         self.final_worlds: list[Hashable] = []
+        self.final_states: list[Hashable] = []  # traces.final_state: world and actors' ends
 
     def __getattr__(self, name: str) -> Any:  # only called for names not found above
         return getattr(self.inner, name)
@@ -336,6 +339,7 @@ class Recorder:
         self.complete.append(ended)
         if ended:
             self.final_worlds.append(execution.world.fingerprint())
+            self.final_states.append(final_state(execution))
 
     def completed(self) -> list[tuple[Step, ...]]:
         """The executions that ran to their end (not cut short by the strategy)."""

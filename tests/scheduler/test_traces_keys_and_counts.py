@@ -197,6 +197,24 @@ def test_opposite_locks_deadlock_in_one_trace_of_two_interleavings():
     assert len(counted.final_worlds) == 2  # both locks free, or A and B held forever
 
 
+def test_final_states_include_what_each_actor_read_not_only_the_world():
+    # a1 reads x before or after a0 writes it: one final world, two final states
+    counted = count_traces(spec_program((Write("x", 1, False),), (Read("x"),)))
+    assert len(counted.final_worlds) == 1
+    assert {ends for _, ends in counted.final_states} == {
+        (("a0", ("returned", 0)), ("a1", ("returned", 0))),
+        (("a0", ("returned", 0)), ("a1", ("returned", 1))),
+    }
+
+
+def test_a_blocked_actor_ends_waiting_on_its_next_step():
+    deadlocked = {ends for world, ends in count_traces(opposite_locks()).final_states if world[1]}
+    assert len(deadlocked) == 1
+    (alice, bob), = deadlocked
+    assert alice[1][0] == bob[1][0] == "waiting"
+    assert alice[1][1].describe() == "Acquire(lock='B', owner='alice')"
+
+
 def test_count_traces_stops_at_max_executions_and_says_it_did_not_finish():
     counted = count_traces(independent_program((2, 2)), max_executions=4)
     assert counted.executions == 4 and not counted.exhausted
