@@ -1,12 +1,20 @@
 """Strategies: each answers one question, "which runnable actor moves next?".
 
-One file each: `dfs` (exhaustive depth-first search, with optional state caching),
-`random_walk` (seeded sampling) and `replay` (follow a recorded schedule).
+One file each, named after the algorithm: exhaustive `dfs` (state caching, preemption
+bounding), `dpor` (source sets or FG05, with sleep sets) and `bfs` (shortest
+counterexamples); sampling `random_walk`, `pct`, `pos` and `hypothesis_search`; and
+`replay`, which follows a recorded schedule.
 """
 
 from scheduler.strategies.base import Strategy
+from scheduler.strategies.bfs import BreadthFirst
 from scheduler.strategies.dfs import DepthFirst
+from scheduler.strategies.dpor import Dpor
+from scheduler.strategies.pct import PCT
+from scheduler.strategies.pos import POS
 from scheduler.strategies.random_walk import RandomWalk
 from scheduler.strategies.replay import Replay, ReplayDivergence
 
-__all__ = ["DepthFirst", "RandomWalk", "Replay", "ReplayDivergence", "Strategy"]
+__all__ = [
+    "PCT", "POS", "BreadthFirst", "DepthFirst", "Dpor", "RandomWalk", "Replay", "ReplayDivergence", "Strategy",
+]

@@ -13,8 +13,8 @@ exception that Hypothesis sees as a failing example and shrinks, towards fewer c
 towards actors earlier in program order.
 
 The run is deterministic: an explicit `hypothesis.seed(seed)`, no example database, no
-deadline, no health checks (they time the test), and only the generate and shrink phases
-(the explain phase re-runs examples to comment on them).
+deadline, no health checks (they time the test), only the generate and shrink phases
+(the explain phase re-runs examples to comment on them), and at most `MAX_ACTORS` actors.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
+import attrs
 import hypothesis
 from hypothesis import HealthCheck, Phase, Verbosity
 from hypothesis import strategies as st
@@ -31,6 +32,13 @@ from scheduler.kernel import Execution
 from scheduler.program import Program
 from scheduler.properties import Property, Sometimes
 from scheduler.strategies.base import Strategy
+
+
+#: Hypothesis sometimes (p = 0.05) replaces an integer draw by a constant found in the
+#: source of the local modules loaded in the process, but only by constants of absolute
+#: value 100 or more. Drawing actor indices below 100 keeps the draws, and so the runs of
+#: a seed, the same whichever modules a process has imported.
+MAX_ACTORS = 100
 
 
 class DrawnChoices(Strategy):
@@ -98,9 +106,18 @@ def hypothesis_search(
     """Up to `runs` Hypothesis examples, one execution each; at the first violation
     Hypothesis shrinks the choices, and the result's counterexample is the shrunk one.
     `executions` and `steps` count every execution run, shrinking included; only
-    `budget.max_steps_per_execution` applies (Hypothesis decides how many examples)."""
+    `budget.max_steps_per_execution` applies (Hypothesis decides how many examples).
+    Every violation counts as the same failure to Hypothesis, so if a shorter execution
+    violates another property, the shrunk counterexample may be that one; the result
+    names the property the reported counterexample violates."""
     if runs < 1:
         raise ValueError(f"a Hypothesis search needs at least one example, got runs={runs}")
+    if len(program.actors) > MAX_ACTORS:
+        raise ValueError(
+            f"program {program.name!r} has {len(program.actors)} actors; the Hypothesis search "
+            f"handles at most {MAX_ACTORS}, so that its draws stay independent of the source "
+            f"code loaded (see MAX_ACTORS)"
+        )
     properties = list(properties)
     wanted = [p.name for p in properties if isinstance(p, Sometimes)]
     reached: set[str] = set()
@@ -124,11 +141,11 @@ def hypothesis_search(
     @hypothesis.given(st.data())
     def one_example(data) -> None:
         result = explore(program, DrawnChoices(data), properties, bounds=bounds, budget=one_execution)
-        count["executions"] += 1
         count["steps"] += result.steps
-        reached.update(result.reached)
-        if result.verdict == INTERRUPTED:
+        if result.verdict == INTERRUPTED:  # Ctrl-C: Hypothesis lets it through
             raise KeyboardInterrupt
+        count["executions"] += 1
+        reached.update(result.reached)
         if result.verdict == VIOLATION:
             if not first:
                 first.update(example=count["executions"], length=len(result.counterexample))
@@ -154,14 +171,21 @@ def hypothesis_search(
         violation = found.violation
         length = len(found.counterexample)
         shrinks = count["executions"] - first["example"]
+        if length < first["length"]:
+            shrunk = f"Hypothesis shrank it to {length} steps in {shrinks} further executions"
+        else:
+            shrunk = (
+                f"Hypothesis shrank its choices in {shrinks} further executions; the shrunk "
+                f"example runs {length} steps too"
+            )
         claim = (
             f"{head.format(first['example'])}: violation of {violation.property} at step "
             f"{violation.step_index}; the first violating example ran {first['length']} steps, "
-            f"Hypothesis shrank it to {length} steps in {shrinks} further executions"
+            f"{shrunk}"
         )
-        return SearchResult(
-            VIOLATION, claim, violation=violation, counterexample=found.counterexample, **common
-        )
+        # the shrunk execution's own result (its violation, counterexample and whatever
+        # else the explorer reports about it), with the whole search's counts
+        return attrs.evolve(found, claim=claim, **common)
     covered = f"{head.format(count['executions'])}: 0 violations"
     if interrupted:
         return SearchResult(INTERRUPTED, f"interrupted before a verdict; covered so far: {covered}", **common)

@@ -16,13 +16,15 @@ are no change points: an actor is only ever preempted when it blocks or finishes
 
 The paper's guarantee: a run finds a given bug of depth d with probability at least
 1/(n k^(d-1)), so r runs all miss it with probability at most (1 - 1/(n k^(d-1)))^r.
+(The paper draws each change point uniformly on its own; drawing them distinct only makes
+any one placement of d-1 distinct points likelier, so the bound still holds.)
 
 k is not known before running. This strategy uses, for each run, the largest number of
 counted steps seen so far. Before the first run it estimates k with one calibration run:
 a seeded random walk of a fresh execution of the same program, outside the explorer
 (its properties are not checked, and it is not counted as a run). Pass `k` to give an
 estimate instead; it then acts as a floor. The claim reports the k in force at the end,
-the maximum over the estimate and every run. The bound assumes that each run's change
+the maximum over the estimate (or the calibration walk) and every run. The bound assumes that each run's change
 points were drawn over at least as many steps as that run took; a run longer than every
 run before it drew them over fewer, so for that run the bound is an approximation.
 
@@ -62,6 +64,7 @@ class PCT(Strategy):
         self._started = 0
         # the current run
         self._priorities: dict[str, int] = {}
+        self._initial: dict[str, int] = {}
         self._change_points: dict[int, int] = {}  # counted step -> the priority it gives
         self._counted = 0
         self._drawn = False
@@ -71,7 +74,7 @@ class PCT(Strategy):
         if self._started >= self.runs:
             return False
         self._started += 1
-        self._priorities, self._change_points = {}, {}
+        self._priorities, self._initial, self._change_points = {}, {}, {}
         self._counted = 0
         self._drawn = False
         return True
@@ -109,8 +112,12 @@ class PCT(Strategy):
         return self._k or 0
 
     def priorities(self) -> dict[str, int]:
-        """The current run's priorities (a copy), higher runs first."""
+        """The current run's priorities now (a copy); the highest runnable one moves."""
         return dict(self._priorities)
+
+    def initial_priorities(self) -> dict[str, int]:
+        """The priorities the current run started with, before any change point."""
+        return dict(self._initial)
 
     def change_points(self) -> dict[int, int]:
         """The current run's change points: counted step -> the priority it gives."""
@@ -125,6 +132,7 @@ class PCT(Strategy):
         values = list(range(self.depth, self.depth + len(names)))
         self._rng.shuffle(values)
         self._priorities = dict(zip(names, values))
+        self._initial = dict(self._priorities)
         k = max(self._k, 1)
         points = self._rng.sample(range(1, k + 1), min(self.depth - 1, k))
         self._change_points = {point: i for i, point in enumerate(points, start=1)}

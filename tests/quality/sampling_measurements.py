@@ -1,0 +1,87 @@
+"""Runs-to-first-violation of the sampling strategies, the measurements behind the
+budgets in test_sampling_finds_bugs.py. Not a test: run it by hand,
+
+    python tests/quality/sampling_measurements.py [CAP] [SEEDS]
+    python tests/quality/sampling_measurements.py every-depth-3-draw
+
+The first prints, for PCT depth 1 to 6, POS and a random walk on retry-after-cancel /
+stat-early-return with default parameters, the runs each seed 0..SEEDS-1 needed to find
+the first violation (None: not within CAP runs), their median (a capped seed counts as
+CAP + 1) and how many seeds hit the cap. The numbers are deterministic: the same on every
+machine, for a given model and strategy code. The second runs PCT depth 3 under every
+draw it can make there (each order of the priorities, each ordered pair of change points
+among 42 counted steps, more than any run counts) and prints how many violate: none."""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+import sys
+
+from scenarios.registry import scenario
+from scheduler.explore import VIOLATION, explore
+from scheduler.strategies import RandomWalk
+from scheduler.strategies.pct import PCT
+from scheduler.strategies.pos import POS
+
+
+def runs_to_first_violation(make, seeds: int, expected: str = "no-missing-parent") -> list[int | None]:
+    built = scenario("retry-after-cancel").build("stat-early-return", {})
+    found: list[int | None] = []
+    for seed in range(seeds):
+        result = explore(built.program, make(seed), built.properties, bounds=built.bounds)
+        if result.verdict == VIOLATION:
+            assert result.violation.property == expected, result.violation
+            found.append(result.executions)
+        else:
+            found.append(None)
+    return found
+
+
+class FixedDraw(PCT):
+    """PCT with the priorities and change points given instead of drawn."""
+
+    def __init__(self, depth: int, priorities: tuple[int, ...], points: tuple[int, ...]) -> None:
+        super().__init__(runs=1, seed=0, depth=depth, k=max(points, default=1))
+        self.fixed = priorities, points
+
+    def _draw(self, execution) -> None:
+        names = execution.program.actor_names()
+        priorities, points = self.fixed
+        self._actors = len(names)
+        self._priorities = dict(zip(names, priorities))
+        self._initial = dict(self._priorities)
+        self._change_points = {point: i for i, point in enumerate(points, start=1)}
+        self._drawn = True
+
+
+def every_draw(depth: int = 3, steps: int = 42) -> tuple[int, int]:
+    """(violating runs, runs) over every draw of PCT `depth` on the scenario."""
+    built = scenario("retry-after-cancel").build("stat-early-return", {})
+    actors = len(built.program.actors)
+    violating = total = 0
+    for priorities in itertools.permutations(range(depth, depth + actors)):
+        for points in itertools.permutations(range(1, steps + 1), depth - 1):
+            total += 1
+            result = explore(built.program, FixedDraw(depth, priorities, points), built.properties)
+            violating += result.verdict == VIOLATION
+    return violating, total
+
+
+def main(cap: int = 2000, seeds: int = 20) -> None:
+    makers = {f"PCT d={d}": (lambda d: lambda seed: PCT(runs=cap, seed=seed, depth=d))(d) for d in range(1, 7)}
+    makers["POS"] = lambda seed: POS(runs=cap, seed=seed)
+    makers["random walk"] = lambda seed: RandomWalk(runs=cap, seed=seed)
+    for name, make in makers.items():
+        found = runs_to_first_violation(make, seeds)
+        median = statistics.median(cap + 1 if n is None else n for n in found)
+        capped = sum(n is None for n in found)
+        print(f"{name:12} median {median:>7} capped {capped:>2}/{seeds}  {found}", flush=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["every-depth-3-draw"]:
+        violating, total = every_draw(3)
+        print(f"PCT depth 3, every draw: {violating} of {total} runs violate")
+    else:
+        main(*(int(a) for a in sys.argv[1:3]))
