@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from scenarios.base import ParamError, Scenario
+from scenarios.classics import CLASSICS
 from scenarios.retry_after_cancel import RetryAfterCancel
 
-SCENARIOS: dict[str, Scenario] = {s.name: s for s in (RetryAfterCancel(),)}
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in (RetryAfterCancel(), *CLASSICS)}
 
 CANONICAL = "retry-after-cancel"
 

@@ -1,0 +1,254 @@
+"""How many executions brute force runs on each classic, recorded and asserted (the
+counts are deterministic), and checked against independent reference enumerators
+written here from the C sources and the papers, without the effects or the kernel.
+
+Two counts per program:
+- `PLAIN_DFS`: the executions `explore` runs with DFS without state caching until its
+  verdict (for a buggy program, up to and including the first counterexample; threads
+  are tried in program order, main first). reorder_5_bad is left out: plain DFS runs
+  717,316 executions (about 100 s) before its first counterexample.
+- `CENSUS`: every execution of the brute-force tree (an execution ends when no thread
+  can move or when an assert fails, as C aborts there), with how many fail an assert,
+  how many deadlock, and the longest. stack_bad is left out of the test (computing it
+  takes about six minutes); docs/classics.md records its census.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from math import factorial
+
+import pytest
+
+from scenarios.classics import CLASSICS
+from scenarios.classics.classic import Census, census
+from scheduler.explore import explore
+from scheduler.strategies import DepthFirst
+
+BY_NAME = {s.name: s for s in CLASSICS}
+
+# name, params -> executions of plain DFS until the verdict
+PLAIN_DFS = {
+    ("reorder_3_bad", ()): 208,
+    ("reorder_4_bad", ()): 9166,
+    ("twostage_bad", ()): 23,
+    ("wronglock_3_bad", ()): 5829,
+    ("account_bad", ()): 4,
+    ("deadlock01_bad", ()): 10,
+    ("lazy01_bad", ()): 1,
+    ("carter01_bad", ()): 8,
+    ("token_ring_bad", ()): 7,
+    ("stack_bad", ()): 121,
+    ("circular_buffer_bad", ()): 16,
+    ("lastzero", (("N", 3),)): 920,
+    ("indexer", (("N", 2),)): 70,
+    ("filesystem", (("N", 2),)): 70,
+}
+
+# name, params -> (executions, ending in a failed assert, ending in deadlock, most steps)
+CENSUS = {
+    ("reorder_3_bad", ()): (2770, 23, 0, 14),
+    ("reorder_4_bad", ()): (436341, 246, 0, 18),
+    ("reorder_5_bad", ()): (107069961, 2864, 0, 22),
+    ("twostage_bad", ()): (87, 3, 0, 12),
+    ("wronglock_3_bad", ()): (30377786, 692325, 0, 26),
+    ("account_bad", ()): (28, 4, 0, 9),
+    ("deadlock01_bad", ()): (46, 0, 3, 12),
+    ("lazy01_bad", ()): (118, 81, 0, 12),
+    ("carter01_bad", ()): (1708, 0, 49, 20),
+    ("token_ring_bad", ()): (280, 57, 0, 12),
+    ("circular_buffer_bad", ()): (3991, 2043, 0, 32),
+    ("lastzero", (("N", 3),)): (920, 0, 0, 10),
+    ("lastzero", (("N", 4),)): (44300, 0, 0, 13),
+    ("lastzero", (("N", 5),)): (3487880, 0, 0, 16),
+    ("indexer", (("N", 2),)): (70, 0, 0, 8),
+    ("indexer", (("N", 3),)): (34650, 0, 0, 12),
+    ("filesystem", (("N", 2),)): (70, 0, 0, 8),
+    ("filesystem", (("N", 3),)): (34650, 0, 0, 12),
+}
+
+
+def program(name, params=()):
+    return BY_NAME[name].build("as-written", dict(params)).program
+
+
+@pytest.mark.parametrize(("name", "params"), sorted(PLAIN_DFS))
+def test_plain_dfs_runs_the_recorded_number_of_executions_to_its_verdict(name, params):
+    sc = BY_NAME[name]
+    built = sc.build("as-written", dict(params))
+    result = explore(built.program, DepthFirst(state_caching=False), built.properties, bounds=built.bounds)
+    assert result.verdict == sc.expected("as-written", dict(params)).verdict
+    assert result.executions == PLAIN_DFS[(name, params)]
+
+
+@pytest.mark.parametrize(("name", "params"), sorted(CENSUS))
+def test_the_census_of_every_execution_matches_the_recorded_table(name, params):
+    assert census(program(name, params)) == Census(*CENSUS[(name, params)])
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [("reorder_3_bad", ()), ("twostage_bad", ()), ("account_bad", ()), ("deadlock01_bad", ()),
+     ("lazy01_bad", ()), ("carter01_bad", ()), ("token_ring_bad", ()), ("circular_buffer_bad", ()),
+     ("lastzero", (("N", 3),)), ("indexer", (("N", 2),)), ("filesystem", (("N", 2),))],
+)
+def test_the_memoised_census_equals_running_every_execution(name, params):
+    assert census(program(name, params), memo=True) == census(program(name, params), memo=False)
+
+
+@pytest.mark.parametrize("name", ["indexer", "filesystem"])
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_below_their_first_collision_indexer_and_filesystem_interleave_freely(name, n):
+    # four steps per thread, none of them ever blocked: the multinomial (4n)! / (4!)^n
+    assert census(program(name, (("N", n),))).executions == factorial(4 * n) // factorial(4) ** n
+
+
+# -- independent reference enumerators ---------------------------------------------------------
+
+
+def reference_lastzero(n: int) -> int:
+    """lastzero(n) from the paper: thread 0 reads array[n], array[n-1], ... until a zero;
+    writer j reads array[j-1], then writes array[j] = that + 1."""
+
+    @cache
+    def count(reader: int | None, writers: tuple, cells: tuple) -> int:
+        total = 0
+        if reader is not None:  # reader about to read cells[reader]
+            total += count(reader - 1 if cells[reader] != 0 else None, writers, cells)
+        for j in range(1, n + 1):
+            state = writers[j - 1]
+            if state == "done":
+                continue
+            if state is None:
+                moved = writers[: j - 1] + (("read", cells[j - 1]),) + writers[j:]
+                total += count(reader, moved, cells)
+            else:
+                moved = writers[: j - 1] + ("done",) + writers[j:]
+                total += count(reader, moved, cells[:j] + (state[1] + 1,) + cells[j + 1:])
+        return total or 1
+
+    return count(n, (None,) * n, (0,) * (n + 1))
+
+
+class Need(Exception):
+    pass
+
+
+def reorder_check(reads: tuple) -> bool:
+    """checkThread's condition, evaluated on the values read so far (in order); raises
+    Need while it must read another variable."""
+    values = iter(reads)
+
+    def get(name):
+        try:
+            return next(values)
+        except StopIteration:
+            raise Need(name) from None
+
+    return (get("a") == 0 and get("b") == 0) or (get("a") == 1 and get("b") == -1)
+
+
+def reference_reorder(setters: int) -> tuple[int, int]:
+    """reorder_N_bad: main creates the setters and the checker, then joins them in the
+    same order; a setter writes a = 1 then b = -1; the checker's reads follow C's
+    short-circuit evaluation. Returns (executions, executions failing the assert)."""
+    children = setters + 1
+
+    def exited(main_pc, pcs, reads, child):
+        if child < setters:
+            return pcs[child] == 2
+        try:
+            reorder_check(reads)
+            return True
+        except Need:
+            return False
+
+    @cache
+    def count(main_pc, pcs, reads, a, b):
+        total = failing = 0
+        moves = []
+        if main_pc < children:
+            moves.append(("main", None))
+        elif main_pc < 2 * children and exited(main_pc, pcs, reads, main_pc - children):
+            moves.append(("main", None))
+        for k in range(setters):
+            if main_pc > k and pcs[k] < 2:
+                moves.append(("set", k))
+        if main_pc > setters:
+            try:
+                reorder_check(reads)
+            except Need as need:
+                moves.append(("check", str(need)))
+        for kind, what in moves:
+            if kind == "main":
+                sub = count(main_pc + 1, pcs, reads, a, b)
+            elif kind == "set":
+                na, nb = (1, b) if pcs[what] == 0 else (a, -1)
+                sub = count(main_pc, pcs[:what] + (pcs[what] + 1,) + pcs[what + 1:], reads, na, nb)
+            else:
+                new_reads = reads + ((a if what == "a" else b),)
+                try:
+                    if not reorder_check(new_reads):
+                        sub = (1, 1)  # the assert fails: the execution ends
+                    else:
+                        sub = count(main_pc, pcs, new_reads, a, b)
+                except Need:
+                    sub = count(main_pc, pcs, new_reads, a, b)
+            total += sub[0]
+            failing += sub[1]
+        return (total, failing) if moves else (1, 0)
+
+    return count(0, (0,) * setters, (), 0, 0)
+
+
+def reference_lazy01() -> tuple[int, int]:
+    """lazy01_bad: main creates thread1..3 then joins them; each thread locks the mutex,
+    updates or checks data (thread3 fails if data >= 3), and unlocks."""
+
+    @cache
+    def count(main_pc, pcs, holder, data):
+        total = failing = 0
+        moves = []
+        if main_pc < 3 or (main_pc < 6 and pcs[main_pc - 3] == 2):
+            moves.append("main")
+        for t in range(3):
+            if main_pc > t and ((pcs[t] == 0 and holder is None) or pcs[t] == 1):
+                moves.append(t)
+        for move in moves:
+            if move == "main":
+                sub = count(main_pc + 1, pcs, holder, data)
+            elif pcs[move] == 0:
+                if move == 2 and data >= 3:
+                    sub = (1, 1)
+                else:
+                    sub = count(main_pc, pcs[:move] + (1,) + pcs[move + 1:], move, data + (1, 2, 0)[move])
+            else:
+                sub = count(main_pc, pcs[:move] + (2,) + pcs[move + 1:], None, data)
+            total += sub[0]
+            failing += sub[1]
+        return (total, failing) if moves else (1, 0)
+
+    return count(0, (0, 0, 0), None, 0)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
+def test_lastzero_counts_agree_with_a_reference_enumerator_of_the_paper_s_program(n):
+    assert census(program("lastzero", (("N", n),))).executions == reference_lastzero(n)
+
+
+def test_lastzero_with_one_writer_has_three_executions():
+    # the reader reads array[1] before the write (twice: before or after the writer's
+    # read of array[0]) or after it (then it reads array[0] too)
+    assert census(program("lastzero", (("N", 1),))).executions == reference_lastzero(1) == 3
+
+
+@pytest.mark.parametrize("name", ["reorder_3_bad", "reorder_4_bad", "reorder_5_bad"])
+def test_reorder_counts_agree_with_a_reference_enumerator_of_the_c_program(name):
+    setters = int(name.split("_")[1]) - 1
+    found = census(program(name))
+    assert (found.executions, found.assertion_failures) == reference_reorder(setters)
+
+
+def test_lazy01_counts_agree_with_a_reference_enumerator_of_the_c_program():
+    found = census(program("lazy01_bad"))
+    assert (found.executions, found.assertion_failures) == reference_lazy01()
