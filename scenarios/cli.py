@@ -1,4 +1,5 @@
-"""The `unpack-race` command line: list, check, replay, compare.
+"""The `unpack-race` command line: list, check, replay, compare, minimize, explain
+and corpus.
 
 Exit codes (as model checkers users know): 0 no violation (or every verdict as
 expected), 1 a property violated (or a verdict not as expected), 2 bad usage or input,
@@ -20,12 +21,14 @@ from model.variants import VARIANTS
 from reports.result_text import summarize
 from reports.table import markdown_table, text_table
 from reports.trace_text import actor_outcomes, narrate_steps
+from scenarios import counterexamples, regression_corpus
 from scenarios.base import ParamError, Scenario
 from scenarios.registry import CANONICAL, SCENARIOS, scenario as get_scenario
+from scenarios.search_options import OptionError, add_strategy_options, run_search
 from scheduler.explore import BUDGET, INTERRUPTED, PASS, VIOLATION, Budget, Progress, SearchResult, explore
 from scheduler.properties import Sometimes
 from scheduler.schedule import Schedule, ScheduleError, write_atomically
-from scheduler.strategies import DepthFirst, RandomWalk, Replay, ReplayDivergence
+from scheduler.strategies import Replay, ReplayDivergence
 from scheduler.strategies.replay import follow
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_INTERNAL, EXIT_BUDGET = 0, 1, 2, 3, 4
@@ -64,16 +67,6 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {p.name: getattr(args, p.name) for p in _all_params() if getattr(args, p.name, None) is not None}
 
 
-def _add_search_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--max-executions", type=int, default=None, metavar="N",
-                        help="stop after N executions (exit 4 if no verdict by then)")
-    parser.add_argument("--max-seconds", type=float, default=None, metavar="T",
-                        help="stop after T seconds of wall-clock time (exit 4 if no verdict by then)")
-    parser.add_argument("--no-state-cache", dest="state_cache", action="store_false",
-                        help="DFS without state caching: enumerate every interleaving")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="unpack-race", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -83,24 +76,26 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="explore one scenario under one variant")
     check.add_argument("scenario", help="scenario name (see `unpack-race list`)")
     check.add_argument("--variant", required=True, help="code variant (see `unpack-race list`)")
-    check.add_argument("--strategy", choices=("dfs", "random"), default="dfs")
-    check.add_argument("--seed", type=int, default=0, help="seed of the random walk")
-    check.add_argument("--runs", type=int, default=1000, help="runs of the random walk")
     check.add_argument("--out", type=Path, default=None,
                        help="directory for the counterexample schedule (default: a new temporary directory)")
     _add_param_options(check)
-    _add_search_options(check)
+    add_strategy_options(check)
 
     replay = sub.add_parser("replay", help="replay a schedule file")
     replay.add_argument("file", type=Path)
     replay.add_argument("--variant", default=None, help="replay under another variant")
+    replay.add_argument("--all-variants", action="store_true", help=counterexamples.RESYNC_HELP)
 
     compare = sub.add_parser("compare", help="the four variants side by side (the main job)")
     compare.add_argument("--scenario", default=CANONICAL)
     compare.add_argument("--out", type=Path, default=None,
                          help="also write compare.md, compare.json and the counterexamples here")
     _add_param_options(compare)
-    _add_search_options(compare)
+    add_strategy_options(compare, choose=False)
+
+    counterexamples.add_minimize_parser(sub)
+    counterexamples.add_explain_parser(sub)
+    regression_corpus.add_corpus_parser(sub)
     return parser
 
 
@@ -108,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_list(args: argparse.Namespace) -> int:
     for sc in SCENARIOS.values():
         print(f"scenario {sc.name}: {sc.summary}")
-        print("  parameters:")
+        print("  parameters:" if sc.params else "  parameters: none")
         for p in sc.params:
             print(f"    {p.describe()}")
         print("  variants, and the verdict expected with default parameters:")
@@ -135,22 +130,9 @@ def _progress_printer(quiet: bool, label: str):
     return show
 
 
-def _run(sc: Scenario, variant: str, params: dict[str, Any], args, strategy) -> tuple[SearchResult, Any]:
+def _run(sc: Scenario, variant: str, params: dict[str, Any], args, strategy=None) -> tuple[SearchResult, Any]:
     built = sc.build(variant, params)
-    budget = Budget(max_executions=args.max_executions, max_seconds=args.max_seconds)
-    result = explore(
-        built.program, strategy, built.properties, bounds=built.bounds, budget=budget,
-        progress=_progress_printer(args.quiet, variant), progress_every=2.0,
-    )
-    return result, built
-
-
-def _strategy(args: argparse.Namespace):
-    if getattr(args, "strategy", "dfs") == "random":
-        if args.runs < 1:
-            raise UsageError(f"--runs must be at least 1, got {args.runs}")
-        return RandomWalk(args.runs, args.seed)
-    return DepthFirst(state_caching=args.state_cache)
+    return run_search(built, args, _progress_printer(args.quiet, variant)), built
 
 
 def _write_counterexample(sc: Scenario, variant: str, params, result: SearchResult, out: Path | None) -> Path:
@@ -177,7 +159,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     sc = get_scenario(args.scenario)
     sc.check_variant(args.variant)
     params = sc.resolve(_overrides(args))
-    result, built = _run(sc, args.variant, params, args, _strategy(args))
+    result, built = _run(sc, args.variant, params, args)
     if result.verdict == VIOLATION:
         print(_story(built, result.counterexample, result))
         path = _write_counterexample(sc, args.variant, params, result, args.out)
@@ -227,9 +209,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(f"{sc.name}: {sc.build(sc.variants[0], params).bounds}; strategy: "
           f"{'stateful DFS' if args.state_cache else 'DFS without state caching'}, stop at the first violation")
     for variant in sc.variants:
-        v = next(x for x in VARIANTS if x.name == variant)
+        releases = {x.name: x.releases for x in VARIANTS}.get(variant, "-")
         started = time.monotonic()
-        result, built = _run(sc, variant, params, args, DepthFirst(state_caching=args.state_cache))
+        result, built = _run(sc, variant, params, args)
         elapsed = time.monotonic() - started
         expect = sc.expected(variant, params)
         prop = result.violation.property if result.violation else "-"
@@ -239,7 +221,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         states = result.states if result.states is not None else "-"
         rows.append((variant, result.verdict, expect.verdict + ("" if as_expected else "  <-- NOT AS EXPECTED"),
                      prop, result.executions, states, length, f"{elapsed:.2f} s"))
-        record = {"variant": variant, "releases": v.releases, "verdict": result.verdict,
+        record = {"variant": variant, "releases": releases, "verdict": result.verdict,
                   "expected": expect.verdict, "as_expected": as_expected, "property": result.violation.property if result.violation else None,
                   "executions": result.executions, "states": result.states, "steps": result.steps,
                   "counterexample_steps": len(result.counterexample) or None,
@@ -252,7 +234,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(text_table(header, rows))
     print()
     for record in records:
-        print(f"- {record['variant']} (containerd {record['releases']}):\n    {record['claim']}")
+        origin = f" (containerd {record['releases']})" if record["releases"] != "-" else ""
+        print(f"- {record['variant']}{origin}:\n    {record['claim']}")
         if "message" in record:
             print(f"    {record['message']}")
     print()
@@ -267,14 +250,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK if all_expected else EXIT_VIOLATION
 
 
-COMMANDS = {"list": cmd_list, "check": cmd_check, "replay": cmd_replay, "compare": cmd_compare}
+COMMANDS = {"list": cmd_list, "check": cmd_check, "compare": cmd_compare,
+            "replay": lambda args: (counterexamples.cmd_replay_all if args.all_variants else cmd_replay)(args),
+            "minimize": counterexamples.cmd_minimize, "explain": counterexamples.cmd_explain,
+            "corpus": regression_corpus.cmd_corpus}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except (UsageError, ParamError, ScheduleError) as err:
+    except (UsageError, ParamError, ScheduleError, OptionError) as err:
         print(f"unpack-race: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

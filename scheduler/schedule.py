@@ -6,27 +6,45 @@
  "steps": [{"actor": "pull-2", "effect": "Stat", "args": {"key": "sha256:c1"}}, ...]}
 ```
 Steps name the actor and its effect (with arguments), not bare indices, so a replay can
-say exactly where a changed model diverges. Files are parsed with `json` and validated
-field by field; a bad file raises `ScheduleError` with one line naming the file, the
-field and what was expected.
+say exactly where a changed model diverges. Files are parsed with `json`, their format
+and version checked (an older version is migrated step by step through `MIGRATIONS`,
+or refused), then validated against the JSON Schema shipped beside this module
+(`schedule.schema.json`, with the `jsonschema` library); a bad file raises
+`ScheduleError` with one line naming the file, the field and what was expected.
+
+Extension fields: keys starting with `x-` are free for tools; `expect` (each variant's
+verdict when the schedule is replayed under it) and `comment` are read by unpack-race.
+They travel in `Schedule.extensions`.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import attrs
+import jsonschema
 
-from scheduler.effect import effect_name
+from scheduler.effect import Effect, effect_name
 from scheduler.kernel import Step
 
 FORMAT = "unpack-race.schedule"
 VERSION = 1
+FIRST_VERSION = 1  # the oldest version ever written
+
+#: version n -> a function turning a version-n document into a version n+1 document.
+#: Version 1 is the first, so there is nothing to migrate yet; the next format change
+#: adds its entry here and bumps VERSION.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+BASE_FIELDS = ("format", "version", "scenario", "variant", "params", "steps")
 
 
 class ScheduleError(ValueError):
@@ -57,6 +75,8 @@ class Schedule:
     variant: str
     params: Mapping[str, Any]
     steps: tuple[ScheduledStep, ...]
+    #: extension fields (`expect`, `comment`, `x-...`), kept as read
+    extensions: Mapping[str, Any] = attrs.field(factory=dict)
 
     @classmethod
     def of(
@@ -72,6 +92,7 @@ class Schedule:
             "variant": self.variant,
             "params": dict(sorted(self.params.items())),
             "steps": [s.to_json() for s in self.steps],
+            **{k: self.extensions[k] for k in sorted(self.extensions)},
         }
 
     def dumps(self) -> str:
@@ -104,40 +125,171 @@ class Schedule:
 
     @classmethod
     def from_json(cls, data: Any, source: str = "<schedule>") -> Schedule:
-        def fail(field: str, expected: str, got: Any) -> ScheduleError:
-            return ScheduleError(f"{source}: field {field}: expected {expected}, got {got!r}")
+        data = _checked_version(data, source)
+        _validate(data, source)
+        steps = tuple(
+            ScheduledStep(raw["actor"], raw["effect"], raw.get("args", {})) for raw in data["steps"]
+        )
+        extensions = {k: v for k, v in data.items() if k not in BASE_FIELDS}
+        return cls(data["scenario"], data["variant"], data.get("params", {}), steps, extensions)
 
-        if not isinstance(data, dict):
-            raise fail("(top level)", "a JSON object", type(data).__name__)
-        if data.get("format") != FORMAT:
-            raise fail("format", repr(FORMAT), data.get("format"))
-        version = data.get("version")
-        if type(version) is not int or version != VERSION:  # True == 1.0 == 1 in Python
+    def check_names(self, actors: Iterable[str], source: str = "<schedule>") -> None:
+        """Refuse steps that name an actor the program does not have, or an effect kind
+        no loaded model defines, with one line naming the field."""
+        actors = tuple(actors)
+        kinds = effect_kinds()
+        for i, step in enumerate(self.steps):
+            if step.actor not in actors:
+                raise ScheduleError(
+                    f"{source}: field steps[{i}].actor: expected one of the actors "
+                    f"{', '.join(actors)}, got {step.actor!r}"
+                )
+            if step.effect not in kinds:
+                raise ScheduleError(
+                    f"{source}: field steps[{i}].effect: expected an effect the model defines "
+                    f"({', '.join(sorted(kinds))}), got {step.effect!r}"
+                )
+
+
+def effect_kinds() -> set[str]:
+    """The names of every Effect subclass loaded so far."""
+    found: set[str] = set()
+    todo = list(Effect.__subclasses__())
+    while todo:
+        kind = todo.pop()
+        if kind.__name__ not in found:
+            found.add(kind.__name__)
+            todo.extend(kind.__subclasses__())
+    return found
+
+
+# -- validation ---------------------------------------------------------------------------
+
+
+def _fail(source: str, field: str, expected: str, got: Any) -> ScheduleError:
+    return ScheduleError(f"{source}: field {field}: expected {expected}, got {got!r}")
+
+
+def _checked_version(data: Any, source: str) -> dict[str, Any]:
+    """The format and version, checked first (the rest of the schema depends on them);
+    an older version is migrated to this one."""
+    if not isinstance(data, dict):
+        raise _fail(source, "(top level)", "a JSON object", type(data).__name__)
+    if data.get("format") != FORMAT:
+        raise _fail(source, "format", repr(FORMAT), data.get("format"))
+    version = data.get("version")
+    if type(version) is int and FIRST_VERSION > version:
+        raise ScheduleError(
+            f"{source}: field version: schedule version {version} never existed (the first is "
+            f"{FIRST_VERSION}); this unpack-race reads version {VERSION}"
+        )
+    if type(version) is int and version < VERSION:
+        return migrate(data, source)
+    if type(version) is not int or version != VERSION:  # True == 1.0 == 1 in Python
+        raise ScheduleError(
+            f"{source}: field version: this unpack-race reads schedule version {VERSION}, "
+            f"the file has {version!r}; re-record it with this version"
+        )
+    return data
+
+
+def migrate(data: dict[str, Any], source: str = "<schedule>") -> dict[str, Any]:
+    """Bring an older document up to VERSION, one version at a time."""
+    version = data["version"]
+    while version < VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
             raise ScheduleError(
-                f"{source}: field version: this unpack-race reads schedule version {VERSION}, "
-                f"the file has {version!r}; re-record it with this version"
+                f"{source}: field version: schedule version {version} cannot be migrated to "
+                f"version {VERSION} by this unpack-race; re-record it with this version"
             )
-        for name in ("scenario", "variant"):
-            if not isinstance(data.get(name), str) or not data[name]:
-                raise fail(name, "a non-empty string", data.get(name))
-        params = data.get("params", {})
-        if not isinstance(params, dict):
-            raise fail("params", "a JSON object", params)
-        raw_steps = data.get("steps")
-        if not isinstance(raw_steps, list):
-            raise fail("steps", "a list of steps", raw_steps)
-        steps = []
-        for i, raw in enumerate(raw_steps):
-            if not isinstance(raw, dict):
-                raise fail(f"steps[{i}]", "an object with actor, effect, args", raw)
-            for name in ("actor", "effect"):
-                if not isinstance(raw.get(name), str) or not raw[name]:
-                    raise fail(f"steps[{i}].{name}", "a non-empty string", raw.get(name))
-            args = raw.get("args", {})
-            if not isinstance(args, dict):
-                raise fail(f"steps[{i}].args", "a JSON object", args)
-            steps.append(ScheduledStep(raw["actor"], raw["effect"], args))
-        return cls(data["scenario"], data["variant"], params, tuple(steps))
+        data = step(dict(data))
+        version += 1
+        data["version"] = version
+    return data
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    """The JSON Schema of the schedule format (scheduler/schedule.schema.json)."""
+    text = resources.files("scheduler").joinpath("schedule.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@functools.cache
+def _validator() -> jsonschema.protocols.Validator:
+    cls = jsonschema.validators.validator_for(schema())
+    cls.check_schema(schema())
+    return cls(schema())
+
+
+def _validate(data: dict[str, Any], source: str) -> None:
+    errors = list(_validator().iter_errors(data))
+    if not errors:
+        return
+    error = min(errors, key=lambda e: _reading_order(_field_path(e)))
+    raise _message(error, source)
+
+
+_ORDER = {name: i for i, name in enumerate(BASE_FIELDS + ("expect", "comment", "actor", "effect", "args",
+                                                          "verdict", "property"))}
+
+
+def _reading_order(path: list[Any]) -> tuple:
+    """Errors sorted as a person reads the file: fields in the format's order, steps by index."""
+    return tuple((0, p, "") if isinstance(p, int) else (1, _ORDER.get(p, len(_ORDER)), str(p)) for p in path)
+
+
+def _field_path(error: jsonschema.ValidationError) -> list[Any]:
+    path = list(error.absolute_path)
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in error.instance]
+        path.append(missing[0])
+    elif error.validator == "additionalProperties":
+        path.append(sorted(_unexpected(error))[0])
+    return path
+
+
+def _unexpected(error: jsonschema.ValidationError) -> list[str]:
+    known = error.schema.get("properties", {})
+    patterns = error.schema.get("patternProperties", {})
+    return [
+        name for name in error.instance
+        if name not in known and not any(re.search(p, name) for p in patterns)
+    ]
+
+
+def _field_name(path: list[Any]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _message(error: jsonschema.ValidationError, source: str) -> ScheduleError:
+    path = _field_path(error)
+    field = _field_name(path)
+    if error.validator == "required":
+        expected = error.schema.get("properties", {}).get(path[-1], {}).get("x-expected", "a value")
+        return _fail(source, field, expected, None)
+    if error.validator == "additionalProperties":
+        allowed = error.schema.get("x-unexpected", "no such field")
+        return ScheduleError(f"{source}: field {field}: unknown field; expected {allowed}")
+    expected = error.schema.get("x-expected")
+    if expected is None:
+        expected = _generic_expectation(error)
+    return _fail(source, field, expected, error.instance)
+
+
+def _generic_expectation(error: jsonschema.ValidationError) -> str:
+    if error.validator == "const":
+        return repr(error.validator_value)
+    if error.validator == "enum":
+        return "one of " + ", ".join(map(repr, error.validator_value))
+    if error.validator == "type":
+        kinds = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        return " or ".join(kinds)
+    return error.message
 
 
 def _umask() -> int:

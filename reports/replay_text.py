@@ -1,0 +1,81 @@
+"""A schedule followed under another program (scheduler.follow, RESYNC policy) as text:
+the verdict, the first place the run leaves the schedule, the first step where each
+actor takes another path and what it does instead, and the steps whose outcome
+differs from the recording."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scheduler.follow import REPLACED, UNKNOWN_ACTOR, Followed
+from scheduler.kernel import Step
+
+
+def verdict_line(run: Followed) -> str:
+    """The verdict, with the violating step numbered as in the schedule."""
+    violation = run.violation
+    if violation is not None:
+        message = violation.message
+        index = violation.step_index
+        if index is not None and index < len(run.origins):
+            message = message.replace(f"violated by step {index}:", f"violated by step {run.origins[index]}:")
+        return f"VIOLATION of {violation.property}: {message}"
+    if run.unfinished:
+        ending = f"with {', '.join(run.unfinished)} unfinished"
+    else:
+        ending = "with every actor finished"
+    return f"no violation in the {len(run.steps)} steps followed (the run ends {ending})"
+
+
+def cannot_follow(run: Followed) -> str | None:
+    """One line saying why the schedule cannot be followed at all, or None."""
+    unknown = run.first_departure([UNKNOWN_ACTOR])
+    if unknown is not None:
+        return f"cannot be followed: {unknown.describe()}"
+    if run.scheduled and not run.steps:
+        first = run.first_departure()
+        return f"cannot be followed: not one scheduled step can be taken ({first.describe()})"
+    return None
+
+
+def differing_steps(run: Followed, recorded: Sequence[Step]) -> list[tuple[int, Step]]:
+    """From the first changed path on, the steps whose narration differs from the
+    recorded step in the same turn, each with its turn (the schedule's step index)."""
+    first = run.first_departure([REPLACED])
+    if first is None:
+        return []
+    found = []
+    for step, origin in zip(run.steps, run.origins):
+        if origin < first.index:
+            continue
+        if origin >= len(recorded) or recorded[origin].narrate() != step.narrate():
+            found.append((origin, step))
+    return found
+
+
+def followed_lines(run: Followed, recorded: Sequence[Step], limit: int = 12) -> list[str]:
+    """The lines under a variant's verdict (indented by the caller)."""
+    problem = cannot_follow(run)
+    if problem is not None:
+        return [problem]
+    if run.exact:
+        return ["the run follows the schedule exactly"]
+    lines = [f"first departs at {run.departures[0].describe()}"]
+    seen: set[str] = set()
+    for departure in run.departures:
+        if departure.kind == REPLACED and departure.expected.actor not in seen:
+            seen.add(departure.expected.actor)
+            taken = run.steps[departure.taken] if departure.taken is not None and departure.taken < len(run.steps) else None
+            what = taken.narrate() if taken is not None else departure.pending
+            lines.append(
+                f"{departure.expected.actor} takes another path at step {departure.index}: instead of "
+                f"{departure.expected.describe()}: {what}"
+            )
+    differing = differing_steps(run, recorded)
+    if differing:
+        lines.append("from there on, the turns that differ from the recording (numbered as in the schedule):")
+        shown = differing if len(differing) <= limit else differing[: limit - 1]
+        lines.extend(f"  {turn:>3}  {s.narrate()}" for turn, s in shown)
+        if len(shown) < len(differing):
+            lines.append(f"  ... and {len(differing) - len(shown)} more")
+    return lines

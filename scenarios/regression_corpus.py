@@ -1,0 +1,190 @@
+"""The regression corpus (scenarios/corpus/): the minimal counterexample of every scenario
+and variant that has one, each with the verdict every variant reaches on it.
+
+`unpack-race corpus --out scenarios/corpus` regenerates it, deterministically: for each
+case, a stateful DFS finds the first counterexample, `scheduler.minimize` shrinks it,
+and the schedule is followed under every variant of its scenario (RESYNC policy, as
+`unpack-race replay --all-variants` does) to record the `expect` object. The cases are
+every (scenario, variant) whose expected verdict with default parameters is a violation,
+plus the cases in EXTRA when their minimal counterexample has a shape (the sequence of
+actors and effect kinds) that no earlier case has. The test suite
+(tests/scenarios/test_corpus.py) replays every file to its recorded verdicts.
+
+`--check` regenerates in memory and compares with the files in the directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from scenarios.base import ParamError
+from scenarios.registry import SCENARIOS, scenario as get_scenario
+from scheduler.explore import VIOLATION, Budget, explore
+from scheduler.follow import RESYNC, follow_schedule
+from scheduler.minimize import minimize
+from scheduler.schedule import Schedule, ScheduledStep, write_atomically
+from scheduler.strategies.dfs import DepthFirst
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+SUFFIX = ".schedule.json"
+
+#: extra cases of the containerd scenario (containerd-semantics §5.1, §5.3), under the
+#: canonical variant: the retry only after the cancelled pull has returned (Saket
+#: Jajoo's kubelet restart, strictly sequential); GC only while the db is dirty; no
+#: shared duplication suppressor (ctr, nerdctl: no CRI kmutex). Each is kept only when
+#: its minimal counterexample's steps (actor and effect kind, in order) differ from
+#: every case before it.
+EXTRA: tuple[tuple[str, str, Mapping[str, Any], str], ...] = (
+    ("retry-after-cancel", "stat-early-return", {"overlap": False}, "no-overlap"),
+    ("retry-after-cancel", "stat-early-return", {"gc_policy": "dirty"}, "gc-policy-dirty"),
+    ("retry-after-cancel", "stat-early-return", {"kmutex": False}, "no-kmutex"),
+)
+
+#: a case whose DFS finds no counterexample within this many executions is left out
+#: (and reported); an execution budget, not a time limit, so the corpus is deterministic.
+MAX_EXECUTIONS = 100_000
+
+
+@attrs.frozen
+class Case:
+    scenario: str
+    variant: str
+    overrides: Mapping[str, Any]
+    tag: str = ""
+
+    @property
+    def filename(self) -> str:
+        tag = f".{self.tag}" if self.tag else ""
+        return f"{self.scenario}.{self.variant}{tag}{SUFFIX}"
+
+
+def cases() -> Iterator[Case]:
+    """Every (scenario, variant) expected to violate a property with default parameters,
+    then the EXTRA cases."""
+    for sc in SCENARIOS.values():
+        for variant in sc.variants:
+            if sc.expected(variant, {}).verdict == VIOLATION:
+                yield Case(sc.name, variant, {})
+    for name, variant, overrides, tag in EXTRA:
+        if name in SCENARIOS:
+            yield Case(name, variant, dict(overrides), tag)
+
+
+class CorpusError(RuntimeError):
+    """A case that does not behave as its scenario says (a bug to look at)."""
+
+
+def expectations(schedule: Schedule) -> dict[str, dict[str, Any]]:
+    """The verdict of each variant of the schedule's scenario when the schedule is
+    followed under it (RESYNC policy)."""
+    sc = get_scenario(schedule.scenario)
+    params = sc.resolve(schedule.params)
+    found = {}
+    for variant in sc.variants:
+        built = sc.build(variant, params)
+        run = follow_schedule(built.program, schedule.steps, built.properties, RESYNC)
+        found[variant] = {"verdict": run.verdict,
+                          "property": run.violation.property if run.violation else None}
+    return found
+
+
+def generate(case: Case) -> Schedule | None:
+    """The case's minimal counterexample with its expectations, or None when the DFS
+    finds none within MAX_EXECUTIONS."""
+    sc = get_scenario(case.scenario)
+    params = sc.resolve(case.overrides)
+    built = sc.build(case.variant, params)
+    result = explore(built.program, DepthFirst(state_caching=True), built.properties,
+                     bounds=built.bounds, budget=Budget(max_executions=MAX_EXECUTIONS))
+    if result.verdict != VIOLATION:
+        return None
+    steps = tuple(ScheduledStep.of(s) for s in result.counterexample)
+    small = minimize(built.program, built.properties, steps)
+    schedule = Schedule(case.scenario, case.variant, params, small.steps)
+    expect = expectations(schedule)
+    wanted = sc.expected(case.variant, params)
+    got = expect[case.variant]
+    if got["verdict"] != VIOLATION or (wanted.property and got["property"] != wanted.property):
+        raise CorpusError(f"{case.filename}: under its own variant the minimised schedule gives {got}, "
+                          f"not a violation of {wanted.property}")
+    for variant in sc.variants:
+        if sc.expected(variant, params).verdict == "pass" and expect[variant]["verdict"] != "pass":
+            raise CorpusError(f"{case.filename}: variant {variant} is expected to pass every execution, "
+                              f"but this schedule followed under it gives {expect[variant]}")
+    comment = (
+        f"Minimal counterexample of {case.scenario} under {case.variant} ({built.bounds}), found by "
+        f"DFS with state caching and minimised: {small.after.steps} steps, {small.after.preemptions} "
+        f"preemptions. 'expect' is each variant's verdict when this "
+        f"schedule is followed under it (unpack-race replay --all-variants). "
+        f"Regenerate: unpack-race corpus --out scenarios/corpus"
+    )
+    return attrs.evolve(schedule, extensions={"comment": comment, "expect": expect})
+
+
+def _shape(schedule: Schedule) -> tuple[tuple[str, str], ...]:
+    return tuple((s.actor, s.effect) for s in schedule.steps)
+
+
+def build_corpus(progress=None) -> tuple[dict[str, Schedule], list[str]]:
+    """Every corpus file by name, and notes on the cases left out."""
+    files: dict[str, Schedule] = {}
+    shapes: set[tuple] = set()
+    notes: list[str] = []
+    for case in cases():
+        if progress is not None:
+            progress(case)
+        schedule = generate(case)
+        if schedule is None:
+            notes.append(f"{case.filename}: no counterexample within {MAX_EXECUTIONS} executions; left out")
+            continue
+        shape = _shape(schedule)
+        if case.tag and shape in shapes:
+            notes.append(f"{case.filename}: the same steps as an earlier case; left out")
+            continue
+        shapes.add(shape)
+        files[case.filename] = schedule
+    return files, notes
+
+
+def add_corpus_parser(sub) -> None:
+    p = sub.add_parser("corpus", help="regenerate (or --check) the regression corpus of minimal counterexamples")
+    p.add_argument("--out", type=Path, required=True,
+                   help="the corpus directory (the shipped one is scenarios/corpus)")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 if the directory differs from a fresh regeneration")
+
+
+def cmd_corpus(args: argparse.Namespace) -> int:
+    def show(case: Case) -> None:
+        print(f"  {case.filename} ...", flush=True)
+
+    try:
+        files, notes = build_corpus(show)
+    except ParamError as err:  # a scenario without its defaults: a bug, reported in one line
+        raise CorpusError(str(err)) from None
+    directory: Path = args.out
+    existing = {p.name for p in directory.glob(f"*{SUFFIX}")} if directory.is_dir() else set()
+    stale = sorted(existing - set(files))
+    for note in notes:
+        print(f"  note: {note}")
+    if args.check:
+        differ = [name for name, sch in sorted(files.items())
+                  if name not in existing or (directory / name).read_text(encoding="utf-8") != sch.dumps()]
+        for name in differ:
+            print(f"  differs: {name}")
+        for name in stale:
+            print(f"  stale: {name} (no case generates it)")
+        ok = not differ and not stale
+        print(f"corpus in {directory} is {'up to date' if ok else 'NOT up to date'} ({len(files)} files)")
+        return 0 if ok else 1
+    for name, schedule in sorted(files.items()):
+        write_atomically(directory / name, schedule.dumps())
+    for name in stale:
+        print(f"  stale: {name} is not regenerated by any case; remove it if it is no longer wanted")
+    print(f"wrote {len(files)} schedules to {directory}")
+    return 0

@@ -1,0 +1,216 @@
+"""The happens-before graph of one run, from the steps' footprints (Mazurkiewicz traces;
+Lamport, "Time, clocks, and the ordering of events", CACM 1978; Flanagan and Godefroid,
+"Dynamic partial-order reduction", POPL 2005).
+
+Two steps are *dependent* when they belong to the same actor (program order) or their
+footprints conflict (one writes what the other reads or writes). Step i happens before
+step j (i < j) when a chain of dependent steps leads from i to j. Any order of the same
+steps that keeps every dependent pair in its order (a topological order of the graph) is
+an equivalent run: each step has the same effect and the same outcome, and the run ends
+in the same state. That is what lets the minimiser reorder steps safely, and what the
+explanation uses to find races.
+
+The footprints must be recorded while the steps are taken (`record`, or an `Execution`
+built with `footprints=True`): a footprint may depend on the state.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+
+import networkx as nx
+
+from scheduler.effect import EVERYTHING, Footprint
+from scheduler.kernel import Execution, Step
+from scheduler.program import Program
+from scheduler.schedule import ScheduledStep
+from scheduler.strategies.replay import Replay
+
+PROGRAM_ORDER, CONFLICT = "program-order", "conflict"
+
+
+def record(program: Program, steps: Sequence[ScheduledStep]) -> tuple[Step, ...]:
+    """Replay `steps` strictly with footprints recorded; raises ReplayDivergence."""
+    replay = Replay(tuple(steps))
+    replay.begin_execution()
+    execution = Execution(program, footprints=True)
+    for _ in range(len(steps)):
+        runnable = execution.runnable()
+        choice = replay.choose(execution, runnable)
+        execution.step(choice)
+    return tuple(execution.steps)
+
+
+def _footprint(step: Step) -> Footprint:
+    if step.footprint is None:
+        raise ValueError(
+            f"step {step.index} has no recorded footprint; record the run with "
+            f"Execution(program, footprints=True) or happens_before.record()"
+        )
+    return step.footprint
+
+
+def dependent(a: Step, b: Step) -> bool:
+    return a.actor == b.actor or _footprint(a).conflicts_with(_footprint(b))
+
+
+def conflict_resources(a: Footprint, b: Footprint) -> tuple[str, ...]:
+    """The resources two conflicting footprints meet on, sorted; a footprint that writes
+    everything meets the other on all it touches (or on "*" if it touches nothing)."""
+    touched_a, touched_b = a.reads | a.writes, b.reads | b.writes
+    found: set[str] = set()
+    for writes, touched in ((a.writes, touched_b), (b.writes, touched_a)):
+        if EVERYTHING in writes:
+            found |= touched or {EVERYTHING}
+        elif EVERYTHING in touched:
+            found |= writes
+        else:
+            found |= writes & touched
+    return tuple(sorted(found))
+
+
+def happens_before(steps: Sequence[Step], reduce: bool = False) -> nx.DiGraph:
+    """A DAG on step indices with an edge i -> j (i < j) for every dependent pair; each
+    edge has `kind` (program-order or conflict) and `resources`. Nodes carry `actor`
+    and `effect`. With `reduce`, only the edges of the transitive reduction are kept
+    (the same order, fewest edges)."""
+    graph = nx.DiGraph()
+    for step in steps:
+        graph.add_node(step.index, actor=step.actor, effect=type(step.effect).__name__)
+    for j, b in enumerate(steps):
+        for a in steps[:j]:
+            if a.actor == b.actor:
+                graph.add_edge(a.index, b.index, kind=PROGRAM_ORDER, resources=())
+            elif _footprint(a).conflicts_with(_footprint(b)):
+                graph.add_edge(a.index, b.index, kind=CONFLICT,
+                               resources=conflict_resources(_footprint(a), _footprint(b)))
+    if not reduce:
+        return graph
+    reduced = nx.transitive_reduction(graph)
+    reduced.add_nodes_from(graph.nodes(data=True))
+    reduced.add_edges_from((u, v, graph.edges[u, v]) for u, v in reduced.edges)
+    return reduced
+
+
+def respects(graph: nx.DiGraph, order: Sequence[int]) -> bool:
+    """The order lists every node once and keeps every edge's direction."""
+    position = {node: i for i, node in enumerate(order)}
+    if len(position) != len(order) or set(position) != set(graph.nodes):
+        return False
+    return all(position[u] < position[v] for u, v in graph.edges)
+
+
+def preemptions(steps: Sequence[Step], runnable: Sequence[Sequence[str]]) -> int:
+    """Context switches away from an actor that could still have moved (Musuvathi and
+    Qadeer, "Iterative context bounding", PLDI 2007): step k preempts when its actor
+    differs from step k-1's and step k-1's actor was runnable before step k."""
+    count = 0
+    for k in range(1, len(steps)):
+        previous = steps[k - 1].actor
+        if steps[k].actor != previous and previous in runnable[k]:
+            count += 1
+    return count
+
+
+def context_switches(steps: Sequence[Step]) -> int:
+    return sum(1 for k in range(1, len(steps)) if steps[k].actor != steps[k - 1].actor)
+
+
+def fewest_preemptions_order(
+    program: Program, steps: Sequence[Step], last: int | None = None, max_states: int = 20_000
+) -> tuple[list[int], bool]:
+    """A topological order of the steps' happens-before graph with the fewest preemptions
+    (then the fewest context switches), by Dijkstra's algorithm over the graph's
+    downsets (the sets of steps already taken, which here are a count per actor).
+    Preemptions are judged exactly: the runnable actors of each downset come from
+    running the program to it. `last`, if given, is kept last. Returns the order (step
+    indices) and whether the search was exhaustive; past `max_states` downsets it
+    falls back to a greedy order (keep moving the current actor while it can)."""
+    by_actor: dict[str, list[Step]] = {}
+    for step in steps:
+        by_actor.setdefault(step.actor, []).append(step)
+    actors = sorted(by_actor, key=lambda a: by_actor[a][0].index)
+    graph = happens_before(steps, reduce=True)
+    predecessors = {s.index: set(graph.predecessors(s.index)) for s in steps}
+    position = {s.index: (actors.index(s.actor), k) for a in actors for k, s in enumerate(by_actor[a])}
+    runnable_cache: dict[tuple[int, ...], tuple[str, ...]] = {}
+
+    def taken(counts: tuple[int, ...], index: int) -> bool:
+        actor, k = position[index]
+        return k < counts[actor]
+
+    def available(counts: tuple[int, ...]) -> list[int]:
+        found = []
+        for a, name in enumerate(actors):
+            if counts[a] < len(by_actor[name]):
+                step = by_actor[name][counts[a]]
+                if step.index == last and sum(counts) != len(steps) - 1:
+                    continue
+                if all(taken(counts, p) for p in predecessors[step.index]):
+                    found.append(step.index)
+        return found
+
+    def runnable_at(counts: tuple[int, ...], path: list[int]) -> tuple[str, ...]:
+        if counts not in runnable_cache:
+            execution = Execution(program)
+            for index in path:
+                execution.step(steps_by_index[index].actor)
+            runnable_cache[counts] = tuple(execution.runnable())
+        return runnable_cache[counts]
+
+    steps_by_index = {s.index: s for s in steps}
+    start = tuple(0 for _ in actors)
+    # (preemptions, switches, tie-break order, counts, last actor, path)
+    frontier: list = [(0, 0, (), start, -1, [])]
+    best: dict[tuple[tuple[int, ...], int], tuple[int, int]] = {}
+    popped = 0
+    while frontier:
+        cost_p, cost_s, tie, counts, last_actor, path = heapq.heappop(frontier)
+        if len(path) == len(steps):
+            return path, True
+        if best.get((counts, last_actor), (1 << 60, 0)) < (cost_p, cost_s):
+            continue
+        popped += 1
+        if popped > max_states:
+            return _greedy_order(program, steps, actors, by_actor, predecessors, position, last), False
+        runnable = runnable_at(counts, path)
+        for index in available(counts):
+            a, _ = position[index]
+            if steps_by_index[index].actor not in runnable:
+                continue
+            switch = last_actor not in (-1, a)
+            preempt = switch and actors[last_actor] in runnable
+            key_cost = (cost_p + preempt, cost_s + switch)
+            new_counts = counts[:a] + (counts[a] + 1,) + counts[a + 1:]
+            if best.get((new_counts, a), (1 << 60, 0)) <= key_cost:
+                continue
+            best[(new_counts, a)] = key_cost
+            heapq.heappush(frontier, (*key_cost, tie + (index,), new_counts, a, path + [index]))
+    raise ValueError("the steps admit no order that respects their dependencies and can be run")
+
+
+def _greedy_order(program, steps, actors, by_actor, predecessors, position, last) -> list[int]:
+    execution = Execution(program)
+    counts = [0] * len(actors)
+    order: list[int] = []
+    current = -1
+    while len(order) < len(steps):
+        runnable = execution.runnable()
+        options = []
+        for a, name in enumerate(actors):
+            if counts[a] < len(by_actor[name]):
+                step = by_actor[name][counts[a]]
+                if step.index == last and len(order) != len(steps) - 1:
+                    continue
+                ready = all(position[p][1] < counts[position[p][0]] for p in predecessors[step.index])
+                if ready and name in runnable:
+                    options.append((a != current, step.index, a))
+        if not options:
+            raise ValueError("the steps admit no order that respects their dependencies and can be run")
+        _, index, a = min(options)
+        order.append(index)
+        counts[a] += 1
+        current = a
+        execution.step(actors[a])
+    return order

@@ -1,0 +1,102 @@
+"""The regression corpus (scenarios/corpus/): every file replays to its recorded verdict
+under every variant, covers every scenario and variant that has a counterexample, is
+already minimal, and is regenerated deterministically."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scenarios.counterexamples import replay_under_every_variant
+from scenarios.registry import SCENARIOS, scenario
+from scenarios.regression_corpus import CORPUS, SUFFIX, Case, cases, generate
+from scheduler.explore import PASS, VIOLATION
+from scheduler.follow import follow_schedule
+from scheduler.minimize import minimize
+from scheduler.schedule import Schedule
+
+ROOT = Path(__file__).resolve().parents[2]
+FILES = sorted(CORPUS.glob(f"*{SUFFIX}"))
+
+
+def test_the_corpus_is_shipped_and_not_empty():
+    assert CORPUS == ROOT / "scenarios" / "corpus"
+    assert len(FILES) >= 3
+
+
+def test_every_scenario_and_variant_with_a_counterexample_has_a_corpus_file():
+    wanted = {c.filename for c in cases() if not c.tag}
+    missing = sorted(wanted - {p.name for p in FILES})
+    assert not missing, f"missing corpus files {missing}; run `unpack-race corpus --out scenarios/corpus`"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_corpus_file_replays_to_its_recorded_verdict_under_each_variant(path):
+    schedule = Schedule.load(path)
+    sc = scenario(schedule.scenario)
+    expect = schedule.extensions["expect"]
+    assert set(expect) == set(sc.variants)
+    results = replay_under_every_variant(schedule, sc, sc.resolve(schedule.params))
+    assert {r.variant: r.verdict for r in results} == {
+        v: {"verdict": e["verdict"], "property": e.get("property")} for v, e in expect.items()
+    }
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_corpus_file_violates_under_its_own_variant_strictly_and_no_fixed_variant_violates(path):
+    schedule = Schedule.load(path)
+    sc = scenario(schedule.scenario)
+    params = sc.resolve(schedule.params)
+    built = sc.build(schedule.variant, params)
+    run = follow_schedule(built.program, schedule.steps, built.properties)
+    assert run.exact and run.violation is not None
+    assert run.violation.property == sc.expected(schedule.variant, params).property
+    assert run.violation.step_index == len(schedule.steps) - 1
+    for variant in sc.variants:
+        if sc.expected(variant, params).verdict == PASS:
+            assert schedule.extensions["expect"][variant]["verdict"] == PASS
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_corpus_file_is_already_minimal(path):
+    schedule = Schedule.load(path)
+    sc = scenario(schedule.scenario)
+    built = sc.build(schedule.variant, sc.resolve(schedule.params))
+    result = minimize(built.program, built.properties, schedule.steps)
+    assert not result.improved and result.steps == schedule.steps
+
+
+def test_corpus_file_names_say_scenario_variant_and_case():
+    for path in FILES:
+        schedule = Schedule.load(path)
+        assert path.name.startswith(f"{schedule.scenario}.{schedule.variant}.")
+        assert schedule.scenario in SCENARIOS
+
+
+def test_generating_a_case_is_deterministic_in_one_process_and_across_hash_seeds():
+    case = Case("retry-after-cancel", "stat-early-return", {})
+    first = generate(case).dumps()
+    assert generate(case).dumps() == first
+    code = (
+        "from scenarios.regression_corpus import Case, generate; import sys; "
+        "sys.stdout.write(generate(Case('retry-after-cancel', 'stat-early-return', {})).dumps())"
+    )
+    for seed in ("0", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+                              timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == first
+
+
+def test_the_generated_case_agrees_with_the_shipped_file_on_steps_and_verdicts():
+    case = Case("retry-after-cancel", "stat-early-return", {})
+    shipped = Schedule.load(CORPUS / case.filename)
+    fresh = generate(case)
+    assert fresh.steps == shipped.steps
+    assert fresh.extensions["expect"] == shipped.extensions["expect"]
+    assert shipped.extensions["expect"]["stat-early-return"] == {"verdict": VIOLATION, "property": "no-missing-parent"}
