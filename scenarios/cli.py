@@ -1,5 +1,5 @@
-"""The `unpack-race` command line: list, check, replay, compare, minimize, explain
-and corpus.
+"""The `unpack-race` command line: list, check, replay, compare, minimize, explain,
+corpus and bench.
 
 Exit codes (as model checkers users know): 0 no violation (or every verdict as
 expected), 1 a property violated (or a verdict not as expected), 2 bad usage or input,
@@ -21,7 +21,7 @@ from model.variants import VARIANTS
 from reports.result_text import summarize
 from reports.table import markdown_table, text_table
 from reports.trace_text import actor_outcomes, narrate_steps
-from scenarios import counterexamples, regression_corpus
+from scenarios import bench, counterexamples, regression_corpus
 from scenarios.base import ParamError, Scenario
 from scenarios.registry import CANONICAL, SCENARIOS, scenario as get_scenario
 from scenarios.search_options import OptionError, add_strategy_options, run_search
@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     counterexamples.add_minimize_parser(sub)
     counterexamples.add_explain_parser(sub)
     regression_corpus.add_corpus_parser(sub)
+    bench.add_bench_parser(sub)
     return parser
 
 
@@ -253,7 +254,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 COMMANDS = {"list": cmd_list, "check": cmd_check, "compare": cmd_compare,
             "replay": lambda args: (counterexamples.cmd_replay_all if args.all_variants else cmd_replay)(args),
             "minimize": counterexamples.cmd_minimize, "explain": counterexamples.cmd_explain,
-            "corpus": regression_corpus.cmd_corpus}
+            "corpus": regression_corpus.cmd_corpus, "bench": bench.cmd_bench}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,280 @@
+"""`unpack-race bench`: how the strategies compare, measured on this machine.
+
+Three tables, written as Markdown and JSON into a directory the user names:
+1. exhaustive strategies on every program (the classic bugs and retry-after-cancel under
+   each variant): the brute-force number of interleavings (counted on the state graph,
+   see scheduler/state_graph.py), the Mazurkiewicz traces (enumerated, where brute force
+   is small enough), and for DFS with state caching, DPOR and BFS: executions explored
+   without properties (the reduction itself) and their ratio to brute force and to the
+   traces, distinct states, scheduled steps per second, and the time to the first
+   violation with the properties on;
+2. sampling strategies on every program with a bug: runs and seconds to the first
+   violation, median and spread over N seeds, and how many seeds found it at all;
+3. growth of retry-after-cancel with layers and GC runs, for all four variants.
+Each search has a time budget; a cell that runs out says so rather than guessing.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from scenarios.base import Scenario
+from scenarios.classics import CLASSICS
+from scenarios.registry import scenario as get_scenario
+from scenarios.search_options import OptionError
+from scheduler.explore import BUDGET, VIOLATION, Budget, SearchResult, explore
+from scheduler.state_graph import count_interleavings
+from scheduler.strategies import DepthFirst, RandomWalk
+from scheduler.strategies.bfs import BreadthFirst
+from scheduler.strategies.dpor import Dpor
+from scheduler.strategies.hypothesis_search import hypothesis_search
+from scheduler.strategies.pct import PCT
+from scheduler.strategies.pos import POS
+from scheduler.traces import count_traces
+
+TRACE_LIMIT = 20_000  # enumerate Mazurkiewicz traces only below this many interleavings
+
+
+@attrs.frozen
+class Subject:
+    scenario: Scenario
+    variant: str
+    params: dict[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def name(self) -> str:
+        if len(self.scenario.variants) == 1:
+            return self.scenario.name
+        return f"{self.scenario.name}[{self.variant}]"
+
+    def build(self):
+        return self.scenario.build(self.variant, self.params)
+
+    @property
+    def buggy(self) -> bool:
+        return self.scenario.expected(self.variant, self.params).verdict == VIOLATION
+
+
+@attrs.frozen
+class Settings:
+    seconds: float = 120.0  # budget of each exhaustive search
+    seeds: int = 20
+    cap: int = 1000  # runs per seed for sampling strategies
+    hypothesis_cap: int = 100
+    layers: tuple[int, ...] = (1, 2, 3, 4, 5)
+    gc_runs: tuple[int, ...] = (1, 2, 3)
+    only: tuple[str, ...] = ()  # subject names to keep (all when empty)
+
+
+def subjects(settings: Settings) -> list[Subject]:
+    found = [Subject(c, c.variants[0]) for c in CLASSICS]
+    race = get_scenario("retry-after-cancel")
+    found += [Subject(race, v) for v in race.variants]
+    if settings.only:
+        found = [s for s in found if s.name in settings.only or s.scenario.name in settings.only]
+    return found
+
+
+def _rate(result: SearchResult) -> float:
+    return result.steps / result.elapsed if result.elapsed > 0 else 0.0
+
+
+EXHAUSTIVE: dict[str, Callable[[], Any]] = {
+    "dfs+cache": lambda: DepthFirst(state_caching=True),
+    "dpor": lambda: Dpor(),
+    "bfs": lambda: BreadthFirst(),
+}
+
+
+def exhaustive_rows(subject: Subject, settings: Settings, log) -> list[dict[str, Any]]:
+    built = subject.build()
+    budget = Budget(max_seconds=settings.seconds)
+    count = count_interleavings(built.program, budget)
+    brute = count.interleavings if count else None
+    traces = None
+    if brute is not None and brute <= TRACE_LIMIT:
+        traces = count_traces(built.program).traces
+    rows = []
+    for name, make in EXHAUSTIVE.items():
+        strategy = make()
+        reduction = explore(built.program, strategy, (), bounds=built.bounds, budget=budget)
+        blocked = getattr(strategy, "sleep_blocked", 0)
+        complete = reduction.executions - blocked
+        checked = explore(built.program, make(), built.properties, bounds=built.bounds, budget=budget)
+        row = {
+            "program": subject.name, "strategy": name,
+            "brute_force_executions": brute, "mazurkiewicz_traces": traces,
+            "executions": complete if reduction.verdict != BUDGET else None,
+            "sleep_blocked": blocked, "states": reduction.states,
+            "steps_per_second": round(_rate(reduction)),
+            "seconds": round(reduction.elapsed, 3),
+            "ratio_to_brute_force": _ratio(complete, brute) if reduction.verdict != BUDGET else None,
+            "ratio_to_traces": _ratio(complete, traces) if reduction.verdict != BUDGET else None,
+            "verdict": checked.verdict,
+            "seconds_to_verdict": round(checked.elapsed, 3),
+            "counterexample_steps": len(checked.counterexample) or None,
+            "counterexample_preemptions": checked.preemptions,
+            "exhausted_budget": reduction.verdict == BUDGET or checked.verdict == BUDGET,
+        }
+        rows.append(row)
+        log(f"  {subject.name:<42} {name:<10} {row['executions']} executions, verdict {checked.verdict}, "
+            f"{row['seconds']} s")
+    return rows
+
+
+def _ratio(a: int | None, b: int | None) -> float | None:
+    if a is None or not b:
+        return None
+    return round(a / b, 6)
+
+
+SAMPLERS: dict[str, Callable[[int, int], Any]] = {
+    "random": lambda runs, seed: RandomWalk(runs, seed),
+    "pct-d1": lambda runs, seed: PCT(runs, seed, depth=1),
+    "pct-d2": lambda runs, seed: PCT(runs, seed, depth=2),
+    "pct-d3": lambda runs, seed: PCT(runs, seed, depth=3),
+    "pos": lambda runs, seed: POS(runs, seed),
+}
+
+
+def sampling_rows(subject: Subject, settings: Settings, log) -> list[dict[str, Any]]:
+    built = subject.build()
+    rows = []
+    names = list(SAMPLERS) + ["hypothesis"]
+    for name in names:
+        runs_to_find, seconds_to_find, steps, elapsed = [], [], 0, 0.0
+        for seed in range(settings.seeds):
+            if name == "hypothesis":
+                result = hypothesis_search(built.program, built.properties, runs=settings.hypothesis_cap,
+                                           seed=seed, bounds=built.bounds)
+            else:
+                result = explore(built.program, SAMPLERS[name](settings.cap, seed), built.properties,
+                                 bounds=built.bounds)
+            steps += result.steps
+            elapsed += result.elapsed
+            if result.verdict == VIOLATION:
+                runs_to_find.append(result.executions)
+                seconds_to_find.append(result.elapsed)
+        cap = settings.hypothesis_cap if name == "hypothesis" else settings.cap
+        row = {
+            "program": subject.name, "strategy": name, "seeds": settings.seeds, "cap": cap,
+            "found": len(runs_to_find),
+            "median_runs": statistics.median(runs_to_find) if runs_to_find else None,
+            "min_runs": min(runs_to_find) if runs_to_find else None,
+            "max_runs": max(runs_to_find) if runs_to_find else None,
+            "median_seconds": round(statistics.median(seconds_to_find), 4) if seconds_to_find else None,
+            "steps_per_second": round(steps / elapsed) if elapsed else 0,
+        }
+        rows.append(row)
+        log(f"  {subject.name:<42} {name:<10} found by {row['found']}/{settings.seeds} seeds, "
+            f"median {row['median_runs']} runs")
+    return rows
+
+
+def growth_rows(settings: Settings, log) -> list[dict[str, Any]]:
+    race = get_scenario("retry-after-cancel")
+    rows = []
+    budget = Budget(max_seconds=settings.seconds)
+    for layers in settings.layers:
+        for gc_runs in settings.gc_runs:
+            params = {"layers": layers, "gc_runs": gc_runs}
+            brute = None
+            for variant in race.variants:
+                built = race.build(variant, params)
+                result = explore(built.program, DepthFirst(state_caching=True), built.properties,
+                                 bounds=built.bounds, budget=budget)
+                if variant == "prepare-with-lease":
+                    count = count_interleavings(built.program, budget)
+                    brute = count.interleavings if count else None
+                row = {
+                    "layers": layers, "gc_runs": gc_runs, "variant": variant, "verdict": result.verdict,
+                    "executions": result.executions, "states": result.states,
+                    "seconds": round(result.elapsed, 3), "steps_per_second": round(_rate(result)),
+                    "counterexample_steps": len(result.counterexample) or None,
+                    "brute_force_executions": brute if variant == "prepare-with-lease" else None,
+                }
+                rows.append(row)
+                log(f"  layers={layers} gc-runs={gc_runs} {variant:<28} {result.verdict:<9} "
+                    f"{result.executions} executions, {result.states} states, {row['seconds']} s")
+    return rows
+
+
+def machine() -> dict[str, Any]:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=Path(__file__).resolve().parent, timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {"python": platform.python_version(), "cores": os.cpu_count(), "platform": platform.platform(),
+            "commit": commit}
+
+
+def run(settings: Settings, log=lambda line: print(line, file=sys.stderr, flush=True)) -> dict[str, Any]:
+    started = time.monotonic()
+    chosen = subjects(settings)
+    log(f"bench: {len(chosen)} programs")
+    exhaustive, sampling = [], []
+    for subject in chosen:
+        exhaustive += exhaustive_rows(subject, settings, log)
+    for subject in chosen:
+        if subject.buggy:
+            sampling += sampling_rows(subject, settings, log)
+    growth = growth_rows(settings, log) if settings.layers and settings.gc_runs else []
+    return {
+        "format": "unpack-race.bench", "version": 1,
+        "date": time.strftime("%Y-%m-%d"), "machine": machine(),
+        "settings": attrs.asdict(settings), "seconds": round(time.monotonic() - started, 1),
+        "exhaustive": exhaustive, "sampling": sampling, "growth": growth,
+    }
+
+
+def add_bench_parser(sub) -> None:
+    bench = sub.add_parser("bench", help="measure the strategies; write bench.md and bench.json")
+    bench.add_argument("--out", type=Path, required=True, help="directory for bench.md and bench.json")
+    bench.add_argument("--seconds", type=float, default=120.0, help="budget of each exhaustive search")
+    bench.add_argument("--seeds", type=int, default=20, help="seeds per sampling strategy (at least 1)")
+    bench.add_argument("--cap", type=int, default=1000, help="runs per seed of a sampling strategy")
+    bench.add_argument("--hypothesis-cap", type=int, default=100, help="examples per seed of the Hypothesis search")
+    bench.add_argument("--max-layers", type=int, default=5, help="growth table: layers 1..N")
+    bench.add_argument("--max-gc-runs", type=int, default=3, help="growth table: GC runs 1..N")
+    bench.add_argument("--only", nargs="*", default=(), metavar="PROGRAM",
+                       help="only these programs (scenario names; default: all)")
+    bench.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def cmd_bench(args) -> int:
+    from reports.bench_tables import bench_markdown
+    from scheduler.schedule import write_atomically
+    import json
+
+    for name in ("seeds", "cap", "hypothesis_cap"):
+        if getattr(args, name) < 1:
+            raise OptionError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    if args.max_layers < 0 or args.max_gc_runs < 0:
+        raise OptionError("--max-layers and --max-gc-runs must be 0 or more (0 skips the growth table)")
+    settings = Settings(
+        seconds=args.seconds, seeds=args.seeds, cap=args.cap, hypothesis_cap=args.hypothesis_cap,
+        layers=tuple(range(1, args.max_layers + 1)), gc_runs=tuple(range(1, args.max_gc_runs + 1)),
+        only=tuple(args.only),
+    )
+    known = {s.name for s in subjects(Settings())} | {s.scenario.name for s in subjects(Settings())}
+    unknown = [name for name in args.only if name not in known]
+    if unknown:
+        raise OptionError(f"unknown program {', '.join(unknown)}; the programs are: {', '.join(sorted(known))}")
+    command = "unpack-race " + " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("unpack-race") else "unpack-race bench"
+    data = run(settings, log=(lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True)))
+    data["command"] = command
+    write_atomically(args.out / "bench.json", json.dumps(data, indent=1) + "\n")
+    write_atomically(args.out / "bench.md", bench_markdown(data, command))
+    print(f"wrote {args.out / 'bench.md'} and {args.out / 'bench.json'} ({data['seconds']} s)")
+    return 0

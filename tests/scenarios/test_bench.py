@@ -1,0 +1,30 @@
+"""`unpack-race bench` on a small selection: files, tables and the numbers they carry."""
+
+from __future__ import annotations
+
+import json
+
+from scenarios.cli import main
+
+
+def test_bench_writes_markdown_and_json_with_reduction_ratios(tmp_path, capsys):
+    code = main(["bench", "--out", str(tmp_path), "--only", "reorder_3_bad", "lastzero",
+                 "--seeds", "2", "--cap", "30", "--hypothesis-cap", "5", "--max-layers", "1",
+                 "--max-gc-runs", "1", "--seconds", "30", "--quiet"])
+    assert code == 0
+    data = json.loads((tmp_path / "bench.json").read_text())
+    rows = {(r["program"], r["strategy"]): r for r in data["exhaustive"]}
+    lastzero_dpor = rows[("lastzero", "dpor")]
+    # DPOR runs one complete execution per Mazurkiewicz trace on lastzero
+    assert lastzero_dpor["executions"] == lastzero_dpor["mazurkiewicz_traces"] == 12
+    assert lastzero_dpor["brute_force_executions"] == 920
+    assert rows[("reorder_3_bad", "dfs+cache")]["verdict"] == "violation"
+    assert rows[("reorder_3_bad", "bfs")]["counterexample_steps"] <= rows[("reorder_3_bad", "dpor")]["counterexample_steps"]
+    sampled = {r["strategy"] for r in data["sampling"] if r["program"] == "reorder_3_bad"}
+    assert sampled == {"random", "pct-d1", "pct-d2", "pct-d3", "pos", "hypothesis"}
+    assert not any(r["program"] == "lastzero" for r in data["sampling"])  # no bug to find
+    assert [(r["layers"], r["gc_runs"]) for r in data["growth"]] == [(1, 1)] * 4
+    markdown = (tmp_path / "bench.md").read_text()
+    assert markdown.startswith("# unpack-race bench, ")
+    assert "## Exhaustive strategies" in markdown and "## Growth of retry-after-cancel" in markdown
+    assert "| lastzero | dpor | 920 | 12 | 12 |" in markdown
