@@ -53,9 +53,12 @@ class Subject:
 
     @property
     def name(self) -> str:
-        if len(self.scenario.variants) == 1:
-            return self.scenario.name
-        return f"{self.scenario.name}[{self.variant}]"
+        name = self.scenario.name
+        if len(self.scenario.variants) > 1:
+            name += f"[{self.variant}]"
+        if self.params:
+            name += " " + ",".join(f"{k.replace('_', '-')}={v}" for k, v in sorted(self.params.items()))
+        return name
 
     def build(self):
         return self.scenario.build(self.variant, self.params)
@@ -80,6 +83,8 @@ def subjects(settings: Settings) -> list[Subject]:
     found = [Subject(c, c.variants[0]) for c in CLASSICS]
     race = get_scenario("retry-after-cancel")
     found += [Subject(race, v) for v in race.variants]
+    # GC only while the database is dirty: the window opens without GC firing too early
+    found.append(Subject(race, "stat-early-return", {"gc_policy": "dirty"}))
     if settings.only:
         found = [s for s in found if s.name in settings.only or s.scenario.name in settings.only]
     return found
