@@ -30,6 +30,18 @@ def write_blob(world: World, digest: str, lease: str, labels: tuple[tuple[str, s
     return existed
 
 
+def fetch(world: World, pull: str, digest: str, lease: str, labels=()) -> bool:
+    """A fetch under the pull's ctx: a cancelled ctx fails it with `context canceled`;
+    otherwise the blob is written (or found) under the lease. True if it was there."""
+    if world.pulls[pull].cancelled:
+        raise Canceled()
+    return write_blob(world, digest, lease, labels)
+
+
+def fetch_footprint(pull: str, digest: str, lease: str) -> Footprint:
+    return Footprint.of(reads={f"pull/{pull}"}, writes={f"content/{digest}", f"lease/{lease}"})
+
+
 @attrs.frozen
 class FetchBlob(Effect):
     """client.Pull's fetch (client/pull.go `fetch`, remotes.FetchHandler): fetch one
@@ -48,16 +60,11 @@ class FetchBlob(Effect):
     labels: tuple[tuple[str, str], ...] = ()
 
     def apply(self, world: World) -> str:
-        if world.pulls[self.pull].cancelled:
-            raise Canceled()
-        existed = write_blob(world, self.digest, self.lease, self.labels)
+        existed = fetch(world, self.pull, self.digest, self.lease, self.labels)
         return "already present, leased" if existed else "fetched, leased"
 
     def footprint(self, world: World | None = None) -> Footprint:
-        return Footprint.of(
-            reads={f"pull/{self.pull}"},
-            writes={f"content/{self.digest}", f"lease/{self.lease}"},
-        )
+        return fetch_footprint(self.pull, self.digest, self.lease)
 
     def narrate(self, actor, result, error) -> str:
         if error:

@@ -19,12 +19,16 @@ from scheduler.effect import Effect, Footprint, result_ignored
 
 def add_snapshot_lease(world: World, lease: str, key: str) -> None:
     """addSnapshotLease: a no-op without a lease on the ctx; an error if it is gone."""
+    _add_member(world, lease, "snapshots", key)
+
+
+def _add_member(world: World, lease: str, kind: str, name: str) -> None:
     if not lease:
         return
     record = world.leases.get(lease)
     if record is None:
         raise NotFound("lease does not exist")
-    world.leases[lease] = attrs.evolve(record, snapshots=record.snapshots | {key})
+    world.leases[lease] = attrs.evolve(record, **{kind: getattr(record, kind) | {name}})
 
 
 def remove_snapshot_lease(world: World, lease: str, key: str) -> None:
@@ -43,12 +47,7 @@ def check_lease(world: World, lease: str) -> None:
 
 def add_content_lease(world: World, lease: str, digest: str) -> None:
     """addContentLease, as add_snapshot_lease for content."""
-    if not lease:
-        return
-    record = world.leases.get(lease)
-    if record is None:
-        raise NotFound("lease does not exist")
-    world.leases[lease] = attrs.evolve(record, content=record.content | {digest})
+    _add_member(world, lease, "content", digest)
 
 
 def lease_expired(world: World, lease: Lease) -> bool:

@@ -29,8 +29,8 @@ from collections.abc import Generator, Iterator
 
 import attrs
 
-from model.content import UpdateContentLabels, write_blob
-from model.errdefs import AlreadyExists, Canceled, ContainerdError, NotFound
+from model.content import UpdateContentLabels, fetch, fetch_footprint
+from model.errdefs import AlreadyExists, ContainerdError, NotFound
 from model.image import ImageSpec
 from model.kmutex import Lock, Unlock
 from model.names import GC_REF_SNAPSHOT, SNAPSHOT_REF, UNCOMPRESSED, chain_id, diff_id, extract_key, layer_digest, unpack_lock_key
@@ -68,16 +68,11 @@ class WaitForLayerFetch(Effect):
     pull: str
 
     def apply(self, world: World) -> str:
-        if world.pulls[self.pull].cancelled:
-            raise Canceled()
-        write_blob(world, self.digest, self.lease, ())
+        fetch(world, self.pull, self.digest, self.lease)
         return self.digest
 
     def footprint(self, world: World | None = None) -> Footprint:
-        return Footprint.of(
-            reads={f"pull/{self.pull}"},
-            writes={f"content/{self.digest}", f"lease/{self.lease}"},
-        )
+        return fetch_footprint(self.pull, self.digest, self.lease)
 
     def narrate(self, actor, result, error) -> str:
         if error:

@@ -41,7 +41,7 @@ from scheduler.kernel import Execution, Step
 from scheduler.program import Program
 from scheduler.properties import Property, Sometimes, Violation
 from scheduler.schedule import ScheduledStep
-from scheduler.strategies.base import Strategy
+from scheduler.strategies.base import SingleExecution, Strategy
 from scheduler.strategies.dfs import DepthFirst
 
 SUBSEQUENCE, RESYNC = "subsequence", "resync"
@@ -116,7 +116,7 @@ class Followed:
         return next((d for d in self.departures if wanted is None or d.kind in wanted), None)
 
 
-class Following(Strategy):
+class Following(SingleExecution):
     """The strategy that carries out a policy (see the module docstring)."""
 
     exhaustive = False
@@ -132,16 +132,9 @@ class Following(Strategy):
         self.runnable_log: list[tuple[str, ...]] = []
         self.origins: list[int] = []
         self.execution: Execution | None = None
-        self._started = False
         self._later: dict[str, list[int]] = {}
         for i, s in enumerate(self.steps):
             self._later.setdefault(s.actor, []).append(i)
-
-    def begin_execution(self) -> bool:
-        if self._started:
-            return False
-        self._started = True
-        return True
 
     def choose(self, execution: Execution, runnable: list[str]) -> str | None:
         self.execution = execution

@@ -44,3 +44,15 @@ class Strategy(abc.ABC):
     @abc.abstractmethod
     def claim(self, bounds: str, executions: int, violations: int) -> str:
         """What a search that ended normally has shown, in one honest sentence."""
+
+
+class SingleExecution(Strategy):
+    """A strategy that drives exactly one execution (replays, drawn choices)."""
+
+    _started = False
+
+    def begin_execution(self) -> bool:
+        if self._started:
+            return False
+        self._started = True
+        return True

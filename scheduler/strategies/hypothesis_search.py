@@ -31,7 +31,7 @@ from scheduler.explore import INTERRUPTED, PASS, VACUOUS, VIOLATION, Budget, Sea
 from scheduler.kernel import Execution
 from scheduler.program import Program
 from scheduler.properties import Property, Sometimes
-from scheduler.strategies.base import Strategy
+from scheduler.strategies.base import SingleExecution
 
 
 #: Hypothesis sometimes (p = 0.05) replaces an integer draw by a constant found in the
@@ -41,7 +41,7 @@ from scheduler.strategies.base import Strategy
 MAX_ACTORS = 100
 
 
-class DrawnChoices(Strategy):
+class DrawnChoices(SingleExecution):
     """One execution whose every real choice (more than one runnable actor) is drawn
     from a Hypothesis `data` object.
 
@@ -57,14 +57,7 @@ class DrawnChoices(Strategy):
 
     def __init__(self, data) -> None:
         self._data = data
-        self._started = False
         self.choices: list[int] = []
-
-    def begin_execution(self) -> bool:
-        if self._started:
-            return False
-        self._started = True
-        return True
 
     def choose(self, execution: Execution, runnable: list[str]) -> str | None:
         if len(runnable) == 1:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from scheduler.effect import effect_name
 from scheduler.kernel import Execution
 from scheduler.schedule import ScheduledStep
-from scheduler.strategies.base import Strategy
+from scheduler.strategies.base import SingleExecution
 
 
 class ReplayDivergence(Exception):
@@ -18,19 +18,12 @@ class ReplayDivergence(Exception):
         self.index = index
 
 
-class Replay(Strategy):
+class Replay(SingleExecution):
     exhaustive = False
 
     def __init__(self, steps: tuple[ScheduledStep, ...]) -> None:
         self.steps = steps
-        self._started = False
         self._position = 0
-
-    def begin_execution(self) -> bool:
-        if self._started:
-            return False
-        self._started = True
-        return True
 
     def choose(self, execution: Execution, runnable: list[str]) -> str | None:
         index = self._position
