@@ -27,8 +27,8 @@ def bench_markdown(data: dict[str, Any], command: str) -> str:
         "",
         "## Exhaustive strategies",
         "",
-        "Executions are those a search runs to the end with no properties (the reduction "
-        "itself; sleep-set-blocked ones counted apart); brute force is the number of "
+        "Executions are those a search runs to the end with no properties and deadlocks "
+        "taken as final states (the reduction itself; sleep-set-blocked ones counted apart); brute force is the number of "
         "interleavings, counted on the state graph; traces are Mazurkiewicz traces, "
         "enumerated where brute force has at most 20,000 interleavings. The verdict and "
         "the counterexample come from a second run with the properties on, which stops "

@@ -104,6 +104,7 @@ EXHAUSTIVE: dict[str, Callable[[], Any]] = {
 def exhaustive_rows(subject: Subject, settings: Settings, log) -> list[dict[str, Any]]:
     built = subject.build()
     budget = Budget(max_seconds=settings.seconds)
+    whole = built.program.all_daemons()  # the reduction runs on to every end, deadlocks included
     count = count_interleavings(built.program, budget)
     brute = count.interleavings if count else None
     traces = None
@@ -112,7 +113,7 @@ def exhaustive_rows(subject: Subject, settings: Settings, log) -> list[dict[str,
     rows = []
     for name, make in EXHAUSTIVE.items():
         strategy = make()
-        reduction = explore(built.program, strategy, (), bounds=built.bounds, budget=budget)
+        reduction = explore(whole, strategy, (), bounds=built.bounds, budget=budget)
         blocked = getattr(strategy, "sleep_blocked", 0)
         complete = reduction.executions - blocked
         checked = explore(built.program, make(), built.properties, bounds=built.bounds, budget=budget)

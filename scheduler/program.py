@@ -47,3 +47,8 @@ class Program:
 
     def actor_names(self) -> tuple[str, ...]:
         return tuple(a.name for a in self.actors)
+
+    def all_daemons(self) -> Program:
+        """The same program with every actor a daemon: an execution that ends with actors
+        blocked is then just a final state, not a deadlock that stops a search."""
+        return attrs.evolve(self, actors=tuple(attrs.evolve(a, daemon=True) for a in self.actors))

@@ -57,10 +57,10 @@ class InterleavingCount:
 
 
 def count_interleavings(program: Program, budget: Budget = Budget()) -> InterleavingCount | None:
-    """The exact number of brute-force executions of `program`, or None if the budget
-    ran out before the state graph was complete."""
+    """The exact number of brute-force executions of `program` (deadlocked ones
+    included), or None if the budget ran out before the state graph was complete."""
     recorder = _GraphRecorder()
-    result = explore(program, recorder, budget=budget)
+    result = explore(program.all_daemons(), recorder, budget=budget)
     if result.verdict not in ("pass", "vacuous"):
         return None
     counts: dict[Hashable, int] = {}
