@@ -10,6 +10,8 @@ def summarize(result: SearchResult) -> str:
     lines = [f"{result.verdict.upper()}: {result.claim}"]
     if result.violation is not None:
         lines.append(f"  {result.violation.message}")
+        preemptions = f", {result.preemptions} preemptions" if result.preemptions is not None else ""
+        lines.append(f"  counterexample: {len(result.counterexample)} steps{preemptions}")
     if result.reached or result.unreached:
         reached = ", ".join(result.reached) or "none"
         lines.append(f"  sometimes-properties reached: {reached}")
