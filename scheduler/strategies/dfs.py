@@ -30,6 +30,15 @@ from scheduler.strategies.base import Strategy
 class NondeterminismError(RuntimeError):
     """The same prefix of choices led to a different set of runnable actors."""
 
+    @classmethod
+    def check(cls, depth: int, recorded: list[str], runnable: list[str]) -> None:
+        """Raise unless replaying a prefix sees the runnable actors it saw before."""
+        if recorded != runnable:
+            raise cls(
+                f"step {depth}: replaying the same choices, the runnable actors were "
+                f"{recorded} before and are {runnable} now; the model is not deterministic"
+            )
+
 
 class DepthFirst(Strategy):
     exhaustive = True
@@ -65,11 +74,7 @@ class DepthFirst(Strategy):
         self._depth += 1
         if depth < len(self._stack):
             recorded, options, index = self._stack[depth]
-            if recorded != runnable:
-                raise NondeterminismError(
-                    f"step {depth}: replaying the same choices, the runnable actors were "
-                    f"{recorded} before and are {runnable} now; the model is not deterministic"
-                )
+            NondeterminismError.check(depth, recorded, runnable)
             return options[index]
         options, used = list(runnable), 0
         if self.preemption_bound is not None:

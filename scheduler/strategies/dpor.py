@@ -106,11 +106,7 @@ class Dpor(Strategy):
         self._depth += 1
         if depth < len(self._stack):
             node = self._stack[depth]
-            if node.runnable != runnable:
-                raise NondeterminismError(
-                    f"step {depth}: replaying the same choices, the runnable actors were "
-                    f"{node.runnable} before and are {runnable} now; the model is not deterministic"
-                )
+            NondeterminismError.check(depth, node.runnable, runnable)
             return node.chosen
         if not self._order:
             self._order = {name: i for i, name in enumerate(execution.program.actor_names())}
