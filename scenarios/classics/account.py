@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from scenarios.base import Expectation
 from scenarios.classics.classic import Classic
-from scenarios.classics.primitives import Lock, Section, Unlock, assertions_hold, check, create_all, pthread_program
+from scenarios.classics.primitives import Lock, Section, Unlock, check, create_all, pthread_program
 
 
 def deposit_cs(mem):
@@ -68,6 +68,7 @@ def account_program():
 
 
 class AccountBad(Classic):
+    asserts = True
     name = "account_bad"
     summary = "SCTBench: a checker asserts the wrong balance after a deposit and a withdrawal"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/account_bad.c"
@@ -78,5 +79,3 @@ class AccountBad(Classic):
     def program(self):
         return account_program()
 
-    def properties(self):
-        return (assertions_hold(),)

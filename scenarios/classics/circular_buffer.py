@@ -21,7 +21,7 @@ from __future__ import annotations
 from scenarios.base import Expectation
 from scenarios.classics.classic import Classic
 from scenarios.classics.primitives import (
-    Lock, Section, Unlock, array, assertions_hold, cell, check, create_all, join_all, pthread_program,
+    Lock, Section, Unlock, array, cell, check, create_all, join_all, pthread_program,
 )
 
 BUFFER_MAX = 10
@@ -87,6 +87,7 @@ def circular_buffer_program():
 
 
 class CircularBufferBad(Classic):
+    asserts = True
     name = "circular_buffer_bad"
     summary = "SCTBench: a consumer checks each item against its turn count, not its item count"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/circular_buffer_bad.c"
@@ -97,5 +98,3 @@ class CircularBufferBad(Classic):
     def program(self):
         return circular_buffer_program()
 
-    def properties(self):
-        return (assertions_hold(),)

@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from scenarios.base import Built, Expectation, Param, Scenario
-from scenarios.classics.primitives import AssertionFailed
+from scenarios.classics.primitives import AssertionFailed, assertions_hold
 from scheduler.kernel import Execution, HistoryInterner, Status
 from scheduler.program import Program
 from scheduler.properties import Property
@@ -27,8 +27,9 @@ VARIANT = "as-written"
 
 
 class Classic(Scenario):
-    """A classic program as a scenario. Subclasses set the class attributes and define
-    `program(**params)` and, if the source has asserts, `properties(**params)`."""
+    """A classic program as a scenario. Subclasses set the class attributes (`asserts`
+    when the C source has asserts: they are then checked as `no-assertion-failure`) and
+    define `program(**params)`, and `properties(**params)` for any other property."""
 
     name: str
     summary: str
@@ -37,12 +38,13 @@ class Classic(Scenario):
     expectation: Expectation
     params: tuple[Param, ...] = ()
     variants = (VARIANT,)
+    asserts = False
 
     def program(self, **params: Any) -> Program:
         raise NotImplementedError
 
     def properties(self, **params: Any) -> tuple[Property, ...]:
-        return ()
+        return (assertions_hold(),) if self.asserts else ()
 
     def build(self, variant: str, params: Mapping[str, Any]) -> Built:
         self.check_variant(variant)

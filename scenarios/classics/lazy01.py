@@ -19,7 +19,7 @@ from __future__ import annotations
 from scenarios.base import Expectation
 from scenarios.classics.classic import Classic
 from scenarios.classics.primitives import (
-    Lock, Section, Unlock, assertions_hold, check, create_all, join_all, pthread_program,
+    Lock, Section, Unlock, check, create_all, join_all, pthread_program,
 )
 
 
@@ -59,6 +59,7 @@ def lazy01_program():
 
 
 class Lazy01Bad(Classic):
+    asserts = True
     name = "lazy01_bad"
     summary = "SCTBench: thread3 asserts that the two other threads have not both run"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/lazy01_bad.c"
@@ -68,5 +69,3 @@ class Lazy01Bad(Classic):
     def program(self):
         return lazy01_program()
 
-    def properties(self):
-        return (assertions_hold(),)

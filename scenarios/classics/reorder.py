@@ -24,7 +24,7 @@ from __future__ import annotations
 from scenarios.base import Expectation
 from scenarios.classics.classic import Classic
 from scenarios.classics.primitives import (
-    Read, Write, assertions_hold, check, create_all, join_all, pthread_program,
+    Read, Write, check, create_all, join_all, pthread_program,
 )
 
 
@@ -69,6 +69,7 @@ def reorder_program(i_set: int, i_check: int = 1):
 
 
 class ReorderBad(Classic):
+    asserts = True
     bug = ("each setThread writes a = 1 then b = -1 unsynchronised; the checkThread can read "
            "a between the two writes and sees one without the other")
     expectation = Expectation("violation", "no-assertion-failure",
@@ -83,5 +84,3 @@ class ReorderBad(Classic):
     def program(self):
         return reorder_program(self.threads - 1, 1)
 
-    def properties(self):
-        return (assertions_hold(),)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from scenarios.base import Expectation
 from scenarios.classics.classic import Classic
 from scenarios.classics.primitives import (
-    Lock, Section, Unlock, array, assertions_hold, cell, check, create_all, join_all, pthread_program,
+    Lock, Section, Unlock, array, cell, check, create_all, join_all, pthread_program,
 )
 
 SIZE = 10
@@ -77,6 +77,7 @@ def stack_program():
 
 
 class StackBad(Classic):
+    asserts = True
     name = "stack_bad"
     summary = "SCTBench: pops guarded by a flag that never goes down underflow"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/stack_bad.c"
@@ -87,5 +88,3 @@ class StackBad(Classic):
     def program(self):
         return stack_program()
 
-    def properties(self):
-        return (assertions_hold(),)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from scenarios.base import Expectation
 from scenarios.classics.classic import Classic
-from scenarios.classics.primitives import Lock, Section, Unlock, assertions_hold, check, create_all, pthread_program
+from scenarios.classics.primitives import Lock, Section, Unlock, check, create_all, pthread_program
 
 ATOMIC = "esbmc_mutex"
 
@@ -72,6 +72,7 @@ def token_ring_program():
 
 
 class TokenRingBad(Classic):
+    asserts = True
     name = "token_ring_bad"
     summary = "SCTBench: three copies around a ring agree only in one order"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/token_ring_bad.c"
@@ -81,5 +82,3 @@ class TokenRingBad(Classic):
     def program(self):
         return token_ring_program()
 
-    def properties(self):
-        return (assertions_hold(),)

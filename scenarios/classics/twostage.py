@@ -23,7 +23,7 @@ from __future__ import annotations
 from scenarios.base import Expectation
 from scenarios.classics.classic import Classic
 from scenarios.classics.primitives import (
-    Lock, Section, Unlock, assertions_hold, check, create_all, join_all, pthread_program,
+    Lock, Section, Unlock, check, create_all, join_all, pthread_program,
 )
 
 
@@ -82,6 +82,7 @@ def twostage_program(t_threads: int = 1, r_threads: int = 1):
 
 
 class TwostageBad(Classic):
+    asserts = True
     name = "twostage_bad"
     summary = "SCTBench: a two-stage update, locked stage by stage, is seen half done"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/twostage_bad.c"
@@ -92,5 +93,3 @@ class TwostageBad(Classic):
     def program(self):
         return twostage_program()
 
-    def properties(self):
-        return (assertions_hold(),)

@@ -23,7 +23,7 @@ from __future__ import annotations
 from scenarios.base import Expectation
 from scenarios.classics.classic import Classic
 from scenarios.classics.primitives import (
-    Lock, Read, Unlock, Write, assertions_hold, check, create_all, join_all, pthread_program,
+    Lock, Read, Unlock, Write, check, create_all, join_all, pthread_program,
 )
 
 
@@ -59,6 +59,7 @@ def wronglock_program(num1: int = 1, num2: int = 3):
 
 
 class WronglockBad(Classic):
+    asserts = True
     name = "wronglock_3_bad"
     summary = "SCTBench: one variable guarded by two different locks; an increment slips in"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/wronglock_3_bad.c"
@@ -69,5 +70,3 @@ class WronglockBad(Classic):
     def program(self):
         return wronglock_program()
 
-    def properties(self):
-        return (assertions_hold(),)
