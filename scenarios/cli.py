@@ -25,9 +25,9 @@ from scenarios import bench, counterexamples, regression_corpus
 from scenarios.base import ParamError, Scenario
 from scenarios.registry import CANONICAL, SCENARIOS, scenario as get_scenario
 from scenarios.search_options import OptionError, add_strategy_options, run_search
-from scheduler.explore import BUDGET, INTERRUPTED, PASS, VIOLATION, Budget, Progress, SearchResult, explore
+from scheduler.explore import BUDGET, INTERRUPTED, PASS, VIOLATION, Progress, SearchResult, explore
 from scheduler.properties import Sometimes
-from scheduler.schedule import Schedule, ScheduleError, write_atomically
+from scheduler.schedule import Schedule, ScheduledStep, ScheduleError, write_atomically
 from scheduler.strategies import Replay, ReplayDivergence
 from scheduler.strategies.replay import follow
 
@@ -131,7 +131,7 @@ def _progress_printer(quiet: bool, label: str):
     return show
 
 
-def _run(sc: Scenario, variant: str, params: dict[str, Any], args, strategy=None) -> tuple[SearchResult, Any]:
+def _run(sc: Scenario, variant: str, params: dict[str, Any], args) -> tuple[SearchResult, Any]:
     built = sc.build(variant, params)
     return run_search(built, args, _progress_printer(args.quiet, variant)), built
 
@@ -143,17 +143,12 @@ def _write_counterexample(sc: Scenario, variant: str, params, result: SearchResu
 
 
 def _story(built, steps, result: SearchResult) -> str:
-    execution = follow(built.program, tuple(_scheduled(steps)), finish=True)
+    execution = follow(built.program, tuple(ScheduledStep.of(s) for s in steps), finish=True)
     return (
         f"Counterexample, {len(steps)} steps:\n{narrate_steps(steps, result.violation)}\n"
         f"How each actor ends if the run goes on (first runnable actor first; not part of the counterexample):\n"
         f"{actor_outcomes(execution)}"
     )
-
-
-def _scheduled(steps):
-    from scheduler.schedule import ScheduledStep
-    return [ScheduledStep.of(s) for s in steps]
 
 
 def cmd_check(args: argparse.Namespace) -> int:
