@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import attrs
 
-from model.content import FetchBlob
-from model.errdefs import ContainerdError
-from model.image import ImageSpec
-from model.images import CreateImage
-from model.leases import CreateLease, DeleteLease
-from model.unpacker import Ctx, Steps, UnpackOptions, unpack
-from model.world import World
-from scheduler.effect import Effect, Footprint, result_ignored
+from unpack_race.model.content import FetchBlob
+from unpack_race.model.errdefs import ContainerdError
+from unpack_race.model.image import ImageSpec
+from unpack_race.model.images import CreateImage
+from unpack_race.model.leases import CreateLease, DeleteLease
+from unpack_race.model.unpacker import Ctx, Steps, UnpackOptions, unpack
+from unpack_race.model.world import World
+from unpack_race.scheduler.effect import Effect, Footprint, result_ignored
 
 
 def lease_id(pull: str) -> str:

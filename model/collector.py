@@ -3,8 +3,8 @@ moments the model leaves to the search, up to `runs` times."""
 
 from __future__ import annotations
 
-from model.gc import BackendCleanup, GcCollect
-from model.unpacker import Steps
+from unpack_race.model.gc import BackendCleanup, GcCollect
+from unpack_race.model.unpacker import Steps
 
 
 def garbage_collector(runs: int, policy: str, backend_cleanup: bool = False) -> Steps:

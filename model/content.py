@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import attrs
 
-from model import leases
-from model.errdefs import Canceled, NotFound
-from model.world import Blob, World
-from scheduler.effect import Effect, Footprint, result_ignored
+from unpack_race.model import leases
+from unpack_race.model.errdefs import Canceled, NotFound
+from unpack_race.model.world import Blob, World
+from unpack_race.scheduler.effect import Effect, Footprint, result_ignored
 
 
 def write_blob(world: World, digest: str, lease: str, labels: tuple[tuple[str, str], ...]) -> bool:

@@ -9,7 +9,7 @@ the wrapped error keeps its class and prefixes its message.
 
 from __future__ import annotations
 
-from scheduler.effect import Failure
+from unpack_race.scheduler.effect import Failure
 
 
 class ContainerdError(Failure):

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import attrs
 
-from model.leases import lease_expired
-from model.names import GC_REF_CONTENT, GC_REF_SNAPSHOT, GC_ROOT
-from model.world import World
-from scheduler.effect import Effect, Footprint, result_ignored
+from unpack_race.model.leases import lease_expired
+from unpack_race.model.names import GC_REF_CONTENT, GC_REF_SNAPSHOT, GC_ROOT
+from unpack_race.model.world import World
+from unpack_race.scheduler.effect import Effect, Footprint, result_ignored
 
 POLICIES = ("any", "dirty")
 

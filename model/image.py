@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import attrs
 
-from model.names import GC_REF_CONTENT, chain_id, layer_digest
+from unpack_race.model.names import GC_REF_CONTENT, chain_id, layer_digest
 
 
 @attrs.frozen

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import attrs
 
-from model.world import World
-from scheduler.effect import Effect, Footprint, result_ignored
+from unpack_race.model.world import World
+from unpack_race.scheduler.effect import Effect, Footprint, result_ignored
 
 
 @attrs.frozen

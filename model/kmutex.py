@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import attrs
 
-from model.errdefs import Canceled
-from model.world import World
-from scheduler.effect import Effect, Footprint, result_ignored
+from unpack_race.model.errdefs import Canceled
+from unpack_race.model.world import World
+from unpack_race.scheduler.effect import Effect, Footprint, result_ignored
 
 
 @attrs.frozen

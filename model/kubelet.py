@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import attrs
 
-from model.unpacker import Steps
-from model.world import World
-from scheduler.effect import Effect, Footprint, result_ignored
+from unpack_race.model.unpacker import Steps
+from unpack_race.model.world import World
+from unpack_race.scheduler.effect import Effect, Footprint, result_ignored
 
 
 @attrs.frozen

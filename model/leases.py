@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import attrs
 
-from model.errdefs import AlreadyExists, NotFound
-from model.names import LEASE_EXPIRY_SECONDS
-from model.world import Lease, PullContext, World
-from scheduler.effect import Effect, Footprint, result_ignored
+from unpack_race.model.errdefs import AlreadyExists, NotFound
+from unpack_race.model.names import LEASE_EXPIRY_SECONDS
+from unpack_race.model.world import Lease, PullContext, World
+from unpack_race.scheduler.effect import Effect, Footprint, result_ignored
 
 
 def add_snapshot_lease(world: World, lease: str, key: str) -> None:

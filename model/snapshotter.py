@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import attrs
 
-from model import leases
-from model.errdefs import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
-from model.names import SNAPSHOT_REF
-from model.world import Snapshot, World
-from scheduler.effect import Effect, Footprint, result_ignored
+from unpack_race.model import leases
+from unpack_race.model.errdefs import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from unpack_race.model.names import SNAPSHOT_REF
+from unpack_race.model.world import Snapshot, World
+from unpack_race.scheduler.effect import Effect, Footprint, result_ignored
 
 
 @attrs.frozen

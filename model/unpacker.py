@@ -29,14 +29,14 @@ from collections.abc import Generator, Iterator
 
 import attrs
 
-from model.content import UpdateContentLabels, fetch, fetch_footprint
-from model.errdefs import AlreadyExists, ContainerdError, NotFound
-from model.image import ImageSpec
-from model.kmutex import Lock, Unlock
-from model.names import GC_REF_SNAPSHOT, SNAPSHOT_REF, UNCOMPRESSED, chain_id, diff_id, extract_key, layer_digest, unpack_lock_key
-from model.snapshotter import Commit, PrepareT1, PrepareT2, Remove, Stat
-from model.world import World
-from scheduler.effect import Effect, Footprint, result_ignored
+from unpack_race.model.content import UpdateContentLabels, fetch, fetch_footprint
+from unpack_race.model.errdefs import AlreadyExists, ContainerdError, NotFound
+from unpack_race.model.image import ImageSpec
+from unpack_race.model.kmutex import Lock, Unlock
+from unpack_race.model.names import GC_REF_SNAPSHOT, SNAPSHOT_REF, UNCOMPRESSED, chain_id, diff_id, extract_key, layer_digest, unpack_lock_key
+from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Remove, Stat
+from unpack_race.model.world import World
+from unpack_race.scheduler.effect import Effect, Footprint, result_ignored
 
 PREPARE_TRIES = 3
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from model.names import backend_key
+from unpack_race.model.names import backend_key
 
 
 @attrs.frozen

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports.table import markdown_table
+from unpack_race.reports.table import markdown_table
 
 
 def _cell(value: Any) -> str:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from scheduler.explain import AFTER, HOLDS, OTHER, UNDECIDED, VIOLATED, Explanation, Move
-from scheduler.kernel import Step
+from unpack_race.scheduler.explain import AFTER, HOLDS, OTHER, UNDECIDED, VIOLATED, Explanation, Move
+from unpack_race.scheduler.kernel import Step
 
 
 def _kind(step: Step) -> str:

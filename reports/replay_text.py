@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scheduler.follow import REPLACED, UNKNOWN_ACTOR, Followed
-from scheduler.kernel import Step
+from unpack_race.scheduler.follow import REPLACED, UNKNOWN_ACTOR, Followed
+from unpack_race.scheduler.kernel import Step
 
 
 def verdict_line(run: Followed) -> str:

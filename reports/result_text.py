@@ -3,7 +3,7 @@ numbers behind it."""
 
 from __future__ import annotations
 
-from scheduler.explore import SearchResult
+from unpack_race.scheduler.explore import SearchResult
 
 
 def summarize(result: SearchResult) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scheduler.kernel import Execution, Status, Step
-from scheduler.properties import Violation
+from unpack_race.scheduler.kernel import Execution, Status, Step
+from unpack_race.scheduler.properties import Violation
 
 
 def narrate_steps(steps: Sequence[Step], violation: Violation | None = None) -> str:

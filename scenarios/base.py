@@ -10,8 +10,8 @@ from typing import Any
 
 import attrs
 
-from scheduler.program import Program
-from scheduler.properties import Property
+from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.properties import Property
 
 
 class ParamError(ValueError):

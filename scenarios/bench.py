@@ -28,19 +28,19 @@ from typing import Any
 
 import attrs
 
-from scenarios.base import Scenario
-from scenarios.classics import CLASSICS
-from scenarios.registry import scenario as get_scenario
-from scenarios.search_options import OptionError
-from scheduler.explore import BUDGET, VIOLATION, Budget, SearchResult, explore
-from scheduler.state_graph import count_interleavings
-from scheduler.strategies import DepthFirst, RandomWalk
-from scheduler.strategies.bfs import BreadthFirst
-from scheduler.strategies.dpor import Dpor
-from scheduler.strategies.hypothesis_search import hypothesis_search
-from scheduler.strategies.pct import PCT
-from scheduler.strategies.pos import POS
-from scheduler.traces import count_traces
+from unpack_race.scenarios.base import Scenario
+from unpack_race.scenarios.classics import CLASSICS
+from unpack_race.scenarios.registry import scenario as get_scenario
+from unpack_race.scenarios.search_options import OptionError
+from unpack_race.scheduler.explore import BUDGET, VIOLATION, Budget, SearchResult, explore
+from unpack_race.scheduler.state_graph import count_interleavings
+from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
+from unpack_race.scheduler.strategies.bfs import BreadthFirst
+from unpack_race.scheduler.strategies.dpor import Dpor
+from unpack_race.scheduler.strategies.hypothesis_search import hypothesis_search
+from unpack_race.scheduler.strategies.pct import PCT
+from unpack_race.scheduler.strategies.pos import POS
+from unpack_race.scheduler.traces import count_traces
 
 TRACE_LIMIT = 20_000  # enumerate Mazurkiewicz traces only below this many interleavings
 
@@ -259,8 +259,8 @@ def add_bench_parser(sub) -> None:
 
 
 def cmd_bench(args) -> int:
-    from reports.bench_tables import bench_markdown
-    from scheduler.schedule import write_atomically
+    from unpack_race.reports.bench_tables import bench_markdown
+    from unpack_race.scheduler.schedule import write_atomically
     import json
 
     for name in ("seeds", "cap", "hypothesis_cap"):

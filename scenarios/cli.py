@@ -17,19 +17,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from model.variants import VARIANTS
-from reports.result_text import summarize
-from reports.table import markdown_table, text_table
-from reports.trace_text import actor_outcomes, narrate_steps
-from scenarios import bench, counterexamples, regression_corpus
-from scenarios.base import ParamError, Scenario
-from scenarios.registry import CANONICAL, SCENARIOS, scenario as get_scenario
-from scenarios.search_options import OptionError, add_strategy_options, run_search
-from scheduler.explore import BUDGET, INTERRUPTED, PASS, VIOLATION, Progress, SearchResult, explore
-from scheduler.properties import Sometimes
-from scheduler.schedule import Schedule, ScheduledStep, ScheduleError, write_atomically
-from scheduler.strategies import Replay, ReplayDivergence
-from scheduler.strategies.replay import follow
+from unpack_race import __version__
+from unpack_race.model.variants import VARIANTS
+from unpack_race.reports.result_text import summarize
+from unpack_race.reports.table import markdown_table, text_table
+from unpack_race.reports.trace_text import actor_outcomes, narrate_steps
+from unpack_race.scenarios import bench, counterexamples, regression_corpus
+from unpack_race.scenarios.base import ParamError, Scenario
+from unpack_race.scenarios.registry import CANONICAL, SCENARIOS, scenario as get_scenario
+from unpack_race.scenarios.search_options import OptionError, add_strategy_options, run_search
+from unpack_race.scheduler.explore import BUDGET, INTERRUPTED, PASS, VIOLATION, Progress, SearchResult, explore
+from unpack_race.scheduler.properties import Sometimes
+from unpack_race.scheduler.schedule import Schedule, ScheduledStep, ScheduleError, write_atomically
+from unpack_race.scheduler.strategies import Replay, ReplayDivergence
+from unpack_race.scheduler.strategies.replay import follow
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_INTERNAL, EXIT_BUDGET = 0, 1, 2, 3, 4
 
@@ -69,6 +70,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="unpack-race", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"unpack-race {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     sub.add_parser("list", help="scenarios, variants and parameters")

@@ -26,18 +26,18 @@ from typing import Any
 
 import attrs
 
-from reports.explain_text import explanation_data, explanation_lines
-from reports.replay_text import cannot_follow, followed_lines, verdict_line
-from reports.trace_text import narrate_steps
-from scenarios.base import Built, ParamError, Scenario
-from scenarios.issue_3787 import story
-from scenarios.registry import scenario as get_scenario
-from scheduler.explain import explain
-from scheduler.follow import RESYNC, Followed, follow_schedule
-from scheduler.happens_before import record
-from scheduler.minimize import NotAViolation, minimize
-from scheduler.schedule import Schedule, ScheduleError
-from scheduler.strategies.replay import ReplayDivergence
+from unpack_race.reports.explain_text import explanation_data, explanation_lines
+from unpack_race.reports.replay_text import cannot_follow, followed_lines, verdict_line
+from unpack_race.reports.trace_text import narrate_steps
+from unpack_race.scenarios.base import Built, ParamError, Scenario
+from unpack_race.scenarios.issue_3787 import story
+from unpack_race.scenarios.registry import scenario as get_scenario
+from unpack_race.scheduler.explain import explain
+from unpack_race.scheduler.follow import RESYNC, Followed, follow_schedule
+from unpack_race.scheduler.happens_before import record
+from unpack_race.scheduler.minimize import NotAViolation, minimize
+from unpack_race.scheduler.schedule import Schedule, ScheduleError
+from unpack_race.scheduler.strategies.replay import ReplayDivergence
 
 EXIT_OK, EXIT_VIOLATION = 0, 1
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import networkx as nx
 
-from model.errdefs import AlreadyExists, NotFound
-from model.gc import GcCollect, GcReport, GraphInput, content_refs, snapshot_refs
-from model.names import GC_ROOT
-from model.snapshotter import PrepareT1, PrepareT2, Stat
-from scheduler.kernel import Status
-from scheduler.properties import Observation, always, at_end, sometimes
+from unpack_race.model.errdefs import AlreadyExists, NotFound
+from unpack_race.model.gc import GcCollect, GcReport, GraphInput, content_refs, snapshot_refs
+from unpack_race.model.names import GC_ROOT
+from unpack_race.model.snapshotter import PrepareT1, PrepareT2, Stat
+from unpack_race.scheduler.kernel import Status
+from unpack_race.scheduler.properties import Observation, always, at_end, sometimes
 
 
 def saw_missing_parent(obs: Observation) -> bool:

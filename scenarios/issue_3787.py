@@ -12,19 +12,19 @@ story (the generic explanation still applies).
 
 from __future__ import annotations
 
-from model.errdefs import AlreadyExists
-from model.gc import GcCollect
-from model.kubelet import CancelPull, RequestPull
-from model.leases import DeleteLease
-from model.snapshotter import Commit, PrepareT1, PrepareT2, Stat
-from reports.explain_text import moved_steps
-from scenarios.invariants import saw_missing_parent
-from scheduler.explain import AFTER, BEFORE, HOLDS, Explanation, Move
-from scheduler.kernel import Execution, Status, Step
-from scheduler.program import Program
-from scheduler.properties import Observation
-from scheduler.schedule import ScheduledStep
-from scheduler.strategies.replay import follow
+from unpack_race.model.errdefs import AlreadyExists
+from unpack_race.model.gc import GcCollect
+from unpack_race.model.kubelet import CancelPull, RequestPull
+from unpack_race.model.leases import DeleteLease
+from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Stat
+from unpack_race.reports.explain_text import moved_steps
+from unpack_race.scenarios.invariants import saw_missing_parent
+from unpack_race.scheduler.explain import AFTER, BEFORE, HOLDS, Explanation, Move
+from unpack_race.scheduler.kernel import Execution, Status, Step
+from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.properties import Observation
+from unpack_race.scheduler.schedule import ScheduledStep
+from unpack_race.scheduler.strategies.replay import follow
 
 
 def _missing_parent(step: Step) -> bool:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from scenarios.base import ParamError, Scenario
-from scenarios.classics import CLASSICS
-from scenarios.retry_after_cancel import RetryAfterCancel
+from unpack_race.scenarios.base import ParamError, Scenario
+from unpack_race.scenarios.classics import CLASSICS
+from unpack_race.scenarios.retry_after_cancel import RetryAfterCancel
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (RetryAfterCancel(), *CLASSICS)}
 

@@ -22,13 +22,13 @@ from typing import Any
 
 import attrs
 
-from scenarios.base import ParamError
-from scenarios.registry import SCENARIOS, scenario as get_scenario
-from scheduler.explore import VIOLATION, Budget, explore
-from scheduler.follow import RESYNC, follow_schedule
-from scheduler.minimize import minimize
-from scheduler.schedule import Schedule, ScheduledStep, write_atomically
-from scheduler.strategies.dfs import DepthFirst
+from unpack_race.scenarios.base import ParamError
+from unpack_race.scenarios.registry import SCENARIOS, scenario as get_scenario
+from unpack_race.scheduler.explore import VIOLATION, Budget, explore
+from unpack_race.scheduler.follow import RESYNC, follow_schedule
+from unpack_race.scheduler.minimize import minimize
+from unpack_race.scheduler.schedule import Schedule, ScheduledStep, write_atomically
+from unpack_race.scheduler.strategies.dfs import DepthFirst
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 SUFFIX = ".schedule.json"

@@ -15,17 +15,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from model.client import lease_id, pull_image
-from model.collector import garbage_collector
-from model.gc import POLICIES
-from model.image import ImageSpec
-from model.kubelet import kubelet
-from model.unpacker import UnpackOptions
-from model.variants import VARIANTS, variant as get_variant
-from model.world import PullContext, World
-from scenarios import invariants
-from scenarios.base import Built, Expectation, Param, Scenario
-from scheduler.program import ActorSpec, Program
+from unpack_race.model.client import lease_id, pull_image
+from unpack_race.model.collector import garbage_collector
+from unpack_race.model.gc import POLICIES
+from unpack_race.model.image import ImageSpec
+from unpack_race.model.kubelet import kubelet
+from unpack_race.model.unpacker import UnpackOptions
+from unpack_race.model.variants import VARIANTS, variant as get_variant
+from unpack_race.model.world import PullContext, World
+from unpack_race.scenarios import invariants
+from unpack_race.scenarios.base import Built, Expectation, Param, Scenario
+from unpack_race.scheduler.program import ActorSpec, Program
 
 FIRST, RETRY = "pull-1", "pull-2"
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from scheduler.explore import Budget, Progress, SearchResult, explore
-from scheduler.strategies import DepthFirst, RandomWalk
-from scheduler.strategies.bfs import BreadthFirst
-from scheduler.strategies.dpor import REDUCTIONS, Dpor
-from scheduler.strategies.hypothesis_search import hypothesis_search
-from scheduler.strategies.pct import PCT
-from scheduler.strategies.pos import POS
+from unpack_race.scheduler.explore import Budget, Progress, SearchResult, explore
+from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
+from unpack_race.scheduler.strategies.bfs import BreadthFirst
+from unpack_race.scheduler.strategies.dpor import REDUCTIONS, Dpor
+from unpack_race.scheduler.strategies.hypothesis_search import hypothesis_search
+from unpack_race.scheduler.strategies.pct import PCT
+from unpack_race.scheduler.strategies.pos import POS
 
 STRATEGIES = {
     "dfs": "exhaustive depth-first search (state caching unless --no-state-cache; --preemption-bound K)",

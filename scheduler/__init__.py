@@ -5,9 +5,9 @@ effects (one atomic step each); the kernel applies the effect chosen by a strate
 sends the result back. The same engine runs a model of a real system and a bank account.
 """
 
-from scheduler.effect import Effect, Failure, Footprint
-from scheduler.program import ActorSpec, Program
-from scheduler.properties import AtEnd, Always, Observation, Sometimes, always, at_end, sometimes
+from unpack_race.scheduler.effect import Effect, Failure, Footprint
+from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.properties import AtEnd, Always, Observation, Sometimes, always, at_end, sometimes
 
 __all__ = [
     "ActorSpec",

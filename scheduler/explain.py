@@ -29,14 +29,14 @@ from collections.abc import Iterable, Sequence
 import attrs
 import networkx as nx
 
-from scheduler.explore import BUDGET, PASS
-from scheduler.follow import BLOCKED, FINISHED, RESYNC, checked, every_continuation, fits, follow_schedule, run_actors
-from scheduler.happens_before import conflict_resources, happens_before, record
-from scheduler.kernel import Step
-from scheduler.minimize import NotAViolation
-from scheduler.program import Program
-from scheduler.properties import Property, Violation
-from scheduler.schedule import ScheduledStep
+from unpack_race.scheduler.explore import BUDGET, PASS
+from unpack_race.scheduler.follow import BLOCKED, FINISHED, RESYNC, checked, every_continuation, fits, follow_schedule, run_actors
+from unpack_race.scheduler.happens_before import conflict_resources, happens_before, record
+from unpack_race.scheduler.kernel import Step
+from unpack_race.scheduler.minimize import NotAViolation
+from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.properties import Property, Violation
+from unpack_race.scheduler.schedule import ScheduledStep
 
 HOLDS, VIOLATED, OTHER, UNDECIDED, IMPOSSIBLE = "holds", "violated", "other", "undecided", "impossible"
 BEFORE, AFTER = "before", "after"

@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterable
 
 import attrs
 
-from scheduler.kernel import Execution, ProtocolError, Step
-from scheduler.preemptions import count_preemptions
-from scheduler.program import Program
-from scheduler.properties import NO_DEADLOCK, AtEnd, Always, Observation, Property, Sometimes, Violation
-from scheduler.strategies.base import Strategy
+from unpack_race.scheduler.kernel import Execution, ProtocolError, Step
+from unpack_race.scheduler.preemptions import count_preemptions
+from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.properties import NO_DEADLOCK, AtEnd, Always, Observation, Property, Sometimes, Violation
+from unpack_race.scheduler.strategies.base import Strategy
 
 PASS, VIOLATION, VACUOUS, BUDGET, INTERRUPTED = "pass", "violation", "vacuous", "budget", "interrupted"
 

@@ -35,14 +35,14 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from scheduler.effect import Effect, effect_name
-from scheduler.explore import PASS, VIOLATION, Budget, explore
-from scheduler.kernel import Execution, Step
-from scheduler.program import Program
-from scheduler.properties import Property, Sometimes, Violation
-from scheduler.schedule import ScheduledStep
-from scheduler.strategies.base import SingleExecution, Strategy
-from scheduler.strategies.dfs import DepthFirst
+from unpack_race.scheduler.effect import Effect, effect_name
+from unpack_race.scheduler.explore import PASS, VIOLATION, Budget, explore
+from unpack_race.scheduler.kernel import Execution, Step
+from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.properties import Property, Sometimes, Violation
+from unpack_race.scheduler.schedule import ScheduledStep
+from unpack_race.scheduler.strategies.base import SingleExecution, Strategy
+from unpack_race.scheduler.strategies.dfs import DepthFirst
 
 SUBSEQUENCE, RESYNC = "subsequence", "resync"
 SKIPPED, LEFT_OUT, REPLACED, BLOCKED, FINISHED, UNKNOWN_ACTOR = (

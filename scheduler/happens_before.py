@@ -21,11 +21,11 @@ from collections.abc import Sequence
 
 import networkx as nx
 
-from scheduler.effect import EVERYTHING, Footprint
-from scheduler.kernel import Execution, Step
-from scheduler.program import Program
-from scheduler.schedule import ScheduledStep
-from scheduler.strategies.replay import Replay
+from unpack_race.scheduler.effect import EVERYTHING, Footprint
+from unpack_race.scheduler.kernel import Execution, Step
+from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.schedule import ScheduledStep
+from unpack_race.scheduler.strategies.replay import Replay
 
 PROGRAM_ORDER, CONFLICT = "program-order", "conflict"
 

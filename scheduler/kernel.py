@@ -14,8 +14,8 @@ from typing import Any
 
 import attrs
 
-from scheduler.effect import Effect, Failure, Footprint
-from scheduler.program import Program
+from unpack_race.scheduler.effect import Effect, Failure, Footprint
+from unpack_race.scheduler.program import Program
 
 
 class ProtocolError(Exception):

@@ -34,18 +34,18 @@ from typing import TypeVar
 
 import attrs
 
-from scheduler.follow import KIND, SUBSEQUENCE, Followed, follow_schedule
-from scheduler.happens_before import (
+from unpack_race.scheduler.follow import KIND, SUBSEQUENCE, Followed, follow_schedule
+from unpack_race.scheduler.happens_before import (
     context_switches,
     dependent,
     fewest_preemptions_order,
     preemptions,
     record,
 )
-from scheduler.program import Program
-from scheduler.properties import Property, Violation
-from scheduler.schedule import ScheduledStep
-from scheduler.strategies.replay import ReplayDivergence
+from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.properties import Property, Violation
+from unpack_race.scheduler.schedule import ScheduledStep
+from unpack_race.scheduler.strategies.replay import ReplayDivergence
 
 T = TypeVar("T")
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scheduler.kernel import Execution
-from scheduler.program import Program
+from unpack_race.scheduler.kernel import Execution
+from unpack_race.scheduler.program import Program
 
 
 def count_preemptions(program: Program, actors: Sequence[str]) -> int:

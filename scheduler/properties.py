@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 if TYPE_CHECKING:
-    from scheduler.kernel import Execution, Step
+    from unpack_race.scheduler.kernel import Execution, Step
 
 
 @attrs.frozen

@@ -32,8 +32,8 @@ from typing import Any
 import attrs
 import jsonschema
 
-from scheduler.effect import Effect, effect_name
-from scheduler.kernel import Step
+from unpack_race.scheduler.effect import Effect, effect_name
+from unpack_race.scheduler.kernel import Step
 
 FORMAT = "unpack-race.schedule"
 VERSION = 1
@@ -212,7 +212,7 @@ def migrate(data: dict[str, Any], source: str = "<schedule>") -> dict[str, Any]:
 @functools.cache
 def schema() -> dict[str, Any]:
     """The JSON Schema of the schedule format (scheduler/schedule.schema.json)."""
-    text = resources.files("scheduler").joinpath("schedule.schema.json").read_text(encoding="utf-8")
+    text = resources.files("unpack_race.scheduler").joinpath("schedule.schema.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 

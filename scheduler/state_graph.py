@@ -12,10 +12,10 @@ from collections.abc import Hashable
 
 import attrs
 
-from scheduler.explore import Budget, explore
-from scheduler.kernel import Execution
-from scheduler.program import Program
-from scheduler.strategies.dfs import DepthFirst
+from unpack_race.scheduler.explore import Budget, explore
+from unpack_race.scheduler.kernel import Execution
+from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.strategies.dfs import DepthFirst
 
 
 class _GraphRecorder(DepthFirst):

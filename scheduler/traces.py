@@ -38,9 +38,9 @@ from typing import Any
 
 import attrs
 
-from scheduler.kernel import Execution, Step
-from scheduler.program import Program
-from scheduler.strategies.dfs import DepthFirst
+from unpack_race.scheduler.kernel import Execution, Step
+from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.strategies.dfs import DepthFirst
 
 #: (actor, index of the step among the actor's own steps, effect kind, effect arguments)
 EventId = tuple[str, int, str, tuple[tuple[str, Hashable], ...]]

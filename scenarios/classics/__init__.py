@@ -6,19 +6,19 @@ docstring stating its source, its bug, its scheduling points and its expected ve
 See docs/classics.md.
 """
 
-from scenarios.classics.account import AccountBad
-from scenarios.classics.carter01 import Carter01Bad
-from scenarios.classics.circular_buffer import CircularBufferBad
-from scenarios.classics.deadlock01 import Deadlock01Bad
-from scenarios.classics.filesystem import Filesystem
-from scenarios.classics.indexer import Indexer
-from scenarios.classics.lastzero import Lastzero
-from scenarios.classics.lazy01 import Lazy01Bad
-from scenarios.classics.reorder import ReorderBad
-from scenarios.classics.stack import StackBad
-from scenarios.classics.token_ring import TokenRingBad
-from scenarios.classics.twostage import TwostageBad
-from scenarios.classics.wronglock import WronglockBad
+from unpack_race.scenarios.classics.account import AccountBad
+from unpack_race.scenarios.classics.carter01 import Carter01Bad
+from unpack_race.scenarios.classics.circular_buffer import CircularBufferBad
+from unpack_race.scenarios.classics.deadlock01 import Deadlock01Bad
+from unpack_race.scenarios.classics.filesystem import Filesystem
+from unpack_race.scenarios.classics.indexer import Indexer
+from unpack_race.scenarios.classics.lastzero import Lastzero
+from unpack_race.scenarios.classics.lazy01 import Lazy01Bad
+from unpack_race.scenarios.classics.reorder import ReorderBad
+from unpack_race.scenarios.classics.stack import StackBad
+from unpack_race.scenarios.classics.token_ring import TokenRingBad
+from unpack_race.scenarios.classics.twostage import TwostageBad
+from unpack_race.scenarios.classics.wronglock import WronglockBad
 
 CLASSICS = (
     ReorderBad(3),

@@ -16,12 +16,12 @@ from typing import Any
 
 import attrs
 
-from scenarios.base import Built, Expectation, Param, Scenario
-from scenarios.classics.primitives import AssertionFailed, assertions_hold
-from scheduler.kernel import Execution, HistoryInterner, Status
-from scheduler.program import Program
-from scheduler.properties import Property
-from scheduler.strategies.dfs import DepthFirst
+from unpack_race.scenarios.base import Built, Expectation, Param, Scenario
+from unpack_race.scenarios.classics.primitives import AssertionFailed, assertions_hold
+from unpack_race.scheduler.kernel import Execution, HistoryInterner, Status
+from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.properties import Property
+from unpack_race.scheduler.strategies.dfs import DepthFirst
 
 VARIANT = "as-written"
 

@@ -25,10 +25,10 @@ Expected verdict: pass.
 
 from __future__ import annotations
 
-from scenarios.base import Expectation, Param
-from scenarios.classics.classic import Classic
-from scenarios.classics.primitives import Read, Write, array, cell, pthread_program
-from scheduler.properties import sometimes
+from unpack_race.scenarios.base import Expectation, Param
+from unpack_race.scenarios.classics.classic import Classic
+from unpack_race.scenarios.classics.primitives import Read, Write, array, cell, pthread_program
+from unpack_race.scheduler.properties import sometimes
 
 READER = "reader"
 

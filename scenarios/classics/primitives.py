@@ -47,10 +47,10 @@ from typing import Any
 
 import attrs
 
-from scheduler.effect import Effect, Failure, Footprint
-from scheduler.kernel import Status
-from scheduler.program import ActorSpec, Program
-from scheduler.properties import Always, Observation, always
+from unpack_race.scheduler.effect import Effect, Failure, Footprint
+from unpack_race.scheduler.kernel import Status
+from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.properties import Always, Observation, always
 
 MAIN = "main"
 NO_ASSERTION_FAILURE = "no-assertion-failure"

@@ -20,9 +20,9 @@ Expected verdict: violation of no-assertion-failure.
 
 from __future__ import annotations
 
-from scenarios.base import Expectation
-from scenarios.classics.classic import Classic
-from scenarios.classics.primitives import (
+from unpack_race.scenarios.base import Expectation
+from unpack_race.scenarios.classics.classic import Classic
+from unpack_race.scenarios.classics.primitives import (
     Lock, Section, Unlock, check, create_all, join_all, pthread_program,
 )
 

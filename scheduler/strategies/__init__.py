@@ -6,14 +6,14 @@ counterexamples); sampling `random_walk`, `pct`, `pos` and `hypothesis_search`; 
 `replay`, which follows a recorded schedule.
 """
 
-from scheduler.strategies.base import Strategy
-from scheduler.strategies.bfs import BreadthFirst
-from scheduler.strategies.dfs import DepthFirst
-from scheduler.strategies.dpor import Dpor
-from scheduler.strategies.pct import PCT
-from scheduler.strategies.pos import POS
-from scheduler.strategies.random_walk import RandomWalk
-from scheduler.strategies.replay import Replay, ReplayDivergence
+from unpack_race.scheduler.strategies.base import Strategy
+from unpack_race.scheduler.strategies.bfs import BreadthFirst
+from unpack_race.scheduler.strategies.dfs import DepthFirst
+from unpack_race.scheduler.strategies.dpor import Dpor
+from unpack_race.scheduler.strategies.pct import PCT
+from unpack_race.scheduler.strategies.pos import POS
+from unpack_race.scheduler.strategies.random_walk import RandomWalk
+from unpack_race.scheduler.strategies.replay import Replay, ReplayDivergence
 
 __all__ = [
     "PCT", "POS", "BreadthFirst", "DepthFirst", "Dpor", "RandomWalk", "Replay", "ReplayDivergence", "Strategy",

@@ -8,7 +8,7 @@ import abc
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scheduler.kernel import Execution, HistoryInterner
+    from unpack_race.scheduler.kernel import Execution, HistoryInterner
 
 
 class Strategy(abc.ABC):

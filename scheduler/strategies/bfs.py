@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Hashable
 
-from scheduler.kernel import Execution, HistoryInterner
-from scheduler.strategies.base import Strategy
-from scheduler.strategies.dfs import NondeterminismError
+from unpack_race.scheduler.kernel import Execution, HistoryInterner
+from unpack_race.scheduler.strategies.base import Strategy
+from unpack_race.scheduler.strategies.dfs import NondeterminismError
 
 
 class BreadthFirst(Strategy):

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from scheduler.kernel import Execution, HistoryInterner
-from scheduler.strategies.base import Strategy
+from unpack_race.scheduler.kernel import Execution, HistoryInterner
+from unpack_race.scheduler.strategies.base import Strategy
 
 
 class NondeterminismError(RuntimeError):

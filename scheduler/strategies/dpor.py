@@ -43,10 +43,10 @@ from collections.abc import Hashable
 
 import attrs
 
-from scheduler.effect import Footprint
-from scheduler.kernel import Execution, HistoryInterner
-from scheduler.strategies.base import Strategy
-from scheduler.strategies.dfs import NondeterminismError
+from unpack_race.scheduler.effect import Footprint
+from unpack_race.scheduler.kernel import Execution, HistoryInterner
+from unpack_race.scheduler.strategies.base import Strategy
+from unpack_race.scheduler.strategies.dfs import NondeterminismError
 
 REDUCTIONS = ("source", "fg05")
 

@@ -27,11 +27,11 @@ import hypothesis
 from hypothesis import HealthCheck, Phase, Verbosity
 from hypothesis import strategies as st
 
-from scheduler.explore import INTERRUPTED, PASS, VACUOUS, VIOLATION, Budget, SearchResult, explore
-from scheduler.kernel import Execution
-from scheduler.program import Program
-from scheduler.properties import Property, Sometimes
-from scheduler.strategies.base import SingleExecution
+from unpack_race.scheduler.explore import INTERRUPTED, PASS, VACUOUS, VIOLATION, Budget, SearchResult, explore
+from unpack_race.scheduler.kernel import Execution
+from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.properties import Property, Sometimes
+from unpack_race.scheduler.strategies.base import SingleExecution
 
 
 #: Hypothesis sometimes (p = 0.05) replaces an integer draw by a constant found in the

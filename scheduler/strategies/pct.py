@@ -37,8 +37,8 @@ from __future__ import annotations
 import math
 import random
 
-from scheduler.kernel import Execution
-from scheduler.strategies.base import Strategy
+from unpack_race.scheduler.kernel import Execution
+from unpack_race.scheduler.strategies.base import Strategy
 
 #: the calibration run stops here if the program has not finished (an actor looping forever
 #: is reported by the explorer itself, on the first real run)

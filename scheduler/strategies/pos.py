@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import random
 
-from scheduler.effect import Footprint
-from scheduler.kernel import Execution
-from scheduler.strategies.base import Strategy
+from unpack_race.scheduler.effect import Footprint
+from unpack_race.scheduler.kernel import Execution
+from unpack_race.scheduler.strategies.base import Strategy
 
 
 class POS(Strategy):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import random
 
-from scheduler.kernel import Execution
-from scheduler.strategies.base import Strategy
+from unpack_race.scheduler.kernel import Execution
+from unpack_race.scheduler.strategies.base import Strategy
 
 
 class RandomWalk(Strategy):

@@ -4,10 +4,10 @@ instead."""
 
 from __future__ import annotations
 
-from scheduler.effect import effect_name
-from scheduler.kernel import Execution
-from scheduler.schedule import ScheduledStep
-from scheduler.strategies.base import SingleExecution
+from unpack_race.scheduler.effect import effect_name
+from unpack_race.scheduler.kernel import Execution
+from unpack_race.scheduler.schedule import ScheduledStep
+from unpack_race.scheduler.strategies.base import SingleExecution
 
 
 class ReplayDivergence(Exception):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from model.errdefs import AlreadyExists, Canceled, ContainerdError, FailedPrecondition, NotFound
-from model.names import backend_key, chain_id, extract_key, unpack_lock_key
-from model.variants import VARIANTS, variant
-from scheduler.effect import Failure
+from unpack_race.model.errdefs import AlreadyExists, Canceled, ContainerdError, FailedPrecondition, NotFound
+from unpack_race.model.names import backend_key, chain_id, extract_key, unpack_lock_key
+from unpack_race.model.variants import VARIANTS, variant
+from unpack_race.scheduler.effect import Failure
 
 
 def test_an_error_text_ends_with_its_sentinel_as_go_wraps_it():

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from model.content import write_blob
-from model.errdefs import FailedPrecondition
-from model.gc import BackendCleanup, GcCollect, mark
-from model.image import ImageSpec
-from model.leases import CreateLease, DeleteLease
-from model.names import GC_REF_CONTENT, GC_REF_SNAPSHOT, GC_ROOT, SNAPSHOT_REF
-from model.snapshotter import Commit, PrepareT1, PrepareT2, Remove
-from model.world import Blob, PullContext, Snapshot, World
+from unpack_race.model.content import write_blob
+from unpack_race.model.errdefs import FailedPrecondition
+from unpack_race.model.gc import BackendCleanup, GcCollect, mark
+from unpack_race.model.image import ImageSpec
+from unpack_race.model.leases import CreateLease, DeleteLease
+from unpack_race.model.names import GC_REF_CONTENT, GC_REF_SNAPSHOT, GC_ROOT, SNAPSHOT_REF
+from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Remove
+from unpack_race.model.world import Blob, PullContext, Snapshot, World
 
 
 def new_world() -> World:

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from model.client import AwaitPullRequest
-from model.content import FetchBlob, UpdateContentLabels, write_blob
-from model.errdefs import Canceled, NotFound
-from model.images import CreateImage
-from model.kmutex import Lock, Unlock
-from model.kubelet import CancelPull, RequestPull, kubelet
-from model.leases import CreateLease, DeleteLease
-from model.unpacker import WaitForLayerFetch
-from model.world import PullContext, World
+from unpack_race.model.client import AwaitPullRequest
+from unpack_race.model.content import FetchBlob, UpdateContentLabels, write_blob
+from unpack_race.model.errdefs import Canceled, NotFound
+from unpack_race.model.images import CreateImage
+from unpack_race.model.kmutex import Lock, Unlock
+from unpack_race.model.kubelet import CancelPull, RequestPull, kubelet
+from unpack_race.model.leases import CreateLease, DeleteLease
+from unpack_race.model.unpacker import WaitForLayerFetch
+from unpack_race.model.world import PullContext, World
 
 
 def new_world() -> World:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from model.errdefs import AlreadyExists, NotFound
-from model.gc import GcCollect
-from model.leases import CreateLease, DeleteLease, PassTime, add_snapshot_lease, remove_snapshot_lease
-from model.names import LEASE_EXPIRY_SECONDS
-from model.snapshotter import Commit, PrepareT1, PrepareT2
-from model.world import Lease, PullContext, World
+from unpack_race.model.errdefs import AlreadyExists, NotFound
+from unpack_race.model.gc import GcCollect
+from unpack_race.model.leases import CreateLease, DeleteLease, PassTime, add_snapshot_lease, remove_snapshot_lease
+from unpack_race.model.names import LEASE_EXPIRY_SECONDS
+from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2
+from unpack_race.model.world import Lease, PullContext, World
 
 
 def new_world(lease_on_exists: bool = True) -> World:

@@ -25,12 +25,12 @@ import hypothesis.strategies as st
 from hypothesis import settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from model.errdefs import ContainerdError
-from model.gc import GcCollect
-from model.leases import CreateLease, DeleteLease, PassTime
-from model.names import SNAPSHOT_REF
-from model.snapshotter import Commit, PrepareT1, PrepareT2, Remove, Stat
-from model.world import World
+from unpack_race.model.errdefs import ContainerdError
+from unpack_race.model.gc import GcCollect
+from unpack_race.model.leases import CreateLease, DeleteLease, PassTime
+from unpack_race.model.names import SNAPSHOT_REF
+from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Remove, Stat
+from unpack_race.model.world import World
 
 DAY = 24 * 60 * 60  # client.WithLease: leases.WithExpiration(24 * time.Hour)
 

@@ -11,19 +11,19 @@ from collections.abc import Callable
 import attrs
 import pytest
 
-from model.client import AwaitPullRequest, lease_id, pull_image
-from model.content import write_blob
-from model.errdefs import AlreadyExists, Canceled, ContainerdError, NotFound
-from model.gc import GcCollect
-from model.image import ImageSpec
-from model.kmutex import Lock
-from model.kubelet import CancelPull
-from model.leases import CreateLease, DeleteLease
-from model.names import GC_REF_SNAPSHOT, SNAPSHOT_REF, UNCOMPRESSED
-from model.snapshotter import Commit, PrepareT1, PrepareT2, Stat
-from model.unpacker import Ctx, UnpackOptions, WaitForLayerFetch, unpack
-from model.world import PullContext, World
-from scheduler.effect import Effect
+from unpack_race.model.client import AwaitPullRequest, lease_id, pull_image
+from unpack_race.model.content import write_blob
+from unpack_race.model.errdefs import AlreadyExists, Canceled, ContainerdError, NotFound
+from unpack_race.model.gc import GcCollect
+from unpack_race.model.image import ImageSpec
+from unpack_race.model.kmutex import Lock
+from unpack_race.model.kubelet import CancelPull
+from unpack_race.model.leases import CreateLease, DeleteLease
+from unpack_race.model.names import GC_REF_SNAPSHOT, SNAPSHOT_REF, UNCOMPRESSED
+from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Stat
+from unpack_race.model.unpacker import Ctx, UnpackOptions, WaitForLayerFetch, unpack
+from unpack_race.model.world import PullContext, World
+from unpack_race.scheduler.effect import Effect
 
 IMAGE = ImageSpec(layers=2)
 LEASE = lease_id("pull-1")

@@ -18,11 +18,11 @@ import itertools
 import statistics
 import sys
 
-from scenarios.registry import scenario
-from scheduler.explore import VIOLATION, explore
-from scheduler.strategies import RandomWalk
-from scheduler.strategies.pct import PCT
-from scheduler.strategies.pos import POS
+from unpack_race.scenarios.registry import scenario
+from unpack_race.scheduler.explore import VIOLATION, explore
+from unpack_race.scheduler.strategies import RandomWalk
+from unpack_race.scheduler.strategies.pct import PCT
+from unpack_race.scheduler.strategies.pos import POS
 
 
 def runs_to_first_violation(make, seeds: int, expected: str = "no-missing-parent") -> list[int | None]:

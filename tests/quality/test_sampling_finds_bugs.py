@@ -26,14 +26,14 @@ from collections.abc import Hashable
 import attrs
 import pytest
 
-from scenarios.registry import scenario
-from scheduler.effect import Effect, Footprint
-from scheduler.explore import VIOLATION, explore
-from scheduler.program import ActorSpec, Program
-from scheduler.properties import at_end
-from scheduler.strategies.hypothesis_search import hypothesis_search
-from scheduler.strategies.pct import PCT
-from scheduler.strategies.pos import POS
+from unpack_race.scenarios.registry import scenario
+from unpack_race.scheduler.effect import Effect, Footprint
+from unpack_race.scheduler.explore import VIOLATION, explore
+from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.properties import at_end
+from unpack_race.scheduler.strategies.hypothesis_search import hypothesis_search
+from unpack_race.scheduler.strategies.pct import PCT
+from unpack_race.scheduler.strategies.pos import POS
 
 # -- a generic lost update -------------------------------------------------------------------
 

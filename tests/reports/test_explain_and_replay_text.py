@@ -9,15 +9,15 @@ import json
 
 import attrs
 
-from reports.explain_text import explanation_data, explanation_lines
-from reports.replay_text import cannot_follow, followed_lines, verdict_line
-from scheduler.effect import Effect, Failure, Footprint
-from scheduler.explain import explain
-from scheduler.follow import RESYNC, follow_schedule
-from scheduler.happens_before import record
-from scheduler.program import ActorSpec, Program
-from scheduler.properties import always
-from scheduler.schedule import ScheduledStep
+from unpack_race.reports.explain_text import explanation_data, explanation_lines
+from unpack_race.reports.replay_text import cannot_follow, followed_lines, verdict_line
+from unpack_race.scheduler.effect import Effect, Failure, Footprint
+from unpack_race.scheduler.explain import explain
+from unpack_race.scheduler.follow import RESYNC, follow_schedule
+from unpack_race.scheduler.happens_before import record
+from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.properties import always
+from unpack_race.scheduler.schedule import ScheduledStep
 
 
 class Gone(Failure):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from scenarios.cli import main
+from unpack_race.scenarios.cli import main
 
 
 def test_bench_writes_markdown_and_json_with_reduction_ratios(tmp_path, capsys):

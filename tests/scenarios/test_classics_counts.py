@@ -20,10 +20,10 @@ from math import factorial
 
 import pytest
 
-from scenarios.classics import CLASSICS
-from scenarios.classics.classic import Census, census
-from scheduler.explore import explore
-from scheduler.strategies import DepthFirst
+from unpack_race.scenarios.classics import CLASSICS
+from unpack_race.scenarios.classics.classic import Census, census
+from unpack_race.scheduler.explore import explore
+from unpack_race.scheduler.strategies import DepthFirst
 
 BY_NAME = {s.name: s for s in CLASSICS}
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from scenarios.classics import CLASSICS
-from scenarios.classics.primitives import AssertionFailed, Write, pthread_program
-from scheduler.effect import Footprint
-from scheduler.kernel import Execution, HistoryInterner, Status
+from unpack_race.scenarios.classics import CLASSICS
+from unpack_race.scenarios.classics.primitives import AssertionFailed, Write, pthread_program
+from unpack_race.scheduler.effect import Footprint
+from unpack_race.scheduler.kernel import Execution, HistoryInterner, Status
 
 BY_NAME = {s.name: s for s in CLASSICS}
 CHECKED = [

@@ -8,14 +8,14 @@ import json
 import attrs
 import pytest
 
-from scenarios.classics.primitives import (
+from unpack_race.scenarios.classics.primitives import (
     MAIN, NO_ASSERTION_FAILURE, AssertionFailed, Cas, Create, Join, Lock, Read, Section, Shared,
     Unlock, Write, assertions_hold, check, pthread_program,
 )
-from scheduler.effect import Footprint
-from scheduler.explore import explore
-from scheduler.kernel import Execution, Status
-from scheduler.strategies import DepthFirst
+from unpack_race.scheduler.effect import Footprint
+from unpack_race.scheduler.explore import explore
+from unpack_race.scheduler.kernel import Execution, Status
+from unpack_race.scheduler.strategies import DepthFirst
 
 
 def child_writes_x():

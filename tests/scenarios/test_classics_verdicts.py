@@ -11,11 +11,11 @@ import json
 
 import pytest
 
-from scenarios.classics import CLASSICS
-from scenarios.cli import main
-from scenarios.registry import SCENARIOS, scenario
-from scheduler.explore import explore
-from scheduler.strategies import DepthFirst
+from unpack_race.scenarios.classics import CLASSICS
+from unpack_race.scenarios.cli import main
+from unpack_race.scenarios.registry import SCENARIOS, scenario
+from unpack_race.scheduler.explore import explore
+from unpack_race.scheduler.strategies import DepthFirst
 
 BY_NAME = {s.name: s for s in CLASSICS}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.cli import main
+from unpack_race.scenarios.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.counterexamples import replay_under_every_variant
-from scenarios.registry import SCENARIOS, scenario
-from scenarios.regression_corpus import CORPUS, SUFFIX, Case, cases, generate
-from scheduler.explore import PASS, VIOLATION
-from scheduler.follow import follow_schedule
-from scheduler.minimize import minimize
-from scheduler.schedule import Schedule
+from unpack_race.scenarios.counterexamples import replay_under_every_variant
+from unpack_race.scenarios.registry import SCENARIOS, scenario
+from unpack_race.scenarios.regression_corpus import CORPUS, SUFFIX, Case, cases, generate
+from unpack_race.scheduler.explore import PASS, VIOLATION
+from unpack_race.scheduler.follow import follow_schedule
+from unpack_race.scheduler.minimize import minimize
+from unpack_race.scheduler.schedule import Schedule
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = sorted(CORPUS.glob(f"*{SUFFIX}"))
@@ -82,7 +82,7 @@ def test_generating_a_case_is_deterministic_in_one_process_and_across_hash_seeds
     first = generate(case).dumps()
     assert generate(case).dumps() == first
     code = (
-        "from scenarios.regression_corpus import Case, generate; import sys; "
+        "from unpack_race.scenarios.regression_corpus import Case, generate; import sys; "
         "sys.stdout.write(generate(Case('retry-after-cancel', 'stat-early-return', {})).dumps())"
     )
     for seed in ("0", "12345"):

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.cli import main
-from scheduler.schedule import Schedule
+from unpack_race.scenarios.cli import main
+from unpack_race.scheduler.schedule import Schedule
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "scenarios" / "corpus"

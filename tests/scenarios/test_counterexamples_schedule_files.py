@@ -12,9 +12,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from scenarios.registry import scenario
-from scheduler import schedule as schedule_module
-from scheduler.schedule import FORMAT, VERSION, Schedule, ScheduledStep, ScheduleError, migrate, schema
+from unpack_race.scenarios.registry import scenario
+from unpack_race.scheduler import schedule as schedule_module
+from unpack_race.scheduler.schedule import FORMAT, VERSION, Schedule, ScheduledStep, ScheduleError, migrate, schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,13 +25,13 @@ def sample(**extensions) -> Schedule:
 
 
 def test_the_schema_is_a_valid_draft_2020_12_schema_shipped_as_package_data():
-    text = resources.files("scheduler").joinpath("schedule.schema.json").read_text(encoding="utf-8")
+    text = resources.files("unpack_race.scheduler").joinpath("schedule.schema.json").read_text(encoding="utf-8")
     data = json.loads(text)
     assert data["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     jsonschema.Draft202012Validator.check_schema(data)
     assert schema() == data
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert "schedule.schema.json" in pyproject["tool"]["setuptools"]["package-data"]["scheduler"]
+    assert "schedule.schema.json" in pyproject["tool"]["setuptools"]["package-data"]["unpack_race.scheduler"]
     assert any(dep.startswith("jsonschema") for dep in pyproject["project"]["dependencies"])
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import attrs
 
-from model.errdefs import NotFound
-from model.gc import GcCollect, GcReport, GraphInput
-from model.names import GC_REF_CONTENT, GC_REF_SNAPSHOT
-from model.snapshotter import PrepareT1, Stat
-from model.world import PullContext, World
-from scenarios import invariants
-from scheduler.kernel import Step
-from scheduler.properties import Observation
+from unpack_race.model.errdefs import NotFound
+from unpack_race.model.gc import GcCollect, GcReport, GraphInput
+from unpack_race.model.names import GC_REF_CONTENT, GC_REF_SNAPSHOT
+from unpack_race.model.snapshotter import PrepareT1, Stat
+from unpack_race.model.world import PullContext, World
+from unpack_race.scenarios import invariants
+from unpack_race.scheduler.kernel import Step
+from unpack_race.scheduler.properties import Observation
 
 
 @attrs.frozen
@@ -66,7 +66,7 @@ def test_gc_sweeping_a_parent_reachable_from_an_image_through_labels_is_caught()
 
 
 def test_pull_completes_fails_for_an_uncancelled_pull_that_failed_or_lost_its_chain():
-    from scheduler.kernel import Status
+    from unpack_race.scheduler.kernel import Status
 
     prop = invariants.pull_completes(("pull-1",), ("sha256:c1", "sha256:c2"))
     world = World(lease_on_exists=True, pulls={"pull-1": PullContext(requested=True)})

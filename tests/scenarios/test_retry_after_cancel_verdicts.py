@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from model.errdefs import NotFound
-from model.snapshotter import PrepareT1, PrepareT2
-from scenarios.registry import scenario
-from scheduler.explore import explore
-from scheduler.strategies import DepthFirst, RandomWalk
+from unpack_race.model.errdefs import NotFound
+from unpack_race.model.snapshotter import PrepareT1, PrepareT2
+from unpack_race.scenarios.registry import scenario
+from unpack_race.scheduler.explore import explore
+from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
 
 SCENARIO = scenario("retry-after-cancel")
 UNSAFE = ("stat-early-return-no-lease", "stat-early-return", "prepare-without-lease")
@@ -110,8 +110,8 @@ def test_state_caching_finds_the_same_first_counterexample_as_plain_dfs():
 
 
 def test_breadth_first_search_reports_a_shortest_counterexample_and_its_preemptions():
-    from scheduler.state_graph import count_interleavings
-    from scheduler.strategies import BreadthFirst, Dpor
+    from unpack_race.scheduler.state_graph import count_interleavings
+    from unpack_race.scheduler.strategies import BreadthFirst, Dpor
 
     shortest = check("stat-early-return", BreadthFirst())
     depth_first = check("stat-early-return")

@@ -29,12 +29,12 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
-from scheduler.effect import Effect, Footprint
-from scheduler.kernel import Execution, Step
-from scheduler.program import ActorSpec, Program
-from scheduler.strategies.base import Strategy
-from scheduler.strategies.dfs import DepthFirst
-from scheduler.traces import final_state
+from unpack_race.scheduler.effect import Effect, Footprint
+from unpack_race.scheduler.kernel import Execution, Step
+from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.strategies.base import Strategy
+from unpack_race.scheduler.strategies.dfs import DepthFirst
+from unpack_race.scheduler.traces import final_state
 
 VARIABLES = ("x", "y")
 MUTEXES = ("m", "n")

@@ -12,11 +12,11 @@ from typing import Any
 
 import attrs
 
-from scheduler.effect import Effect, Failure, Footprint
-from scheduler.kernel import Execution, Step
-from scheduler.program import ActorSpec, Program
-from scheduler.properties import at_end
-from scheduler.strategies.base import Strategy
+from unpack_race.scheduler.effect import Effect, Failure, Footprint
+from unpack_race.scheduler.kernel import Execution, Step
+from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.properties import at_end
+from unpack_race.scheduler.strategies.base import Strategy
 
 # -- the world -----------------------------------------------------------------------
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.explore import PASS, VIOLATION, explore
-from scheduler.schedule import ScheduledStep
-from scheduler.strategies import DepthFirst, RandomWalk
-from scheduler.strategies.replay import follow
+from unpack_race.scheduler.explore import PASS, VIOLATION, explore
+from unpack_race.scheduler.schedule import ScheduledStep
+from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
+from unpack_race.scheduler.strategies.replay import follow
 from scheduler_toys import INITIAL_BALANCE, bank_account, no_lost_update
 
 THREE = {"alice": 10, "bob": 20, "carol": 40}

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.explore import explore
-from scheduler.strategies import DepthFirst, RandomWalk
+from unpack_race.scheduler.explore import explore
+from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
 from scheduler_toys import Recording, audited_bank, racy_counter, step_outcome
 
 HERE = Path(__file__).resolve().parent
@@ -65,10 +65,10 @@ def test_two_depth_first_searches_run_the_same_executions_in_the_same_order():
 TRACE_PROGRAM = textwrap.dedent(
     """
     import sys
-    from scheduler.explore import explore
-    from scheduler.properties import at_end
-    from scheduler.schedule import Schedule
-    from scheduler.strategies import DepthFirst, RandomWalk
+    from unpack_race.scheduler.explore import explore
+    from unpack_race.scheduler.properties import at_end
+    from unpack_race.scheduler.schedule import Schedule
+    from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
     from scheduler_toys import Recording, audited_bank
 
     # Evidence that PYTHONHASHSEED took effect: raw set order, on stderr only.

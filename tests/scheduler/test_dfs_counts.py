@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.explore import PASS, explore
-from scheduler.strategies import DepthFirst
+from unpack_race.scheduler.explore import PASS, explore
+from unpack_race.scheduler.strategies import DepthFirst
 from scheduler_toys import Recording, independent_program
 
 

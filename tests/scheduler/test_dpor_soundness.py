@@ -39,11 +39,11 @@ from random_programs import (
     program_specs,
     with_footprints,
 )
-from scheduler.explore import PASS, VIOLATION, explore
-from scheduler.program import Program
-from scheduler.properties import NO_DEADLOCK, always
-from scheduler.strategies.dfs import DepthFirst
-from scheduler.traces import TraceCount, count_traces, trace_key
+from unpack_race.scheduler.explore import PASS, VIOLATION, explore
+from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.properties import NO_DEADLOCK, always
+from unpack_race.scheduler.strategies.dfs import DepthFirst
+from unpack_race.scheduler.traces import TraceCount, count_traces, trace_key
 from scheduler_toys import (
     bank_account,
     independent_program,
@@ -55,7 +55,7 @@ from scheduler_toys import (
 )
 
 try:
-    from scheduler.strategies.dpor import Dpor
+    from unpack_race.scheduler.strategies.dpor import Dpor
 except ImportError:  # not written yet: the DPOR cases are skipped
     Dpor = None
 
@@ -203,7 +203,7 @@ def test_a_reduced_search_agrees_with_brute_force_on_hand_written_programs(name,
 def test_the_recorder_is_transparent_to_the_explorer():
     if Dpor is None:
         pytest.skip("scheduler/strategies/dpor.py does not exist yet")
-    from scheduler.strategies.base import Strategy
+    from unpack_race.scheduler.strategies.base import Strategy
 
     program = build(ProgramSpec(((Write("x", 1, False), Read("y")), (Read("x"), Write("y", 2, True)))))
     plain, inner = explore(program, Dpor()), Dpor()

@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.effect import EVERYTHING, Effect, Footprint
-from scheduler.explore import VIOLATION, explore
-from scheduler.kernel import Execution
-from scheduler.program import ActorSpec, Program
-from scheduler.properties import at_end
-from scheduler.schedule import Schedule
-from scheduler.strategies import DepthFirst, Replay
+from unpack_race.scheduler.effect import EVERYTHING, Effect, Footprint
+from unpack_race.scheduler.explore import VIOLATION, explore
+from unpack_race.scheduler.kernel import Execution
+from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.properties import at_end
+from unpack_race.scheduler.schedule import Schedule
+from unpack_race.scheduler.strategies import DepthFirst, Replay
 from scheduler_toys import Audit, Read, Shared, Write
 
 # -- Footprint.conflicts_with ----------------------------------------------------------

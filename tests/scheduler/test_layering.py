@@ -29,8 +29,13 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+PACKAGE = "unpack_race."
+LAYERS = ("model", "scheduler", "scenarios", "reports")
+
+
 def imported_modules(source: str, module: str, is_package: bool = False) -> set[str]:
-    """Every module an import statement names, relative imports resolved. For
+    """Every module an import statement names, relative imports resolved, named inside
+    the package (`unpack_race.scheduler.kernel` is listed as `scheduler.kernel`). For
     `from pkg import name`, both `pkg` and `pkg.name` are listed (name may be a
     submodule)."""
     package = module if is_package else module.rpartition(".")[0]
@@ -47,6 +52,17 @@ def imported_modules(source: str, module: str, is_package: bool = False) -> set[
                 target = node.module
             found.add(target)
             found.update(f"{target}.{alias.name}" for alias in node.names if alias.name != "*")
+    return {name.removeprefix(PACKAGE) for name in found}
+
+
+def bare_layer_imports(source: str) -> list[str]:
+    """Absolute imports of a layer by its folder name (`import model.world`), which a
+    user's own `model.py` in the working directory would shadow."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+            [node.module] if isinstance(node, ast.ImportFrom) and not node.level and node.module else [])
+        found += [n for n in names if n.split(".")[0] in LAYERS]
     return found
 
 
@@ -64,11 +80,11 @@ def top_level(name: str) -> str:
 def test_the_import_collector_sees_plain_from_relative_and_nested_imports():
     source = (
         "import os.path\n"
-        "from scheduler.effect import Effect\n"
+        "from unpack_race.scheduler.effect import Effect\n"
         "from . import sibling\n"
         "from ..strategies import dfs\n"
         "def later():\n"
-        "    import model.world\n"
+        "    import unpack_race.model.world\n"
     )
     found = imported_modules(source, "scheduler.strategies.replay")
     assert {"os.path", "scheduler.effect", "scheduler.effect.Effect", "scheduler.strategies.sibling",
@@ -82,6 +98,21 @@ def test_each_layer_has_python_files_to_check(package):
     assert python_files(package), f"no .py files found under {package}/"
 
 
+def test_bare_layer_imports_are_recognised():
+    assert bare_layer_imports("import model.world\nfrom scheduler import Effect\nimport os\n") == [
+        "model.world", "scheduler"]
+    assert bare_layer_imports("from unpack_race.model import world\nfrom . import kernel\n") == []
+
+
+@pytest.mark.parametrize(
+    "path", [p for layer in (*LAYERS, "tests") for p in python_files(layer)],
+    ids=lambda p: str(p.relative_to(REPO)),
+)
+def test_every_import_names_the_layers_inside_the_one_package(path):
+    bare = bare_layer_imports(path.read_text(encoding="utf-8"))
+    assert not bare, f"{path.relative_to(REPO)} imports {bare}; write unpack_race.{bare[0]}"
+
+
 # -- the rules -------------------------------------------------------------------------------------
 
 
@@ -93,12 +124,12 @@ def test_the_scheduler_imports_neither_model_nor_scenarios_nor_reports(path):
 
 def protocol_exports() -> set[str]:
     """The names scheduler/__init__.py imports from the protocol modules, which
-    `from scheduler import X` may therefore bring into the model."""
+    `from unpack_race.scheduler import X` may therefore bring into the model."""
     tree = ast.parse((REPO / "scheduler" / "__init__.py").read_text(encoding="utf-8"))
     return {
         alias.asname or alias.name
         for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.module in PROTOCOL_MODULES
+        if isinstance(node, ast.ImportFrom) and (node.module or "").removeprefix(PACKAGE) in PROTOCOL_MODULES
         for alias in node.names
     }
 
@@ -108,7 +139,7 @@ def non_protocol_scheduler_imports(names: set[str], exports: set[str]) -> list[s
     for name in sorted(names):
         if top_level(name) != "scheduler" or name == "scheduler":
             continue
-        # `from scheduler.effect import Effect` lists scheduler.effect.Effect: judge its module.
+        # `from unpack_race.scheduler.effect import Effect` lists scheduler.effect.Effect: judge its module.
         module = ".".join(name.split(".")[:2])
         if module not in PROTOCOL_MODULES and module.split(".")[1] not in exports:
             bad.append(name)

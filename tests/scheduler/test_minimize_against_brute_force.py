@@ -12,22 +12,22 @@ import attrs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.effect import Effect, Footprint
-from scheduler.explore import VIOLATION, explore
-from scheduler.follow import SUBSEQUENCE, follow_schedule
-from scheduler.happens_before import (
+from unpack_race.scheduler.effect import Effect, Footprint
+from unpack_race.scheduler.explore import VIOLATION, explore
+from unpack_race.scheduler.follow import SUBSEQUENCE, follow_schedule
+from unpack_race.scheduler.happens_before import (
     fewest_preemptions_order,
     happens_before,
     preemptions,
     record,
     respects,
 )
-from scheduler.kernel import Execution
-from scheduler.minimize import ddmin, measure, minimize
-from scheduler.program import ActorSpec, Program
-from scheduler.properties import always
-from scheduler.schedule import ScheduledStep
-from scheduler.strategies import DepthFirst, Replay
+from unpack_race.scheduler.kernel import Execution
+from unpack_race.scheduler.minimize import ddmin, measure, minimize
+from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.properties import always
+from unpack_race.scheduler.schedule import ScheduledStep
+from unpack_race.scheduler.strategies import DepthFirst, Replay
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from scheduler.effect import Effect, Failure, Footprint
-from scheduler.explain import AFTER, BEFORE, HOLDS, explain
-from scheduler.follow import (
+from unpack_race.scheduler.effect import Effect, Failure, Footprint
+from unpack_race.scheduler.explain import AFTER, BEFORE, HOLDS, explain
+from unpack_race.scheduler.follow import (
     BLOCKED,
     FINISHED,
     KIND,
@@ -23,11 +23,11 @@ from scheduler.follow import (
     every_continuation,
     follow_schedule,
 )
-from scheduler.happens_before import CONFLICT, PROGRAM_ORDER, happens_before, record
-from scheduler.minimize import NotAViolation, minimize
-from scheduler.program import ActorSpec, Program
-from scheduler.properties import always
-from scheduler.schedule import ScheduledStep
+from unpack_race.scheduler.happens_before import CONFLICT, PROGRAM_ORDER, happens_before, record
+from unpack_race.scheduler.minimize import NotAViolation, minimize
+from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.properties import always
+from unpack_race.scheduler.schedule import ScheduledStep
 
 
 class Missing(Failure):

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from scheduler.explore import BUDGET, PASS, VACUOUS, VIOLATION, Budget, explore
-from scheduler.program import ActorSpec, Program
-from scheduler.properties import NO_DEADLOCK, always, at_end, sometimes
-from scheduler.schedule import ScheduledStep
-from scheduler.strategies import DepthFirst, RandomWalk
-from scheduler.strategies.replay import follow
+from unpack_race.scheduler.explore import BUDGET, PASS, VACUOUS, VIOLATION, Budget, explore
+from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.properties import NO_DEADLOCK, always, at_end, sometimes
+from unpack_race.scheduler.schedule import ScheduledStep
+from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
+from unpack_race.scheduler.strategies.replay import follow
 from scheduler_toys import (
     Increment,
     Recording,

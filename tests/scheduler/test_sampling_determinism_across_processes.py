@@ -16,11 +16,11 @@ REPO = HERE.parents[1]
 PROGRAM = textwrap.dedent(
     """
     import sys
-    from scheduler.explore import explore
-    from scheduler.properties import always, at_end
-    from scheduler.strategies.hypothesis_search import hypothesis_search
-    from scheduler.strategies.pct import PCT
-    from scheduler.strategies.pos import POS
+    from unpack_race.scheduler.explore import explore
+    from unpack_race.scheduler.properties import always, at_end
+    from unpack_race.scheduler.strategies.hypothesis_search import hypothesis_search
+    from unpack_race.scheduler.strategies.pct import PCT
+    from unpack_race.scheduler.strategies.pos import POS
     from scheduler_toys import Recording, audited_bank
 
     print(list(frozenset({"alice", "bob", "carol", "dave"})), file=sys.stderr)
@@ -61,7 +61,7 @@ def run_python(code: str, hash_seed: str) -> subprocess.CompletedProcess:
 def test_pct_pos_and_the_hypothesis_search_print_identical_runs_under_different_hash_seeds():
     # The second process also loads many more modules of the project: Hypothesis mixes
     # constants from loaded source into some draws, which must not change the runs.
-    more_modules = "import scenarios.registry, scenarios.cli, reports\n"
+    more_modules = "import unpack_race.scenarios.registry, unpack_race.scenarios.cli, unpack_race.reports\n"
     first, second = run_python(PROGRAM, "0"), run_python(more_modules + PROGRAM, "12345")
     assert first.returncode == 0, first.stderr
     assert second.returncode == 0, second.stderr

@@ -9,12 +9,12 @@ import re
 
 import pytest
 
-from scheduler.explore import PASS, VACUOUS, VIOLATION, explore
-from scheduler.program import ActorSpec, Program
-from scheduler.properties import always, sometimes
-from scheduler.schedule import ScheduledStep
-from scheduler.strategies.hypothesis_search import MAX_ACTORS, hypothesis_search
-from scheduler.strategies.replay import Replay
+from unpack_race.scheduler.explore import PASS, VACUOUS, VIOLATION, explore
+from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.properties import always, sometimes
+from unpack_race.scheduler.schedule import ScheduledStep
+from unpack_race.scheduler.strategies.hypothesis_search import MAX_ACTORS, hypothesis_search
+from unpack_race.scheduler.strategies.replay import Replay
 from scheduler_toys import Increment, Read, Shared, Write, bank_account, no_lost_update
 
 NOISE_ACTORS, NOISE_STEPS = 4, 8

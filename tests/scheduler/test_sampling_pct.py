@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from scheduler.explore import PASS, VIOLATION, explore
-from scheduler.kernel import Execution
-from scheduler.strategies.pct import PCT, miss_probability
+from unpack_race.scheduler.explore import PASS, VIOLATION, explore
+from unpack_race.scheduler.kernel import Execution
+from unpack_race.scheduler.strategies.pct import PCT, miss_probability
 from scheduler_toys import Recording, bank_account, independent_program, no_lost_update, racy_counter
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from scheduler.explore import PASS, VIOLATION, explore
-from scheduler.kernel import Execution
-from scheduler.program import ActorSpec, Program
-from scheduler.strategies.pos import POS
+from unpack_race.scheduler.explore import PASS, VIOLATION, explore
+from unpack_race.scheduler.kernel import Execution
+from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.strategies.pos import POS
 from scheduler_toys import (
     Acquire, Increment, Read, Recording, Release, Shared, Write, bank_account, no_lost_update, racy_counter,
 )

@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from scheduler.explore import PASS, VIOLATION, explore
-from scheduler.schedule import FORMAT, VERSION, Schedule, ScheduledStep, ScheduleError
-from scheduler.strategies import DepthFirst, Replay, ReplayDivergence
-from scheduler.strategies.replay import follow
+from unpack_race.scheduler.explore import PASS, VIOLATION, explore
+from unpack_race.scheduler.schedule import FORMAT, VERSION, Schedule, ScheduledStep, ScheduleError
+from unpack_race.scheduler.strategies import DepthFirst, Replay, ReplayDivergence
+from unpack_race.scheduler.strategies.replay import follow
 from scheduler_toys import (
     Recording,
     bank_account,

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.explore import PASS, VACUOUS, VIOLATION, explore
-from scheduler.properties import NO_DEADLOCK, always, at_end, sometimes
-from scheduler.strategies import DepthFirst
+from unpack_race.scheduler.explore import PASS, VACUOUS, VIOLATION, explore
+from unpack_race.scheduler.properties import NO_DEADLOCK, always, at_end, sometimes
+from unpack_race.scheduler.strategies import DepthFirst
 from scheduler_toys import (
     Recording,
     bank_account,

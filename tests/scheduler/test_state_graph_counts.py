@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from scheduler.explore import explore
-from scheduler.state_graph import count_interleavings
-from scheduler.strategies import DepthFirst
+from unpack_race.scheduler.explore import explore
+from unpack_race.scheduler.state_graph import count_interleavings
+from unpack_race.scheduler.strategies import DepthFirst
 from scheduler_toys import bank_account, independent_program, locked_counter, racy_counter
 
 

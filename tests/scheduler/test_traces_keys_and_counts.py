@@ -21,10 +21,10 @@ from random_programs import (
     build,
     program_specs,
 )
-from scheduler.effect import Footprint
-from scheduler.kernel import Execution, Step
-from scheduler.program import ActorSpec, Program
-from scheduler.traces import (
+from unpack_race.scheduler.effect import Footprint
+from unpack_race.scheduler.kernel import Execution, Step
+from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.traces import (
     count_traces,
     dependent,
     equivalent,

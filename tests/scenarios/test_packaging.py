@@ -1,0 +1,60 @@
+"""unpack-race installs as one import package, `unpack_race`, whose subpackages are the
+repository's top-level folders; a user's own `model.py` (or `scheduler.py`, ...) in the
+working directory cannot shadow any part of it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import unpack_race
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(args, cwd, **kwargs):
+    env = {**os.environ, "PYTHONPATH": ""}
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env, timeout=600, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    built = run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT)], ROOT)
+    assert built.returncode == 0, built.stderr
+    (found,) = out.glob("unpack_race-*.whl")
+    return found
+
+
+def test_the_wheel_puts_one_import_package_and_its_dist_info_into_site_packages(wheel):
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    top = {name.split("/")[0] for name in names}
+    dist_info = {t for t in top if t.endswith(".dist-info")}
+    assert top - dist_info == {"unpack_race"}
+    assert len(dist_info) == 1
+    for layer in ("model", "scheduler", "scenarios", "reports"):
+        assert f"unpack_race/{layer}/__init__.py" in names
+    assert "unpack_race/scheduler/schedule.schema.json" in names
+    assert any(n.startswith("unpack_race/scenarios/corpus/") and n.endswith(".json") for n in names)
+    assert not any(n.startswith(("unpack_race/tests/", "unpack_race/notebooks/", "unpack_race/docs/")) for n in names)
+
+
+@pytest.mark.parametrize("shadow", ["model.py", "scheduler.py", "scenarios.py", "reports.py"])
+def test_a_module_of_a_layers_name_in_the_working_directory_does_not_break_compare(tmp_path, shadow):
+    (tmp_path / shadow).write_text("raise ImportError('this is the user\\'s own module')\n")
+    result = run([sys.executable, "-m", "unpack_race", "compare", "--quiet"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "every verdict is the expected one" in result.stdout
+
+
+def test_python_dash_m_unpack_race_and_version(tmp_path):
+    result = run([sys.executable, "-m", "unpack_race", "--version"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"unpack-race {unpack_race.__version__}"
+    assert unpack_race.__version__ != "0+unknown"
