@@ -7,7 +7,7 @@ from unpack_race.scheduler.explore import SearchResult
 
 
 def summarize(result: SearchResult) -> str:
-    lines = [f"{result.verdict.upper()}: {result.claim}"]
+    lines = [f"{result.verdict.value.upper()}: {result.claim}"]
     if result.violation is not None:
         lines.append(f"  {result.violation.message}")
         preemptions = f", {result.preemptions} preemptions" if result.preemptions is not None else ""

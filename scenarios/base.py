@@ -12,6 +12,7 @@ import attrs
 
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property
+from unpack_race.scheduler.verdict import Verdict
 
 
 class ParamError(ValueError):
@@ -59,7 +60,7 @@ class Param:
 
 @attrs.frozen
 class Expectation:
-    verdict: str  # "pass", "violation" or "vacuous"
+    verdict: Verdict  # pass, violation or vacuous
     property: str | None = None  # the property expected to fail
     why: str = ""
 

@@ -126,14 +126,14 @@ def exhaustive_rows(subject: Subject, settings: Settings, log) -> list[dict[str,
             "seconds": round(reduction.elapsed, 3),
             "ratio_to_brute_force": _ratio(complete, brute) if reduction.verdict != BUDGET else None,
             "ratio_to_traces": _ratio(complete, traces) if reduction.verdict != BUDGET else None,
-            "verdict": checked.verdict,
+            "verdict": checked.verdict.value,
             "seconds_to_verdict": round(checked.elapsed, 3),
             "counterexample_steps": len(checked.counterexample) or None,
             "counterexample_preemptions": checked.preemptions,
             "exhausted_budget": reduction.verdict == BUDGET or checked.verdict == BUDGET,
         }
         rows.append(row)
-        log(f"  {subject.name:<42} {name:<10} {row['executions']} executions, verdict {checked.verdict}, "
+        log(f"  {subject.name:<42} {name:<10} {row['executions']} executions, verdict {checked.verdict.value}, "
             f"{row['seconds']} s")
     return rows
 
@@ -203,14 +203,14 @@ def growth_rows(settings: Settings, log) -> list[dict[str, Any]]:
                     count = count_interleavings(built.program, budget)
                     brute = count.interleavings if count else None
                 row = {
-                    "layers": layers, "gc_runs": gc_runs, "variant": variant, "verdict": result.verdict,
+                    "layers": layers, "gc_runs": gc_runs, "variant": variant, "verdict": result.verdict.value,
                     "executions": result.executions, "states": result.states,
                     "seconds": round(result.elapsed, 3), "steps_per_second": round(_rate(result)),
                     "counterexample_steps": len(result.counterexample) or None,
                     "brute_force_executions": brute if variant == "prepare-with-lease" else None,
                 }
                 rows.append(row)
-                log(f"  layers={layers} gc-runs={gc_runs} {variant:<28} {result.verdict:<9} "
+                log(f"  layers={layers} gc-runs={gc_runs} {variant:<28} {result.verdict.value:<9} "
                     f"{result.executions} executions, {result.states} states, {row['seconds']} s")
     return rows
 

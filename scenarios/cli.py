@@ -26,8 +26,8 @@ from unpack_race.scenarios import bench, counterexamples, regression_corpus
 from unpack_race.scenarios.base import ParamError, Scenario
 from unpack_race.scenarios.registry import CANONICAL, SCENARIOS, scenario as get_scenario
 from unpack_race.scenarios.search_options import OptionError, add_strategy_options, run_search
-from unpack_race.scheduler.explore import BUDGET, INTERRUPTED, PASS, VIOLATION, Progress, SearchResult, explore
-from unpack_race.scheduler.properties import Sometimes
+from unpack_race.scheduler.explore import BUDGET, INTERRUPTED, PASS, VIOLATION, Progress, PropertyScopeError, SearchResult, explore
+from unpack_race.scheduler.properties import Kind
 from unpack_race.scheduler.schedule import Schedule, ScheduledStep, ScheduleError, write_atomically
 from unpack_race.scheduler.strategies import Replay, ReplayDivergence
 from unpack_race.scheduler.strategies.replay import follow
@@ -113,7 +113,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         known = {v.name: v for v in VARIANTS}
         for name in sc.variants:
             expect = sc.expected(name, {})
-            verdict = expect.verdict + (f" ({expect.property})" if expect.property else "")
+            verdict = expect.verdict.value + (f" ({expect.property})" if expect.property else "")
             v = known.get(name)
             print(f"    {name:<28} {verdict:<30} {'containerd ' + v.releases if v else ''}".rstrip())
             print(f"    {'':<28} {v.summary if v else expect.why}")
@@ -183,7 +183,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     except ParamError as err:
         raise UsageError(f"{args.file}: {err}") from None
     built = sc.build(variant, params)
-    checked = [p for p in built.properties if not isinstance(p, Sometimes)]
+    checked = [p for p in built.properties if p.kind is not Kind.SOMETIMES]
     try:
         result = explore(built.program, Replay(schedule.steps), checked, bounds=built.bounds)
     except ReplayDivergence as err:
@@ -217,10 +217,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         all_expected &= as_expected
         length = len(result.counterexample) if result.counterexample else "-"
         states = result.states if result.states is not None else "-"
-        rows.append((variant, result.verdict, expect.verdict + ("" if as_expected else "  <-- NOT AS EXPECTED"),
+        rows.append((variant, result.verdict.value, expect.verdict.value + ("" if as_expected else "  <-- NOT AS EXPECTED"),
                      prop, result.executions, states, length, f"{elapsed:.2f} s"))
-        record = {"variant": variant, "releases": releases, "verdict": result.verdict,
-                  "expected": expect.verdict, "as_expected": as_expected, "property": result.violation.property if result.violation else None,
+        record = {"variant": variant, "releases": releases, "verdict": result.verdict.value,
+                  "expected": expect.verdict.value, "as_expected": as_expected, "property": result.violation.property if result.violation else None,
                   "executions": result.executions, "states": result.states, "steps": result.steps,
                   "counterexample_steps": len(result.counterexample) or None,
                   "seconds": round(elapsed, 3), "claim": result.claim}
@@ -237,7 +237,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if "message" in record:
             print(f"    {record['message']}")
     print()
-    safe = [r["variant"] for r in records if r["verdict"] == PASS] or ["none"]
+    safe = [r["variant"] for r in records if r["verdict"] == PASS.value] or ["none"]
     verdict = "every verdict is the expected one" if all_expected else "SOME VERDICTS ARE NOT AS EXPECTED"
     print(f"{verdict}; no violation within these bounds: {', '.join(safe)}")
     if args.out is not None:
@@ -258,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except (UsageError, ParamError, ScheduleError, OptionError) as err:
+    except (UsageError, ParamError, ScheduleError, OptionError, PropertyScopeError) as err:
         print(f"unpack-race: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -206,7 +206,7 @@ class VariantReplay:
     def verdict(self) -> dict[str, Any] | None:
         if self.run is None or self.problem is not None:
             return None
-        return {"verdict": self.run.verdict,
+        return {"verdict": self.run.verdict.value,
                 "property": self.run.violation.property if self.run.violation else None}
 
 

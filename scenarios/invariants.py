@@ -1,13 +1,18 @@
-"""The properties checked on containerd scenarios (containerd-semantics §7.3), as
-predicates over the scheduler's observations.
+"""The properties checked on containerd scenarios (containerd-semantics §7.3), each with
+the scope it reads (scheduler.properties), so that every strategy can say whether it
+preserves them:
 
-- no-missing-parent (P1, the mission): no Prepare ever fails because its parent
+- no-missing-parent (P1, the mission; on_step): no Prepare ever fails because its parent
   snapshot does not exist;
-- gc-sweeps-only-unreachable (P2): every snapshot a GC sweeps was unreachable from the
-  roots when it ran. Reachability is recomputed here with networkx from what GC saw,
-  independently of the model's own marking code;
-- pull-completes (P3/c): a pull that was never cancelled completes, and its image's
-  whole snapshot chain exists, committed, at the end.
+- gc-sweeps-only-unreachable (P2; on_step): every snapshot a GC sweeps was unreachable
+  from the roots when it ran. Reachability is recomputed here with networkx from what
+  GC saw (its report), independently of the model's own marking code;
+- pull-completes (P3/c; at_end): a pull that was never cancelled completes, and its
+  image's whole snapshot chain exists, committed, at the end;
+- retry-reuses-cancelled-layer (sometimes, on_step): the race window of issue 3787 is
+  entered;
+- gc-sweeps-committed-layer (sometimes, on_step): a GC sweeps a layer's committed
+  snapshot.
 """
 
 from __future__ import annotations
@@ -18,15 +23,13 @@ from unpack_race.model.errdefs import AlreadyExists, NotFound
 from unpack_race.model.gc import GcCollect, GcReport, GraphInput, content_refs, snapshot_refs
 from unpack_race.model.names import GC_ROOT
 from unpack_race.model.snapshotter import PrepareT1, PrepareT2, Stat
-from unpack_race.scheduler.kernel import Status
-from unpack_race.scheduler.properties import Observation, always, at_end, sometimes
+from unpack_race.scheduler.kernel import Status, Step
+from unpack_race.scheduler.properties import End, always, at_end, on_step, sometimes
 
 
-def saw_missing_parent(obs: Observation) -> bool:
-    step = obs.step
+def saw_missing_parent(step: Step) -> bool:
     return (
-        step is not None
-        and isinstance(step.effect, (PrepareT1, PrepareT2))
+        isinstance(step.effect, (PrepareT1, PrepareT2))
         and isinstance(step.error, NotFound)
         and str(step.error).startswith("parent snapshot ")
     )
@@ -34,7 +37,7 @@ def saw_missing_parent(obs: Observation) -> bool:
 
 NO_MISSING_PARENT = always(
     "no-missing-parent",
-    lambda obs: not saw_missing_parent(obs),
+    on_step(lambda step: not saw_missing_parent(step)),
     "no Prepare ever sees a missing parent",
 )
 
@@ -69,15 +72,14 @@ def reachable_from_roots(graph_input: GraphInput) -> set[tuple[str, str]]:
     return reached
 
 
-def _gc_report(obs: Observation) -> GcReport | None:
-    step = obs.step
-    if step is not None and isinstance(step.effect, GcCollect) and step.ok:
+def _gc_report(step: Step) -> GcReport | None:
+    if isinstance(step.effect, GcCollect) and step.ok:
         return step.result
     return None
 
 
-def _reachable_swept(obs: Observation) -> list[str]:
-    report = _gc_report(obs)
+def _reachable_swept(step: Step) -> list[str]:
+    report = _gc_report(step)
     if report is None:
         return []
     reached = reachable_from_roots(report.before)
@@ -86,9 +88,9 @@ def _reachable_swept(obs: Observation) -> list[str]:
 
 GC_SWEEPS_ONLY_UNREACHABLE = always(
     "gc-sweeps-only-unreachable",
-    lambda obs: not _reachable_swept(obs),
+    on_step(lambda step: not _reachable_swept(step)),
     "GC never sweeps a snapshot reachable from a root",
-    explain=lambda obs: "swept while reachable: " + ", ".join(_reachable_swept(obs)),
+    explain=lambda step: "swept while reachable: " + ", ".join(_reachable_swept(step)),
 )
 
 
@@ -96,61 +98,62 @@ def pull_completes(pulls: tuple[str, ...], chain: tuple[str, ...]):
     """At the end: every pull whose ctx was never cancelled finished without error, and
     every chain ID of the image exists as a committed snapshot."""
 
-    def problems(obs: Observation) -> list[str]:
+    def problems(end: End) -> list[str]:
         found = []
         for pull in pulls:
-            if obs.world.pulls[pull].cancelled:
+            if end.world.pulls[pull].cancelled:
                 continue
-            actor = obs.execution.actor(pull)
+            actor = end.actor(pull)
             if actor.status is not Status.DONE:
                 reason = actor.error or "it did not finish"
                 found.append(f"{pull} was not cancelled but failed: {reason}")
                 continue
-            missing = [c for c in chain if getattr(obs.world.snapshots.get(c), "kind", None) != "committed"]
+            missing = [c for c in chain if getattr(end.world.snapshots.get(c), "kind", None) != "committed"]
             if missing:
                 found.append(f"{pull} completed but {', '.join(missing)} is missing")
         return found
 
     return at_end(
         "pull-completes",
-        lambda obs: not problems(obs),
+        lambda end: not problems(end),
         "a pull that was not cancelled completes and its image's whole snapshot chain exists",
-        explain=lambda obs: "; ".join(problems(obs)),
+        explain=lambda end: "; ".join(problems(end)),
     )
 
 
-def retry_reuses_layer_of(first_lease: str, retry: str):
-    """`sometimes`: the retry observes as existing a chain snapshot that the cancelled
-    pull committed (Stat says it exists, or Prepare's target check does): the race
-    window of issue 3787 is entered."""
+def finds_existing_layer(step: Step, retry: str) -> str | None:
+    """The chain ID the retry's step observes as existing: its Stat finds it, or its
+    Prepare's first transaction reports the target as already there; else None."""
+    if step.actor != retry:
+        return None
+    effect = step.effect
+    if isinstance(effect, Stat) and step.ok:
+        return effect.key
+    if isinstance(effect, PrepareT1) and isinstance(step.error, AlreadyExists) \
+            and str(step.error).startswith("target snapshot"):
+        return effect.target
+    return None
 
-    def holds(obs: Observation) -> bool:
-        step = obs.step
-        if step is None or step.actor != retry:
-            return False
-        effect = step.effect
-        if isinstance(effect, Stat) and step.ok:
-            name = effect.key
-        elif isinstance(effect, PrepareT1) and isinstance(step.error, AlreadyExists):
-            name = effect.target
-        else:
-            return False
-        return obs.world.committed_by.get(name) == first_lease
 
+def retry_reuses_layer(retry: str):
+    """`sometimes`: the retry observes a layer's chain ID snapshot as existing: the race
+    window of issue 3787 is entered. Only the cancelled pull can have committed it: a
+    chain ID names only committed snapshots, the retry Stats a chain ID or prepares it
+    as a target only before committing that layer itself, and no other actor commits
+    (so the step alone says it; no state is read)."""
     return sometimes(
         "retry-reuses-cancelled-layer",
-        holds,
+        on_step(lambda step: finds_existing_layer(step, retry) is not None),
         "the retry finds a layer snapshot that the cancelled pull committed",
     )
 
 
-def _sweeps_committed_layer(obs: Observation) -> bool:
-    report = _gc_report(obs)
-    return report is not None and any(s in obs.world.committed_by for s in report.swept_snapshots)
+def gc_sweeps_committed_layer(chain: tuple[str, ...]):
+    """`sometimes`: a GC sweeps one of the image's committed layer snapshots (a chain ID
+    names only committed snapshots)."""
 
+    def holds(step: Step) -> bool:
+        report = _gc_report(step)
+        return report is not None and any(s in chain for s in report.swept_snapshots)
 
-GC_SWEEPS_COMMITTED_LAYER = sometimes(
-    "gc-sweeps-committed-layer",
-    _sweeps_committed_layer,
-    "a GC sweeps a committed layer snapshot",
-)
+    return sometimes("gc-sweeps-committed-layer", on_step(holds), "a GC sweeps a committed layer snapshot")

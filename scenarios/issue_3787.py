@@ -22,13 +22,12 @@ from unpack_race.scenarios.invariants import saw_missing_parent
 from unpack_race.scheduler.explain import AFTER, BEFORE, HOLDS, Explanation, Move
 from unpack_race.scheduler.kernel import Execution, Status, Step
 from unpack_race.scheduler.program import Program
-from unpack_race.scheduler.properties import Observation
 from unpack_race.scheduler.schedule import ScheduledStep
 from unpack_race.scheduler.strategies.replay import follow
 
 
 def _missing_parent(step: Step) -> bool:
-    return saw_missing_parent(Observation(None, step, None))
+    return saw_missing_parent(step)
 
 
 def _relied(step: Step, actor: str, parent: str) -> bool:

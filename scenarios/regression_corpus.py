@@ -24,7 +24,7 @@ import attrs
 
 from unpack_race.scenarios.base import ParamError
 from unpack_race.scenarios.registry import SCENARIOS, scenario as get_scenario
-from unpack_race.scheduler.explore import VIOLATION, Budget, explore
+from unpack_race.scheduler.explore import PASS, VIOLATION, Budget, explore
 from unpack_race.scheduler.follow import RESYNC, follow_schedule
 from unpack_race.scheduler.minimize import minimize
 from unpack_race.scheduler.schedule import Schedule, ScheduledStep, write_atomically
@@ -88,7 +88,7 @@ def expectations(schedule: Schedule) -> dict[str, dict[str, Any]]:
     for variant in sc.variants:
         built = sc.build(variant, params)
         run = follow_schedule(built.program, schedule.steps, built.properties, RESYNC)
-        found[variant] = {"verdict": run.verdict,
+        found[variant] = {"verdict": run.verdict.value,
                           "property": run.violation.property if run.violation else None}
     return found
 
@@ -109,11 +109,11 @@ def generate(case: Case) -> Schedule | None:
     expect = expectations(schedule)
     wanted = sc.expected(case.variant, params)
     got = expect[case.variant]
-    if got["verdict"] != VIOLATION or (wanted.property and got["property"] != wanted.property):
+    if got["verdict"] != VIOLATION.value or (wanted.property and got["property"] != wanted.property):
         raise CorpusError(f"{case.filename}: under its own variant the minimised schedule gives {got}, "
                           f"not a violation of {wanted.property}")
     for variant in sc.variants:
-        if sc.expected(variant, params).verdict == "pass" and expect[variant]["verdict"] != "pass":
+        if sc.expected(variant, params).verdict == PASS and expect[variant]["verdict"] != PASS.value:
             raise CorpusError(f"{case.filename}: variant {variant} is expected to pass every execution, "
                               f"but this schedule followed under it gives {expect[variant]}")
     comment = (

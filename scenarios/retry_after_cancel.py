@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from unpack_race.model.client import lease_id, pull_image
+from unpack_race.model.client import pull_image
 from unpack_race.model.collector import garbage_collector
 from unpack_race.model.gc import POLICIES
 from unpack_race.model.image import ImageSpec
@@ -24,6 +24,7 @@ from unpack_race.model.unpacker import UnpackOptions
 from unpack_race.model.variants import VARIANTS, variant as get_variant
 from unpack_race.model.world import PullContext, World
 from unpack_race.scenarios import invariants
+from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Built, Expectation, Param, Scenario
 from unpack_race.scheduler.program import ActorSpec, Program
 
@@ -73,8 +74,8 @@ class RetryAfterCancel(Scenario):
             invariants.NO_MISSING_PARENT,
             invariants.GC_SWEEPS_ONLY_UNREACHABLE,
             invariants.pull_completes((FIRST, RETRY), image.chain_ids()),
-            invariants.retry_reuses_layer_of(lease_id(FIRST), RETRY),
-            invariants.GC_SWEEPS_COMMITTED_LAYER,
+            invariants.retry_reuses_layer(RETRY),
+            invariants.gc_sweeps_committed_layer(image.chain_ids()),
         )
         return Built(program, properties, bounds_text(p))
 
@@ -82,19 +83,17 @@ class RetryAfterCancel(Scenario):
         v = get_variant(self.check_variant(variant))
         p = self.resolve(params)
         if p["gc_runs"] == 0:
-            return Expectation("vacuous", None, "without GC nothing is ever swept")
+            return Expectation(Verdict.VACUOUS, None, "without GC nothing is ever swept")
         if p["layers"] < 2:
-            return Expectation(
-                "vacuous", None,
+            return Expectation(Verdict.VACUOUS, None,
                 "a single layer has no parent to lose, and no GC can sweep it: after its only "
                 "Commit the pull never looks at its ctx again, so it completes and the image roots it",
             )
         if v.stat_early_return or not v.lease_on_exists:
-            return Expectation(
-                "violation", "no-missing-parent",
+            return Expectation(Verdict.VIOLATION, "no-missing-parent",
                 "containerd issue 3787: the retry relies on an unleased snapshot",
             )
-        return Expectation("pass", None, "PR 10723 + PR 10187: the snapshot is leased when relied on")
+        return Expectation(Verdict.PASS, None, "PR 10723 + PR 10187: the snapshot is leased when relied on")
 
 
 def bounds_text(params: Mapping[str, Any]) -> str:

@@ -17,10 +17,17 @@ import attrs
 from unpack_race.scheduler.kernel import Execution, ProtocolError, Step
 from unpack_race.scheduler.preemptions import count_preemptions
 from unpack_race.scheduler.program import Program
-from unpack_race.scheduler.properties import NO_DEADLOCK, AtEnd, Always, Observation, Property, Sometimes, Violation
+from unpack_race.scheduler.properties import NO_DEADLOCK, End, Kind, Property, Scope, Violation
 from unpack_race.scheduler.strategies.base import Strategy
+from unpack_race.scheduler.verdict import Verdict
 
-PASS, VIOLATION, VACUOUS, BUDGET, INTERRUPTED = "pass", "violation", "vacuous", "budget", "interrupted"
+PASS, VIOLATION, VACUOUS, BUDGET, INTERRUPTED = (
+    Verdict.PASS, Verdict.VIOLATION, Verdict.VACUOUS, Verdict.BUDGET, Verdict.INTERRUPTED,
+)
+
+
+class PropertyScopeError(ValueError):
+    """A property the strategy's reduction cannot preserve; one line saying what to do."""
 
 
 @attrs.frozen
@@ -43,7 +50,7 @@ class Progress:
 
 @attrs.frozen
 class SearchResult:
-    verdict: str
+    verdict: Verdict
     claim: str
     executions: int
     steps: int
@@ -71,9 +78,13 @@ def explore(
     progress_every: float = 1.0,
 ) -> SearchResult:
     properties = list(properties)
-    always = [p for p in properties if isinstance(p, Always)]
-    ends = [p for p in properties if isinstance(p, AtEnd)]
-    wanted = [p for p in properties if isinstance(p, Sometimes)]
+    refusal = strategy.refuse(properties)
+    if refusal is not None:
+        raise PropertyScopeError(refusal)
+    always = [p for p in properties if p.kind is Kind.ALWAYS and p.scope is not Scope.AT_END]
+    ends = [p for p in properties if p.kind is Kind.ALWAYS and p.scope is Scope.AT_END]
+    wanted = [p for p in properties if p.kind is Kind.SOMETIMES and p.scope is not Scope.AT_END]
+    wanted_at_end = [p for p in properties if p.kind is Kind.SOMETIMES and p.scope is Scope.AT_END]
     reached: set[str] = set()
     executions = steps = 0
     started = last_report = time.monotonic()
@@ -103,7 +114,10 @@ def explore(
                 break
             execution = Execution(program, strategy.interner, footprints=strategy.needs_footprints)
             if first:
-                violation = _check_always(always, Observation(execution.world, None, execution))
+                violation = _check_always(always, execution.world, None)
+                for prop in wanted:
+                    if prop.scope is Scope.ON_STATE and prop.holds(execution.world):
+                        reached.add(prop.name)
                 first = False
             terminal = False
             while violation is None:
@@ -121,14 +135,17 @@ def explore(
                         f"an execution ran past {budget.max_steps_per_execution} steps; "
                         f"does an actor loop forever?"
                     )
-                observation = Observation(execution.world, step, execution)
-                violation = _check_always(always, observation)
+                violation = _check_always(always, execution.world, step)
                 for prop in wanted:
-                    if prop.name not in reached and prop.holds(observation):
+                    if prop.name not in reached and prop.holds(step if prop.scope is Scope.ON_STEP else execution.world):
                         reached.add(prop.name)
             if violation is None and terminal:
                 violation = _check_end(ends, execution)
+                if violation is None and wanted_at_end:
+                    end = End(execution.world, execution.ends())
+                    reached.update(p.name for p in wanted_at_end if p.name not in reached and p.holds(end))
             strategy.end_execution(execution)
+            execution.close()
             executions += 1
             if violation is not None:
                 counterexample = tuple(execution.steps)
@@ -139,8 +156,9 @@ def explore(
     elapsed = time.monotonic() - started
     report(final=True)
     states = strategy.distinct_states()
-    reached_names = tuple(p.name for p in wanted if p.name in reached)
-    unreached = tuple(p.name for p in wanted if p.name not in reached)
+    sought = wanted + wanted_at_end
+    reached_names = tuple(p.name for p in sought if p.name in reached)
+    unreached = tuple(p.name for p in sought if p.name not in reached)
     common = dict(
         executions=executions, steps=steps, states=states, elapsed=elapsed,
         reached=reached_names, unreached=unreached,
@@ -169,12 +187,19 @@ def explore(
     return SearchResult(PASS, covered, **common)
 
 
-def _check_always(always: list[Always], observation: Observation) -> Violation | None:
+def _check_always(always: list[Property], world, step: Step | None) -> Violation | None:
+    """The `always` properties after `step` (None: in the initial state, where only the
+    state properties apply)."""
     for prop in always:
-        if not prop.holds(observation):
-            step = observation.step
+        if prop.scope is Scope.ON_STEP:
+            if step is None:
+                continue
+            subject = step
+        else:
+            subject = world
+        if not prop.holds(subject):
             what = prop.description or prop.name
-            detail = f" ({prop.explain(observation)})" if prop.explain else ""
+            detail = f" ({prop.explain(subject)})" if prop.explain else ""
             if step is None:
                 return Violation(prop.name, None, f"{what}: false in the initial state{detail}")
             return Violation(
@@ -183,7 +208,7 @@ def _check_always(always: list[Always], observation: Observation) -> Violation |
     return None
 
 
-def _check_end(ends: list[AtEnd], execution: Execution) -> Violation | None:
+def _check_end(ends: list[Property], execution: Execution) -> Violation | None:
     last = execution.steps[-1].index if execution.steps else None
     if execution.deadlocked():
         blocked = "; ".join(
@@ -191,10 +216,10 @@ def _check_end(ends: list[AtEnd], execution: Execution) -> Violation | None:
             for a in execution.unfinished()
         )
         return Violation(NO_DEADLOCK, last, f"deadlock: no actor can move; {blocked}")
-    observation = Observation(execution.world, execution.steps[-1] if execution.steps else None, execution)
+    end = End(execution.world, execution.ends())
     for prop in ends:
-        if not prop.holds(observation):
-            detail = f": {prop.explain(observation)}" if prop.explain else ""
+        if not prop.holds(end):
+            detail = f": {prop.explain(end)}" if prop.explain else ""
             what = prop.description or prop.name
             return Violation(prop.name, last, f"{what}: false at the end of the execution{detail}")
     return None

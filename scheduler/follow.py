@@ -39,7 +39,7 @@ from unpack_race.scheduler.effect import Effect, effect_name
 from unpack_race.scheduler.explore import PASS, VIOLATION, Budget, explore
 from unpack_race.scheduler.kernel import Execution, Step
 from unpack_race.scheduler.program import Program
-from unpack_race.scheduler.properties import Property, Sometimes, Violation
+from unpack_race.scheduler.properties import Kind, Property, Violation
 from unpack_race.scheduler.schedule import ScheduledStep
 from unpack_race.scheduler.strategies.base import SingleExecution, Strategy
 from unpack_race.scheduler.strategies.dfs import DepthFirst
@@ -205,7 +205,7 @@ class Following(SingleExecution):
 
 def checked(properties: Iterable[Property]) -> list[Property]:
     """The properties one run can judge: every kind but `sometimes`."""
-    return [p for p in properties if not isinstance(p, Sometimes)]
+    return [p for p in properties if p.kind is not Kind.SOMETIMES]
 
 
 def follow_schedule(

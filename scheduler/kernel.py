@@ -30,8 +30,23 @@ class Status(enum.Enum):
 
 
 @attrs.frozen
+class ActorEnd:
+    """How one actor stands when a run stops: done (with what it returned), failed (with
+    the error that escaped it), or still running (with the effect it waits to perform)."""
+
+    name: str
+    status: Status
+    returned: Any = None
+    error: Failure | None = None
+    pending: Effect | None = None
+    daemon: bool = False
+
+
+@attrs.frozen
 class Step:
-    """One performed step: who moved, what it did, and what came of it."""
+    """One performed step: who moved, what it did, and what came of it. A step runs the
+    actor's own code up to its next yield, so if the actor returned or failed there,
+    `ended` says how (None while it goes on)."""
 
     index: int
     actor: str
@@ -39,6 +54,7 @@ class Step:
     result: Any = None
     error: Failure | None = None
     footprint: Footprint | None = None  # recorded when the execution tracks footprints
+    ended: ActorEnd | None = None
 
     @property
     def ok(self) -> bool:
@@ -133,6 +149,10 @@ class Execution:
         """No actor can move although a non-daemon actor still has work."""
         return not self.runnable() and bool(self.unfinished())
 
+    def ends(self) -> tuple[ActorEnd, ...]:
+        """How every actor stands now, in program order."""
+        return tuple(_end(a) for a in self.actors)
+
     def state_key(self) -> Hashable:
         """The world's fingerprint plus each actor's interned history."""
         if self._interner is None:
@@ -161,12 +181,30 @@ class Execution:
             self._advance(actor, lambda gen: gen.send(step.result))
         else:
             self._advance(actor, lambda gen: gen.throw(step.error))
-        if actor.pending is None and self.program.on_exit is not None:
-            self.program.on_exit(self.world, name)
-            if footprint is not None:
-                step = attrs.evolve(step, footprint=Footprint(footprint.reads, footprint.writes | {f"exit/{name}"}))
-                self.steps[-1] = step
+        if actor.pending is None:
+            if self.program.on_exit is not None:
+                self.program.on_exit(self.world, name)
+                if footprint is not None:
+                    footprint = Footprint(footprint.reads, footprint.writes | {f"exit/{name}"})
+            step = attrs.evolve(step, footprint=footprint, ended=_end(actor))
+            self.steps[-1] = step
         return step
+
+    def close(self) -> None:
+        """Close every unfinished actor's generator (its `finally` blocks run); an actor
+        that yields again while closing is closed again, so Python never reports that a
+        generator ignored GeneratorExit."""
+        for actor in self.actors:
+            if actor.pending is None:
+                continue
+            for _ in range(1000):
+                try:
+                    actor.generator.close()
+                    break
+                except RuntimeError:  # it yielded in a finally block: close it there too
+                    continue
+                except Exception:  # noqa: BLE001 - its cleanup code failed; nothing to report
+                    break
 
     def _advance(self, actor: Actor, resume) -> None:
         try:
@@ -187,3 +225,7 @@ class Execution:
                 f"actor {actor.name} yielded {effect!r}; an actor must yield Effect objects"
             )
         actor.pending = effect
+
+
+def _end(actor: Actor) -> ActorEnd:
+    return ActorEnd(actor.name, actor.status, actor.returned, actor.error, actor.pending, actor.daemon)

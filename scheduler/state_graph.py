@@ -12,7 +12,7 @@ from collections.abc import Hashable
 
 import attrs
 
-from unpack_race.scheduler.explore import Budget, explore
+from unpack_race.scheduler.explore import PASS, VACUOUS, Budget, explore
 from unpack_race.scheduler.kernel import Execution
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.strategies.dfs import DepthFirst
@@ -61,7 +61,7 @@ def count_interleavings(program: Program, budget: Budget = Budget()) -> Interlea
     included), or None if the budget ran out before the state graph was complete."""
     recorder = _GraphRecorder()
     result = explore(program.all_daemons(), recorder, budget=budget)
-    if result.verdict not in ("pass", "vacuous"):
+    if result.verdict not in (PASS, VACUOUS):
         return None
     counts: dict[Hashable, int] = {}
     # iterative post-order over the DAG

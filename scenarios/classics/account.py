@@ -19,6 +19,7 @@ Expected verdict: violation of no-assertion-failure.
 
 from __future__ import annotations
 
+from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
 from unpack_race.scenarios.classics.primitives import Lock, Section, Unlock, check, create_all, pthread_program
@@ -74,7 +75,7 @@ class AccountBad(Classic):
     source = "SCTBench benchmarks/concurrent-software-benchmarks/account_bad.c"
     bug = ("the assert expects x - y - z but a deposit of y and a withdrawal of z leave x + y - z; "
            "it fails whenever check_result runs after both")
-    expectation = Expectation("violation", "no-assertion-failure", "check_result can run after deposit and withdraw")
+    expectation = Expectation(Verdict.VIOLATION, "no-assertion-failure", "check_result can run after deposit and withdraw")
 
     def program(self):
         return account_program()

@@ -19,6 +19,7 @@ Expected verdict: violation of no-deadlock.
 
 from __future__ import annotations
 
+from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
 from unpack_race.scenarios.classics.primitives import Lock, Section, Unlock, create_all, join_all, pthread_program
@@ -75,7 +76,7 @@ class Carter01Bad(Classic):
     source = "SCTBench benchmarks/concurrent-software-benchmarks/carter01_bad.c"
     bug = ("t2 can block on l while holding m, and t1, which holds l, then needs m to release it: "
            "a deadlock")
-    expectation = Expectation("violation", "no-deadlock", "lock l is requested while m is held")
+    expectation = Expectation(Verdict.VIOLATION, "no-deadlock", "lock l is requested while m is held")
 
     def program(self):
         return carter01_program()

@@ -18,6 +18,7 @@ Expected verdict: violation of no-assertion-failure.
 
 from __future__ import annotations
 
+from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
 from unpack_race.scenarios.classics.primitives import (
@@ -93,7 +94,7 @@ class CircularBufferBad(Classic):
     source = "SCTBench benchmarks/concurrent-software-benchmarks/circular_buffer_bad.c"
     bug = ("t2's turn counter i advances even in turns where it receives nothing, so it asserts "
            "the wrong value for the next element it removes")
-    expectation = Expectation("violation", "no-assertion-failure", "t2 can take a turn before t1 has sent")
+    expectation = Expectation(Verdict.VIOLATION, "no-assertion-failure", "t2 can take a turn before t1 has sent")
 
     def program(self):
         return circular_buffer_program()

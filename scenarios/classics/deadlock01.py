@@ -15,6 +15,7 @@ Expected verdict: violation of no-deadlock.
 
 from __future__ import annotations
 
+from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
 from unpack_race.scenarios.classics.primitives import Lock, Section, Unlock, create_all, join_all, pthread_program
@@ -61,7 +62,7 @@ class Deadlock01Bad(Classic):
     summary = "SCTBench: two threads take two mutexes in opposite orders"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/deadlock01_bad.c"
     bug = "thread1 locks a then b, thread2 locks b then a: each can hold one and wait for the other"
-    expectation = Expectation("violation", "no-deadlock", "lock-order inversion")
+    expectation = Expectation(Verdict.VIOLATION, "no-deadlock", "lock-order inversion")
 
     def program(self):
         return deadlock01_program()

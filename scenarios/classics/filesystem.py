@@ -39,6 +39,7 @@ Expected verdict: pass.
 
 from __future__ import annotations
 
+from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation, Param
 from unpack_race.scenarios.classics.classic import Classic
 from unpack_race.scenarios.classics.primitives import Lock, Section, Unlock, array, cell, pthread_program
@@ -114,7 +115,7 @@ class Filesystem(Classic):
     source = "Flanagan and Godefroid, Dynamic partial-order reduction for model checking software, POPL 2005"
     bug = ""
     params = (Param("N", 2, "threads (they interact only from N = 14)", minimum=1, maximum=NUMBLOCKS),)
-    expectation = Expectation("pass", None, "per-inode and per-block locks keep every allocation exclusive")
+    expectation = Expectation(Verdict.PASS, None, "per-inode and per-block locks keep every allocation exclusive")
 
     def program(self, N):
         return filesystem_program(N)

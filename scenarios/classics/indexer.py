@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation, Param
 from unpack_race.scenarios.classics.classic import Classic
 from unpack_race.scenarios.classics.primitives import Cas, array, cell, pthread_program
@@ -86,7 +87,7 @@ class Indexer(Classic):
     source = "Flanagan and Godefroid, Dynamic partial-order reduction for model checking software, POPL 2005"
     bug = ""
     params = (Param("N", 2, "threads (inserts collide only from N = 12)", minimum=1, maximum=32),)
-    expectation = Expectation("pass", None, "compare-and-swap with linear probing loses no insert")
+    expectation = Expectation(Verdict.PASS, None, "compare-and-swap with linear probing loses no insert")
 
     def program(self, N):
         return indexer_program(N)

@@ -25,10 +25,11 @@ Expected verdict: pass.
 
 from __future__ import annotations
 
+from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation, Param
 from unpack_race.scenarios.classics.classic import Classic
 from unpack_race.scenarios.classics.primitives import Read, Write, array, cell, pthread_program
-from unpack_race.scheduler.properties import sometimes
+from unpack_race.scheduler.properties import on_step, sometimes
 
 READER = "reader"
 
@@ -57,7 +58,7 @@ def lastzero_program(n: int):
 
 READER_SKIPS = sometimes(
     "reader-skips-a-written-element",
-    lambda o: o.step is not None and o.step.actor == READER and o.step.result != 0,
+    on_step(lambda step: step.actor == READER and step.result != 0),
     "the reader reads a non-zero element, written by a writer",
 )
 
@@ -68,7 +69,7 @@ class Lastzero(Classic):
     source = "Abdulla, Aronis, Jonsson, Sagonas, Optimal dynamic partial order reduction, POPL 2014"
     bug = ""
     params = (Param("N", 3, "writer threads (the array has N+1 elements)", minimum=1, maximum=20),)
-    expectation = Expectation("pass", None, "a benchmark without an assert; the reader always stops at a zero")
+    expectation = Expectation(Verdict.PASS, None, "a benchmark without an assert; the reader always stops at a zero")
 
     def program(self, N):
         return lastzero_program(N)

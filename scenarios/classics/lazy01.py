@@ -16,6 +16,7 @@ Expected verdict: violation of no-assertion-failure.
 
 from __future__ import annotations
 
+from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
 from unpack_race.scenarios.classics.primitives import (
@@ -64,7 +65,7 @@ class Lazy01Bad(Classic):
     summary = "SCTBench: thread3 asserts that the two other threads have not both run"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/lazy01_bad.c"
     bug = "thread3 asserts data < 3, which fails when it runs after both thread1 (+1) and thread2 (+2)"
-    expectation = Expectation("violation", "no-assertion-failure", "thread3 can run last")
+    expectation = Expectation(Verdict.VIOLATION, "no-assertion-failure", "thread3 can run last")
 
     def program(self):
         return lazy01_program()

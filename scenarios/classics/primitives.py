@@ -50,7 +50,7 @@ import attrs
 from unpack_race.scheduler.effect import Effect, Failure, Footprint
 from unpack_race.scheduler.kernel import Status
 from unpack_race.scheduler.program import ActorSpec, Program
-from unpack_race.scheduler.properties import Always, Observation, always
+from unpack_race.scheduler.properties import Property, always, on_step
 
 MAIN = "main"
 NO_ASSERTION_FAILURE = "no-assertion-failure"
@@ -502,28 +502,28 @@ def join_all(children: Iterable[str]):
 # -- properties ----------------------------------------------------------------------------
 
 
-def _failed_assert(o: Observation) -> AssertionFailed | None:
-    if o.step is None:
-        return None
-    actor = o.execution.actor(o.step.actor)
-    if actor.status is Status.FAILED and isinstance(actor.error, AssertionFailed):
-        return actor.error
+def _failed_assert(step) -> AssertionFailed | None:
+    """The failed assert that stopped the step's thread, if one did (in the step's own
+    effect, or in the thread's code right after it)."""
+    ended = step.ended
+    if ended is not None and ended.status is Status.FAILED and isinstance(ended.error, AssertionFailed):
+        return ended.error
     return None
 
 
-def assertions_hold() -> Always:
+def assertions_hold() -> Property:
     """Every C assert holds: no step ends with its thread stopped by a failing assert.
-    It looks only at the step just taken and its actor's status (a function of the
-    actor's history), so it is sound under state caching and partial-order reduction."""
+    It looks only at the step just taken and how its thread ended (on_step), so it is
+    sound under state caching and partial-order reduction."""
     return always(
         NO_ASSERTION_FAILURE,
-        lambda o: _failed_assert(o) is None,
+        on_step(lambda step: _failed_assert(step) is None),
         "every assert in the C source holds",
         explain=_explain,
     )
 
 
-def _explain(o: Observation) -> str:
-    if o.step.error is not None:  # the step's narration already says which assert failed
-        return f"{o.step.actor} stops there, as the C program would abort"
-    return f"{o.step.actor}: {_failed_assert(o)}; it stops there, as the C program would abort"
+def _explain(step) -> str:
+    if step.error is not None:  # the step's narration already says which assert failed
+        return f"{step.actor} stops there, as the C program would abort"
+    return f"{step.actor}: {_failed_assert(step)}; it stops there, as the C program would abort"

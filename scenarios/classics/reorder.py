@@ -21,6 +21,7 @@ Expected verdict: violation of no-assertion-failure.
 
 from __future__ import annotations
 
+from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
 from unpack_race.scenarios.classics.primitives import (
@@ -72,7 +73,7 @@ class ReorderBad(Classic):
     asserts = True
     bug = ("each setThread writes a = 1 then b = -1 unsynchronised; the checkThread can read "
            "a between the two writes and sees one without the other")
-    expectation = Expectation("violation", "no-assertion-failure",
+    expectation = Expectation(Verdict.VIOLATION, "no-assertion-failure",
                               "the checker can read a = 1 (or b = -1) before the other write")
 
     def __init__(self, threads: int) -> None:

@@ -17,6 +17,7 @@ Expected verdict: violation of no-assertion-failure.
 
 from __future__ import annotations
 
+from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
 from unpack_race.scenarios.classics.primitives import (
@@ -83,7 +84,7 @@ class StackBad(Classic):
     source = "SCTBench benchmarks/concurrent-software-benchmarks/stack_bad.c"
     bug = ("t2 pops whenever flag is set, and flag stays set after the stack empties: "
            "a pop that overtakes the pushes underflows")
-    expectation = Expectation("violation", "no-assertion-failure", "t2 can pop more than t1 has pushed")
+    expectation = Expectation(Verdict.VIOLATION, "no-assertion-failure", "t2 can pop more than t1 has pushed")
 
     def program(self):
         return stack_program()

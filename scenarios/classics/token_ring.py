@@ -17,6 +17,7 @@ Expected verdict: violation of no-assertion-failure.
 
 from __future__ import annotations
 
+from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
 from unpack_race.scenarios.classics.primitives import Lock, Section, Unlock, check, create_all, pthread_program
@@ -77,7 +78,7 @@ class TokenRingBad(Classic):
     summary = "SCTBench: three copies around a ring agree only in one order"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/token_ring_bad.c"
     bug = "x1, x2, x3 end equal only if t1, t2, t3 run in that order; t4 asserts they are equal"
-    expectation = Expectation("violation", "no-assertion-failure", "t1..t3 may run in any order")
+    expectation = Expectation(Verdict.VIOLATION, "no-assertion-failure", "t1..t3 may run in any order")
 
     def program(self):
         return token_ring_program()

@@ -20,6 +20,7 @@ Expected verdict: violation of no-assertion-failure.
 
 from __future__ import annotations
 
+from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
 from unpack_race.scenarios.classics.primitives import (
@@ -88,7 +89,7 @@ class TwostageBad(Classic):
     source = "SCTBench benchmarks/concurrent-software-benchmarks/twostage_bad.c"
     bug = ("funcA's two stages are locked separately, so funcB can read data1Value = 1 "
            "while data2Value is still 0")
-    expectation = Expectation("violation", "no-assertion-failure", "funcB can run between funcA's two stages")
+    expectation = Expectation(Verdict.VIOLATION, "no-assertion-failure", "funcB can run between funcA's two stages")
 
     def program(self):
         return twostage_program()

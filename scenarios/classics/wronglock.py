@@ -20,6 +20,7 @@ Expected verdict: violation of no-assertion-failure.
 
 from __future__ import annotations
 
+from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
 from unpack_race.scenarios.classics.primitives import (
@@ -65,7 +66,7 @@ class WronglockBad(Classic):
     source = "SCTBench benchmarks/concurrent-software-benchmarks/wronglock_3_bad.c"
     bug = ("funcA guards dataValue with dataLock, the funcB threads with thisLock; a funcB "
            "increment between funcA's reads breaks funcA's check that it added exactly one")
-    expectation = Expectation("violation", "no-assertion-failure", "the locks do not exclude each other")
+    expectation = Expectation(Verdict.VIOLATION, "no-assertion-failure", "the locks do not exclude each other")
 
     def program(self):
         return wronglock_program()

@@ -5,7 +5,10 @@ search it drove has proved."""
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+from unpack_race.scheduler.properties import Property, Scope
 
 if TYPE_CHECKING:
     from unpack_race.scheduler.kernel import Execution, HistoryInterner
@@ -20,6 +23,20 @@ class Strategy(abc.ABC):
 
     #: True when the strategy reads each step's footprint (the kernel then records it).
     needs_footprints: bool = False
+
+    #: the property scopes whose every verdict the search preserves
+    scopes: frozenset[Scope] = frozenset(Scope)
+
+    def refuse(self, properties: Sequence[Property]) -> str | None:
+        """Why this strategy cannot check one of `properties` (one line naming the
+        property, the strategy and what to do), or None when it can check them all."""
+        for prop in properties:
+            if prop.scope not in self.scopes:
+                return (
+                    f"property {prop.name} reads {prop.describe_scope()}, which {self.describe()} "
+                    f"does not preserve; use --strategy dfs"
+                )
+        return None
 
     @abc.abstractmethod
     def begin_execution(self) -> bool:

@@ -43,12 +43,18 @@ from collections.abc import Hashable
 
 import attrs
 
-from unpack_race.scheduler.effect import Footprint
+from unpack_race.scheduler.effect import EVERYTHING, Footprint
 from unpack_race.scheduler.kernel import Execution, HistoryInterner
+from unpack_race.scheduler.properties import Scope
 from unpack_race.scheduler.strategies.base import Strategy
 from unpack_race.scheduler.strategies.dfs import NondeterminismError
 
 REDUCTIONS = ("source", "fg05")
+
+#: for each state property, every step that writes a resource it reads also writes
+#: VISIBLE + the property's name, so that all such steps are dependent on each other (the
+#: visibility condition of ample sets, Peled 1993, one property at a time)
+VISIBLE = "~visible/"
 
 
 @attrs.define
@@ -83,6 +89,36 @@ class Dpor(Strategy):
         self._started = False
         self._states: set[Hashable] = set()
         self._order: dict[str, int] = {}
+        self._visible: tuple[tuple[str, frozenset[str]], ...] = ()  # (token, resources read)
+
+    # -- which properties the reduction preserves --------------------------------------
+    def refuse(self, properties) -> str | None:
+        """Steps with their results and final states are preserved by every trace; a
+        property of the state between steps only when the steps that write what it
+        reads are kept in order, so it must declare its reads, which become visible."""
+        visible: list[tuple[str, frozenset[str]]] = []
+        for prop in properties:
+            if prop.scope is Scope.ON_STATE:
+                if prop.reads is None:
+                    return (
+                        f"property {prop.name} reads the state between steps without declaring "
+                        f"what it reads, which {self.describe()} cannot preserve: declare its "
+                        f"reads, on_state(..., reads={{...}}) in footprint terms (every step that "
+                        f"writes them then becomes dependent on every other, as the visibility "
+                        f"condition requires), or use --strategy dfs (state caching)"
+                    )
+                visible.append((VISIBLE + prop.name, prop.reads))
+        self._visible = tuple(visible)
+        return None
+
+    def _seen(self, footprint: Footprint) -> Footprint:
+        """The footprint with the visibility resource of every state property it writes
+        a resource of."""
+        writes = footprint.writes
+        if not self._visible or not writes:
+            return footprint
+        tokens = {t for t, reads in self._visible if EVERYTHING in writes or not writes.isdisjoint(reads)}
+        return Footprint(footprint.reads, writes | tokens) if tokens else footprint
 
     # -- the strategy protocol -------------------------------------------------------
     def begin_execution(self) -> bool:
@@ -150,7 +186,7 @@ class Dpor(Strategy):
     # -- the algorithm ---------------------------------------------------------------
     def _pending(self, execution: Execution) -> dict[str, Footprint]:
         world = execution.world
-        return {a.name: a.pending.footprint(world) for a in execution.actors if a.pending is not None}
+        return {a.name: self._seen(a.pending.footprint(world)) for a in execution.actors if a.pending is not None}
 
     def _arrive(self, execution: Execution) -> frozenset[str]:
         """Account for the step that led here (clock, races) and return the sleep set of
@@ -161,8 +197,8 @@ class Dpor(Strategy):
         index = len(self._stack) - 1
         parent = self._stack[index]
         step = execution.steps[index]
-        parent.actor, parent.footprint = step.actor, step.footprint
-        parent.clock, races = self._clock(index, step.actor, step.footprint)
+        parent.actor, parent.footprint = step.actor, self._seen(step.footprint)
+        parent.clock, races = self._clock(index, step.actor, parent.footprint)
         if self.reduction == "source":
             for i in races:
                 self._reverse(i, index)
@@ -171,7 +207,7 @@ class Dpor(Strategy):
         carried = set(parent.sleep).union(parent.done[:-1])
         return frozenset(
             q for q in carried
-            if q != step.actor and q in parent.pending and not parent.pending[q].conflicts_with(step.footprint)
+            if q != step.actor and q in parent.pending and not parent.pending[q].conflicts_with(parent.footprint)
         )
 
     def _clock(self, index: int, actor: str, footprint: Footprint) -> tuple[dict[str, int], list[int]]:

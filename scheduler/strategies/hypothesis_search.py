@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from unpack_race.scheduler.explore import INTERRUPTED, PASS, VACUOUS, VIOLATION, Budget, SearchResult, explore
 from unpack_race.scheduler.kernel import Execution
 from unpack_race.scheduler.program import Program
-from unpack_race.scheduler.properties import Property, Sometimes
+from unpack_race.scheduler.properties import Kind, Property
 from unpack_race.scheduler.strategies.base import SingleExecution
 
 
@@ -112,7 +112,7 @@ def hypothesis_search(
             f"code loaded (see MAX_ACTORS)"
         )
     properties = list(properties)
-    wanted = [p.name for p in properties if isinstance(p, Sometimes)]
+    wanted = [p.name for p in properties if p.kind is Kind.SOMETIMES]
     reached: set[str] = set()
     one_execution = Budget(max_steps_per_execution=budget.max_steps_per_execution)
     count = {"executions": 0, "steps": 0}

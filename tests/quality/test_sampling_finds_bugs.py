@@ -34,6 +34,7 @@ from unpack_race.scheduler.properties import at_end
 from unpack_race.scheduler.strategies.hypothesis_search import hypothesis_search
 from unpack_race.scheduler.strategies.pct import PCT
 from unpack_race.scheduler.strategies.pos import POS
+from unpack_race.scheduler.verdict import Verdict
 
 # -- a generic lost update -------------------------------------------------------------------
 
@@ -85,7 +86,7 @@ def bank(depositors: int) -> tuple[Program, list]:
         f"bank-{depositors}", Account, tuple(ActorSpec(name, depositor(amount)) for name, amount in chosen.items())
     )
     expected = 100 + sum(chosen.values())
-    return program, [at_end("no-lost-update", lambda o: o.world.balance == expected, f"the balance ends at {expected}")]
+    return program, [at_end("no-lost-update", lambda end: end.world.balance == expected, f"the balance ends at {expected}")]
 
 
 SEEDS = range(20)
@@ -106,7 +107,7 @@ def test_pct_depth_one_never_finds_the_lost_update_because_it_never_preempts(see
     # The lost update needs a preemption between a read and its write; depth 1 has none.
     program, properties = bank(3)
     result = explore(program, PCT(runs=50, seed=seed, depth=1), properties)
-    assert result.verdict == "pass"
+    assert result.verdict == Verdict.PASS
 
 
 @pytest.mark.parametrize("depositors", [2, 3])

@@ -16,7 +16,7 @@ from unpack_race.scheduler.explain import explain
 from unpack_race.scheduler.follow import RESYNC, follow_schedule
 from unpack_race.scheduler.happens_before import record
 from unpack_race.scheduler.program import ActorSpec, Program
-from unpack_race.scheduler.properties import always
+from unpack_race.scheduler.properties import always, on_step
 from unpack_race.scheduler.schedule import ScheduledStep
 
 
@@ -107,7 +107,7 @@ def program(keeps: bool) -> Program:
     return Program("box", Box, (ActorSpec("reader", reader), ActorSpec("tidier", tidier)))
 
 
-NOT_GONE = always("never-gone", lambda o: o.step is None or not isinstance(o.step.error, Gone), "nothing read is gone")
+NOT_GONE = always("never-gone", on_step(lambda step: not isinstance(step.error, Gone)), "nothing read is gone")
 RACE = (ScheduledStep("reader", "Look", {"item": "book"}), ScheduledStep("tidier", "Tidy", {"item": "book"}),
         ScheduledStep("reader", "Read", {"item": "book"}))
 

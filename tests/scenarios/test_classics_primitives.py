@@ -16,6 +16,7 @@ from unpack_race.scheduler.effect import Footprint
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.kernel import Execution, Status
 from unpack_race.scheduler.strategies import DepthFirst
+from unpack_race.scheduler.verdict import Verdict
 
 
 def child_writes_x():
@@ -124,7 +125,7 @@ def test_a_join_that_never_becomes_enabled_is_reported_as_a_deadlock():
         yield Join("child")
 
     result = explore(family(child=holds_forever, main=main), DepthFirst(), ())
-    assert result.verdict == "violation"
+    assert result.verdict == Verdict.VIOLATION
     assert result.violation.property == "no-deadlock"
     assert "main waits to Join(child='child') (thread child has not exited)" in result.violation.message
     assert "child waits to Lock(mutex='m') (mutex m is held by main)" in result.violation.message
@@ -235,7 +236,7 @@ def test_a_failing_assert_in_a_thread_s_own_code_fails_the_step_that_evaluated_i
 
     program = pthread_program("asserts", {"x": 0}, (), [("w", child_writes_x), ("r", reader)])
     result = explore(program, DepthFirst(), (assertions_hold(),))
-    assert result.verdict == "violation" and result.violation.property == NO_ASSERTION_FAILURE
+    assert result.verdict == Verdict.VIOLATION and result.violation.property == NO_ASSERTION_FAILURE
     assert [(s.actor, s.effect.name) for s in result.counterexample] == [("w", "Write"), ("r", "Read")]
     assert "r: assert(x == 0) failed: x is 1" in result.violation.message
 

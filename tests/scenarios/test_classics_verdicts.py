@@ -16,6 +16,7 @@ from unpack_race.scenarios.cli import main
 from unpack_race.scenarios.registry import SCENARIOS, scenario
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.strategies import DepthFirst
+from unpack_race.scheduler.verdict import Verdict
 
 BY_NAME = {s.name: s for s in CLASSICS}
 
@@ -58,8 +59,8 @@ def test_the_suite_holds_the_twelve_sctbench_programs_and_the_three_dpor_benchma
 def test_dfs_with_state_caching_finds_the_failing_assert(name):
     result = search(name)
     expect = BY_NAME[name].expected("as-written", {})
-    assert (expect.verdict, expect.property) == ("violation", "no-assertion-failure")
-    assert result.verdict == "violation"
+    assert (expect.verdict, expect.property) == (Verdict.VIOLATION, "no-assertion-failure")
+    assert result.verdict == Verdict.VIOLATION
     assert result.violation.property == "no-assertion-failure"
     assert result.counterexample[-1].actor == FAILING_ACTOR[name]
     assert "failed" in result.violation.message
@@ -69,7 +70,7 @@ def test_dfs_with_state_caching_finds_the_failing_assert(name):
 def test_dfs_with_state_caching_finds_the_deadlock(name):
     result = search(name)
     assert BY_NAME[name].expected("as-written", {}).property == "no-deadlock"
-    assert result.verdict == "violation"
+    assert result.verdict == Verdict.VIOLATION
     assert result.violation.property == "no-deadlock"
     for thread in DEADLOCKING[name]:
         assert f"{thread} waits to Lock" in result.violation.message
@@ -80,15 +81,15 @@ def test_dfs_with_state_caching_finds_the_deadlock(name):
 def test_dfs_with_state_caching_proves_the_dpor_benchmarks_bug_free(name, n):
     params = {} if n is None else {"N": n}
     result = search(name, **params)
-    assert BY_NAME[name].expected("as-written", params).verdict == "pass"
-    assert result.verdict == "pass", result.claim
+    assert BY_NAME[name].expected("as-written", params).verdict == Verdict.PASS
+    assert result.verdict == Verdict.PASS, result.claim
     assert result.claim.startswith(f"exhaustive within bounds N={n or BY_NAME[name].params[0].default}")
 
 
 @pytest.mark.parametrize("name", BUG_FREE)
 def test_the_bug_free_programs_get_the_same_verdict_with_and_without_state_caching(name):
     cached, plain = search(name, caching=True), search(name, caching=False)
-    assert cached.verdict == plain.verdict == "pass"
+    assert cached.verdict == plain.verdict == Verdict.PASS
     assert cached.reached == plain.reached
     assert cached.executions < plain.executions
 

@@ -58,7 +58,7 @@ def test_every_corpus_file_violates_under_its_own_variant_strictly_and_no_fixed_
     assert run.violation.step_index == len(schedule.steps) - 1
     for variant in sc.variants:
         if sc.expected(variant, params).verdict == PASS:
-            assert schedule.extensions["expect"][variant]["verdict"] == PASS
+            assert schedule.extensions["expect"][variant]["verdict"] == PASS.value
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
@@ -99,4 +99,4 @@ def test_the_generated_case_agrees_with_the_shipped_file_on_steps_and_verdicts()
     fresh = generate(case)
     assert fresh.steps == shipped.steps
     assert fresh.extensions["expect"] == shipped.extensions["expect"]
-    assert shipped.extensions["expect"]["stat-early-return"] == {"verdict": VIOLATION, "property": "no-missing-parent"}
+    assert shipped.extensions["expect"]["stat-early-return"] == {"verdict": VIOLATION.value, "property": "no-missing-parent"}

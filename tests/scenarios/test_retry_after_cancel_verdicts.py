@@ -9,6 +9,7 @@ from unpack_race.model.snapshotter import PrepareT1, PrepareT2
 from unpack_race.scenarios.registry import scenario
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
+from unpack_race.scheduler.verdict import Verdict
 
 SCENARIO = scenario("retry-after-cancel")
 UNSAFE = ("stat-early-return-no-lease", "stat-early-return", "prepare-without-lease")
@@ -22,7 +23,7 @@ def check(variant, strategy=None, **params):
 @pytest.mark.parametrize("variant", UNSAFE)
 def test_every_variant_but_the_fix_lets_the_retry_prepare_on_a_swept_parent(variant):
     result = check(variant)
-    assert result.verdict == "violation"
+    assert result.verdict == Verdict.VIOLATION
     assert result.violation.property == "no-missing-parent"
     last = result.counterexample[-1]
     assert last.actor == "pull-2"
@@ -31,12 +32,12 @@ def test_every_variant_but_the_fix_lets_the_retry_prepare_on_a_swept_parent(vari
     assert str(last.error) == "parent snapshot sha256:c1 does not exist: not found"
     # the race window: a GC swept sha256:c1 before the failing Prepare
     assert any(s.actor == "gc" and "sha256:c1" in s.result.swept_snapshots for s in result.counterexample[:-1])
-    assert SCENARIO.expected(variant, {}).verdict == "violation"
+    assert SCENARIO.expected(variant, {}).verdict == Verdict.VIOLATION
 
 
 def test_the_fixed_code_is_exhaustively_free_of_the_race_and_enters_the_window():
     result = check("prepare-with-lease")
-    assert result.verdict == "pass"
+    assert result.verdict == Verdict.PASS
     assert result.claim.startswith("exhaustive within bounds layers=2, gc-runs=1")
     assert set(result.reached) == {"retry-reuses-cancelled-layer", "gc-sweeps-committed-layer"}
     assert result.states and result.executions > 1000
@@ -65,18 +66,18 @@ def test_the_verdicts_hold_across_scenario_parameters(params):
     for variant in UNSAFE[1:]:
         assert check(variant, **params).violation.property == "no-missing-parent"
     if params != dict(layers=3):  # three layers take ~15 s exhaustively; see the benchmark
-        assert check("prepare-with-lease", **params).verdict == "pass"
+        assert check("prepare-with-lease", **params).verdict == Verdict.PASS
 
 
 def test_a_single_layer_never_enters_the_race_window_and_says_so():
     result = check("stat-early-return", layers=1)
-    assert result.verdict == "vacuous"
+    assert result.verdict == Verdict.VACUOUS
     assert result.unreached == ("gc-sweeps-committed-layer",)
 
 
 def test_without_gc_the_run_is_vacuous_rather_than_a_pass():
     result = check("stat-early-return", gc_runs=0)
-    assert result.verdict == "vacuous"
+    assert result.verdict == Verdict.VACUOUS
 
 
 def test_a_random_walk_finds_the_race_when_gc_follows_deletions():
@@ -84,19 +85,19 @@ def test_a_random_walk_finds_the_race_when_gc_follows_deletions():
     # first few steps, before anything is committed (100,000 runs never reached the
     # window); when GC runs only while the database is dirty it finds the race.
     result = check("stat-early-return", RandomWalk(runs=20_000, seed=0), gc_policy="dirty")
-    assert result.verdict == "violation"
+    assert result.verdict == Verdict.VIOLATION
     assert result.violation.property == "no-missing-parent"
 
 
 def test_a_random_walk_labels_its_pass_as_sampled():
     passed = check("prepare-with-lease", RandomWalk(runs=3000, seed=1), gc_policy="dirty")
-    assert passed.verdict == "pass"
+    assert passed.verdict == Verdict.PASS
     assert passed.claim.startswith("sampled, not exhaustive: random walk, 3000 runs, seed 1")
 
 
 def test_a_random_walk_that_never_enters_the_window_is_vacuous_not_a_pass():
     result = check("prepare-with-lease", RandomWalk(runs=300, seed=0))
-    assert result.verdict == "vacuous"
+    assert result.verdict == Verdict.VACUOUS
     assert "gc-sweeps-committed-layer" in result.unreached
 
 
@@ -104,7 +105,7 @@ def test_state_caching_finds_the_same_first_counterexample_as_plain_dfs():
     # plain DFS explores in the same order; it only re-explores states already seen
     cached = check("stat-early-return", overlap=False)
     plain = check("stat-early-return", DepthFirst(state_caching=False), overlap=False)
-    assert plain.verdict == cached.verdict == "violation"
+    assert plain.verdict == cached.verdict == Verdict.VIOLATION
     assert [s.effect for s in plain.counterexample] == [s.effect for s in cached.counterexample]
     assert plain.executions >= cached.executions
 
@@ -115,13 +116,13 @@ def test_breadth_first_search_reports_a_shortest_counterexample_and_its_preempti
 
     shortest = check("stat-early-return", BreadthFirst())
     depth_first = check("stat-early-return")
-    assert shortest.verdict == "violation" and shortest.violation.property == "no-missing-parent"
+    assert shortest.verdict == Verdict.VIOLATION and shortest.violation.property == "no-missing-parent"
     assert len(shortest.counterexample) == 26 < len(depth_first.counterexample) == 33
     assert shortest.preemptions == 3
     # DPOR reaches the same verdicts; on the fixed code it proves the same as state caching
     assert check("stat-early-return", Dpor()).violation.property == "no-missing-parent"
     fixed = check("prepare-with-lease", Dpor(), overlap=False)
-    assert fixed.verdict == "pass" and "up to Mazurkiewicz equivalence" in fixed.claim
+    assert fixed.verdict == Verdict.PASS and "up to Mazurkiewicz equivalence" in fixed.claim
     # brute force (counted on the state graph) runs 725 executions; DPOR, 304
     built = SCENARIO.build("prepare-with-lease", {"overlap": False})
     assert count_interleavings(built.program).interleavings == 725

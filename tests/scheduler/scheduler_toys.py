@@ -63,6 +63,37 @@ class Write(Effect):
 
 
 @attrs.frozen
+class TalliedWrite(Effect):
+    """A write that also counts itself in the variable `tally` (a ghost variable that
+    lets a property of the state say how many writes there were)."""
+
+    var: str
+    value: int
+    tally: str
+
+    def apply(self, world: Shared) -> None:
+        world.vars[self.var] = self.value
+        world.vars[self.tally] += 1
+
+    def footprint(self, world=None) -> Footprint:
+        return Footprint.of(writes={self.var, self.tally})
+
+
+def tallied_racy_counter(actors: int = 2) -> Program:
+    """The racy counter whose writes count themselves in the ghost variable "writes"."""
+
+    def body():
+        value = yield Read("counter")
+        yield TalliedWrite("counter", value + 1, "writes")
+
+    return Program(
+        "tallied-racy-counter",
+        lambda: Shared({"counter": 0, "writes": 0}),
+        tuple(_actor(f"t{i}", body) for i in range(actors)),
+    )
+
+
+@attrs.frozen
 class Increment(Effect):
     """An atomic read-modify-write; returns the new value."""
 
@@ -233,9 +264,9 @@ def no_lost_update(deposits: dict[str, int] = DEPOSITS):
     expected = INITIAL_BALANCE + sum(deposits.values())
     return at_end(
         "no-lost-update",
-        lambda o: o.world.vars["balance"] == expected,
+        lambda end: end.world.vars["balance"] == expected,
         f"the final balance is {expected}",
-        explain=lambda o: f"balance is {o.world.vars['balance']}",
+        explain=lambda end: f"balance is {end.world.vars['balance']}",
     )
 
 
@@ -302,7 +333,7 @@ def spender_and_depositor() -> Program:
 def money_is_conserved():
     return at_end(
         "money-conserved",
-        lambda o: o.world.vars["balance"] + o.world.vars["withdrawn"] == 90,
+        lambda end: end.world.vars["balance"] + end.world.vars["withdrawn"] == 90,
         "balance + withdrawn == 40 + 50",
     )
 

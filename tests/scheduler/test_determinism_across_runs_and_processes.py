@@ -82,7 +82,7 @@ TRACE_PROGRAM = textwrap.dedent(
             print(f"  {step.index:>2} {step.narrate()}")
     print(result.verdict, result.claim)
 
-    alice_keeps_every_deposit = at_end("alice-keeps-every-deposit", lambda o: o.world.vars["alice"] == 18)
+    alice_keeps_every_deposit = at_end("alice-keeps-every-deposit", lambda end: end.world.vars["alice"] == 18)
     for caching in (False, True):
         found = explore(audited_bank(), DepthFirst(state_caching=caching), [alice_keeps_every_deposit])
         print(found.verdict, found.executions, found.steps, found.states, found.claim)

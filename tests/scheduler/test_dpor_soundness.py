@@ -30,18 +30,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from random_programs import (
+    MUTEXES,
     VARIABLES,
     ProgramSpec,
     Read,
     Recorder,
     Write,
     build,
+    mutex,
     program_specs,
+    var,
     with_footprints,
 )
 from unpack_race.scheduler.explore import PASS, VIOLATION, explore
 from unpack_race.scheduler.program import Program
-from unpack_race.scheduler.properties import NO_DEADLOCK, always
+from unpack_race.scheduler.properties import NO_DEADLOCK, always, on_state
 from unpack_race.scheduler.strategies.dfs import DepthFirst
 from unpack_race.scheduler.traces import TraceCount, count_traces, trace_key
 from scheduler_toys import (
@@ -91,26 +94,35 @@ def as_daemons(program: Program) -> Program:
     return attrs.evolve(program, actors=tuple(attrs.evolve(a, daemon=True) for a in program.actors))
 
 
-def single_values(observation) -> set[tuple[str, Hashable]]:
-    """Each variable's value and each mutex's holder (None when free), one at a time."""
-    world = observation.world
-    found = {(f"var/{k}", v) for k, v in world.vars.items()}
-    locks = getattr(world, "holders", None)
-    if locks is None:
-        locks = getattr(world, "locks", {})
-    found |= {(f"mutex/{k}", v) for k, v in locks.items()}
-    return found
+#: the locks of the hand-written toys (scheduler_toys), whose footprints name a lock
+#: "lock:<name>" and a variable by its bare name; the random programs write var/<x> and
+#: mutex/<m>
+TOY_LOCKS = ("m", "account", "a", "b", "gate")
+
+
+def single_value_observers(program: Program, seen: set) -> list:
+    """One state property per variable and per lock, each declaring the one resource it
+    reads, that records the variable's value or the lock's holder (None when free)."""
+
+    def recorder(resource: str, value):
+        def record(world) -> bool:
+            seen.add((resource, value(world)))
+            return True
+
+        return always(f"observe-{resource}", on_state(record, reads={resource}))
+
+    world = program.make_world()
+    if hasattr(world, "holders"):  # random_programs.Memory
+        observers = [recorder(var(v), lambda w, v=v: w.vars[v]) for v in VARIABLES]
+        return observers + [recorder(mutex(m), lambda w, m=m: w.holders.get(m)) for m in MUTEXES]
+    observers = [recorder(v, lambda w, v=v: w.vars.get(v)) for v in sorted(world.vars)]
+    return observers + [recorder(f"lock:{m}", lambda w, m=m: w.locks.get(m)) for m in TOY_LOCKS]
 
 
 def observe(program: Program, strategy) -> tuple[set, object]:
     """Explore (actors as daemons) recording every single-variable value seen."""
     seen: set = set()
-
-    def record(observation) -> bool:
-        seen.update(single_values(observation))
-        return True
-
-    result = explore(as_daemons(program), strategy, [always("observe", record)])
+    result = explore(as_daemons(program), strategy, single_value_observers(program, seen))
     assert result.verdict == PASS, result.claim
     return seen, result
 
@@ -158,12 +170,13 @@ def check_against_brute_force(
     deadlock_reduced = verdict(explore(program(), search.make()))
     assert deadlock_brute == ((VIOLATION, NO_DEADLOCK) if brute.deadlocks else (PASS, None))
     assert deadlock_reduced == deadlock_brute, f"{where}: deadlock verdict differs"
-    var, value = watch
-    never = [always(f"{var}-never-{value}", lambda o: o.world.vars.get(var) != value)]
+    name, value = watch
+    resource = var(name) if hasattr(program().make_world(), "holders") else name
+    never = [always(f"{name}-never-{value}", on_state(lambda world: world.vars.get(name) != value, reads={resource}))]
     brute_never = verdict(explore(as_daemons(program()), DepthFirst(state_caching=False), never))
     reduced_never = verdict(explore(as_daemons(program()), search.make(), never))
-    assert reduced_never == brute_never, f"{where}: verdict of {var} never {value} differs"
-    assert (brute_never[0] == VIOLATION) == ((f"var/{var}", value) in brute_values)
+    assert reduced_never == brute_never, f"{where}: verdict of {name} never {value} differs"
+    assert (brute_never[0] == VIOLATION) == any(k in ((var(name), value), (name, value)) for k in brute_values)
 
 
 # -- random programs --------------------------------------------------------------------

@@ -137,7 +137,7 @@ class Copy(Effect):
         return Footprint.of(reads={self.name}, writes={self.to})
 
 
-COPY_IS_CURRENT = at_end("copy-is-current", lambda o: o.world.vars.get("y") == o.world.vars["x"])
+COPY_IS_CURRENT = at_end("copy-is-current", lambda end: end.world.vars.get("y") == end.world.vars["x"])
 
 
 def copier_program() -> Program:

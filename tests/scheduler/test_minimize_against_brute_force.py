@@ -25,7 +25,7 @@ from unpack_race.scheduler.happens_before import (
 from unpack_race.scheduler.kernel import Execution
 from unpack_race.scheduler.minimize import ddmin, measure, minimize
 from unpack_race.scheduler.program import ActorSpec, Program
-from unpack_race.scheduler.properties import always
+from unpack_race.scheduler.properties import always, on_state
 from unpack_race.scheduler.schedule import ScheduledStep
 from unpack_race.scheduler.strategies import DepthFirst, Replay
 
@@ -271,7 +271,7 @@ def test_the_fewest_preemption_order_is_the_best_order_that_keeps_dependencies(s
 
 
 def x_stays_below(limit: int):
-    return always(f"x-below-{limit}", lambda o: o.world.vars["x"] < limit, f"x stays below {limit}")
+    return always(f"x-below-{limit}", on_state(lambda world: world.vars["x"] < limit, reads={"x"}), f"x stays below {limit}")
 
 
 @SETTINGS
@@ -301,11 +301,11 @@ def test_minimising_keeps_the_violation_never_grows_and_is_a_fixpoint(spec, limi
 
 
 def test_minimising_a_racy_counter_keeps_only_the_lost_update():
-    from scheduler_toys import racy_counter  # noqa: PLC0415 (the toys live beside the scheduler tests)
+    from scheduler_toys import tallied_racy_counter  # noqa: PLC0415 (the toys live beside the scheduler tests)
 
-    program = racy_counter(3, rounds=1)
-    prop = always("counter-is-what-was-written", lambda o: o.step is None or o.world.vars["counter"] >= len(
-        [s for s in o.execution.steps if type(s.effect).__name__ == "Write"]))
+    program = tallied_racy_counter(3)
+    prop = always("counter-is-what-was-written", on_state(
+        lambda world: world.vars["counter"] >= world.vars["writes"], reads={"counter", "writes"}))
     found = explore(program, DepthFirst(), [prop])
     assert found.verdict == VIOLATION
     steps = tuple(ScheduledStep.of(s) for s in found.counterexample)

@@ -26,8 +26,9 @@ from unpack_race.scheduler.follow import (
 from unpack_race.scheduler.happens_before import CONFLICT, PROGRAM_ORDER, happens_before, record
 from unpack_race.scheduler.minimize import NotAViolation, minimize
 from unpack_race.scheduler.program import ActorSpec, Program
-from unpack_race.scheduler.properties import always
+from unpack_race.scheduler.properties import always, on_step
 from unpack_race.scheduler.schedule import ScheduledStep
+from unpack_race.scheduler.verdict import Verdict
 
 
 class Missing(Failure):
@@ -146,7 +147,7 @@ def program(kind: str = "check-then-use", cleaner_notes: int = 0, gated: bool = 
 
 NO_MISSING = always(
     "no-missing-use",
-    lambda o: o.step is None or not isinstance(o.step.error, Missing),
+    on_step(lambda step: not isinstance(step.error, Missing)),
     "no Use finds its item gone",
 )
 
@@ -220,9 +221,9 @@ def test_every_followed_run_is_an_execution_that_replays_strictly():
 
 def test_every_continuation_of_a_prefix_is_explored():
     found = every_continuation(program(), ["user", "user"], [NO_MISSING])
-    assert found.verdict == "violation"  # the cleaner can still come before the Use
+    assert found.verdict == Verdict.VIOLATION  # the cleaner can still come before the Use
     found = every_continuation(program(), ["user", "user", "user"], [NO_MISSING])
-    assert found.verdict == "pass" and found.executions >= 1
+    assert found.verdict == Verdict.PASS and found.executions >= 1
 
 
 # -- happens-before ----------------------------------------------------------------------------

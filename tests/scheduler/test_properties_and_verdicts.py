@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from unpack_race.scheduler.explore import BUDGET, PASS, VACUOUS, VIOLATION, Budget, explore
 from unpack_race.scheduler.program import ActorSpec, Program
-from unpack_race.scheduler.properties import NO_DEADLOCK, always, at_end, sometimes
+from unpack_race.scheduler.kernel import Status
+from unpack_race.scheduler.properties import NO_DEADLOCK, always, at_end, on_state, on_step, sometimes
 from unpack_race.scheduler.schedule import ScheduledStep
 from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
 from unpack_race.scheduler.strategies.replay import follow
@@ -34,7 +35,7 @@ def shared_incrementers() -> Program:
 
 
 def x_below(n: int):
-    return lambda o: o.world.vars["x"] < n
+    return on_state(lambda world: world.vars["x"] < n)
 
 
 def world_after(program: Program, steps) -> Shared:
@@ -65,7 +66,7 @@ def test_an_always_violation_message_names_the_step_and_what_it_did():
     result = explore(
         shared_incrementers(),
         DepthFirst(),
-        [always("x-below-3", x_below(3), "x stays below 3", explain=lambda o: f"x is {o.world.vars['x']}")],
+        [always("x-below-3", x_below(3), "x stays below 3", explain=lambda world: f"x is {world.vars['x']}")],
     )
     assert result.violation.message == (
         "x stays below 3: violated by step 2: q: Increment(var='x') -> 3 (x is 3)"
@@ -74,7 +75,7 @@ def test_an_always_violation_message_names_the_step_and_what_it_did():
 
 
 def test_an_always_property_false_in_the_initial_state_is_a_violation_with_no_steps():
-    result = explore(shared_incrementers(), DepthFirst(), [always("x-is-positive", lambda o: o.world.vars["x"] > 0)])
+    result = explore(shared_incrementers(), DepthFirst(), [always("x-is-positive", on_state(lambda world: world.vars["x"] > 0))])
     assert result.verdict == VIOLATION
     assert result.violation.step_index is None
     assert result.counterexample == ()
@@ -94,7 +95,7 @@ def test_a_sometimes_property_never_reached_makes_the_verdict_vacuous():
     result = explore(
         shared_incrementers(),
         DepthFirst(),
-        [sometimes("x-reaches-5", lambda o: o.world.vars["x"] == 5)],
+        [sometimes("x-reaches-5", on_state(lambda world: world.vars["x"] == 5))],
     )
     assert result.verdict == VACUOUS
     assert not result.ok
@@ -109,8 +110,8 @@ def test_a_sometimes_property_reached_once_passes_and_is_listed_as_reached():
         shared_incrementers(),
         DepthFirst(),
         [
-            sometimes("x-reaches-4", lambda o: o.world.vars["x"] == 4),
-            sometimes("q-moves-first", lambda o: o.execution.steps[0].actor == "q"),
+            sometimes("x-reaches-4", on_state(lambda world: world.vars["x"] == 4)),
+            sometimes("q-moves-first", on_step(lambda step: step.index == 0 and step.actor == "q")),
         ],
     )
     assert result.verdict == PASS
@@ -118,10 +119,17 @@ def test_a_sometimes_property_reached_once_passes_and_is_listed_as_reached():
     assert result.unreached == ()
 
 
-def test_a_sometimes_property_true_only_in_the_initial_state_is_not_reached():
-    # "sometimes" means after some step; the initial state does not count.
-    result = explore(shared_incrementers(), DepthFirst(), [sometimes("x-is-0", lambda o: o.world.vars["x"] == 0)])
-    assert result.verdict == VACUOUS
+def test_a_state_property_sometimes_true_only_in_the_initial_state_is_reached():
+    # a state property ranges over every state, the initial one included
+    result = explore(shared_incrementers(), DepthFirst(), [sometimes("x-is-0", on_state(lambda world: world.vars["x"] == 0))])
+    assert result.verdict == PASS and result.reached == ("x-is-0",)
+
+
+def test_a_step_property_is_not_reached_by_the_initial_state():
+    # a step property needs a step: no execution of a program without steps reaches it
+    idle = Program("idle", lambda: Shared({"x": 0}), ())
+    result = explore(idle, DepthFirst(), [sometimes("any-step", on_step(lambda step: True))])
+    assert result.verdict == VACUOUS and result.unreached == ("any-step",)
 
 
 # -- at_end --------------------------------------------------------------------------
@@ -130,20 +138,18 @@ def test_a_sometimes_property_true_only_in_the_initial_state_is_not_reached():
 def test_an_at_end_property_is_checked_only_on_final_states_once_per_execution():
     calls = []
 
-    def holds(observation) -> bool:
-        execution = observation.execution
-        calls.append((len(execution.steps), tuple(execution.runnable()), observation.world.vars["x"]))
+    def holds(end) -> bool:
+        calls.append((tuple(a.status for a in end.actors), end.world.vars["x"]))
         return True
 
     result = explore(shared_incrementers(), DepthFirst(), [at_end("ends-well", holds)])
     assert result.verdict == PASS
-    assert calls == [(4, (), 4)] * 6
+    assert calls == [((Status.DONE, Status.DONE), 4)] * 6
 
 
 def test_a_predicate_false_midway_but_true_at_the_end_passes_as_at_end_and_fails_as_always():
-    ends_at_4 = lambda o: o.world.vars["x"] == 4  # noqa: E731
-    assert explore(shared_incrementers(), DepthFirst(), [at_end("x-is-4", ends_at_4)]).verdict == PASS
-    as_always = explore(shared_incrementers(), DepthFirst(), [always("x-is-4", ends_at_4)])
+    assert explore(shared_incrementers(), DepthFirst(), [at_end("x-is-4", lambda end: end.world.vars["x"] == 4)]).verdict == PASS
+    as_always = explore(shared_incrementers(), DepthFirst(), [always("x-is-4", on_state(lambda world: world.vars["x"] == 4))])
     assert as_always.verdict == VIOLATION
     assert as_always.violation.step_index is None  # already false in the initial state
 
@@ -152,7 +158,7 @@ def test_an_at_end_violation_names_the_last_step_and_explains_itself():
     result = explore(
         shared_incrementers(),
         DepthFirst(),
-        [at_end("x-is-3", lambda o: o.world.vars["x"] == 3, "x ends at 3", explain=lambda o: f"x is {o.world.vars['x']}")],
+        [at_end("x-is-3", lambda end: end.world.vars["x"] == 3, "x ends at 3", explain=lambda end: f"x is {end.world.vars['x']}")],
     )
     assert result.verdict == VIOLATION
     assert result.violation.step_index == 3 == result.counterexample[-1].index
@@ -163,8 +169,8 @@ def test_an_at_end_property_is_not_checked_on_executions_cut_by_state_caching():
     calls = []
     recording = Recording(DepthFirst(state_caching=True))
 
-    def holds(observation) -> bool:
-        calls.append(observation.world.fingerprint())
+    def holds(end) -> bool:
+        calls.append(end.world.fingerprint())
         return True
 
     result = explore(independent_program((2, 2)), recording, [at_end("ends", holds)])

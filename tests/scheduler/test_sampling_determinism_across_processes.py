@@ -17,7 +17,7 @@ PROGRAM = textwrap.dedent(
     """
     import sys
     from unpack_race.scheduler.explore import explore
-    from unpack_race.scheduler.properties import always, at_end
+    from unpack_race.scheduler.properties import always, at_end, on_step
     from unpack_race.scheduler.strategies.hypothesis_search import hypothesis_search
     from unpack_race.scheduler.strategies.pct import PCT
     from unpack_race.scheduler.strategies.pos import POS
@@ -35,12 +35,11 @@ PROGRAM = textwrap.dedent(
         print(result.verdict, result.claim)
 
     seen = []
-    def record(o):
-        if o.step is not None:
-            seen.append(o.step.narrate())
+    def record(step):
+        seen.append(step.narrate())
         return True
-    alice_keeps_every_deposit = at_end("alice-keeps-every-deposit", lambda o: o.world.vars["alice"] == 18)
-    result = hypothesis_search(audited_bank(), [always("record", record), alice_keeps_every_deposit], runs=30, seed=11)
+    alice_keeps_every_deposit = at_end("alice-keeps-every-deposit", lambda end: end.world.vars["alice"] == 18)
+    result = hypothesis_search(audited_bank(), [always("record", on_step(record)), alice_keeps_every_deposit], runs=30, seed=11)
     print(len(seen), *seen, sep="\\n")
     print(result.verdict, result.executions, result.steps, result.claim)
     for step in result.counterexample:

@@ -11,11 +11,12 @@ import pytest
 
 from unpack_race.scheduler.explore import PASS, VACUOUS, VIOLATION, explore
 from unpack_race.scheduler.program import ActorSpec, Program
-from unpack_race.scheduler.properties import always, sometimes
+from unpack_race.scheduler.properties import always, on_state, on_step, sometimes
 from unpack_race.scheduler.schedule import ScheduledStep
 from unpack_race.scheduler.strategies.hypothesis_search import MAX_ACTORS, hypothesis_search
 from unpack_race.scheduler.strategies.replay import Replay
-from scheduler_toys import Increment, Read, Shared, Write, bank_account, no_lost_update
+from unpack_race.scheduler.verdict import Verdict
+from scheduler_toys import Increment, Read, Shared, TalliedWrite, bank_account, no_lost_update
 
 NOISE_ACTORS, NOISE_STEPS = 4, 8
 
@@ -29,7 +30,7 @@ def racers_among_noise(noise_first: bool = True) -> Program:
 
     def racer():
         value = yield Read("counter")
-        yield Write("counter", value + 1)
+        yield TalliedWrite("counter", value + 1, "writes")
 
     def noise(var: str):
         def body():
@@ -42,33 +43,31 @@ def racers_among_noise(noise_first: bool = True) -> Program:
     racers = (ActorSpec("t0", racer), ActorSpec("t1", racer))
     return Program(
         "racers-among-noise",
-        lambda: Shared({"counter": 0} | {f"x{i}": 0 for i in range(NOISE_ACTORS)}),
+        lambda: Shared({"counter": 0, "writes": 0} | {f"x{i}": 0 for i in range(NOISE_ACTORS)}),
         noisy + racers if noise_first else racers + noisy,
     )
 
 
 def writes_are_counted():
-    """After every step, the counter equals the number of writes so far (a lost update
-    shows at the second write)."""
+    """In every state, the counter equals the number of writes so far, which the racers'
+    writes tally in "writes" (a lost update shows at the second write)."""
 
-    def holds(observation) -> bool:
-        writes = sum(1 for s in observation.execution.steps if isinstance(s.effect, Write))
-        return observation.world.vars["counter"] == writes
+    def holds(world) -> bool:
+        return world.vars["counter"] == world.vars["writes"]
 
-    return always("no-lost-update", holds, "every write counts")
+    return always("no-lost-update", on_state(holds, reads={"counter", "writes"}), "every write counts")
 
 
 def recorder(into: list[list[str]]):
     """An always-true property that records every execution's actor choices."""
 
-    def holds(observation) -> bool:
-        if observation.step is not None:
-            if observation.step.index == 0:
-                into.append([])
-            into[-1].append(observation.step.actor)
+    def holds(step) -> bool:
+        if step.index == 0:
+            into.append([])
+        into[-1].append(step.actor)
         return True
 
-    return always("recorder", holds)
+    return always("recorder", on_step(holds))
 
 
 # -- shrinking ----------------------------------------------------------------------------------
@@ -144,7 +143,7 @@ def test_a_correct_program_passes_and_the_claim_says_it_was_sampled():
 
 
 def test_a_sometimes_property_never_reached_makes_the_search_vacuous():
-    never = sometimes("counter-reaches-ten", lambda o: o.world.vars["balance"] == 10)
+    never = sometimes("counter-reaches-ten", on_state(lambda world: world.vars["balance"] == 10))
     result = hypothesis_search(bank_account(locked=True), [never], runs=10, seed=0)
     assert result.verdict == VACUOUS
     assert result.unreached == ("counter-reaches-ten",)
@@ -154,15 +153,15 @@ def test_a_sometimes_property_never_reached_makes_the_search_vacuous():
 def test_ctrl_c_during_the_hypothesis_search_returns_what_was_covered_so_far():
     calls = []
 
-    def interrupt_on_the_tenth_check(observation) -> bool:
+    def interrupt_on_the_tenth_check(world) -> bool:
         calls.append(1)
         if len(calls) == 10:  # in the second example (four steps and the initial state each)
             raise KeyboardInterrupt
         return True
 
-    result = hypothesis_search(bank_account(locked=True), [always("ctrl-c", interrupt_on_the_tenth_check)],
+    result = hypothesis_search(bank_account(locked=True), [always("ctrl-c", on_state(interrupt_on_the_tenth_check))],
                                runs=50, seed=0)
-    assert result.verdict == "interrupted"
+    assert result.verdict == Verdict.INTERRUPTED
     assert result.executions == 1
     assert result.claim == (
         "interrupted before a verdict; covered so far: sampled, not exhaustive: 1 Hypothesis examples, "

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from unpack_race.scheduler.explore import PASS, VACUOUS, VIOLATION, explore
-from unpack_race.scheduler.properties import NO_DEADLOCK, always, at_end, sometimes
+from unpack_race.scheduler.kernel import Status
+from unpack_race.scheduler.properties import NO_DEADLOCK, always, at_end, on_end, on_state, sometimes
 from unpack_race.scheduler.strategies import DepthFirst
 from scheduler_toys import (
     Recording,
@@ -41,12 +42,12 @@ def explore_recording_states(program, caching: bool):
     world states seen after any step, and the result."""
     seen = set()
 
-    def record(observation) -> bool:
-        seen.add(observation.world.fingerprint())
+    def record(world) -> bool:
+        seen.add(world.fingerprint())
         return True
 
     recording = Recording(DepthFirst(state_caching=caching))
-    result = explore(program, recording, [always("record-every-state", record)])
+    result = explore(program, recording, [always("record-every-state", on_state(record))])
     return recording, seen, result
 
 
@@ -87,11 +88,11 @@ def test_state_caching_cuts_executions_when_interleavings_reach_the_same_state(n
 
 
 def counter_is(n: int):
-    return lambda o: o.world.vars["counter"] == n
+    return lambda end: end.world.vars["counter"] == n
 
 
-def all_done(o) -> bool:
-    return not o.execution.unfinished(include_daemons=True)
+def all_done(end) -> bool:
+    return all(actor.status is not Status.RUNNING for actor in end.actors)
 
 
 CHECKS = {
@@ -109,25 +110,25 @@ CHECKS = {
     ),
     "racy counter: the lost update is reached": (
         lambda: racy_counter(2),
-        [sometimes("lost-update", lambda o: all_done(o) and o.world.vars["counter"] == 1)],
+        [sometimes("lost-update", on_end(lambda end: all_done(end) and end.world.vars["counter"] == 1))],
         PASS,
         None,
     ),
     "locked counter never loses an update": (
         lambda: locked_counter(2, rounds=2),
-        [at_end("counter-is-4", counter_is(4)), always("at-most-4", lambda o: o.world.vars["counter"] <= 4)],
+        [at_end("counter-is-4", counter_is(4)), always("at-most-4", on_state(lambda world: world.vars["counter"] <= 4))],
         PASS,
         None,
     ),
     "locked counter: the lost update is never reached": (
         lambda: locked_counter(2),
-        [sometimes("lost-update", lambda o: all_done(o) and o.world.vars["counter"] == 1)],
+        [sometimes("lost-update", on_end(lambda end: all_done(end) and end.world.vars["counter"] == 1))],
         VACUOUS,
         None,
     ),
     "locked counter: the lock is exclusive": (
         lambda: locked_counter(3),
-        [always("one-holder", lambda o: len(o.world.locks) <= 1)],
+        [always("one-holder", on_state(lambda world: len(world.locks) <= 1))],
         PASS,
         None,
     ),
