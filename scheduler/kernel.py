@@ -113,6 +113,8 @@ class Execution:
         self.tracks_footprints = footprints
         self.world = program.make_world()
         self.steps: list[Step] = []
+        self.runnable_log: list[tuple[str, ...]] = []  # the runnable actors before each step
+        self._runnable: tuple[str, ...] | None = None  # of the current state, once asked
         self._interner = interner
         self.actors: list[Actor] = []
         self._by_name: dict[str, Actor] = {}
@@ -132,10 +134,12 @@ class Execution:
             known = ", ".join(self._by_name)
             raise KeyError(f"no actor named {name!r} (actors: {known})") from None
 
-    def runnable(self) -> list[str]:
+    def runnable(self) -> tuple[str, ...]:
         """Names of the actors that can move now, in program order."""
-        world = self.world
-        return [a.name for a in self.actors if a.pending is not None and a.pending.enabled(world)]
+        if self._runnable is None:
+            world = self.world
+            self._runnable = tuple(a.name for a in self.actors if a.pending is not None and a.pending.enabled(world))
+        return self._runnable
 
     def pending(self, name: str) -> Effect | None:
         return self.actor(name).pending
@@ -165,7 +169,8 @@ class Execution:
         effect = actor.pending
         if effect is None:
             raise ProtocolError(f"step {len(self.steps)}: {name} has finished and cannot move")
-        if not effect.enabled(self.world):
+        runnable = self.runnable()
+        if name not in runnable:
             raise ProtocolError(
                 f"step {len(self.steps)}: {name} is blocked ({effect.blocked_on(self.world)})"
             )
@@ -175,6 +180,8 @@ class Execution:
         except Failure as error:
             step = Step(len(self.steps), name, effect, None, error, footprint)
         self.steps.append(step)
+        self.runnable_log.append(runnable)
+        self._runnable = None
         if self._interner is not None:
             actor.history = self._interner.extend(actor.history, step)
         if step.error is None:

@@ -65,6 +65,15 @@ class ScheduledStep:
         inner = ", ".join(f"{k}={v!r}" for k, v in self.args.items())
         return f"{self.effect}({inner})"
 
+    def matches(self, effect: Effect) -> bool:
+        """The pending `effect` is this step's: the same kind and the same arguments."""
+        return effect_name(effect) == self.effect and effect.args() == dict(self.args)
+
+    @property
+    def runnable(self) -> None:
+        """A schedule file does not record which actors could move."""
+        return None
+
     def to_json(self) -> dict[str, Any]:
         return {"actor": self.actor, "effect": self.effect, "args": dict(self.args)}
 

@@ -33,7 +33,7 @@ class NondeterminismError(RuntimeError):
     @classmethod
     def check(cls, depth: int, recorded: list[str], runnable: list[str]) -> None:
         """Raise unless replaying a prefix sees the runnable actors it saw before."""
-        if recorded != runnable:
+        if list(recorded) != list(runnable):
             raise cls(
                 f"step {depth}: replaying the same choices, the runnable actors were "
                 f"{recorded} before and are {runnable} now; the model is not deterministic"

@@ -40,7 +40,7 @@ def test_a_created_thread_is_an_actor_from_the_start_but_cannot_move_before_crea
     execution = Execution(family())
     assert execution.program.actor_names() == (MAIN, "child")
     assert execution.actor("child").pending == Write("x", 1, thread="child", first=True)
-    assert execution.runnable() == [MAIN]
+    assert execution.runnable() == (MAIN,)
     assert "has not been created yet" in execution.pending("child").blocked_on(execution.world)
 
 
@@ -48,7 +48,7 @@ def test_create_is_main_s_step_and_enables_the_child_s_first_step_without_a_step
     execution = Execution(family())
     execution.step(MAIN)
     assert execution.world.created == {"child"}
-    assert execution.runnable() == ["child"]  # main now waits in Join
+    assert execution.runnable() == ("child",)  # main now waits in Join
     execution.step("child")
     assert [s.actor for s in execution.steps] == [MAIN, "child"]
     assert execution.world.vars["x"] == 1
@@ -77,7 +77,7 @@ def test_the_footprint_of_a_dormant_first_step_reads_the_thread_that_create_writ
 def test_threads_of_a_program_without_main_run_from_the_start():
     program = pthread_program("no-main", {"x": 0}, (), [("t1", child_writes_x), ("t2", child_writes_x)])
     execution = Execution(program)
-    assert execution.runnable() == ["t1", "t2"]
+    assert execution.runnable() == ("t1", "t2")
     assert execution.pending("t1").footprint(execution.world) == Footprint.of(writes={"var/x"})
 
 
@@ -110,7 +110,7 @@ def test_a_thread_with_no_step_counts_as_exited_and_main_can_join_it_right_after
     execution = Execution(family(child=nothing))
     assert execution.actor("child").status is Status.DONE
     execution.step(MAIN)
-    assert execution.runnable() == [MAIN]
+    assert execution.runnable() == (MAIN,)
     execution.step(MAIN)
     assert execution.actor(MAIN).status is Status.DONE
 
@@ -149,7 +149,7 @@ def test_a_lock_is_disabled_while_another_thread_holds_it_and_records_its_holder
     execution = Execution(program)
     assert execution.step("a").result == 1
     assert execution.world.holders == {"m": "a"}
-    assert execution.runnable() == ["a"]
+    assert execution.runnable() == ("a",)
     assert execution.pending("b").blocked_on(execution.world) == "mutex m is held by a"
     execution.step("a")
     assert execution.world.holders == {}

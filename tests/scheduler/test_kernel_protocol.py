@@ -86,7 +86,7 @@ def test_a_failure_escaping_an_actor_is_an_outcome_not_a_protocol_error():
     actor = execution.actor("spender")
     assert actor.status is Status.FAILED
     assert actor.error is step.error
-    assert execution.runnable() == []
+    assert execution.runnable() == ()
     assert explore(program_of(ActorSpec("spender", overdraws)), DepthFirst()).verdict == PASS
 
 
