@@ -3,15 +3,15 @@ numbers behind it."""
 
 from __future__ import annotations
 
-from unpack_race.scheduler.explore import SearchResult
+from unpack_race.reports.claims import claim
+from unpack_race.scheduler.explore import Result
 
 
-def summarize(result: SearchResult) -> str:
-    lines = [f"{result.verdict.value.upper()}: {result.claim}"]
+def summarize(result: Result) -> str:
+    lines = [f"{result.verdict.value.upper()}: {claim(result)}"]
     if result.violation is not None:
         lines.append(f"  {result.violation.message}")
-        preemptions = f", {result.preemptions} preemptions" if result.preemptions is not None else ""
-        lines.append(f"  counterexample: {len(result.counterexample)} steps{preemptions}")
+        lines.append(f"  counterexample: {len(result.counterexample)} steps, {result.preemptions} preemptions")
     if result.reached or result.unreached:
         reached = ", ".join(result.reached) or "none"
         lines.append(f"  sometimes-properties reached: {reached}")

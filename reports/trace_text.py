@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from unpack_race.scheduler.kernel import Execution, Status, Step
+from unpack_race.scheduler.kernel import Status, Step
 from unpack_race.scheduler.properties import Violation
+from unpack_race.scheduler.run import Run
 
 
 def narrate_steps(steps: Sequence[Step], violation: Violation | None = None) -> str:
@@ -19,10 +20,10 @@ def narrate_steps(steps: Sequence[Step], violation: Violation | None = None) -> 
     return "\n".join(lines)
 
 
-def actor_outcomes(execution: Execution) -> str:
-    """How each actor ended: returned, failed (with containerd's error), or still waiting."""
+def actor_outcomes(run: Run) -> str:
+    """How each actor ended: returned, failed (with the model's error), or still waiting."""
     lines = []
-    for actor in execution.actors:
+    for actor in run.ends:
         if actor.status is Status.DONE:
             value = f" ({actor.returned})" if actor.returned is not None else ""
             lines.append(f"   {actor.name}: returned{value}")

@@ -31,15 +31,11 @@ import attrs
 from unpack_race.scenarios.base import Scenario
 from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scenarios.registry import scenario as get_scenario
-from unpack_race.scenarios.search_options import OptionError
-from unpack_race.scheduler.explore import BUDGET, VIOLATION, Budget, SearchResult, explore
+from unpack_race.scheduler.coverage import SLEEP_SET_BLOCKED
+from unpack_race.scheduler.explore import BUDGET, VIOLATION, Budget, Result, explore
 from unpack_race.scheduler.state_graph import count_interleavings
-from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
-from unpack_race.scheduler.strategies.bfs import BreadthFirst
-from unpack_race.scheduler.strategies.dpor import Dpor
-from unpack_race.scheduler.strategies.hypothesis_search import hypothesis_search
-from unpack_race.scheduler.strategies.pct import PCT
-from unpack_race.scheduler.strategies.pos import POS
+from unpack_race.scheduler.strategies import DepthFirst
+from unpack_race.scheduler.strategies.registry import REGISTRY, OptionError, search
 from unpack_race.scheduler.traces import count_traces
 
 TRACE_LIMIT = 20_000  # enumerate Mazurkiewicz traces only below this many interleavings
@@ -90,15 +86,23 @@ def subjects(settings: Settings) -> list[Subject]:
     return found
 
 
-def _rate(result: SearchResult) -> float:
+def _rate(result: Result) -> float:
     return result.steps / result.elapsed if result.elapsed > 0 else 0.0
 
 
+#: the registry's exhaustive strategies, each with its default options
 EXHAUSTIVE: dict[str, Callable[[], Any]] = {
-    "dfs+cache": lambda: DepthFirst(state_caching=True),
-    "dpor": lambda: Dpor(),
-    "bfs": lambda: BreadthFirst(),
+    name: entry.create for name, entry in REGISTRY.items() if not entry.sampling
 }
+
+#: the registry's sampling strategies, PCT at three depths: label -> (strategy, options)
+SAMPLERS: dict[str, tuple[str, dict[str, Any]]] = {}
+for _name, _entry in REGISTRY.items():
+    if _entry.sampling:
+        if any(o.name == "depth" for o in _entry.options):
+            SAMPLERS.update({f"{_name}-d{d}": (_name, {"depth": d}) for d in (1, 2, 3)})
+        else:
+            SAMPLERS[_name] = (_name, {})
 
 
 def exhaustive_rows(subject: Subject, settings: Settings, log) -> list[dict[str, Any]]:
@@ -114,7 +118,7 @@ def exhaustive_rows(subject: Subject, settings: Settings, log) -> list[dict[str,
     for name, make in EXHAUSTIVE.items():
         strategy = make()
         reduction = explore(whole, strategy, (), bounds=built.bounds, budget=budget)
-        blocked = getattr(strategy, "sleep_blocked", 0)
+        blocked = reduction.coverage.cut_by(SLEEP_SET_BLOCKED)
         complete = reduction.executions - blocked
         checked = explore(built.program, make(), built.properties, bounds=built.bounds, budget=budget)
         row = {
@@ -144,34 +148,20 @@ def _ratio(a: int | None, b: int | None) -> float | None:
     return round(a / b, 6)
 
 
-SAMPLERS: dict[str, Callable[[int, int], Any]] = {
-    "random": lambda runs, seed: RandomWalk(runs, seed),
-    "pct-d1": lambda runs, seed: PCT(runs, seed, depth=1),
-    "pct-d2": lambda runs, seed: PCT(runs, seed, depth=2),
-    "pct-d3": lambda runs, seed: PCT(runs, seed, depth=3),
-    "pos": lambda runs, seed: POS(runs, seed),
-}
-
-
 def sampling_rows(subject: Subject, settings: Settings, log) -> list[dict[str, Any]]:
     built = subject.build()
     rows = []
-    names = list(SAMPLERS) + ["hypothesis"]
-    for name in names:
+    for name, (strategy, options) in SAMPLERS.items():
         runs_to_find, seconds_to_find, steps, elapsed = [], [], 0, 0.0
+        cap = settings.hypothesis_cap if strategy == "hypothesis" else settings.cap
         for seed in range(settings.seeds):
-            if name == "hypothesis":
-                result = hypothesis_search(built.program, built.properties, runs=settings.hypothesis_cap,
-                                           seed=seed, bounds=built.bounds)
-            else:
-                result = explore(built.program, SAMPLERS[name](settings.cap, seed), built.properties,
-                                 bounds=built.bounds)
+            result = search(strategy, built.program, built.properties, bounds=built.bounds,
+                            runs=cap, seed=seed, **options)
             steps += result.steps
             elapsed += result.elapsed
             if result.verdict == VIOLATION:
                 runs_to_find.append(result.executions)
                 seconds_to_find.append(result.elapsed)
-        cap = settings.hypothesis_cap if name == "hypothesis" else settings.cap
         row = {
             "program": subject.name, "strategy": name, "seeds": settings.seeds, "cap": cap,
             "found": len(runs_to_find),

@@ -26,11 +26,11 @@ from unpack_race.scenarios import bench, counterexamples, regression_corpus
 from unpack_race.scenarios.base import ParamError, Scenario
 from unpack_race.scenarios.registry import CANONICAL, SCENARIOS, scenario as get_scenario
 from unpack_race.scenarios.search_options import OptionError, add_strategy_options, run_search
-from unpack_race.scheduler.explore import BUDGET, INTERRUPTED, PASS, VIOLATION, Progress, PropertyScopeError, SearchResult, explore
-from unpack_race.scheduler.properties import Kind
+from unpack_race.reports.claims import claim
+from unpack_race.scheduler.explore import BUDGET, INTERRUPTED, PASS, VIOLATION, Progress, PropertyScopeError, Result, explore
+from unpack_race.scheduler.follow import checked, follow
 from unpack_race.scheduler.schedule import Schedule, ScheduledStep, ScheduleError, write_atomically
 from unpack_race.scheduler.strategies import Replay, ReplayDivergence
-from unpack_race.scheduler.strategies.replay import follow
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_INTERNAL, EXIT_BUDGET = 0, 1, 2, 3, 4
 
@@ -133,18 +133,18 @@ def _progress_printer(quiet: bool, label: str):
     return show
 
 
-def _run(sc: Scenario, variant: str, params: dict[str, Any], args) -> tuple[SearchResult, Any]:
+def _run(sc: Scenario, variant: str, params: dict[str, Any], args) -> tuple[Result, Any]:
     built = sc.build(variant, params)
     return run_search(built, args, _progress_printer(args.quiet, variant)), built
 
 
-def _write_counterexample(sc: Scenario, variant: str, params, result: SearchResult, out: Path | None) -> Path:
+def _write_counterexample(sc: Scenario, variant: str, params, result: Result, out: Path | None) -> Path:
     directory = out if out is not None else Path(tempfile.mkdtemp(prefix="unpack-race-"))
     schedule = Schedule.of(sc.name, variant, params, result.counterexample)
     return schedule.save(directory / f"{sc.name}.{variant}.schedule.json")
 
 
-def _story(built, steps, result: SearchResult) -> str:
+def _story(built, steps, result: Result) -> str:
     execution = follow(built.program, tuple(ScheduledStep.of(s) for s in steps), finish=True)
     return (
         f"Counterexample, {len(steps)} steps:\n{narrate_steps(steps, result.violation)}\n"
@@ -166,7 +166,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     return _exit_for(result)
 
 
-def _exit_for(result: SearchResult) -> int:
+def _exit_for(result: Result) -> int:
     if result.verdict == PASS:
         return EXIT_OK
     if result.verdict in (BUDGET, INTERRUPTED):
@@ -183,13 +183,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
     except ParamError as err:
         raise UsageError(f"{args.file}: {err}") from None
     built = sc.build(variant, params)
-    checked = [p for p in built.properties if p.kind is not Kind.SOMETIMES]
     try:
-        result = explore(built.program, Replay(schedule.steps), checked, bounds=built.bounds)
+        result = explore(built.program, Replay(schedule.steps), checked(built.properties), bounds=built.bounds)
     except ReplayDivergence as err:
         raise UsageError(f"{args.file}: under variant {variant}, {err}") from None
     print(f"Replaying {args.file} ({len(schedule.steps)} steps) under variant {variant}, {built.bounds}")
-    steps = result.counterexample or follow(built.program, schedule.steps).steps
+    steps = result.run.steps
     print(narrate_steps(steps, result.violation))
     if result.violation is not None:
         print(f"VIOLATION: {result.violation.message}")
@@ -205,7 +204,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
               "executions", "states", "counterexample steps", "time")
     rows, records, all_expected = [], [], True
     print(f"{sc.name}: {sc.build(sc.variants[0], params).bounds}; strategy: "
-          f"{'stateful DFS' if args.state_cache else 'DFS without state caching'}, stop at the first violation")
+          f"{'stateful DFS' if args.state_caching else 'DFS without state caching'}, stop at the first violation")
     for variant in sc.variants:
         releases = {x.name: x.releases for x in VARIANTS}.get(variant, "-")
         started = time.monotonic()
@@ -223,7 +222,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                   "expected": expect.verdict.value, "as_expected": as_expected, "property": result.violation.property if result.violation else None,
                   "executions": result.executions, "states": result.states, "steps": result.steps,
                   "counterexample_steps": len(result.counterexample) or None,
-                  "seconds": round(elapsed, 3), "claim": result.claim}
+                  "seconds": round(elapsed, 3), "claim": claim(result)}
         if result.violation is not None:
             record["message"] = result.violation.message
             if args.out is not None:

@@ -33,8 +33,7 @@ from unpack_race.scenarios.base import Built, ParamError, Scenario
 from unpack_race.scenarios.issue_3787 import story
 from unpack_race.scenarios.registry import scenario as get_scenario
 from unpack_race.scheduler.explain import explain
-from unpack_race.scheduler.follow import RESYNC, Followed, follow_schedule
-from unpack_race.scheduler.happens_before import record
+from unpack_race.scheduler.follow import RESYNC, Followed, follow, follow_schedule
 from unpack_race.scheduler.minimize import NotAViolation, minimize
 from unpack_race.scheduler.schedule import Schedule, ScheduleError
 from unpack_race.scheduler.strategies.replay import ReplayDivergence
@@ -78,7 +77,7 @@ def load(path: Path, variant: str | None = None) -> Loaded:
 
 def _replayable(loaded: Loaded, what: str):
     try:
-        return record(loaded.built.program, loaded.schedule.steps)
+        return follow(loaded.built.program, loaded.schedule.steps).steps
     except ReplayDivergence as err:
         raise ScheduleError(
             f"{loaded.path}: under variant {loaded.variant}, {err}; cannot {what} a schedule that does not replay"
@@ -122,7 +121,7 @@ def cmd_minimize(args: argparse.Namespace) -> int:
                  if result.reorder_exhaustive else
                  "preemptions reduced by a greedy reordering (too many orders for an exact search)")
     print(f"  ({result.runs} candidate runs; {'; '.join(notes)})")
-    steps = record(loaded.built.program, result.steps)
+    steps = follow(loaded.built.program, result.steps).steps
     run = follow_schedule(loaded.built.program, result.steps, loaded.built.properties)
     if not result.improved:
         print(f"Already minimal: {result.after.describe()}; nothing to remove, move or reorder.")

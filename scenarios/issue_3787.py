@@ -20,10 +20,10 @@ from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Stat
 from unpack_race.reports.explain_text import moved_steps
 from unpack_race.scenarios.invariants import saw_missing_parent
 from unpack_race.scheduler.explain import AFTER, BEFORE, HOLDS, Explanation, Move
-from unpack_race.scheduler.kernel import Execution, Status, Step
+from unpack_race.scheduler.follow import follow
+from unpack_race.scheduler.kernel import Status, Step
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.schedule import ScheduledStep
-from unpack_race.scheduler.strategies.replay import follow
 
 
 def _missing_parent(step: Step) -> bool:
@@ -44,8 +44,7 @@ def _relied(step: Step, actor: str, parent: str) -> bool:
 
 
 def _final_error(program: Program, steps: tuple[Step, ...], actor: str) -> str | None:
-    execution: Execution = follow(program, tuple(ScheduledStep.of(s) for s in steps), finish=True)
-    record = execution.actor(actor)
+    record = follow(program, tuple(ScheduledStep.of(s) for s in steps), finish=True).actor_end(actor)
     return str(record.error) if record.status is Status.FAILED else None
 
 

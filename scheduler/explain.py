@@ -29,14 +29,16 @@ from collections.abc import Iterable, Sequence
 import attrs
 import networkx as nx
 
-from unpack_race.scheduler.explore import BUDGET, PASS
-from unpack_race.scheduler.follow import BLOCKED, FINISHED, RESYNC, checked, every_continuation, fits, follow_schedule, run_actors
-from unpack_race.scheduler.happens_before import conflict_resources, happens_before, record
-from unpack_race.scheduler.kernel import Step
+from unpack_race.scheduler.choices import Choice, Move as MoveActor, ReplayDivergence, replay
+from unpack_race.scheduler.explore import BUDGET, PASS, explore
+from unpack_race.scheduler.follow import BLOCKED, FINISHED, RESYNC, checked, every_continuation, follow_schedule
+from unpack_race.scheduler.happens_before import conflict_resources, happens_before
+from unpack_race.scheduler.kernel import Execution, Step
 from unpack_race.scheduler.minimize import NotAViolation
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property, Violation
 from unpack_race.scheduler.schedule import ScheduledStep
+from unpack_race.scheduler.strategies.replay import Replay
 
 HOLDS, VIOLATED, OTHER, UNDECIDED, IMPOSSIBLE = "holds", "violated", "other", "undecided", "impossible"
 BEFORE, AFTER = "before", "after"
@@ -105,14 +107,13 @@ def explain(
     """Explain a violating schedule (see the module docstring). Raises ReplayDivergence
     when the steps do not replay strictly, NotAViolation when they violate nothing."""
     properties = checked(properties)
-    recorded = record(program, steps)
-    run = follow_schedule(program, steps, properties)
+    run = explore(program, Replay(steps), properties)
     if run.violation is None:
-        raise NotAViolation(f"its {len(run.steps)} steps violate no property")
+        raise NotAViolation(f"its {len(run.run.steps)} steps violate no property")
     if run.violation.step_index is None:
         raise NotAViolation("the property fails in the initial state, before any step")
     v = run.violation.step_index
-    E = recorded[: v + 1]
+    E = run.run.steps[: v + 1]
     reduced = happens_before(E, reduce=True)
     edges = tuple(sorted((u, w, d["kind"], tuple(d["resources"])) for u, w, d in reduced.edges(data=True)))
     victim = E[v]
@@ -164,11 +165,11 @@ class _Context:
         self.mover = E[w].actor
         self.victim = E[v].actor
 
-    def _judge(self, prefix: list[str]) -> tuple[str, str, int, tuple[Step, ...]]:
+    def _judge(self, prefix: list) -> tuple[str, str, int, tuple[Step, ...]]:
         found = every_continuation(self.program, prefix, self.properties, self.max_executions)
-        if found.verdict == PASS:
+        if found.verdict is PASS:
             verdict, message = HOLDS, ""
-        elif found.verdict == BUDGET:
+        elif found.verdict is BUDGET:
             verdict, message = UNDECIDED, f"the budget of {self.max_executions} continuations ran out"
         elif found.violation.property == self.prop:
             verdict, message = VIOLATED, found.violation.message
@@ -190,19 +191,18 @@ class _Context:
         if followed.violation is not None:
             verdict = VIOLATED if followed.violation.property == self.prop else OTHER
             return Move(w, AFTER, v, extra, distance, verdict, followed.violation.message, 0, followed.steps)
-        prefix = [s.actor for s in followed.steps] + [self.victim] * extra
+        taken = [Choice(s.actor, s.effect) for s in followed.steps]
+        prefix = taken + [MoveActor(self.victim)] * extra + [ScheduledStep.of(E[w])]
         try:
-            execution = run_actors(self.program, prefix)
-        except ValueError:
-            return Move(w, AFTER, v, extra, distance, IMPOSSIBLE,
-                        f"{self.victim} has no step {extra} after step {v} to wait for", 0)
-        pending = execution.actor(self.mover).pending
-        if not fits(pending, ScheduledStep.of(E[w])) or self.mover not in execution.runnable():
+            execution = replay(Execution(self.program, footprints=True), prefix, diverged=ReplayDivergence)
+        except ReplayDivergence as stop:
+            if stop.index < len(taken) + extra:
+                return Move(w, AFTER, v, extra, distance, IMPOSSIBLE,
+                            f"{self.victim} has no step {extra} after step {v} to wait for", 0)
             return Move(w, AFTER, v, extra, distance, IMPOSSIBLE,
                         f"{self.mover} cannot take step {w} there", 0, later_may_work=True)
-        prefix.append(self.mover)
+        execution.close()
         verdict, message, executions, _ = self._judge(prefix)
-        execution.step(self.mover)
         return Move(w, AFTER, v, extra, distance, verdict, message, executions, tuple(execution.steps), len(prefix) - 1)
 
     def before(self, o: int) -> Move:
@@ -223,7 +223,7 @@ class _Context:
         if followed.violation is not None:
             verdict = VIOLATED if followed.violation.property == self.prop else OTHER
             return Move(w, BEFORE, o, 0, distance, verdict, followed.violation.message, 0, followed.steps, moved_to)
-        verdict, message, executions, _ = self._judge([s.actor for s in followed.steps])
+        verdict, message, executions, _ = self._judge([Choice(s.actor, s.effect) for s in followed.steps])
         return Move(w, BEFORE, o, 0, distance, verdict, message, executions, followed.steps, moved_to)
 
 

@@ -1,10 +1,13 @@
 """The explorer: runs executions under a strategy, checks properties after every step,
-and says honestly what the search proved.
+and says what the search covered.
 
 It owns the loop that strategies, properties and budgets plug into, so none of them
-needs to know about the others. A run ends at the first violation (its execution becomes
-the counterexample), when the strategy has nothing left, when a budget runs out, or on
-Ctrl-C; the result then says what was covered so far.
+needs to know about the others. For each execution it asks the strategy for a prefix,
+replays it (`scheduler.choices.replay`: the one prefix replay, with its determinism
+check; the steps an earlier execution already checked are not checked again), then asks
+the strategy at every choice point. A search ends at the first violation (its run
+becomes the counterexample), when the strategy has nothing left, when a budget runs out,
+or on Ctrl-C; the result then says what was covered so far.
 """
 
 from __future__ import annotations
@@ -14,10 +17,14 @@ from collections.abc import Callable, Iterable
 
 import attrs
 
-from unpack_race.scheduler.kernel import Execution, ProtocolError, Step
-from unpack_race.scheduler.preemptions import count_preemptions
+from unpack_race.scheduler.checks import Checks
+from unpack_race.scheduler.choice_point import ChoicePoint, Cut
+from unpack_race.scheduler.choices import replay
+from unpack_race.scheduler.coverage import VIOLATED, Coverage, Kind
+from unpack_race.scheduler.kernel import Execution, HistoryInterner, ProtocolError, Step
 from unpack_race.scheduler.program import Program
-from unpack_race.scheduler.properties import NO_DEADLOCK, End, Kind, Property, Scope, Violation
+from unpack_race.scheduler.properties import Property, Violation
+from unpack_race.scheduler.run import Run
 from unpack_race.scheduler.strategies.base import Strategy
 from unpack_race.scheduler.verdict import Verdict
 
@@ -49,22 +56,49 @@ class Progress:
 
 
 @attrs.frozen
-class SearchResult:
+class Result:
+    """A search's verdict, what it covered, and the run that shows a violation (for a
+    single-run strategy: its run, whatever the verdict)."""
+
     verdict: Verdict
-    claim: str
-    executions: int
-    steps: int
-    states: int | None
-    elapsed: float
+    coverage: Coverage
     violation: Violation | None = None
-    counterexample: tuple[Step, ...] = ()
-    preemptions: int | None = None  # in the counterexample
-    reached: tuple[str, ...] = ()
+    run: Run | None = None
+    found_in: int | None = None  # the execution (1-based) in which the violation was found
+    reached: tuple[str, ...] = ()  # `sometimes` properties reached
     unreached: tuple[str, ...] = ()
+    elapsed: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return self.verdict == PASS
+        return self.verdict is Verdict.PASS
+
+    @property
+    def executions(self) -> int:
+        return self.coverage.executions
+
+    @property
+    def steps(self) -> int:
+        return self.coverage.steps
+
+    @property
+    def states(self) -> int | None:
+        return self.coverage.states
+
+    @property
+    def counterexample(self) -> tuple[Step, ...]:
+        """The violating run's steps, up to the violation (empty without a violation)."""
+        return self.run.steps if self.violation is not None and self.run is not None else ()
+
+    @property
+    def preemptions(self) -> int | None:
+        """The counterexample's preemptions."""
+        return self.run.preemptions() if self.violation is not None and self.run is not None else None
+
+
+class _Violated(Exception):
+    def __init__(self, violation: Violation) -> None:
+        self.violation = violation
 
 
 def explore(
@@ -76,150 +110,130 @@ def explore(
     budget: Budget = Budget(),
     progress: Callable[[Progress], None] | None = None,
     progress_every: float = 1.0,
-) -> SearchResult:
+    on_run: Callable[[Run], None] | None = None,
+) -> Result:
+    """Explore `program` under `strategy`, checking `properties` (and the built-in
+    deadlock check). `bounds` names the program's bounds in the result; `progress` is
+    called every `progress_every` seconds and once at the end; `on_run` receives every
+    execution's run. Raises PropertyScopeError when the strategy cannot check a
+    property, NondeterminismError when the program is not deterministic."""
     properties = list(properties)
     refusal = strategy.refuse(properties)
     if refusal is not None:
         raise PropertyScopeError(refusal)
-    always = [p for p in properties if p.kind is Kind.ALWAYS and p.scope is not Scope.AT_END]
-    ends = [p for p in properties if p.kind is Kind.ALWAYS and p.scope is Scope.AT_END]
-    wanted = [p for p in properties if p.kind is Kind.SOMETIMES and p.scope is not Scope.AT_END]
-    wanted_at_end = [p for p in properties if p.kind is Kind.SOMETIMES and p.scope is Scope.AT_END]
-    reached: set[str] = set()
-    executions = steps = 0
-    started = last_report = time.monotonic()
+    checks = Checks(properties)
+    interner = HistoryInterner() if strategy.keys_states else None
+    limit = budget.max_steps_per_execution
+    strategy.start(program.actor_names(), lambda chooser: dry_run(program, chooser, limit))
+    keep_runs = on_run is not None or strategy.facts().kind is Kind.SINGLE_RUN
+    executions = complete = steps = 0
+    cut: dict[str, int] = {}
     violation: Violation | None = None
-    counterexample: tuple[Step, ...] = ()
-    preemptions: int | None = None  # in the counterexample
-    stopped: str | None = None
-
-    reported = False
+    found: Run | None = None
+    last: Run | None = None
+    finished = False
+    interrupted = False
+    started = last_report = time.monotonic()
 
     def report(final: bool = False) -> None:
-        nonlocal last_report, reported
+        nonlocal last_report
         now = time.monotonic()
-        if progress is None or (final and not reported) or (not final and now - last_report < progress_every):
+        if progress is None or (not final and now - last_report < progress_every):
             return
-        last_report, reported = now, True
-        progress(Progress(executions, steps, strategy.distinct_states(), now - started))
+        last_report = now
+        progress(Progress(executions, steps, strategy.facts().states, now - started))
 
     try:
-        first = True
-        while strategy.begin_execution():
+        while True:
+            prefix = strategy.next_execution()
+            if prefix is None:
+                finished = True
+                break
             if budget.max_executions is not None and executions >= budget.max_executions:
-                stopped = BUDGET
                 break
             if budget.max_seconds is not None and time.monotonic() - started > budget.max_seconds:
-                stopped = BUDGET
                 break
-            execution = Execution(program, strategy.interner, footprints=strategy.needs_footprints)
-            if first:
-                violation = _check_always(always, execution.world, None)
-                for prop in wanted:
-                    if prop.scope is Scope.ON_STATE and prop.holds(execution.world):
-                        reached.add(prop.name)
-                first = False
-            terminal = False
-            while violation is None:
-                runnable = execution.runnable()
-                if not runnable:
-                    terminal = True
-                    break
-                choice = strategy.choose(execution, runnable)
-                if choice is None:
-                    break
-                step = execution.step(choice)
+            execution = Execution(program, interner, footprints=True)
+            if executions == 0:
+                violation = checks.initial(execution.world)
+            checked = prefix.checked
+
+            def after(step: Step) -> None:
+                nonlocal steps
                 steps += 1
-                if len(execution.steps) > budget.max_steps_per_execution:
-                    raise ProtocolError(
-                        f"an execution ran past {budget.max_steps_per_execution} steps; "
-                        f"does an actor loop forever?"
-                    )
-                violation = _check_always(always, execution.world, step)
-                for prop in wanted:
-                    if prop.name not in reached and prop.holds(step if prop.scope is Scope.ON_STEP else execution.world):
-                        reached.add(prop.name)
-            if violation is None and terminal:
-                violation = _check_end(ends, execution)
-                if violation is None and wanted_at_end:
-                    end = End(execution.world, execution.ends())
-                    reached.update(p.name for p in wanted_at_end if p.name not in reached and p.holds(end))
-            strategy.end_execution(execution)
-            execution.close()
-            executions += 1
+                if step.index >= checked:
+                    found_here = checks.after(execution.world, step)
+                    if found_here is not None:
+                        raise _Violated(found_here)
+
+            cause = None
+            try:
+                if violation is None:
+                    replay(execution, prefix.steps, diverged=prefix.diverged, after=after)
+                while violation is None:
+                    if not execution.runnable():
+                        break
+                    choice = strategy.choose(ChoicePoint(execution))
+                    if type(choice) is Cut:
+                        cause = choice.cause
+                        break
+                    step = execution.step(choice)
+                    if len(execution.steps) > limit:
+                        raise ProtocolError(f"an execution ran past {limit} steps; does an actor loop forever?")
+                    after(step)
+            except _Violated as stop:
+                violation = stop.violation
             if violation is not None:
-                counterexample = tuple(execution.steps)
+                cause = VIOLATED
+            elif cause is None:
+                violation = checks.final(execution)
+                cause = VIOLATED if violation is not None else None
+            strategy.end_execution(ChoicePoint(execution))
+            executions += 1
+            if cause is None:
+                complete += 1
+            else:
+                cut[cause] = cut.get(cause, 0) + 1
+            if keep_runs or violation is not None:
+                last = Run.of(execution)
+                if on_run is not None:
+                    on_run(last)
+            execution.close()
+            if violation is not None:
+                found = last
                 break
             report()
     except KeyboardInterrupt:
-        stopped = INTERRUPTED
+        interrupted = True
     elapsed = time.monotonic() - started
     report(final=True)
-    states = strategy.distinct_states()
-    sought = wanted + wanted_at_end
-    reached_names = tuple(p.name for p in sought if p.name in reached)
-    unreached = tuple(p.name for p in sought if p.name not in reached)
-    common = dict(
-        executions=executions, steps=steps, states=states, elapsed=elapsed,
-        reached=reached_names, unreached=unreached,
-    )
+    reached, unreached = checks.reached_and_unreached()
+    coverage = Coverage(strategy.facts(), bounds, executions, complete, dict(sorted(cut.items())), steps,
+                        finished and violation is None)
+    common = dict(coverage=coverage, reached=reached, unreached=unreached, elapsed=elapsed)
     if violation is not None:
-        claim = (
-            f"violation of {violation.property} found by {strategy.describe()} in execution "
-            f"{executions}, at step {violation.step_index} (bounds {bounds})"
-        )
-        preemptions = count_preemptions(program, [s.actor for s in counterexample])
-        return SearchResult(
-            VIOLATION, claim, violation=violation, counterexample=counterexample,
-            preemptions=preemptions, **common,
-        )
-    covered = strategy.claim(bounds, executions, 0)
-    if stopped == BUDGET:
-        return SearchResult(BUDGET, f"budget ran out before a verdict; covered so far: {covered}", **common)
-    if stopped == INTERRUPTED:
-        return SearchResult(INTERRUPTED, f"interrupted before a verdict; covered so far: {covered}", **common)
+        return Result(VIOLATION, violation=violation, run=found, found_in=executions, **common)
+    single = last if coverage.kind is Kind.SINGLE_RUN else None
+    if interrupted:
+        return Result(INTERRUPTED, run=single, **common)
+    if not finished:
+        return Result(BUDGET, run=single, **common)
     if unreached:
-        return SearchResult(
-            VACUOUS,
-            f"vacuous: never reached {', '.join(unreached)}; {covered}",
-            **common,
-        )
-    return SearchResult(PASS, covered, **common)
+        return Result(VACUOUS, run=single, **common)
+    return Result(PASS, run=single, **common)
 
 
-def _check_always(always: list[Property], world, step: Step | None) -> Violation | None:
-    """The `always` properties after `step` (None: in the initial state, where only the
-    state properties apply)."""
-    for prop in always:
-        if prop.scope is Scope.ON_STEP:
-            if step is None:
-                continue
-            subject = step
-        else:
-            subject = world
-        if not prop.holds(subject):
-            what = prop.description or prop.name
-            detail = f" ({prop.explain(subject)})" if prop.explain else ""
-            if step is None:
-                return Violation(prop.name, None, f"{what}: false in the initial state{detail}")
-            return Violation(
-                prop.name, step.index, f"{what}: violated by step {step.index}: {step.narrate()}{detail}"
-            )
-    return None
+def dry_run(program: Program, chooser: Callable[[ChoicePoint], str], limit: int = 100_000) -> Run:
+    """Run `program` once off the record, moving whom `chooser` picks at every choice
+    point, until no actor can move or `limit` steps (no properties are checked)."""
+    execution = Execution(program, footprints=True)
+    try:
+        while execution.runnable() and len(execution.steps) < limit:
+            execution.step(chooser(ChoicePoint(execution)))
+        return Run.of(execution)
+    finally:
+        execution.close()
 
 
-def _check_end(ends: list[Property], execution: Execution) -> Violation | None:
-    last = execution.steps[-1].index if execution.steps else None
-    if execution.deadlocked():
-        blocked = "; ".join(
-            f"{a.name} waits to {a.pending.describe()} ({a.pending.blocked_on(execution.world)})"
-            for a in execution.unfinished()
-        )
-        return Violation(NO_DEADLOCK, last, f"deadlock: no actor can move; {blocked}")
-    end = End(execution.world, execution.ends())
-    for prop in ends:
-        if not prop.holds(end):
-            detail = f": {prop.explain(end)}" if prop.explain else ""
-            what = prop.description or prop.name
-            return Violation(prop.name, last, f"{what}: false at the end of the execution{detail}")
-    return None
+__all__ = ["BUDGET", "INTERRUPTED", "PASS", "VACUOUS", "VIOLATION", "Budget", "Progress",
+           "PropertyScopeError", "Result", "dry_run", "explore"]

@@ -1,8 +1,9 @@
-"""Following a schedule that the program may no longer fit exactly: two tolerant
-policies, each defined step by step, and exploration of every continuation of a run.
+"""Following a schedule: strictly (`follow`, which stops at the first scheduled step that
+does not fit), or by one of two tolerant policies for a program that may no longer fit it
+exactly, each defined step by step; and exploration of every continuation of a run.
 
-Strict replay (`strategies/replay.py`) stops at the first scheduled step that does not
-fit. The policies here carry on instead, and record every place where the run leaves
+Strict replay (`follow`, with `strategies/replay.py`) stops at the first scheduled step
+that does not fit. The policies here carry on instead, and record every place where the run leaves
 the schedule (a `Departure`). In both, a scheduled step *fits* when its actor's pending
 effect has the same kind and the same arguments, and it is taken only if that effect is
 enabled. Neither policy ever moves an actor the schedule does not name at that point, and
@@ -35,14 +36,21 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from unpack_race.scheduler.choice_point import ChoicePoint, Cut
+from unpack_race.scheduler.choices import Recorded
+from unpack_race.scheduler.coverage import SCHEDULE_ENDED, Facts, Kind
 from unpack_race.scheduler.effect import Effect, effect_name
-from unpack_race.scheduler.explore import PASS, VIOLATION, Budget, explore
-from unpack_race.scheduler.kernel import Execution, Step
+from unpack_race.scheduler.explore import Budget, Result, explore
+from unpack_race.scheduler.kernel import Status, Step
 from unpack_race.scheduler.program import Program
-from unpack_race.scheduler.properties import Kind, Property, Violation
+from unpack_race.scheduler.properties import Kind as PropertyKind
+from unpack_race.scheduler.properties import Property, Violation
+from unpack_race.scheduler.run import Run
 from unpack_race.scheduler.schedule import ScheduledStep
-from unpack_race.scheduler.strategies.base import SingleExecution, Strategy
+from unpack_race.scheduler.strategies.base import ALL_SCOPES, SingleExecution
 from unpack_race.scheduler.strategies.dfs import DepthFirst
+from unpack_race.scheduler.strategies.replay import Replay
+from unpack_race.scheduler.verdict import Verdict
 
 SUBSEQUENCE, RESYNC = "subsequence", "resync"
 SKIPPED, LEFT_OUT, REPLACED, BLOCKED, FINISHED, UNKNOWN_ACTOR = (
@@ -51,6 +59,13 @@ SKIPPED, LEFT_OUT, REPLACED, BLOCKED, FINISHED, UNKNOWN_ACTOR = (
 
 
 EXACT, KIND = "exact", "kind"
+
+
+def follow(program: Program, steps: Sequence[Recorded], finish: bool = False) -> Run:
+    """Run `program` strictly along `steps` without checking properties and return the
+    run; with `finish`, carry on past the schedule's end, moving the first runnable actor
+    each time, so that a reader can see how every actor ends. Raises ReplayDivergence."""
+    return explore(program, Replay(steps, finish)).run
 
 
 def fits(effect: Effect | None, step: ScheduledStep, match: str = EXACT) -> bool:
@@ -89,19 +104,35 @@ class Departure:
 class Followed:
     """One run along a schedule under a policy, with the properties checked."""
 
-    steps: tuple[Step, ...]
+    run: Run
     violation: Violation | None
     departures: tuple[Departure, ...]
-    terminal: bool  # no actor could move when the run ended
-    unfinished: tuple[str, ...]  # actors (not daemons) with work left when the run ended
-    runnable: tuple[tuple[str, ...], ...]  # the runnable actors before each step
     origins: tuple[int, ...]  # for each step taken, the scheduled step whose turn it took
     scheduled: int  # how many steps the schedule had
     reached: int  # how many scheduled steps were taken or departed from
 
     @property
-    def verdict(self) -> str:
-        return VIOLATION if self.violation is not None else PASS
+    def steps(self) -> tuple[Step, ...]:
+        return self.run.steps
+
+    @property
+    def runnable(self) -> tuple[tuple[str, ...], ...]:
+        """The runnable actors before each step."""
+        return self.run.runnable
+
+    @property
+    def terminal(self) -> bool:
+        """No actor could move when the run ended."""
+        return self.run.finished
+
+    @property
+    def unfinished(self) -> tuple[str, ...]:
+        """The actors (not daemons) with work left when the run ended."""
+        return tuple(e.name for e in self.run.ends if e.status is Status.RUNNING and not e.daemon)
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.VIOLATION if self.violation is not None else Verdict.PASS
 
     @property
     def exact(self) -> bool:
@@ -119,8 +150,6 @@ class Followed:
 class Following(SingleExecution):
     """The strategy that carries out a policy (see the module docstring)."""
 
-    exhaustive = False
-
     def __init__(self, steps: Sequence[ScheduledStep], policy: str = RESYNC, match: str = EXACT) -> None:
         if policy not in (SUBSEQUENCE, RESYNC) or match not in (EXACT, KIND) or (match == KIND and policy == RESYNC):
             raise ValueError(f"unknown policy {policy!r} with match {match!r}")
@@ -129,36 +158,32 @@ class Following(SingleExecution):
         self.match = match
         self.position = 0
         self.departures: list[Departure] = []
-        self.runnable_log: list[tuple[str, ...]] = []
         self.origins: list[int] = []
-        self.execution: Execution | None = None
         self._later: dict[str, list[int]] = {}
         for i, s in enumerate(self.steps):
             self._later.setdefault(s.actor, []).append(i)
 
-    def choose(self, execution: Execution, runnable: list[str]) -> str | None:
-        self.execution = execution
+    def choose(self, point: ChoicePoint) -> str | Cut:
         while self.position < len(self.steps):
             index = self.position
             self.position += 1
-            chosen = self._consider(index, execution, runnable)
+            chosen = self._consider(index, point)
             if chosen is not None:
-                self.runnable_log.append(tuple(runnable))
                 self.origins.append(index)
                 return chosen
-        return None
+        return Cut(SCHEDULE_ENDED)
 
-    def _consider(self, index: int, execution: Execution, runnable: list[str]) -> str | None:
+    def _consider(self, index: int, point: ChoicePoint) -> str | None:
         expected = self.steps[index]
         name = expected.actor
-        try:
-            effect = execution.actor(name).pending
-        except KeyError:
+        if name not in point.actors:
             self._depart(index, UNKNOWN_ACTOR, expected)
             return None
+        effect = point.pending(name)
         if effect is None:
             self._depart(index, FINISHED, expected)
             return None
+        runnable = point.runnable
         if fits(effect, expected, self.match):
             if name in runnable:
                 return name
@@ -171,7 +196,7 @@ class Following(SingleExecution):
             self._depart(index, LEFT_OUT, expected, effect.describe())
             return None
         if name in runnable:
-            self._depart(index, REPLACED, expected, effect.describe(), taken=len(execution.steps))
+            self._depart(index, REPLACED, expected, effect.describe(), taken=point.depth)
             return name
         self._depart(index, BLOCKED, expected, effect.describe())
         return None
@@ -179,33 +204,28 @@ class Following(SingleExecution):
     def _depart(self, index, kind, expected, pending=None, taken=None) -> None:
         self.departures.append(Departure(index, kind, expected, pending, taken))
 
-    def end_execution(self, execution: Execution) -> None:
-        self.execution = execution
-        if not execution.runnable():
+    def end_execution(self, point: ChoicePoint) -> None:
+        if not point.runnable:
             # no actor can move: the scheduled steps left cannot be taken
             while self.position < len(self.steps):
                 index = self.position
                 self.position += 1
                 expected = self.steps[index]
-                try:
-                    actor = execution.actor(expected.actor)
-                except KeyError:
+                if expected.actor not in point.actors:
                     self._depart(index, UNKNOWN_ACTOR, expected)
                     continue
-                kind = FINISHED if actor.pending is None else BLOCKED
-                pending = actor.pending.describe() if actor.pending is not None else None
-                self._depart(index, kind, expected, pending)
+                pending = point.pending(expected.actor)
+                kind = FINISHED if pending is None else BLOCKED
+                self._depart(index, kind, expected, pending.describe() if pending is not None else None)
 
-    def describe(self) -> str:
-        return f"schedule followed ({self.policy})"
-
-    def claim(self, bounds: str, executions: int, violations: int) -> str:
-        return f"one run along a schedule of {len(self.steps)} steps ({self.policy}), bounds {bounds}: {violations} violations"
+    def facts(self) -> Facts:
+        return Facts(Kind.SINGLE_RUN, f"schedule followed ({self.policy})", "", {"policy": self.policy},
+                     ALL_SCOPES, "one run along a schedule; nothing is said of other interleavings")
 
 
 def checked(properties: Iterable[Property]) -> list[Property]:
     """The properties one run can judge: every kind but `sometimes`."""
-    return [p for p in properties if p.kind is not Kind.SOMETIMES]
+    return [p for p in properties if p.kind is not PropertyKind.SOMETIMES]
 
 
 def follow_schedule(
@@ -219,19 +239,12 @@ def follow_schedule(
     (`sometimes` properties are left out: one run cannot judge them)."""
     strategy = Following(steps, policy, match)
     result = explore(program, strategy, checked(properties))
-    execution = strategy.execution
-    taken = tuple(execution.steps) if execution is not None else ()
-    if result.violation is not None and result.counterexample:
-        taken = tuple(result.counterexample)
-    terminal = execution is not None and not execution.runnable()
+    run = result.run
     return Followed(
-        steps=taken,
+        run=run,
         violation=result.violation,
         departures=tuple(strategy.departures),
-        terminal=terminal,
-        unfinished=tuple(a.name for a in execution.unfinished()) if execution is not None else (),
-        runnable=tuple(strategy.runnable_log)[: len(taken)],
-        origins=tuple(strategy.origins)[: len(taken)],
+        origins=tuple(strategy.origins)[: len(run.steps)],
         scheduled=len(strategy.steps),
         reached=strategy.position,
     )
@@ -240,73 +253,14 @@ def follow_schedule(
 # -- every continuation of a run ---------------------------------------------------------
 
 
-class Continuations(Strategy):
-    """Every continuation of a fixed sequence of actor choices: the prefix is replayed,
-    then a stateful DFS explores what can follow it."""
-
-    exhaustive = True
-
-    def __init__(self, prefix: Sequence[str]) -> None:
-        self.prefix = tuple(prefix)
-        self.inner = DepthFirst(state_caching=True)
-        self.interner = self.inner.interner
-        self._depth = 0
-
-    def begin_execution(self) -> bool:
-        self._depth = 0
-        return self.inner.begin_execution()
-
-    def choose(self, execution: Execution, runnable: list[str]) -> str | None:
-        depth = self._depth
-        self._depth += 1
-        if depth < len(self.prefix):
-            name = self.prefix[depth]
-            if name not in runnable:
-                raise ValueError(f"step {depth}: the prefix moves {name}, which cannot move (runnable: {runnable})")
-            return name
-        return self.inner.choose(execution, runnable)
-
-    def end_execution(self, execution: Execution) -> None:
-        self.inner.end_execution(execution)
-
-    def distinct_states(self) -> int | None:
-        return self.inner.distinct_states()
-
-    def describe(self) -> str:
-        return f"every continuation of a {len(self.prefix)}-step prefix (DFS with state caching)"
-
-    def claim(self, bounds: str, executions: int, violations: int) -> str:
-        return f"every continuation of a {len(self.prefix)}-step prefix: {executions} executions, {violations} violations"
-
-
-@attrs.frozen
-class ContinuationVerdict:
-    verdict: str  # pass, violation, budget (the explorer's words)
-    violation: Violation | None
-    executions: int
-    counterexample: tuple[Step, ...] = ()
-
-
 def every_continuation(
     program: Program,
-    prefix: Sequence[str],
+    prefix: Sequence[Recorded],
     properties: Iterable[Property],
     max_executions: int | None = 20_000,
-) -> ContinuationVerdict:
-    """Explore every continuation of the run that moves the actors in `prefix` in turn,
-    checking `properties` (without `sometimes`) along the prefix and every continuation."""
-    result = explore(
-        program, Continuations(prefix), checked(properties), budget=Budget(max_executions=max_executions)
-    )
-    return ContinuationVerdict(result.verdict, result.violation, result.executions, result.counterexample)
-
-
-def run_actors(program: Program, actors: Sequence[str], footprints: bool = False) -> Execution:
-    """Move the named actors in turn, without checking properties; raises ValueError when
-    one of them cannot move at its turn."""
-    execution = Execution(program, footprints=footprints)
-    for i, name in enumerate(actors):
-        if name not in execution.runnable():
-            raise ValueError(f"step {i}: {name} cannot move")
-        execution.step(name)
-    return execution
+) -> Result:
+    """Explore every continuation of the run along `prefix` (its steps replayed strictly;
+    a `choices.Move` step names only the actor), checking `properties` (without
+    `sometimes`) along the prefix and every continuation, by DFS with state caching."""
+    return explore(program, DepthFirst(state_caching=True, root=prefix), checked(properties),
+                   budget=Budget(max_executions=max_executions))

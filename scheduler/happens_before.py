@@ -10,8 +10,9 @@ an equivalent run: each step has the same effect and the same outcome, and the r
 in the same state. That is what lets the minimiser reorder steps safely, and what the
 explanation uses to find races.
 
-The footprints must be recorded while the steps are taken (`record`, or an `Execution`
-built with `footprints=True`): a footprint may depend on the state.
+The footprints are recorded while the steps are taken (every `Run` has them): a
+footprint may depend on the state. This module is the one place that builds the
+happens-before relation; traces, minimisation and explanation all use it.
 """
 
 from __future__ import annotations
@@ -21,37 +22,31 @@ from collections.abc import Sequence
 
 import networkx as nx
 
+from unpack_race.scheduler.choices import Choice, replay
 from unpack_race.scheduler.effect import EVERYTHING, Footprint
 from unpack_race.scheduler.kernel import Execution, Step
 from unpack_race.scheduler.program import Program
-from unpack_race.scheduler.schedule import ScheduledStep
-from unpack_race.scheduler.strategies.replay import Replay
 
 PROGRAM_ORDER, CONFLICT = "program-order", "conflict"
-
-
-def record(program: Program, steps: Sequence[ScheduledStep]) -> tuple[Step, ...]:
-    """Replay `steps` strictly with footprints recorded; raises ReplayDivergence."""
-    replay = Replay(tuple(steps))
-    replay.begin_execution()
-    execution = Execution(program, footprints=True)
-    for _ in range(len(steps)):
-        runnable = execution.runnable()
-        choice = replay.choose(execution, runnable)
-        execution.step(choice)
-    return tuple(execution.steps)
 
 
 def _footprint(step: Step) -> Footprint:
     if step.footprint is None:
         raise ValueError(
-            f"step {step.index} has no recorded footprint; record the run with "
-            f"Execution(program, footprints=True) or happens_before.record()"
+            f"step {step.index} ({step.narrate()}) has no recorded footprint; take it from a Run, "
+            f"or an Execution built with footprints=True"
         )
     return step.footprint
 
 
+def require_footprints(steps: Sequence[Step]) -> None:
+    """Raise ValueError, saying what to do, unless every step has its footprint."""
+    for step in steps:
+        _footprint(step)
+
+
 def dependent(a: Step, b: Step) -> bool:
+    """Whether two steps may not be swapped: same actor, or conflicting footprints."""
     return a.actor == b.actor or _footprint(a).conflicts_with(_footprint(b))
 
 
@@ -101,22 +96,6 @@ def respects(graph: nx.DiGraph, order: Sequence[int]) -> bool:
     return all(position[u] < position[v] for u, v in graph.edges)
 
 
-def preemptions(steps: Sequence[Step], runnable: Sequence[Sequence[str]]) -> int:
-    """Context switches away from an actor that could still have moved (Musuvathi and
-    Qadeer, "Iterative context bounding", PLDI 2007): step k preempts when its actor
-    differs from step k-1's and step k-1's actor was runnable before step k."""
-    count = 0
-    for k in range(1, len(steps)):
-        previous = steps[k - 1].actor
-        if steps[k].actor != previous and previous in runnable[k]:
-            count += 1
-    return count
-
-
-def context_switches(steps: Sequence[Step]) -> int:
-    return sum(1 for k in range(1, len(steps)) if steps[k].actor != steps[k - 1].actor)
-
-
 def fewest_preemptions_order(
     program: Program, steps: Sequence[Step], last: int | None = None, max_states: int = 20_000
 ) -> tuple[list[int], bool]:
@@ -153,10 +132,8 @@ def fewest_preemptions_order(
 
     def runnable_at(counts: tuple[int, ...], path: list[int]) -> tuple[str, ...]:
         if counts not in runnable_cache:
-            execution = Execution(program)
-            for index in path:
-                execution.step(steps_by_index[index].actor)
-            runnable_cache[counts] = tuple(execution.runnable())
+            moves = [Choice(steps_by_index[i].actor, steps_by_index[i].effect) for i in path]
+            runnable_cache[counts] = replay(Execution(program), moves).runnable()
         return runnable_cache[counts]
 
     steps_by_index = {s.index: s for s in steps}

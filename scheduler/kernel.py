@@ -134,6 +134,9 @@ class Execution:
             known = ", ".join(self._by_name)
             raise KeyError(f"no actor named {name!r} (actors: {known})") from None
 
+    def actor_or_none(self, name: str) -> Actor | None:
+        return self._by_name.get(name)
+
     def runnable(self) -> tuple[str, ...]:
         """Names of the actors that can move now, in program order."""
         if self._runnable is None:

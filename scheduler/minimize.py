@@ -35,17 +35,12 @@ from typing import TypeVar
 import attrs
 
 from unpack_race.scheduler.follow import KIND, SUBSEQUENCE, Followed, follow_schedule
-from unpack_race.scheduler.happens_before import (
-    context_switches,
-    dependent,
-    fewest_preemptions_order,
-    preemptions,
-    record,
-)
+from unpack_race.scheduler.choices import ReplayDivergence
+from unpack_race.scheduler.follow import follow
+from unpack_race.scheduler.happens_before import dependent, fewest_preemptions_order
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property, Violation
 from unpack_race.scheduler.schedule import ScheduledStep
-from unpack_race.scheduler.strategies.replay import ReplayDivergence
 
 T = TypeVar("T")
 
@@ -111,9 +106,9 @@ class Measure:
 def measure(run: Followed) -> Measure:
     return Measure(
         len(run.steps),
-        preemptions(run.steps, run.runnable),
+        run.run.preemptions(),
         len({s.actor for s in run.steps}),
-        context_switches(run.steps),
+        run.run.context_switches(),
     )
 
 
@@ -180,7 +175,7 @@ def minimize(
     """Minimise a violating schedule (see the module docstring). Raises ReplayDivergence
     if `steps` do not replay strictly, NotAViolation if their run violates nothing."""
     steps = tuple(steps)
-    record(program, steps)  # strict replay first: a schedule that does not fit is refused
+    follow(program, steps)  # strict replay first: a schedule that does not fit is refused
     original = follow_schedule(program, steps, properties, SUBSEQUENCE)
     if original.violation is None:
         raise NotAViolation(f"its {len(original.steps)} steps violate no property")
@@ -243,7 +238,7 @@ def minimize(
 def _reorder(program: Program, best: Followed) -> tuple[tuple[ScheduledStep, ...], bool]:
     """The same steps in an order that keeps every dependent pair and has the fewest
     preemptions; the violating step stays last."""
-    recorded = record(program, best.schedule())
+    recorded = follow(program, best.schedule()).steps
     order, exhaustive = fewest_preemptions_order(program, recorded, last=recorded[-1].index)
     return tuple(ScheduledStep.of(recorded[i]) for i in order), exhaustive
 
@@ -252,7 +247,7 @@ def _hoist(m: _Minimizer, best: Followed, accept) -> bool:
     """Try moving each step to just before an earlier step it depends on (latest first);
     take the first move that makes the measure smaller."""
     schedule = best.schedule()
-    recorded = record(m.program, schedule)
+    recorded = follow(m.program, schedule).steps
     for j in range(len(recorded) - 1, 0, -1):
         for i in range(j - 1, -1, -1):
             if recorded[i].actor == recorded[j].actor:

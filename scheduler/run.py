@@ -10,6 +10,7 @@ running the program again.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 
@@ -24,6 +25,7 @@ class Run:
     runnable: tuple[tuple[str, ...], ...]  # before each step
     final_runnable: tuple[str, ...]  # when the run stopped
     ends: tuple[ActorEnd, ...]  # how each actor stood when the run stopped
+    world: Any = attrs.field(default=None, eq=False, repr=False)  # the world when it stopped
 
     @classmethod
     def of(cls, execution: Execution) -> Run:
@@ -34,6 +36,7 @@ class Run:
             tuple(execution.runnable_log),
             execution.runnable(),
             execution.ends(),
+            execution.world,
         )
 
     def __len__(self) -> int:
@@ -69,7 +72,7 @@ class Run:
             if later is not None:
                 end = ActorEnd(end.name, Status.RUNNING, pending=later.effect, daemon=end.daemon)
             ends.append(end)
-        return Run(self.program, self.actors, steps, runnable, following, tuple(ends))
+        return Run(self.program, self.actors, steps, runnable, following, tuple(ends))  # no world: not kept
 
     def preemptions(self) -> int:
         """Context switches away from an actor that could still have moved (Musuvathi and

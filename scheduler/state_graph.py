@@ -1,52 +1,104 @@
-"""Counting interleavings without enumerating them: explore the state graph once with
-state caching, then count the paths from the initial state to the final states.
+"""A program's state graph, recorded by one DFS with state caching, and counts computed
+on it without enumerating executions.
 
-The number of maximal paths in the (acyclic) state graph is exactly the number of
-executions a brute-force DFS would run, so a reduced search can be compared with brute
-force on programs far too large to enumerate.
+Every state is keyed as state caching keys it (the world's fingerprint and each actor's
+interned history); every transition is recorded with the step that takes it, and every
+final state with the actors it leaves blocked. Because the graph of a terminating
+program is acyclic, the number of maximal paths from the initial state is exactly the
+number of executions a brute-force DFS would run, so a reduced search can be compared
+with brute force on programs far too large to enumerate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Mapping
 
 import attrs
 
-from unpack_race.scheduler.explore import PASS, VACUOUS, Budget, explore
-from unpack_race.scheduler.kernel import Execution
+from unpack_race.scheduler.choice_point import ChoicePoint, Cut
+from unpack_race.scheduler.explore import Budget, explore
+from unpack_race.scheduler.kernel import Step
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.strategies.dfs import DepthFirst
 
 
-class _GraphRecorder(DepthFirst):
-    """DFS with state caching that also records every edge it takes or prunes."""
+@attrs.frozen
+class StateGraph:
+    root: Hashable
+    edges: Mapping[Hashable, Mapping[str, tuple[Hashable, Step]]]  # state -> actor -> (next state, step)
+    finals: Mapping[Hashable, tuple[str, ...]]  # final state -> the actors left blocked there
+    complete: bool  # the budget did not cut the exploration short
+
+    @property
+    def states(self) -> int:
+        return len({self.root} | set(self.edges) | set(self.finals)
+                   | {child for out in self.edges.values() for child, _ in out.values()})
+
+    @property
+    def transitions(self) -> int:
+        return sum(len(out) for out in self.edges.values())
+
+    def fold(self, leaf: Callable[[Hashable], tuple], edge: Callable[[Step], tuple | None],
+             combine: Callable[[list[tuple]], tuple]) -> tuple:
+        """A value computed bottom-up over the (acyclic) graph, each state once: `leaf`
+        of a final state, `combine` of the values along a state's edges in actor order,
+        where an edge's value is `edge(step)` when that is not None (the path ends
+        there) and else its target's value."""
+        values: dict[Hashable, tuple] = {}
+        stack: list[tuple[Hashable, bool]] = [(self.root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if node in values:
+                continue
+            out = self.edges.get(node, {})
+            if not out:
+                values[node] = leaf(node)
+                continue
+            followed = [(child, step) for child, step in (out[a] for a in sorted(out))]
+            if expanded:
+                values[node] = combine([edge(step) or values[child] for child, step in followed])
+                continue
+            stack.append((node, True))
+            stack.extend((child, False) for child, step in followed if child not in values and edge(step) is None)
+        return values[self.root]
+
+
+class _Recorder(DepthFirst):
+    """DFS with state caching that also records every transition it takes or prunes."""
 
     def __init__(self) -> None:
         super().__init__(state_caching=True)
-        self.edges: dict[Hashable, dict[str, Hashable]] = {}
+        self.edges: dict[Hashable, dict[str, tuple[Hashable, Step]]] = {}
+        self.finals: dict[Hashable, tuple[str, ...]] = {}
         self.root: Hashable | None = None
         self._path_keys: list[Hashable] = []
 
-    def choose(self, execution: Execution, runnable: list[str]) -> str | None:
-        depth = self._depth
-        if depth >= len(self._stack):
-            self._link(execution, depth)
-        return super().choose(execution, runnable)
+    def choose(self, point: ChoicePoint) -> str | Cut:
+        self._link(point)
+        return super().choose(point)
 
-    def end_execution(self, execution: Execution) -> None:
-        if not execution.runnable() and self._depth == len(self._stack):
-            self._link(execution, self._depth)
-        super().end_execution(execution)
+    def end_execution(self, point: ChoicePoint) -> None:
+        if not point.runnable and point.depth == self.tree.depth:
+            self._link(point)
+            self.finals[point.state_key()] = point.unfinished()
+        super().end_execution(point)
 
-    def _link(self, execution: Execution, depth: int) -> None:
-        key = execution.state_key()
+    def _link(self, point: ChoicePoint) -> None:
+        key, depth = point.state_key(), point.depth
         del self._path_keys[depth:]
         if depth == 0:
             self.root = key
         else:
-            parent = self._path_keys[depth - 1]
-            self.edges.setdefault(parent, {})[execution.steps[-1].actor] = key
+            self.edges.setdefault(self._path_keys[depth - 1], {})[point.last.actor] = (key, point.last)
         self._path_keys.append(key)
+
+
+def state_graph(program: Program, budget: Budget = Budget()) -> StateGraph:
+    """Record `program`'s state graph (its actors run as daemons, so that a state where
+    actors are left blocked is a final state, not a deadlock that stops the search)."""
+    recorder = _Recorder()
+    result = explore(program.all_daemons(), recorder, budget=budget)
+    return StateGraph(recorder.root, recorder.edges, recorder.finals, result.coverage.finished)
 
 
 @attrs.frozen
@@ -59,22 +111,8 @@ class InterleavingCount:
 def count_interleavings(program: Program, budget: Budget = Budget()) -> InterleavingCount | None:
     """The exact number of brute-force executions of `program` (deadlocked ones
     included), or None if the budget ran out before the state graph was complete."""
-    recorder = _GraphRecorder()
-    result = explore(program.all_daemons(), recorder, budget=budget)
-    if result.verdict not in (PASS, VACUOUS):
+    graph = state_graph(program, budget)
+    if not graph.complete:
         return None
-    counts: dict[Hashable, int] = {}
-    # iterative post-order over the DAG
-    stack: list[tuple[Hashable, bool]] = [(recorder.root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if node in counts:
-            continue
-        children = recorder.edges.get(node, {})
-        if expanded or not children:
-            counts[node] = sum(counts[c] for c in children.values()) if children else 1
-            continue
-        stack.append((node, True))
-        stack.extend((c, False) for c in children.values() if c not in counts)
-    transitions = sum(len(c) for c in recorder.edges.values())
-    return InterleavingCount(counts[recorder.root], recorder.distinct_states(), transitions)
+    (paths,) = graph.fold(lambda state: (1,), lambda step: None, lambda values: (sum(v[0] for v in values),))
+    return InterleavingCount(paths, graph.states, graph.transitions)

@@ -11,12 +11,11 @@ trace (P. Godefroid, "Partial-Order Methods for the Verification of Concurrent S
 LNCS 1032, 1996, his thesis). This module is the yardstick for such a search: it says
 which trace an execution belongs to, and how many traces a program has.
 
-An execution's steps must carry footprints (`Execution(program, footprints=True)`), each
-computed in the state where the step was taken. Then:
+An execution's steps carry footprints (every `Run` has them), each computed in the state
+where the step was taken. Happens-before (`scheduler.happens_before`) is the least partial
+order containing program order and the order of every two dependent steps as they
+happened; equivalent interleavings are exactly its linearisations. Then:
 
-- `happens_before(steps)` is the least partial order containing program order (each
-  actor's own steps in order) and the order of every two dependent steps as they
-  happened; equivalent interleavings are exactly the linearisations of it;
 - `trace_key(steps)` is a canonical form of the trace, the Foata normal form: step `e`
   sits at level 0 when no step happens before it, else one level above the highest step
   it depends on; the key lists the levels in order, each level's steps sorted by actor.
@@ -38,19 +37,17 @@ from typing import Any
 
 import attrs
 
-from unpack_race.scheduler.kernel import Execution, Step
+from unpack_race.scheduler.explore import Budget, explore
+from unpack_race.scheduler.happens_before import dependent, require_footprints
+from unpack_race.scheduler.kernel import Status, Step
 from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.run import Run
 from unpack_race.scheduler.strategies.dfs import DepthFirst
 
 #: (actor, index of the step among the actor's own steps, effect kind, effect arguments)
 EventId = tuple[str, int, str, tuple[tuple[str, Hashable], ...]]
 #: the Foata normal form: levels of events, each level sorted by actor
 TraceKey = tuple[tuple[EventId, ...], ...]
-
-
-def dependent(a: Step, b: Step) -> bool:
-    """Whether two steps may not be swapped: same actor, or conflicting footprints."""
-    return a.actor == b.actor or _footprint(a).conflicts_with(_footprint(b))
 
 
 def event_ids(steps: Sequence[Step]) -> tuple[EventId, ...]:
@@ -64,28 +61,13 @@ def event_ids(steps: Sequence[Step]) -> tuple[EventId, ...]:
     return tuple(ids)
 
 
-def happens_before(steps: Sequence[Step]) -> tuple[frozenset[int], ...]:
-    """For each position j in `steps`, the positions i < j that happen before it: the
-    transitive closure of program order and of the order of dependent steps."""
-    for step in steps:
-        _footprint(step)
-    before: list[int] = []  # bitsets: bit i set in before[j] when i happens before j
-    for j, late in enumerate(steps):
-        bits = 0
-        for i in range(j):
-            if not bits >> i & 1 and dependent(steps[i], late):
-                bits |= 1 << i | before[i]
-        before.append(bits)
-    return tuple(frozenset(i for i in range(j) if bits >> i & 1) for j, bits in enumerate(before))
-
-
 def foata_levels(steps: Sequence[Step]) -> tuple[tuple[int, ...], ...]:
     """The Foata normal form as positions in `steps`: level 0 holds the steps nothing
     happens before; a step sits one level above the highest step it depends on. Within a
     level no two steps are dependent (so no actor appears twice); they are sorted by actor."""
+    require_footprints(steps)
     levels: list[int] = []
     for j, late in enumerate(steps):
-        _footprint(late)
         level = 0
         for i in range(j):
             if dependent(steps[i], late):
@@ -123,41 +105,36 @@ class TraceCount:
 
 
 def count_traces(program: Program, *, max_executions: int | None = None) -> TraceCount:
-    """Run every interleaving of `program` (DFS without reduction, footprints recorded)
-    and count executions, distinct traces and distinct final worlds. The world must have
-    `fingerprint()`. With `max_executions`, stop after that many; `exhausted` says whether
-    the enumeration was complete. Exponential: for small programs only."""
-    dfs = DepthFirst(state_caching=False)
-    executions = deadlocks = 0
-    keys: set[TraceKey] = set()
-    finals: set[Hashable] = set()
-    states: set[Hashable] = set()
-    exhausted = True
-    while dfs.begin_execution():
-        if max_executions is not None and executions >= max_executions:
-            exhausted = False
-            break
-        execution = Execution(program, None, footprints=True)
-        while runnable := execution.runnable():
-            execution.step(dfs.choose(execution, runnable))
-        dfs.end_execution(execution)
-        executions += 1
-        deadlocks += execution.deadlocked()
-        keys.add(trace_key(execution.steps))
-        finals.add(execution.world.fingerprint())
-        states.add(final_state(execution))
+    """Run every interleaving of `program` (DFS without reduction, its actors daemons so
+    that an execution ending blocked is a final state) and count executions, distinct
+    traces and distinct final worlds. The world must have `fingerprint()`. With
+    `max_executions`, stop after that many; `exhausted` says whether the enumeration was
+    complete. Exponential: for small programs only."""
+    runs: list[Run] = []
+    result = explore(program.all_daemons(), DepthFirst(), budget=Budget(max_executions=max_executions),
+                     on_run=runs.append)
     return TraceCount(
-        executions, len(keys), frozenset(keys), frozenset(finals), frozenset(states), deadlocks, exhausted
+        executions=len(runs),
+        traces=len({trace_key(r.steps) for r in runs}),
+        keys=frozenset(trace_key(r.steps) for r in runs),
+        final_worlds=frozenset(r.world.fingerprint() for r in runs),
+        final_states=frozenset(final_state(r) for r in runs),
+        deadlocks=sum(any(e.status is Status.RUNNING for e in r.ends if not _daemon(program, e.name)) for r in runs),
+        exhausted=result.coverage.finished,
     )
 
 
-def final_state(execution: Execution) -> Hashable:
-    """The state an execution ended in, local states included: the world's fingerprint
-    and, per actor, its status and what it returned (or the error it failed with, or the
-    effect it is still waiting to perform). Executions of one trace end in equal final
-    states; a search that explores every trace reaches every final state."""
+def _daemon(program: Program, name: str) -> bool:
+    return next(a.daemon for a in program.actors if a.name == name)
+
+
+def final_state(run: Run) -> Hashable:
+    """The state a run ended in, local states included: the world's fingerprint and, per
+    actor, its status and what it returned (or the error it failed with, or the effect
+    it is still waiting to perform). Runs of one trace end in equal final states; a
+    search that explores every trace reaches every final state."""
     ends = []
-    for actor in execution.actors:
+    for actor in run.ends:
         if actor.pending is not None:
             end: Hashable = ("waiting", actor.pending)
         elif actor.error is not None:
@@ -165,16 +142,7 @@ def final_state(execution: Execution) -> Hashable:
         else:
             end = ("returned", _hashable(actor.returned))
         ends.append((actor.name, end))
-    return (execution.world.fingerprint(), tuple(ends))
-
-
-def _footprint(step: Step):
-    if step.footprint is None:
-        raise ValueError(
-            f"step {step.index} ({step.narrate()}) has no recorded footprint; traces need an "
-            f"execution built with Execution(program, footprints=True)"
-        )
-    return step.footprint
+    return (run.world.fingerprint(), tuple(ends))
 
 
 def _hashable(value: Any) -> Hashable:

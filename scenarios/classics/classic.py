@@ -11,19 +11,24 @@ done, or a deadlock) or when an assert fails (in C the process aborts there).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from unpack_race.scenarios.base import Built, Expectation, Param, Scenario
 from unpack_race.scenarios.classics.primitives import AssertionFailed, assertions_hold
-from unpack_race.scheduler.kernel import Execution, HistoryInterner, Status
+from unpack_race.scheduler.choice_point import ChoicePoint, Cut
+from unpack_race.scheduler.explore import Budget, explore
+from unpack_race.scheduler.kernel import Status, Step
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property
+from unpack_race.scheduler.run import Run
+from unpack_race.scheduler.state_graph import state_graph
 from unpack_race.scheduler.strategies.dfs import DepthFirst
 
 VARIANT = "as-written"
+ASSERT_FAILED = "assert-failed"
 
 
 class Classic(Scenario):
@@ -82,62 +87,45 @@ def census(program: Program, memo: bool = True, max_executions: int | None = Non
     With `memo` (the default) the count is computed, not enumerated: the number of
     executions from a state depends only on that state (the world's fingerprint and each
     actor's history, which determines its local state), so it is computed once per state
-    and summed over its successors; the tree's size is exact, the work is the size of the
-    state graph. Without `memo`, every execution is run (stopping with RuntimeError past
-    `max_executions`): the reference the memoised count is tested against."""
+    of the state graph and summed over its successors; the tree's size is exact, the work
+    is the size of the state graph. Without `memo`, every execution is run (stopping with
+    RuntimeError past `max_executions`): the reference the memoised count is tested
+    against."""
+    blocking = {a.name for a in program.actors if not a.daemon}
     if memo:
-        return _counted(program)
-    dfs = DepthFirst(state_caching=False)
-    executions = failures = deadlocks = longest = 0
-    while dfs.begin_execution():
-        if max_executions is not None and executions >= max_executions:
-            raise RuntimeError(f"{program.name}: more than {max_executions} executions")
-        execution = Execution(program)
-        failed = False
-        while True:
-            runnable = execution.runnable()
-            if not runnable:
-                break
-            step = execution.step(dfs.choose(execution, runnable))
-            if _assert_failed(execution, step.actor):
-                failed = True
-                break
-        dfs.end_execution(execution)
-        executions += 1
-        failures += failed
-        deadlocks += not failed and execution.deadlocked()
-        longest = max(longest, len(execution.steps))
-    return Census(executions, failures, deadlocks, longest)
+        graph = state_graph(program)
+
+        def leaf(state) -> tuple[int, int, int, int]:
+            return (1, 0, int(bool(blocking & set(graph.finals[state]))), 0)
+
+        def edge(step: Step) -> tuple[int, int, int, int] | None:
+            return (1, 1, 0, 0) if _assert_failed(step) else None
+
+        def combine(values: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+            return (sum(v[0] for v in values), sum(v[1] for v in values), sum(v[2] for v in values),
+                    1 + max(v[3] for v in values))
+
+        return Census(*graph.fold(leaf, edge, combine))
+    runs: list[Run] = []
+    result = explore(program.all_daemons(), _UntilAnAssertFails(), budget=Budget(max_executions=max_executions),
+                     on_run=runs.append)
+    if not result.coverage.finished:
+        raise RuntimeError(f"{program.name}: more than {max_executions} executions")
+    failures = sum(1 for r in runs if r.steps and _assert_failed(r.steps[-1]))
+    deadlocks = sum(1 for r in runs if not (r.steps and _assert_failed(r.steps[-1]))
+                    and any(e.status is Status.RUNNING and e.name in blocking for e in r.ends))
+    return Census(len(runs), failures, deadlocks, max((len(r.steps) for r in runs), default=0))
 
 
-def _assert_failed(execution: Execution, actor: str) -> bool:
-    a = execution.actor(actor)
-    return a.status is Status.FAILED and isinstance(a.error, AssertionFailed)
+class _UntilAnAssertFails(DepthFirst):
+    """Plain DFS whose executions end at a failed assert, as a C program aborts there."""
+
+    def choose(self, point: ChoicePoint) -> str | Cut:
+        if point.last is not None and _assert_failed(point.last):
+            return Cut(ASSERT_FAILED)
+        return super().choose(point)
 
 
-def _counted(program: Program) -> Census:
-    interner = HistoryInterner()
-    known: dict[Hashable, tuple[int, int, int, int]] = {}
-
-    def visit(prefix: list[str]) -> tuple[int, int, int, int]:
-        execution = Execution(program, interner)
-        for actor in prefix:
-            execution.step(actor)
-        if prefix and _assert_failed(execution, prefix[-1]):
-            return (1, 1, 0, 0)
-        key = execution.state_key()
-        if key not in known:
-            runnable = execution.runnable()
-            if not runnable:
-                known[key] = (1, 0, int(execution.deadlocked()), 0)
-            else:
-                below = [visit(prefix + [actor]) for actor in runnable]
-                known[key] = (
-                    sum(b[0] for b in below),
-                    sum(b[1] for b in below),
-                    sum(b[2] for b in below),
-                    1 + max(b[3] for b in below),
-                )
-        return known[key]
-
-    return Census(*visit([]))
+def _assert_failed(step: Step) -> bool:
+    ended = step.ended
+    return ended is not None and ended.status is Status.FAILED and isinstance(ended.error, AssertionFailed)

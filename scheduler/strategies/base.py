@@ -1,31 +1,38 @@
-"""The strategy interface, after shuttle's `Scheduler` trait: a strategy is asked to start
-each execution, then to pick the next actor at every step, and finally says what the
-search it drove has proved."""
+"""The strategy interface, after shuttle's `Scheduler` trait, with the replay taken out
+of the strategies' hands.
+
+For each execution the explorer asks `next_execution()` for a prefix to replay (the
+explorer replays it, checking every recorded step, in `scheduler.choices`), then
+`choose(point)` at every choice point beyond it, with a read-only `ChoicePoint`; the
+strategy answers an actor, or a `Cut` that ends the execution there. `end_execution(point)`
+shows it where the execution stopped. A strategy cannot step or change an execution; a
+wrapper around one cannot break it. `facts()` says what the search it drove covered.
+"""
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+import random
+from collections.abc import Callable, Sequence
 
+from unpack_race.scheduler.choice_point import FROM_THE_START, ChoicePoint, Cut, Prefix
+from unpack_race.scheduler.coverage import Facts
 from unpack_race.scheduler.properties import Property, Scope
+from unpack_race.scheduler.run import Run
 
-if TYPE_CHECKING:
-    from unpack_race.scheduler.kernel import Execution, HistoryInterner
+#: a dry run: runs the program once off the record with a chooser, returns the run
+DryRun = Callable[[Callable[[ChoicePoint], str]], Run]
+
+ALL_SCOPES = tuple(s.value for s in Scope)
 
 
 class Strategy(abc.ABC):
-    #: True when a finished search without violation is a proof within the bounds.
-    exhaustive: bool = False
-
-    #: set by strategies that key states (the explorer then reports distinct states).
-    interner: HistoryInterner | None = None
-
-    #: True when the strategy reads each step's footprint (the kernel then records it).
-    needs_footprints: bool = False
-
-    #: the property scopes whose every verdict the search preserves
+    #: the property scopes whose verdicts the search preserves
     scopes: frozenset[Scope] = frozenset(Scope)
+
+    #: True when the strategy reads `ChoicePoint.state_key()` (the explorer then interns
+    #: the actors' histories)
+    keys_states: bool = False
 
     def refuse(self, properties: Sequence[Property]) -> str | None:
         """Why this strategy cannot check one of `properties` (one line naming the
@@ -33,34 +40,29 @@ class Strategy(abc.ABC):
         for prop in properties:
             if prop.scope not in self.scopes:
                 return (
-                    f"property {prop.name} reads {prop.describe_scope()}, which {self.describe()} "
-                    f"does not preserve; use --strategy dfs"
+                    f"property {prop.name} reads {prop.describe_scope()}, which "
+                    f"{self.facts().algorithm} does not preserve; use --strategy dfs"
                 )
         return None
 
-    @abc.abstractmethod
-    def begin_execution(self) -> bool:
-        """Prepare the next execution; False when the search is over."""
+    def start(self, actors: tuple[str, ...], dry_run: DryRun) -> None:
+        """Called once before the first execution, with the program's actors in program
+        order and a way to run the program once off the record."""
 
     @abc.abstractmethod
-    def choose(self, execution: Execution, runnable: list[str]) -> str | None:
-        """The actor to move next, among `runnable` (never empty, in program order).
-        None ends this execution early: its continuation needs no exploring."""
-
-    def end_execution(self, execution: Execution) -> None:
-        """Called after every execution, finished or cut short."""
-
-    def distinct_states(self) -> int | None:
-        """How many distinct states were seen, when the strategy keeps count."""
-        return None
+    def next_execution(self) -> Prefix | None:
+        """The prefix the next execution replays first; None when the search is over."""
 
     @abc.abstractmethod
-    def describe(self) -> str:
-        """The strategy and its settings, e.g. "random walk, seed 7"."""
+    def choose(self, point: ChoicePoint) -> str | Cut:
+        """The actor to move next, among `point.runnable` (never empty), or a Cut."""
+
+    def end_execution(self, point: ChoicePoint) -> None:
+        """Called after every execution, at the point where it stopped."""
 
     @abc.abstractmethod
-    def claim(self, bounds: str, executions: int, violations: int) -> str:
-        """What a search that ended normally has shown, in one honest sentence."""
+    def facts(self) -> Facts:
+        """What the search this strategy drove covers (see scheduler.coverage)."""
 
 
 class SingleExecution(Strategy):
@@ -68,8 +70,32 @@ class SingleExecution(Strategy):
 
     _started = False
 
-    def begin_execution(self) -> bool:
+    def next_execution(self) -> Prefix | None:
         if self._started:
-            return False
+            return None
         self._started = True
-        return True
+        return FROM_THE_START
+
+
+class Sampling(Strategy):
+    """A strategy that draws `runs` executions from the start, each one independently,
+    with a private `random.Random(seed)` (nothing global is touched, so the same seed
+    gives the same runs in any process)."""
+
+    def __init__(self, runs: int, seed: int, what: str) -> None:
+        if runs < 1:
+            raise ValueError(f"{what} needs at least one run, got runs={runs}")
+        self.runs = runs
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.started = 0
+
+    def next_execution(self) -> Prefix | None:
+        if self.started >= self.runs:
+            return None
+        self.started += 1
+        self.begin_run()
+        return FROM_THE_START
+
+    def begin_run(self) -> None:
+        """Called as each run starts."""

@@ -43,11 +43,12 @@ from collections.abc import Hashable
 
 import attrs
 
+from unpack_race.scheduler.choice_point import ChoicePoint, Cut, Prefix
+from unpack_race.scheduler.choice_tree import Branch, ChoiceTree
+from unpack_race.scheduler.coverage import SLEEP_SET_BLOCKED, Facts, Kind
 from unpack_race.scheduler.effect import EVERYTHING, Footprint
-from unpack_race.scheduler.kernel import Execution, HistoryInterner
 from unpack_race.scheduler.properties import Scope
 from unpack_race.scheduler.strategies.base import Strategy
-from unpack_race.scheduler.strategies.dfs import NondeterminismError
 
 REDUCTIONS = ("source", "fg05")
 
@@ -74,19 +75,16 @@ class Node:
 
 
 class Dpor(Strategy):
-    exhaustive = True
-    needs_footprints = True
+    keys_states = True  # for the count of distinct states only: the reduction does not use them
 
     def __init__(self, reduction: str = "source", sleep_sets: bool = True) -> None:
         if reduction not in REDUCTIONS:
             raise ValueError(f"unknown reduction {reduction!r}; use one of {', '.join(REDUCTIONS)}")
         self.reduction = reduction
         self.sleep_sets = sleep_sets
-        self.interner = HistoryInterner()
         self.sleep_blocked = 0
-        self._stack: list[Node] = []
-        self._depth = 0
-        self._started = False
+        self.tree = ChoiceTree(alternative=self._alternative)
+        self._stack: list[Node] = []  # the data of the tree's branches, in order
         self._states: set[Hashable] = set()
         self._order: dict[str, int] = {}
         self._visible: tuple[tuple[str, frozenset[str]], ...] = ()  # (token, resources read)
@@ -121,82 +119,80 @@ class Dpor(Strategy):
         return Footprint(footprint.reads, writes | tokens) if tokens else footprint
 
     # -- the strategy protocol -------------------------------------------------------
-    def begin_execution(self) -> bool:
-        self._depth = 0
-        if not self._started:
-            self._started = True
-            return True
-        while self._stack:
-            node = self._stack[-1]
-            choice = self._next_choice(node)
-            if choice is not None:
-                node.chosen = choice
-                node.done.append(choice)
-                node.actor = node.footprint = node.clock = None
-                return True
-            self._stack.pop()
-        return False
+    def start(self, actors, dry_run) -> None:
+        self._order = {name: i for i, name in enumerate(actors)}
 
-    def choose(self, execution: Execution, runnable: list[str]) -> str | None:
-        depth = self._depth
-        self._depth += 1
-        if depth < len(self._stack):
-            node = self._stack[depth]
-            NondeterminismError.check(depth, node.runnable, runnable)
-            return node.chosen
-        if not self._order:
-            self._order = {name: i for i, name in enumerate(execution.program.actor_names())}
-        sleep = self._arrive(execution)
-        node = Node(list(runnable), self._pending(execution), sleep)
-        self._stack.append(node)
-        self._race_pending(node, len(self._stack) - 1, blocked_only=self.reduction == "source")
+    def next_execution(self) -> Prefix | None:
+        prefix = self.tree.next_prefix()
+        del self._stack[len(self.tree.branches):]
+        return prefix
+
+    def _alternative(self, branch: Branch) -> str | None:
+        """The tree's rule for a branch's next alternative: an actor in its backtrack set
+        that is neither asleep nor done there."""
+        node = branch.data
+        choice = self._next_choice(node)
+        if choice is not None:
+            node.chosen = choice
+            node.done.append(choice)
+            node.actor = node.footprint = node.clock = None
+        return choice
+
+    def choose(self, point: ChoicePoint) -> str | Cut:
+        sleep = self._arrive(point)
+        node = Node(list(point.runnable), self._pending(point), sleep)
+        self._race_pending(node, len(self._stack), blocked_only=self.reduction == "source")
         choice = self._next_choice(node, first=True)
         if choice is None:
             self.sleep_blocked += 1
-            return None
+            return Cut(SLEEP_SET_BLOCKED)
         node.backtrack.add(choice)
         node.chosen = choice
         node.done.append(choice)
+        self._stack.append(node)
+        self.tree.branch(point, [choice], node)
         return choice
 
-    def end_execution(self, execution: Execution) -> None:
-        finished = not execution.runnable()
-        if finished and self._depth == len(self._stack) == len(execution.steps):
-            if not self._order:
-                self._order = {name: i for i, name in enumerate(execution.program.actor_names())}
-            self._arrive(execution)
-            final = Node([], self._pending(execution), frozenset())
+    def end_execution(self, point: ChoicePoint) -> None:
+        if not point.runnable and point.depth == len(self._stack):
+            self._arrive(point)
+            final = Node([], self._pending(point), frozenset())
             self._race_pending(final, len(self._stack), blocked_only=False)
-
-    def distinct_states(self) -> int | None:
-        return len(self._states)
 
     def describe(self) -> str:
         name = "source-DPOR (Abdulla et al. 2014)" if self.reduction == "source" else "DPOR (Flanagan-Godefroid 2005)"
         return name + (" with sleep sets" if self.sleep_sets else "")
 
-    def claim(self, bounds: str, executions: int, violations: int) -> str:
-        blocked = f" (+ {self.sleep_blocked} sleep-set-blocked)" if self.sleep_sets else ""
-        return (
-            f"exhaustive within bounds {bounds} up to Mazurkiewicz equivalence, "
-            f"{self.describe()}: {executions - self.sleep_blocked} executions{blocked}, "
-            f"{len(self._states)} distinct states, {violations} violations"
+    def facts(self) -> Facts:
+        citation = (
+            "Abdulla, Aronis, Jonsson, Sagonas, Optimal dynamic partial order reduction, POPL 2014"
+            if self.reduction == "source"
+            else "Flanagan and Godefroid, Dynamic partial-order reduction for model checking software, POPL 2005"
+        )
+        if self.sleep_sets:
+            citation += "; Godefroid, Partial-order methods for the verification of concurrent systems, LNCS 1032, 1996"
+        return Facts(
+            Kind.UP_TO_TRACES, self.describe(), citation,
+            {"reduction": self.reduction, "sleep_sets": self.sleep_sets},
+            tuple(s.value for s in (Scope.ON_STEP, Scope.ON_STATE, Scope.AT_END)),
+            "every Mazurkiewicz trace within the bounds was explored, so every step with its result, every "
+            "final state and every deadlock was seen; state properties only through their declared reads",
+            len(self._states),
         )
 
     # -- the algorithm ---------------------------------------------------------------
-    def _pending(self, execution: Execution) -> dict[str, Footprint]:
-        world = execution.world
-        return {a.name: self._seen(a.pending.footprint(world)) for a in execution.actors if a.pending is not None}
+    def _pending(self, point: ChoicePoint) -> dict[str, Footprint]:
+        return {a: self._seen(point.footprint(a)) for a in point.unfinished()}
 
-    def _arrive(self, execution: Execution) -> frozenset[str]:
+    def _arrive(self, point: ChoicePoint) -> frozenset[str]:
         """Account for the step that led here (clock, races) and return the sleep set of
         the state reached."""
-        self._states.add(execution.state_key())
+        self._states.add(point.state_key())
         if not self._stack:
             return frozenset()
         index = len(self._stack) - 1
         parent = self._stack[index]
-        step = execution.steps[index]
+        step = point.step(index)
         parent.actor, parent.footprint = step.actor, self._seen(step.footprint)
         parent.clock, races = self._clock(index, step.actor, parent.footprint)
         if self.reduction == "source":

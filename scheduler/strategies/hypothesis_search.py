@@ -27,11 +27,16 @@ import hypothesis
 from hypothesis import HealthCheck, Phase, Verbosity
 from hypothesis import strategies as st
 
-from unpack_race.scheduler.explore import INTERRUPTED, PASS, VACUOUS, VIOLATION, Budget, SearchResult, explore
-from unpack_race.scheduler.kernel import Execution
+from unpack_race.scheduler.choice_point import ChoicePoint
+from unpack_race.scheduler.coverage import Coverage, Facts, Kind
+from unpack_race.scheduler.explore import Budget, Result, explore
 from unpack_race.scheduler.program import Program
-from unpack_race.scheduler.properties import Kind, Property
-from unpack_race.scheduler.strategies.base import SingleExecution
+from unpack_race.scheduler.properties import Kind as PropertyKind
+from unpack_race.scheduler.properties import Property
+from unpack_race.scheduler.strategies.base import ALL_SCOPES, SingleExecution
+from unpack_race.scheduler.verdict import Verdict
+
+CITATION = "MacIver, Hatfield-Dodds et al., Hypothesis: a new approach to property-based testing, JOSS 2019"
 
 
 #: Hypothesis sometimes (p = 0.05) replaces an integer draw by a constant found in the
@@ -53,38 +58,37 @@ class DrawnChoices(SingleExecution):
     steps. The price is a bias: an actor that follows blocked ones in program order is
     drawn more often than the others."""
 
-    exhaustive = False
-
     def __init__(self, data) -> None:
         self._data = data
         self.choices: list[int] = []
 
-    def choose(self, execution: Execution, runnable: list[str]) -> str | None:
+    def choose(self, point: ChoicePoint) -> str:
+        runnable = point.runnable
         if len(runnable) == 1:
             return runnable[0]
-        names = execution.program.actor_names()
+        names = point.actors
         index = self._data.draw(st.integers(0, len(names) - 1))
         self.choices.append(index)
-        can_move = set(runnable)
         for offset in range(len(names)):  # the drawn actor, or the next runnable one after it
             name = names[(index + offset) % len(names)]
-            if name in can_move:
+            if name in runnable:
                 return name
         raise AssertionError("unreachable: runnable is never empty")
 
-    def describe(self) -> str:
-        return "Hypothesis-drawn choices"
-
-    def claim(self, bounds: str, executions: int, violations: int) -> str:
-        return f"one Hypothesis example, bounds {bounds}: {violations} violations"
+    def facts(self) -> Facts:
+        return Facts(Kind.SINGLE_RUN, "Hypothesis-drawn choices", CITATION, {}, ALL_SCOPES, "one drawn run")
 
 
 class _Found(Exception):
     """A violating execution, raised so that Hypothesis sees a failing example."""
 
-    def __init__(self, result: SearchResult) -> None:
-        super().__init__(result.violation.message if result.violation else result.claim)
+    def __init__(self, result: Result) -> None:
+        super().__init__(result.violation.message)
         self.result = result
+
+
+class _OutOfBudget(BaseException):
+    """The search's budget ran out (a BaseException: Hypothesis lets it through)."""
 
 
 def hypothesis_search(
@@ -95,14 +99,15 @@ def hypothesis_search(
     seed: int,
     bounds: str = "(none)",
     budget: Budget = Budget(),
-) -> SearchResult:
+) -> Result:
     """Up to `runs` Hypothesis examples, one execution each; at the first violation
     Hypothesis shrinks the choices, and the result's counterexample is the shrunk one.
-    `executions` and `steps` count every execution run, shrinking included; only
-    `budget.max_steps_per_execution` applies (Hypothesis decides how many examples).
-    Every violation counts as the same failure to Hypothesis, so if a shorter execution
-    violates another property, the shrunk counterexample may be that one; the result
-    names the property the reported counterexample violates."""
+    `executions` and `steps` count every execution run, shrinking included. The budget's
+    execution and time limits stop the search (verdict BUDGET) unless a violation was
+    already found, in which case shrinking stops there and the shortest counterexample
+    so far is reported. Every violation counts as the same failure to Hypothesis, so if a
+    shorter execution violates another property, the shrunk counterexample may be that
+    one; the result names the property the reported counterexample violates."""
     if runs < 1:
         raise ValueError(f"a Hypothesis search needs at least one example, got runs={runs}")
     if len(program.actors) > MAX_ACTORS:
@@ -112,12 +117,18 @@ def hypothesis_search(
             f"code loaded (see MAX_ACTORS)"
         )
     properties = list(properties)
-    wanted = [p.name for p in properties if p.kind is Kind.SOMETIMES]
+    wanted = [p.name for p in properties if p.kind is PropertyKind.SOMETIMES]
     reached: set[str] = set()
     one_execution = Budget(max_steps_per_execution=budget.max_steps_per_execution)
-    count = {"executions": 0, "steps": 0}
+    count = {"executions": 0, "complete": 0, "steps": 0}
+    cut: dict[str, int] = {}
     first: dict[str, int] = {}  # the first violating example: its number and length
+    shortest: list[Result] = []  # the shortest violating execution so far
     started = time.monotonic()
+
+    def out_of_budget() -> bool:
+        return (budget.max_executions is not None and count["executions"] >= budget.max_executions) or (
+            budget.max_seconds is not None and time.monotonic() - started > budget.max_seconds)
 
     @hypothesis.settings(
         max_examples=runs,
@@ -133,55 +144,66 @@ def hypothesis_search(
     @hypothesis.seed(seed)
     @hypothesis.given(st.data())
     def one_example(data) -> None:
+        if out_of_budget():
+            raise _OutOfBudget()
         result = explore(program, DrawnChoices(data), properties, bounds=bounds, budget=one_execution)
         count["steps"] += result.steps
-        if result.verdict == INTERRUPTED:  # Ctrl-C: Hypothesis lets it through
+        if result.verdict is Verdict.INTERRUPTED:  # Ctrl-C: Hypothesis lets it through
             raise KeyboardInterrupt
         count["executions"] += 1
+        count["complete"] += result.coverage.complete
+        for cause, n in result.coverage.cut.items():
+            cut[cause] = cut.get(cause, 0) + n
         reached.update(result.reached)
-        if result.verdict == VIOLATION:
+        if result.verdict is Verdict.VIOLATION:
             if not first:
                 first.update(example=count["executions"], length=len(result.counterexample))
+            if not shortest or len(result.counterexample) < len(shortest[0].counterexample):
+                shortest[:] = [result]
             raise _Found(result)
 
-    found: SearchResult | None = None
-    interrupted = False
+    found: Result | None = None
+    interrupted = out = False
     try:
         one_example()
     except _Found as failure:
         found = failure.result
+    except _OutOfBudget:
+        out = True
+        found = shortest[0] if shortest else None
     except KeyboardInterrupt:
         interrupted = True
     elapsed = time.monotonic() - started
     reached_names = tuple(name for name in wanted if name in reached)
     unreached = tuple(name for name in wanted if name not in reached)
-    common = dict(
-        executions=count["executions"], steps=count["steps"], states=None, elapsed=elapsed,
-        reached=reached_names, unreached=unreached,
-    )
-    head = f"sampled, not exhaustive: {{}} Hypothesis examples, seed {seed}, bounds {bounds}"
+    examples = first["example"] if found is not None else count["executions"]
+    notes = ()
     if found is not None:
-        violation = found.violation
         length = len(found.counterexample)
         shrinks = count["executions"] - first["example"]
         if length < first["length"]:
             shrunk = f"Hypothesis shrank it to {length} steps in {shrinks} further executions"
         else:
-            shrunk = (
-                f"Hypothesis shrank its choices in {shrinks} further executions; the shrunk "
-                f"example runs {length} steps too"
-            )
-        claim = (
-            f"{head.format(first['example'])}: violation of {violation.property} at step "
-            f"{violation.step_index}; the first violating example ran {first['length']} steps, "
-            f"{shrunk}"
-        )
-        # the shrunk execution's own result (its violation, counterexample and whatever
-        # else the explorer reports about it), with the whole search's counts
-        return attrs.evolve(found, claim=claim, **common)
-    covered = f"{head.format(count['executions'])}: 0 violations"
+            shrunk = (f"Hypothesis shrank its choices in {shrinks} further executions; the shrunk "
+                      f"example runs {length} steps too")
+        if out:
+            shrunk += " (then the budget ran out)"
+        notes = (f"the first violating example ran {first['length']} steps, {shrunk}",)
+    facts = Facts(
+        Kind.SAMPLED, "Hypothesis-drawn choices", CITATION, {"runs": runs, "seed": seed, "examples": examples},
+        ALL_SCOPES, "no guarantee: runs whose choices Hypothesis draws; a counterexample it finds is shrunk",
+        None, notes,
+    )
+    coverage = Coverage(facts, bounds, count["executions"], count["complete"], dict(sorted(cut.items())),
+                        count["steps"], not (interrupted or out) and found is None)
+    common = dict(coverage=coverage, reached=reached_names, unreached=unreached, elapsed=elapsed)
+    if found is not None:
+        # the shrunk execution's own violation and run, with the whole search's coverage
+        return attrs.evolve(found, found_in=first["example"], **common)
     if interrupted:
-        return SearchResult(INTERRUPTED, f"interrupted before a verdict; covered so far: {covered}", **common)
+        return Result(Verdict.INTERRUPTED, **common)
+    if out:
+        return Result(Verdict.BUDGET, **common)
     if unreached:
-        return SearchResult(VACUOUS, f"vacuous: never reached {', '.join(unreached)}; {covered}", **common)
-    return SearchResult(PASS, covered, **common)
+        return Result(Verdict.VACUOUS, **common)
+    return Result(Verdict.PASS, **common)

@@ -14,19 +14,20 @@ A step is counted only when more than one actor is runnable, so k counts real ch
 and a change point never lands on a step where there is nothing to choose. With d=1 there
 are no change points: an actor is only ever preempted when it blocks or finishes.
 
-The paper's guarantee: a run finds a given bug of depth d with probability at least
-1/(n k^(d-1)), so r runs all miss it with probability at most (1 - 1/(n k^(d-1)))^r.
-(The paper draws each change point uniformly on its own; drawing them distinct only makes
-any one placement of d-1 distinct points likelier, so the bound still holds.)
-
-k is not known before running. This strategy uses, for each run, the largest number of
-counted steps seen so far. Before the first run it estimates k with one calibration run:
-a seeded random walk of a fresh execution of the same program, outside the explorer
-(its properties are not checked, and it is not counted as a run). Pass `k` to give an
-estimate instead; it then acts as a floor. The claim reports the k in force at the end,
-the maximum over the estimate (or the calibration walk) and every run. The bound assumes that each run's change
-points were drawn over at least as many steps as that run took; a run longer than every
-run before it drew them over fewer, so for that run the bound is an approximation.
+The paper's guarantee (its Theorem 1): a run finds a given bug of depth d with
+probability at least 1/(n k^(d-1)), where k bounds the steps of every execution. Here it
+rests on two assumptions, which the coverage states: the bug's d-1 ordering constraints
+can be met by changing priorities at counted steps (where more than one actor can move),
+and k bounds the counted steps of every execution. k is not known before running: it is
+estimated by one calibration run (a seeded random walk, off the record: its properties
+are not checked and it is not counted as a run), or given as `k` (then a floor), and it
+grows to the most counted steps any run has had. The bound is computed only over the
+runs whose change points were drawn over at least the most counted steps seen, K:
+each such run finds the bug with probability at least 1/(n k_run^(d-1)), so together
+they all miss it with probability at most the product of (1 - 1/(n k_run^(d-1))). K is
+the most seen, not a proven maximum; the coverage says so. (The paper draws each change
+point uniformly on its own; drawing them distinct only makes any one placement of d-1
+distinct points likelier, so the bound still holds.)
 
 Seeded with a private `random.Random(seed)`: the same seed gives the same runs in any
 process, and nothing global is touched.
@@ -35,53 +36,53 @@ process, and nothing global is touched.
 from __future__ import annotations
 
 import math
-import random
 
-from unpack_race.scheduler.kernel import Execution
-from unpack_race.scheduler.strategies.base import Strategy
+from unpack_race.scheduler.choice_point import ChoicePoint
+from unpack_race.scheduler.coverage import Facts, Kind
+from unpack_race.scheduler.strategies.base import ALL_SCOPES, Sampling
 
-#: the calibration run stops here if the program has not finished (an actor looping forever
-#: is reported by the explorer itself, on the first real run)
-CALIBRATION_STEP_LIMIT = 100_000
+CITATION = ("Burckhardt, Kothari, Musuvathi, Nagarakatte, A randomized scheduler with probabilistic "
+            "guarantees of finding bugs, ASPLOS 2010")
 
 
-class PCT(Strategy):
-    exhaustive = False
-
+class PCT(Sampling):
     def __init__(self, runs: int, seed: int, depth: int = 3, k: int | None = None) -> None:
-        if runs < 1:
-            raise ValueError(f"PCT needs at least one run, got runs={runs}")
+        super().__init__(runs, seed, "PCT")
         if depth < 1:
             raise ValueError(f"PCT's bug depth d is at least 1, got depth={depth}")
         if k is not None and k < 1:
             raise ValueError(f"an estimate of the number of steps k is at least 1, got k={k}")
-        self.runs = runs
-        self.seed = seed
         self.depth = depth
-        self._rng = random.Random(seed)
         self._k = k  # the largest number of counted steps known (None: not yet estimated)
-        self._actors = 0
-        self._started = 0
+        self._names: tuple[str, ...] = ()
+        self._drawn_over: list[int] = []  # per run: the k its change points were drawn over
+        self._most = 0  # the most counted steps of any run so far
         # the current run
         self._priorities: dict[str, int] = {}
         self._initial: dict[str, int] = {}
         self._change_points: dict[int, int] = {}  # counted step -> the priority it gives
         self._counted = 0
-        self._drawn = False
 
     # -- the strategy interface ------------------------------------------------------
-    def begin_execution(self) -> bool:
-        if self._started >= self.runs:
-            return False
-        self._started += 1
-        self._priorities, self._initial, self._change_points = {}, {}, {}
-        self._counted = 0
-        self._drawn = False
-        return True
+    def start(self, actors, dry_run) -> None:
+        self._names = tuple(actors)  # program order, never a set
+        if self._k is None:
+            walk = dry_run(lambda point: point.runnable[self.rng.randrange(len(point.runnable))])
+            self._k = sum(1 for runnable in walk.runnable if len(runnable) > 1)
 
-    def choose(self, execution: Execution, runnable: list[str]) -> str | None:
-        if not self._drawn:
-            self._draw(execution)
+    def begin_run(self) -> None:
+        values = list(range(self.depth, self.depth + len(self._names)))
+        self.rng.shuffle(values)
+        self._priorities = dict(zip(self._names, values))
+        self._initial = dict(self._priorities)
+        k = max(self.k, 1)
+        points = self.rng.sample(range(1, k + 1), min(self.depth - 1, k))
+        self._change_points = {point: i for i, point in enumerate(points, start=1)}
+        self._counted = 0
+        self._drawn_over.append(k)
+
+    def choose(self, point: ChoicePoint) -> str:
+        runnable = point.runnable
         if len(runnable) == 1:
             return runnable[0]
         self._counted += 1
@@ -90,20 +91,25 @@ class PCT(Strategy):
             self._priorities[self._highest(runnable)] = lowered
         return self._highest(runnable)
 
-    def end_execution(self, execution: Execution) -> None:
+    def end_execution(self, point: ChoicePoint) -> None:
+        self._most = max(self._most, self._counted)
         self._k = max(self._k or 0, self._counted)
 
-    def describe(self) -> str:
-        return f"PCT depth {self.depth}, seed {self.seed}"
-
-    def claim(self, bounds: str, executions: int, violations: int) -> str:
-        n, k, d = self._actors, self.k, self.depth
-        return (
-            f"sampled, not exhaustive: {executions} runs of PCT depth {d} ({n} actors, {k} steps), "
-            f"seed {self.seed}, bounds {bounds}: {violations} violations; miss probability for a "
-            f"depth-{d} bug at most (1 - 1/({n} * {k}^{d - 1}))^{executions} = "
-            f"{_show(miss_probability(n, k, d, executions))}"
+    def facts(self) -> Facts:
+        n, d, runs = len(self._names), self.depth, len(self._drawn_over)
+        honest = [k for k in self._drawn_over if k >= self._most]
+        miss = math.prod((1.0 - per_run(n, k, d)) for k in honest) if honest else 1.0
+        guarantee = (
+            f"miss probability for a depth-{d} bug at most {_show(miss)} over the {len(honest)} of {runs} runs whose "
+            f"change points were drawn over at least K = {self._most} counted steps (the most any run had; "
+            f"a count seen, not a proven maximum), assuming the bug's {d - 1} priority changes can fall on "
+            f"counted steps (steps where more than one actor can move): each such run finds it with "
+            f"probability at least 1/(n k^(d-1)) with n = {n} actors (Burckhardt et al. 2010, Theorem 1)"
         )
+        if runs > len(honest):
+            guarantee += f"; the {runs - len(honest)} runs drawn over fewer steps are left out of the bound"
+        settings = {"runs": self.runs, "seed": self.seed, "depth": d, "k": self.k}
+        return Facts(Kind.SAMPLED, f"PCT depth {d}", CITATION, settings, ALL_SCOPES, guarantee)
 
     # -- what the tests and reports may look at ----------------------------------------
     @property
@@ -123,45 +129,22 @@ class PCT(Strategy):
         """The current run's change points: counted step -> the priority it gives."""
         return dict(self._change_points)
 
-    # -- inside ------------------------------------------------------------------------
-    def _draw(self, execution: Execution) -> None:
-        names = list(execution.program.actor_names())  # program order, never a set
-        self._actors = len(names)
-        if self._k is None:
-            self._k = self._calibrate(execution)
-        values = list(range(self.depth, self.depth + len(names)))
-        self._rng.shuffle(values)
-        self._priorities = dict(zip(names, values))
-        self._initial = dict(self._priorities)
-        k = max(self._k, 1)
-        points = self._rng.sample(range(1, k + 1), min(self.depth - 1, k))
-        self._change_points = {point: i for i, point in enumerate(points, start=1)}
-        self._drawn = True
-
-    def _calibrate(self, execution: Execution) -> int:
-        """Counted steps of one seeded random walk over a fresh execution."""
-        walk = Execution(execution.program)
-        counted = 0
-        for _ in range(CALIBRATION_STEP_LIMIT):
-            runnable = walk.runnable()
-            if not runnable:
-                break
-            if len(runnable) > 1:
-                counted += 1
-            walk.step(runnable[self._rng.randrange(len(runnable))])
-        return counted
-
-    def _highest(self, runnable: list[str]) -> str:
+    def _highest(self, runnable) -> str:
         return max(runnable, key=self._priorities.__getitem__)
 
 
+def per_run(n: int, k: int, d: int) -> float:
+    """1/(n k^(d-1)), the paper's lower bound on one run's chance of finding a given
+    depth-d bug with n actors and k steps (k < 1 counts as 1)."""
+    return min(1.0, 1.0 / (max(n, 1) * max(k, 1) ** (d - 1)))
+
+
 def miss_probability(n: int, k: int, d: int, runs: int) -> float:
-    """(1 - 1/(n k^(d-1)))^runs: the paper's bound on the chance that `runs` runs of PCT
-    depth d all miss a given depth-d bug, with n actors and k counted steps (k < 1 counts
-    as 1: a program with no choice has one schedule)."""
+    """(1 - 1/(n k^(d-1)))^runs: the bound on the chance that `runs` runs, each drawn over
+    k steps, all miss a given depth-d bug."""
     if runs <= 0:
         return 1.0
-    p = 1.0 / (max(n, 1) * max(k, 1) ** (d - 1))
+    p = per_run(n, k, d)
     if p >= 1.0:
         return 0.0
     return math.exp(runs * math.log1p(-p))

@@ -7,7 +7,7 @@ runnable actor whose next step has the highest priority moves. After a step e, t
 priorities of the other actors' next steps that race with e are drawn afresh; the others
 keep theirs. Two steps race when their footprints conflict: e's footprint is taken in the
 world where e ran, each pending step's in the current world
-(`execution.pending(a).footprint(execution.world)`), as `Footprint.conflicts_with` says.
+(`point.footprint(a)`), as `Footprint.conflicts_with` says.
 
 Keeping the priority of independent steps is what makes POS partial-order aware: the
 orders of commuting steps that a plain random walk samples as different schedules stop
@@ -21,45 +21,32 @@ process, and nothing global is touched.
 
 from __future__ import annotations
 
-import random
-
+from unpack_race.scheduler.choice_point import ChoicePoint
+from unpack_race.scheduler.coverage import Facts, Kind
 from unpack_race.scheduler.effect import Footprint
-from unpack_race.scheduler.kernel import Execution
-from unpack_race.scheduler.strategies.base import Strategy
+from unpack_race.scheduler.strategies.base import ALL_SCOPES, Sampling
 
 
-class POS(Strategy):
-    exhaustive = False
-
+class POS(Sampling):
     def __init__(self, runs: int, seed: int) -> None:
-        if runs < 1:
-            raise ValueError(f"POS needs at least one run, got runs={runs}")
-        self.runs = runs
-        self.seed = seed
-        self._rng = random.Random(seed)
-        self._started = 0
+        super().__init__(runs, seed, "POS")
         self._priorities: dict[str, float] = {}  # actor -> priority of its next step
         self._last: tuple[str, Footprint] | None = None  # the step just chosen, and its footprint
         self._redrawn: tuple[str, ...] = ()
 
-    def begin_execution(self) -> bool:
-        if self._started >= self.runs:
-            return False
-        self._started += 1
+    def begin_run(self) -> None:
         self._priorities, self._last, self._redrawn = {}, None, ()
-        return True
 
-    def choose(self, execution: Execution, runnable: list[str]) -> str | None:
-        self._after_last_step(execution)
-        for actor in execution.actors:  # program order: draws happen in a fixed order
-            if actor.pending is not None and actor.name not in self._priorities:
-                self._priorities[actor.name] = self._rng.random()
-        chosen = max(runnable, key=self._priorities.__getitem__)
-        effect = execution.pending(chosen)
-        self._last = (chosen, effect.footprint(execution.world))
+    def choose(self, point: ChoicePoint) -> str:
+        self._after_last_step(point)
+        for actor in point.unfinished():  # program order: draws happen in a fixed order
+            if actor not in self._priorities:
+                self._priorities[actor] = self.rng.random()
+        chosen = max(point.runnable, key=self._priorities.__getitem__)
+        self._last = (chosen, point.footprint(chosen))
         return chosen
 
-    def _after_last_step(self, execution: Execution) -> None:
+    def _after_last_step(self, point: ChoicePoint) -> None:
         """The last chosen actor has a new next step (it gets a fresh priority below);
         the other actors' next steps that race with the step it took are redrawn."""
         self._redrawn = ()
@@ -69,12 +56,12 @@ class POS(Strategy):
         self._last = None
         del self._priorities[moved]
         redrawn = []
-        for actor in execution.actors:
-            if actor.name == moved or actor.pending is None or actor.name not in self._priorities:
+        for actor in point.unfinished():
+            if actor == moved or actor not in self._priorities:
                 continue
-            if actor.pending.footprint(execution.world).conflicts_with(footprint):
-                self._priorities[actor.name] = self._rng.random()
-                redrawn.append(actor.name)
+            if point.footprint(actor).conflicts_with(footprint):
+                self._priorities[actor] = self.rng.random()
+                redrawn.append(actor)
         self._redrawn = tuple(redrawn)
 
     # -- what the tests and reports may look at ----------------------------------------
@@ -87,11 +74,9 @@ class POS(Strategy):
         races with the step before, in program order."""
         return self._redrawn
 
-    def describe(self) -> str:
-        return f"POS, seed {self.seed}"
-
-    def claim(self, bounds: str, executions: int, violations: int) -> str:
-        return (
-            f"sampled, not exhaustive: {executions} runs of POS, seed {self.seed}, "
-            f"bounds {bounds}: {violations} violations"
+    def facts(self) -> Facts:
+        return Facts(
+            Kind.SAMPLED, "POS", "Yuan, Yang, Gu, Partial order aware concurrency sampling, CAV 2018",
+            {"runs": self.runs, "seed": self.seed}, ALL_SCOPES,
+            "no guarantee: runs sample partial orders more evenly than a random walk does, but none is promised",
         )

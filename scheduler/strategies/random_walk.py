@@ -6,37 +6,22 @@ process; nothing global is touched.
 
 from __future__ import annotations
 
-import random
+from unpack_race.scheduler.choice_point import ChoicePoint
+from unpack_race.scheduler.coverage import Facts, Kind
+from unpack_race.scheduler.strategies.base import ALL_SCOPES, Sampling
 
-from unpack_race.scheduler.kernel import Execution
-from unpack_race.scheduler.strategies.base import Strategy
 
-
-class RandomWalk(Strategy):
-    exhaustive = False
-
+class RandomWalk(Sampling):
     def __init__(self, runs: int, seed: int) -> None:
-        if runs < 1:
-            raise ValueError(f"a random walk needs at least one run, got runs={runs}")
-        self.runs = runs
-        self.seed = seed
-        self._rng = random.Random(seed)
-        self._started = 0
+        super().__init__(runs, seed, "a random walk")
 
-    def begin_execution(self) -> bool:
-        if self._started >= self.runs:
-            return False
-        self._started += 1
-        return True
+    def choose(self, point: ChoicePoint) -> str:
+        runnable = point.runnable
+        return runnable[self.rng.randrange(len(runnable))]
 
-    def choose(self, execution: Execution, runnable: list[str]) -> str | None:
-        return runnable[self._rng.randrange(len(runnable))]
-
-    def describe(self) -> str:
-        return f"random walk, seed {self.seed}"
-
-    def claim(self, bounds: str, executions: int, violations: int) -> str:
-        return (
-            f"sampled, not exhaustive: random walk, {executions} runs, seed {self.seed}, "
-            f"bounds {bounds}: {violations} violations"
+    def facts(self) -> Facts:
+        return Facts(
+            Kind.SAMPLED, "random walk", "", {"runs": self.runs, "seed": self.seed}, ALL_SCOPES,
+            "no guarantee: each run picks a uniformly random runnable actor at every step; "
+            "interleavings are not equally likely and none is promised",
         )

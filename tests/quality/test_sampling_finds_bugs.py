@@ -26,6 +26,7 @@ from collections.abc import Hashable
 import attrs
 import pytest
 
+from unpack_race.reports.claims import claim
 from unpack_race.scenarios.registry import scenario
 from unpack_race.scheduler.effect import Effect, Footprint
 from unpack_race.scheduler.explore import VIOLATION, explore
@@ -125,7 +126,7 @@ def test_the_hypothesis_search_finds_the_lost_update_within_ten_examples(seed):
     program, properties = bank(3)
     result = hypothesis_search(program, properties, runs=10, seed=seed)
     assert result.verdict == VIOLATION
-    assert int(re.search(r"(\d+) Hypothesis examples", result.claim).group(1)) <= 10
+    assert int(re.search(r"(\d+) runs of Hypothesis-drawn choices", claim(result)).group(1)) <= 10
     # An at-end property is checked when no actor can move: every execution, the shrunk
     # one too, runs all six steps. Two depositors' read-to-write windows overlap.
     steps = result.counterexample

@@ -14,7 +14,7 @@ from unpack_race.reports.replay_text import cannot_follow, followed_lines, verdi
 from unpack_race.scheduler.effect import Effect, Failure, Footprint
 from unpack_race.scheduler.explain import explain
 from unpack_race.scheduler.follow import RESYNC, follow_schedule
-from unpack_race.scheduler.happens_before import record
+from unpack_race.scheduler.follow import follow
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.properties import always, on_step
 from unpack_race.scheduler.schedule import ScheduledStep
@@ -141,7 +141,7 @@ def test_the_explanation_data_is_json_with_graph_edges_racing_pair_and_counterfa
 
 
 def test_a_schedule_followed_under_another_program_says_where_and_what_instead():
-    recorded = record(program(False), RACE)
+    recorded = follow(program(False), RACE).steps
     run = follow_schedule(program(True), RACE, [NOT_GONE], RESYNC)
     assert verdict_line(run) == "no violation in the 3 steps followed (the run ends with every actor finished)"
     lines = followed_lines(run, recorded)
@@ -153,7 +153,7 @@ def test_a_schedule_followed_under_another_program_says_where_and_what_instead()
 
 
 def test_a_run_that_follows_exactly_or_not_at_all_says_so_in_one_line():
-    recorded = record(program(False), RACE)
+    recorded = follow(program(False), RACE).steps
     run = follow_schedule(program(False), RACE, [NOT_GONE], RESYNC)
     assert followed_lines(run, recorded) == ["the run follows the schedule exactly"]
     assert verdict_line(run).startswith("VIOLATION of never-gone: nothing read is gone: violated by step 2:")

@@ -18,7 +18,7 @@ def test_bench_writes_markdown_and_json_with_reduction_ratios(tmp_path, capsys):
     # DPOR runs one complete execution per Mazurkiewicz trace on lastzero
     assert lastzero_dpor["executions"] == lastzero_dpor["mazurkiewicz_traces"] == 12
     assert lastzero_dpor["brute_force_executions"] == 920
-    assert rows[("reorder_3_bad", "dfs+cache")]["verdict"] == "violation"
+    assert rows[("reorder_3_bad", "dfs")]["verdict"] == "violation"
     assert rows[("reorder_3_bad", "bfs")]["counterexample_steps"] <= rows[("reorder_3_bad", "dpor")]["counterexample_steps"]
     sampled = {r["strategy"] for r in data["sampling"] if r["program"] == "reorder_3_bad"}
     assert sampled == {"random", "pct-d1", "pct-d2", "pct-d3", "pos", "hypothesis"}

@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from unpack_race.reports.claims import claim
 from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scenarios.cli import main
 from unpack_race.scenarios.registry import SCENARIOS, scenario
@@ -82,8 +83,8 @@ def test_dfs_with_state_caching_proves_the_dpor_benchmarks_bug_free(name, n):
     params = {} if n is None else {"N": n}
     result = search(name, **params)
     assert BY_NAME[name].expected("as-written", params).verdict == Verdict.PASS
-    assert result.verdict == Verdict.PASS, result.claim
-    assert result.claim.startswith(f"exhaustive within bounds N={n or BY_NAME[name].params[0].default}")
+    assert result.verdict == Verdict.PASS, claim(result)
+    assert claim(result).startswith(f"exhaustive within bounds N={n or BY_NAME[name].params[0].default}")
 
 
 @pytest.mark.parametrize("name", BUG_FREE)

@@ -135,14 +135,14 @@ def test_compare_runs_the_four_variants_and_exits_0_when_every_verdict_is_as_exp
 
 
 def test_the_console_script_runs_as_a_separate_process_with_its_exit_code(tmp_path):
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ)
     proc = subprocess.run(
-        [sys.executable, "-m", "scenarios.cli", "check", "retry-after-cancel", "--variant",
+        [sys.executable, "-m", "unpack_race", "check", "retry-after-cancel", "--variant",
          "stat-early-return-no-lease", "--no-overlap", "--quiet", "--out", str(tmp_path)],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
     )
     assert proc.returncode == 1, proc.stderr
     assert "VIOLATION: violation of no-missing-parent" in proc.stdout
-    proc = subprocess.run([sys.executable, "-m", "scenarios.cli", "check"], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "unpack_race", "check"], capture_output=True,
                           text=True, env=env, cwd=tmp_path, timeout=60)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr

@@ -254,9 +254,9 @@ def test_malformed_schedule_files_exit_2_with_one_line_naming_the_file_and_field
 def test_no_traceback_reaches_the_user_for_a_bad_file(canonical, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(canonical.read_text()[:100])
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = dict(os.environ)
     for command in (["minimize"], ["explain", "--json"], ["replay", "--all-variants"]):
-        proc = subprocess.run([sys.executable, "-m", "scenarios.cli", command[0], str(bad), *command[1:]],
+        proc = subprocess.run([sys.executable, "-m", "unpack_race", command[0], str(bad), *command[1:]],
                               capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stdout == ""
         assert proc.stderr.startswith(f"unpack-race: {bad}: not valid JSON")

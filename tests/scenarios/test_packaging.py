@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(args, cwd, **kwargs):
-    env = {**os.environ, "PYTHONPATH": ""}
+    env = dict(os.environ)
     return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env, timeout=600, **kwargs)
 
 

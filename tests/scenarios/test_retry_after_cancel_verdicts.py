@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from unpack_race.reports.claims import claim
 from unpack_race.model.errdefs import NotFound
 from unpack_race.model.snapshotter import PrepareT1, PrepareT2
 from unpack_race.scenarios.registry import scenario
@@ -38,7 +39,7 @@ def test_every_variant_but_the_fix_lets_the_retry_prepare_on_a_swept_parent(vari
 def test_the_fixed_code_is_exhaustively_free_of_the_race_and_enters_the_window():
     result = check("prepare-with-lease")
     assert result.verdict == Verdict.PASS
-    assert result.claim.startswith("exhaustive within bounds layers=2, gc-runs=1")
+    assert claim(result).startswith("exhaustive within bounds layers=2, gc-runs=1")
     assert set(result.reached) == {"retry-reuses-cancelled-layer", "gc-sweeps-committed-layer"}
     assert result.states and result.executions > 1000
 
@@ -92,7 +93,7 @@ def test_a_random_walk_finds_the_race_when_gc_follows_deletions():
 def test_a_random_walk_labels_its_pass_as_sampled():
     passed = check("prepare-with-lease", RandomWalk(runs=3000, seed=1), gc_policy="dirty")
     assert passed.verdict == Verdict.PASS
-    assert passed.claim.startswith("sampled, not exhaustive: random walk, 3000 runs, seed 1")
+    assert claim(passed).startswith("sampled, not exhaustive: 3000 runs of random walk, seed 1")
 
 
 def test_a_random_walk_that_never_enters_the_window_is_vacuous_not_a_pass():
@@ -122,7 +123,7 @@ def test_breadth_first_search_reports_a_shortest_counterexample_and_its_preempti
     # DPOR reaches the same verdicts; on the fixed code it proves the same as state caching
     assert check("stat-early-return", Dpor()).violation.property == "no-missing-parent"
     fixed = check("prepare-with-lease", Dpor(), overlap=False)
-    assert fixed.verdict == Verdict.PASS and "up to Mazurkiewicz equivalence" in fixed.claim
+    assert fixed.verdict == Verdict.PASS and "up to Mazurkiewicz equivalence" in claim(fixed)
     # brute force (counted on the state graph) runs 725 executions; DPOR, 304
     built = SCENARIO.build("prepare-with-lease", {"overlap": False})
     assert count_interleavings(built.program).interleavings == 725

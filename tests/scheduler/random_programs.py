@@ -24,7 +24,6 @@ it as `from random_programs import ...`.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any
 
 import attrs
 from hypothesis import strategies as st
@@ -32,9 +31,6 @@ from hypothesis import strategies as st
 from unpack_race.scheduler.effect import Effect, Footprint
 from unpack_race.scheduler.kernel import Execution, Step
 from unpack_race.scheduler.program import ActorSpec, Program
-from unpack_race.scheduler.strategies.base import Strategy
-from unpack_race.scheduler.strategies.dfs import DepthFirst
-from unpack_race.scheduler.traces import final_state
 
 VARIABLES = ("x", "y")
 MUTEXES = ("m", "n")
@@ -308,66 +304,20 @@ def program_specs(draw, min_actors: int = 2, max_actors: int = 3, max_total_step
 # -- observing a search ---------------------------------------------------------------
 
 
-class Recorder:
-    """Wraps a strategy and keeps every execution it drove: its steps, whether it ran to
-    its end (no actor could move) and then the world's fingerprint and the final state
-    (`scheduler.traces.final_state`). Everything else,
-    attributes and hooks alike (`interner`, `needs_footprints`, `sleep_blocked`, ...), is
-    delegated to the wrapped strategy, so that the explorer treats the wrapper exactly
-    like the strategy itself."""
-
-    def __init__(self, inner: Strategy) -> None:
-        self.inner = inner
-        self.executions: list[tuple[Step, ...]] = []
-        self.complete: list[bool] = []
-        self.final_worlds: list[Hashable] = []
-        self.final_states: list[Hashable] = []  # traces.final_state: world and actors' ends
-
-    def __getattr__(self, name: str) -> Any:  # only called for names not found above
-        return getattr(self.inner, name)
-
-    def begin_execution(self) -> bool:
-        return self.inner.begin_execution()
-
-    def choose(self, execution: Execution, runnable: list[str]) -> str | None:
-        return self.inner.choose(execution, runnable)
-
-    def end_execution(self, execution: Execution) -> None:
-        self.inner.end_execution(execution)
-        ended = not execution.runnable()
-        self.executions.append(tuple(execution.steps))
-        self.complete.append(ended)
-        if ended:
-            self.final_worlds.append(execution.world.fingerprint())
-            self.final_states.append(final_state(execution))
-
-    def completed(self) -> list[tuple[Step, ...]]:
-        """The executions that ran to their end (not cut short by the strategy)."""
-        return [steps for steps, ended in zip(self.executions, self.complete) if ended]
-
-
-Strategy.register(Recorder)
-
-
-def with_footprints(program: Program, steps: tuple[Step, ...]) -> tuple[Step, ...]:
-    """The same interleaving re-run with footprints recorded, for steps recorded by an
-    explorer that did not track them (programs are deterministic)."""
-    if all(s.footprint is not None for s in steps):
-        return steps
-    execution = Execution(program, None, footprints=True)
-    for step in steps:
-        execution.step(step.actor)
-    assert [(s.actor, s.effect) for s in execution.steps] == [(s.actor, s.effect) for s in steps]
-    return tuple(execution.steps)
-
-
 def all_executions(program: Program):
-    """Every interleaving of `program`, run to its end with footprints recorded (DFS
-    without reduction), as finished `Execution` objects."""
-    dfs = DepthFirst(state_caching=False)
-    while dfs.begin_execution():
+    """Every interleaving of `program`, run to its end with footprints recorded, as
+    finished `Execution` objects: enumerated by brute force, independently of the
+    engine's searches (every sequence of runnable actors, each run from the start)."""
+
+    def extend(prefix: list[str]):
         execution = Execution(program, None, footprints=True)
-        while runnable := execution.runnable():
-            execution.step(dfs.choose(execution, runnable))
-        dfs.end_execution(execution)
-        yield execution
+        for actor in prefix:
+            execution.step(actor)
+        runnable = execution.runnable()
+        if not runnable:
+            yield execution
+            return
+        for actor in runnable:
+            yield from extend(prefix + [actor])
+
+    yield from extend([])

@@ -13,10 +13,11 @@ from typing import Any
 import attrs
 
 from unpack_race.scheduler.effect import Effect, Failure, Footprint
-from unpack_race.scheduler.kernel import Execution, Step
+from unpack_race.scheduler.kernel import Step
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.properties import at_end
-from unpack_race.scheduler.strategies.base import Strategy
+from unpack_race.scheduler.run import Run
+from unpack_race.scheduler.traces import final_state
 
 # -- the world -----------------------------------------------------------------------
 
@@ -373,37 +374,33 @@ def audited_bank() -> Program:
 # -- observing a search ---------------------------------------------------------------
 
 
-class Recording(Strategy):
-    """Wraps a strategy and records every execution it drove (all steps, and the world's
-    fingerprint when the execution ended with no actor able to move)."""
+class Recording:
+    """Every run an exploration drove, through the explorer's `on_run` hook:
+    `explore(program, strategy, properties, on_run=recording)`. Keeps each run's steps,
+    whether it ran to its end (no actor could move), and then the world's fingerprint
+    and the final state (`scheduler.traces.final_state`)."""
 
-    def __init__(self, inner: Strategy) -> None:
-        self.inner = inner
-        self.exhaustive = inner.exhaustive
-        self.interner = inner.interner
-        self.executions: list[tuple[Step, ...]] = []
-        self.final_worlds: list[Hashable] = []
+    def __init__(self) -> None:
+        self.runs: list[Run] = []
 
-    def begin_execution(self) -> bool:
-        return self.inner.begin_execution()
+    def __call__(self, run: Run) -> None:
+        self.runs.append(run)
 
-    def choose(self, execution: Execution, runnable: list[str]) -> str | None:
-        return self.inner.choose(execution, runnable)
+    @property
+    def executions(self) -> list[tuple[Step, ...]]:
+        return [run.steps for run in self.runs]
 
-    def end_execution(self, execution: Execution) -> None:
-        self.inner.end_execution(execution)
-        self.executions.append(tuple(execution.steps))
-        if not execution.runnable():
-            self.final_worlds.append(execution.world.fingerprint())
+    @property
+    def final_worlds(self) -> list[Hashable]:
+        return [run.world.fingerprint() for run in self.runs if run.finished]
 
-    def distinct_states(self) -> int | None:
-        return self.inner.distinct_states()
+    @property
+    def final_states(self) -> list[Hashable]:
+        return [final_state(run) for run in self.runs if run.finished]
 
-    def describe(self) -> str:
-        return self.inner.describe()
-
-    def claim(self, bounds: str, executions: int, violations: int) -> str:
-        return self.inner.claim(bounds, executions, violations)
+    def completed(self) -> list[tuple[Step, ...]]:
+        """The executions that ran to their end (not cut short by the strategy)."""
+        return [run.steps for run in self.runs if run.finished]
 
     def interleavings(self) -> list[tuple[str, ...]]:
         return [actor_sequence(steps) for steps in self.executions]

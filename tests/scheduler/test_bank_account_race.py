@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import PASS, VIOLATION, explore
 from unpack_race.scheduler.schedule import ScheduledStep
 from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
-from unpack_race.scheduler.strategies.replay import follow
+from unpack_race.scheduler.follow import follow
 from scheduler_toys import INITIAL_BALANCE, bank_account, no_lost_update
 
 THREE = {"alice": 10, "bob": 20, "carol": 40}
@@ -46,7 +47,7 @@ def test_a_random_walk_finds_the_lost_update_within_twenty_runs(seed):
     assert result.verdict == VIOLATION
     assert result.violation.property == "no-lost-update"
     assert result.executions <= 20
-    assert "random walk, seed" in result.claim
+    assert "runs of random walk, seed" in claim(result)
 
 
 @pytest.mark.parametrize("seed", [0, 5])
@@ -67,7 +68,7 @@ def test_the_lock_protected_account_passes_the_exhaustive_search(deposits, execu
     result = explore(bank_account(locked=True, deposits=deposits), DepthFirst(), [no_lost_update(deposits)])
     assert result.verdict == PASS
     assert result.executions == executions
-    assert result.claim.startswith("exhaustive within bounds")
+    assert claim(result).startswith("exhaustive within bounds")
     cached = explore(bank_account(locked=True, deposits=deposits), DepthFirst(state_caching=True), [no_lost_update(deposits)])
     assert cached.verdict == PASS
 
@@ -76,7 +77,8 @@ def test_a_random_walk_over_the_locked_account_passes_but_claims_only_a_sample()
     result = explore(bank_account(locked=True), RandomWalk(runs=30, seed=4), [no_lost_update()])
     assert result.verdict == PASS
     assert result.executions == 30
-    assert result.claim == "sampled, not exhaustive: random walk, 30 runs, seed 4, bounds (none): 0 violations"
+    assert claim(result) == ("sampled, not exhaustive: 30 runs of random walk, seed 4, bounds (none): 0 violations; "
+                             "no guarantee: each run picks a uniformly random runnable actor at every step; interleavings are not equally likely and none is promised")
 
 
 def test_a_random_walk_needs_at_least_one_run():

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
 from scheduler_toys import Recording, audited_bank, racy_counter, step_outcome
@@ -24,8 +25,8 @@ HASH_SEEDS = ("0", "12345")
 
 
 def random_executions(seed: int, runs: int = 30):
-    recording = Recording(RandomWalk(runs=runs, seed=seed))
-    explore(audited_bank(), recording)
+    recording = Recording()
+    explore(audited_bank(), RandomWalk(runs=runs, seed=seed), on_run=recording)
     return [[step_outcome(s) for s in steps] for steps in recording.executions]
 
 
@@ -52,8 +53,8 @@ def test_a_random_walk_touches_no_global_random_state():
 
 def test_two_depth_first_searches_run_the_same_executions_in_the_same_order():
     def run(caching: bool):
-        recording = Recording(DepthFirst(state_caching=caching))
-        result = explore(racy_counter(2, rounds=2), recording, [])
+        recording = Recording()
+        result = explore(racy_counter(2, rounds=2), DepthFirst(state_caching=caching), [], on_run=recording)
         return [[step_outcome(s) for s in steps] for steps in recording.executions], result.executions
 
     for caching in (False, True):
@@ -69,23 +70,24 @@ TRACE_PROGRAM = textwrap.dedent(
     from unpack_race.scheduler.properties import at_end
     from unpack_race.scheduler.schedule import Schedule
     from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
+    from unpack_race.reports.claims import claim
     from scheduler_toys import Recording, audited_bank
 
     # Evidence that PYTHONHASHSEED took effect: raw set order, on stderr only.
     print(list(frozenset({"alice", "bob", "carol", "dave"})), file=sys.stderr)
 
-    recording = Recording(RandomWalk(runs=25, seed=11))
-    result = explore(audited_bank(), recording)
+    recording = Recording()
+    result = explore(audited_bank(), RandomWalk(runs=25, seed=11), on_run=recording)
     for number, steps in enumerate(recording.executions):
         print(f"execution {number}")
         for step in steps:
             print(f"  {step.index:>2} {step.narrate()}")
-    print(result.verdict, result.claim)
+    print(result.verdict, claim(result))
 
     alice_keeps_every_deposit = at_end("alice-keeps-every-deposit", lambda end: end.world.vars["alice"] == 18)
     for caching in (False, True):
         found = explore(audited_bank(), DepthFirst(state_caching=caching), [alice_keeps_every_deposit])
-        print(found.verdict, found.executions, found.steps, found.states, found.claim)
+        print(found.verdict, found.executions, found.steps, found.states, claim(found))
         print(found.violation.message)
         params = {"names": ["dave", "alice", "carol"], "seed": 11, "caching": caching}
         print(Schedule.of("audited-bank", "racy", params, found.counterexample).dumps(), end="")
@@ -96,7 +98,7 @@ TRACE_PROGRAM = textwrap.dedent(
 def run_python(code: str, hash_seed: str) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["PYTHONHASHSEED"] = hash_seed
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(HERE)])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
     return subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
     )
@@ -118,7 +120,7 @@ def test_a_seeded_search_prints_byte_identical_traces_under_different_hash_seeds
 
 # -- the command line ----------------------------------------------------------------------
 
-CLI_AVAILABLE = shutil.which("unpack-race") is not None or importlib.util.find_spec("scenarios.cli") is not None
+CLI_AVAILABLE = shutil.which("unpack-race") is not None or importlib.util.find_spec("unpack_race.scenarios.cli") is not None
 
 # Lines that legitimately differ between two identical runs: wall-clock timings such as
 # "27105 steps in 0.37 s (72,311 steps/s)" or "[variant] 10 executions, ... 3 s". They
@@ -136,9 +138,8 @@ def comparable(stdout: str, out_dir: Path | None) -> list[str]:
 def run_cli(arguments: list[str], hash_seed: str) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["PYTHONHASHSEED"] = hash_seed
-    env["PYTHONPATH"] = str(REPO)
     return subprocess.run(
-        [sys.executable, "-m", "scenarios.cli", *arguments],
+        [sys.executable, "-m", "unpack_race", *arguments],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
     )
 

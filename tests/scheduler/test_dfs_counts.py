@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import PASS, explore
 from unpack_race.scheduler.strategies import DepthFirst
 from scheduler_toys import Recording, independent_program
@@ -34,8 +35,8 @@ def topological_interleavings(sizes: tuple[int, ...]) -> set[tuple[str, ...]]:
 
 
 def run_plain_dfs(sizes: tuple[int, ...]) -> tuple[Recording, object]:
-    recording = Recording(DepthFirst(state_caching=False))
-    result = explore(independent_program(sizes), recording)
+    recording = Recording()
+    result = explore(independent_program(sizes), DepthFirst(state_caching=False), on_run=recording)
     return recording, result
 
 
@@ -92,7 +93,7 @@ def test_every_execution_of_independent_actors_ends_in_the_same_world():
 
 def test_dfs_without_caching_claims_an_exhaustive_search_with_its_execution_count():
     _, result = run_plain_dfs((2, 2))
-    assert result.claim == (
+    assert claim(result) == (
         "exhaustive within bounds (none), DFS without reduction: 6 executions, 0 violations"
     )
     assert result.states is None

@@ -34,14 +34,14 @@ from random_programs import (
     VARIABLES,
     ProgramSpec,
     Read,
-    Recorder,
     Write,
     build,
     mutex,
     program_specs,
     var,
-    with_footprints,
 )
+from unpack_race.reports.claims import claim
+from unpack_race.scheduler.coverage import SLEEP_SET_BLOCKED
 from unpack_race.scheduler.explore import PASS, VIOLATION, explore
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import NO_DEADLOCK, always, on_state
@@ -52,15 +52,12 @@ from scheduler_toys import (
     independent_program,
     locked_counter,
     opposite_locks,
+    Recording,
     racy_counter,
     spender_and_depositor,
     waiter_on_closed_gate,
 )
-
-try:
-    from unpack_race.scheduler.strategies.dpor import Dpor
-except ImportError:  # not written yet: the DPOR cases are skipped
-    Dpor = None
+from unpack_race.scheduler.strategies.dpor import Dpor
 
 
 @attrs.frozen
@@ -69,15 +66,14 @@ class Reduced:
 
     make: Callable[[], object]
     every_trace: bool  # one complete execution per Mazurkiewicz trace, at least
-    counts_sleep_blocked: bool  # has `sleep_blocked`, the executions cut by sleep sets
 
 
 def dpor(**options) -> Reduced:
-    return Reduced(lambda: Dpor(**options), every_trace=True, counts_sleep_blocked=True)
+    return Reduced(lambda: Dpor(**options), every_trace=True)
 
 
 SEARCHES = {
-    "dfs-state-caching": Reduced(lambda: DepthFirst(state_caching=True), every_trace=False, counts_sleep_blocked=False),
+    "dfs-state-caching": Reduced(lambda: DepthFirst(state_caching=True), every_trace=False),
     "dpor-source": dpor(),
     "dpor-fg05": dpor(reduction="fg05"),
     "dpor-source-no-sleep-sets": dpor(sleep_sets=False),
@@ -119,11 +115,12 @@ def single_value_observers(program: Program, seen: set) -> list:
     return observers + [recorder(f"lock:{m}", lambda w, m=m: w.locks.get(m)) for m in TOY_LOCKS]
 
 
-def observe(program: Program, strategy) -> tuple[set, object]:
-    """Explore (actors as daemons) recording every single-variable value seen."""
+def observe(program: Program, strategy, recording: Recording | None = None) -> tuple[set, object]:
+    """Explore (actors as daemons) recording every single-variable value seen (and, with
+    a `recording`, every run)."""
     seen: set = set()
-    result = explore(as_daemons(program), strategy, single_value_observers(program, seen))
-    assert result.verdict == PASS, result.claim
+    result = explore(as_daemons(program), strategy, single_value_observers(program, seen), on_run=recording)
+    assert result.verdict == PASS, claim(result)
     return seen, result
 
 
@@ -135,18 +132,15 @@ def check_against_brute_force(
     name: str, label: str, program: Callable[[], Program], sizes: tuple[int, ...], watch: tuple[str, int]
 ) -> None:
     search = SEARCHES[name]
-    if Dpor is None and name.startswith("dpor"):
-        pytest.skip("scheduler/strategies/dpor.py does not exist yet")
     brute: TraceCount = count_traces(program())
     assert brute.exhausted
 
     # final states, trace keys, single-variable values, execution counts
     brute_values, _ = observe(program(), DepthFirst(state_caching=False))
-    strategy = search.make()
-    recorder = Recorder(strategy)
-    values, result = observe(program(), recorder)
+    recorder = Recording()
+    values, result = observe(program(), search.make(), recorder)
     complete = recorder.completed()
-    keys = {trace_key(with_footprints(program(), steps)) for steps in complete}
+    keys = {trace_key(steps) for steps in complete}
     where = f"{name} on {label}"
     assert set(recorder.final_worlds) == brute.final_worlds, f"{where}: different final worlds"
     assert set(recorder.final_states) == brute.final_states, (
@@ -154,7 +148,7 @@ def check_against_brute_force(
     )
     assert values == brute_values, f"{where}: values of single variables differ"
     assert keys <= brute.keys, f"{where}: an execution that brute force does not have"
-    blocked = strategy.sleep_blocked if search.counts_sleep_blocked else 0
+    blocked = result.coverage.cut_by(SLEEP_SET_BLOCKED)
     if search.every_trace:
         missing = len(brute.keys - keys)
         assert keys == brute.keys, f"{where}: {missing} of {brute.traces} Mazurkiewicz traces never explored"
@@ -213,19 +207,13 @@ def test_a_reduced_search_agrees_with_brute_force_on_hand_written_programs(name,
     check_against_brute_force(name, toy, make, sizes, watch)
 
 
-def test_the_recorder_is_transparent_to_the_explorer():
-    if Dpor is None:
-        pytest.skip("scheduler/strategies/dpor.py does not exist yet")
-    from unpack_race.scheduler.strategies.base import Strategy
-
+def test_recording_the_runs_does_not_change_the_search():
     program = build(ProgramSpec(((Write("x", 1, False), Read("y")), (Read("x"), Write("y", 2, True)))))
-    plain, inner = explore(program, Dpor()), Dpor()
-    recorder = Recorder(inner)
-    recorded = explore(program, recorder)
-    assert isinstance(recorder, Strategy)
-    assert recorder.needs_footprints and recorder.interner is inner.interner
-    assert (recorded.executions, recorded.steps, recorded.claim) == (plain.executions, plain.steps, plain.claim)
-    assert len(recorder.executions) == recorded.executions
+    plain = explore(program, Dpor())
+    recorder = Recording()
+    recorded = explore(program, Dpor(), on_run=recorder)
+    assert recorded.coverage == plain.coverage and recorded.verdict is plain.verdict
+    assert len(recorder.runs) == recorded.executions == plain.executions
     assert all(s.footprint is not None for steps in recorder.executions for s in steps)
 
 
@@ -233,6 +221,10 @@ def test_the_recorder_is_transparent_to_the_explorer():
 
 
 def test_summary_of_reduced_executions_per_mazurkiewicz_trace():
+    """The soundness tests' numbers, printed as a table (pytest -s shows it), and what
+    the table claims, asserted: every search that explores every trace ran at least one
+    complete execution per trace (ratio >= 1), no reduced search ran more complete
+    executions than brute force, and the reductions did reduce somewhere."""
     if not STATS:
         pytest.skip("no soundness test ran in this session")
     lines = ["", f"{'search':28} {'sizes':12} {'brute':>6} {'traces':>6} {'reduced':>7} {'sleep':>5} {'ratio':>6}"]
@@ -249,4 +241,8 @@ def test_summary_of_reduced_executions_per_mazurkiewicz_trace():
             f"max {max(ratios):.2f}; {sum(r[5] for r in rows)} reduced vs {sum(r[3] for r in rows)} brute-force "
             f"executions for {sum(r[4] for r in rows)} traces, {sum(r[6] for r in rows)} sleep-set-blocked"
         )
+        assert all(reduced <= brute for _, _, _, brute, _, reduced, _ in rows), name
+        if SEARCHES[name].every_trace:
+            assert min(ratios) >= 1, f"{name} missed a trace"
+        assert sum(r[5] for r in rows) < sum(r[3] for r in rows), f"{name} reduced nothing"
     print("\n".join(lines))

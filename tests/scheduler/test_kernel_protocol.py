@@ -11,7 +11,7 @@ from unpack_race.scheduler.explore import PASS, Budget, explore
 from unpack_race.scheduler.kernel import Execution, ProtocolError, Status
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.strategies import DepthFirst
-from unpack_race.scheduler.strategies.dfs import NondeterminismError
+from unpack_race.scheduler.choices import NondeterminismError
 from scheduler_toys import Acquire, Increment, InsufficientFunds, Shared, Withdraw
 
 

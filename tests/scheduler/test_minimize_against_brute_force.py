@@ -12,22 +12,20 @@ import attrs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from random_programs import all_executions
 from unpack_race.scheduler.effect import Effect, Footprint
 from unpack_race.scheduler.explore import VIOLATION, explore
 from unpack_race.scheduler.follow import SUBSEQUENCE, follow_schedule
-from unpack_race.scheduler.happens_before import (
-    fewest_preemptions_order,
-    happens_before,
-    preemptions,
-    record,
-    respects,
-)
+from unpack_race.scheduler.choices import replay
+from unpack_race.scheduler.follow import follow
+from unpack_race.scheduler.happens_before import fewest_preemptions_order, happens_before, respects
 from unpack_race.scheduler.kernel import Execution
+from unpack_race.scheduler.run import count_preemptions as preemptions
 from unpack_race.scheduler.minimize import ddmin, measure, minimize
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.properties import always, on_state
 from unpack_race.scheduler.schedule import ScheduledStep
-from unpack_race.scheduler.strategies import DepthFirst, Replay
+from unpack_race.scheduler.strategies import DepthFirst
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -169,17 +167,6 @@ def program_specs(draw, max_total_steps=7):
     return tuple(draw(actor(size)) for size in sizes)
 
 
-def all_executions(program: Program):
-    """Every interleaving, run to its end (brute force: DFS without reduction)."""
-    dfs = DepthFirst(state_caching=False)
-    while dfs.begin_execution():
-        execution = Execution(program, footprints=True)
-        while runnable := execution.runnable():
-            execution.step(dfs.choose(execution, runnable))
-        dfs.end_execution(execution)
-        yield execution
-
-
 def interleavings(per_actor: list[list[int]]):
     """Every merge of the actors' index lists that keeps each list's order (brute force)."""
     total = sum(len(x) for x in per_actor)
@@ -208,15 +195,8 @@ def outcome(step):
 def run_order(program, steps, order):
     """Replay the steps in `order` strictly; the execution and the runnable actors before
     each step."""
-    execution = Execution(program, footprints=True)
-    runnable = []
-    replay = Replay(tuple(ScheduledStep.of(steps[i]) for i in order))
-    replay.begin_execution()
-    for _ in order:
-        now = execution.runnable()
-        runnable.append(tuple(now))
-        execution.step(replay.choose(execution, now))
-    return execution, runnable
+    execution = replay(Execution(program, footprints=True), [ScheduledStep.of(steps[i]) for i in order])
+    return execution, execution.runnable_log
 
 
 def per_actor_indices(steps):
@@ -295,7 +275,7 @@ def test_minimising_keeps_the_violation_never_grows_and_is_a_fixpoint(spec, limi
     assert again.exact and again.violation is not None and again.violation.property == prop.name
     assert again.violation.step_index == len(result.steps) - 1
     assert measure(again) == result.after
-    record(program, result.steps)  # replays strictly
+    follow(program, result.steps)  # replays strictly
     twice = minimize(program, [prop], result.steps)
     assert twice.steps == result.steps and not twice.improved
 

@@ -23,7 +23,9 @@ from unpack_race.scheduler.follow import (
     every_continuation,
     follow_schedule,
 )
-from unpack_race.scheduler.happens_before import CONFLICT, PROGRAM_ORDER, happens_before, record
+from unpack_race.scheduler.choices import Move
+from unpack_race.scheduler.follow import follow
+from unpack_race.scheduler.happens_before import CONFLICT, PROGRAM_ORDER, happens_before
 from unpack_race.scheduler.minimize import NotAViolation, minimize
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.properties import always, on_step
@@ -215,14 +217,14 @@ def test_every_followed_run_is_an_execution_that_replays_strictly():
     for kind in ("check-then-use", "pin-then-use", "use"):
         for policy in (RESYNC, SUBSEQUENCE):
             run = follow_schedule(program(kind), RACE, [], policy)
-            assert [type(s.effect) for s in record(program(kind), run.schedule())] == [
+            assert [type(s.effect) for s in follow(program(kind), run.schedule()).steps] == [
                 type(s.effect) for s in run.steps]
 
 
 def test_every_continuation_of_a_prefix_is_explored():
-    found = every_continuation(program(), ["user", "user"], [NO_MISSING])
+    found = every_continuation(program(), [Move("user")] * 2, [NO_MISSING])
     assert found.verdict == Verdict.VIOLATION  # the cleaner can still come before the Use
-    found = every_continuation(program(), ["user", "user", "user"], [NO_MISSING])
+    found = every_continuation(program(), [Move("user")] * 3, [NO_MISSING])
     assert found.verdict == Verdict.PASS and found.executions >= 1
 
 
@@ -230,7 +232,7 @@ def test_every_continuation_of_a_prefix_is_explored():
 
 
 def test_the_happens_before_graph_has_program_order_and_conflict_edges_with_resources():
-    steps = record(program(), RACE)
+    steps = follow(program(), RACE).steps
     graph = happens_before(steps)
     assert graph.edges[0, 1]["kind"] == PROGRAM_ORDER
     assert graph.edges[1, 2] == {"kind": CONFLICT, "resources": ("item/res",)}

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import BUDGET, PASS, VACUOUS, VIOLATION, Budget, explore
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.kernel import Status
 from unpack_race.scheduler.properties import NO_DEADLOCK, always, at_end, on_state, on_step, sometimes
 from unpack_race.scheduler.schedule import ScheduledStep
 from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
-from unpack_race.scheduler.strategies.replay import follow
+from unpack_race.scheduler.follow import follow
 from scheduler_toys import (
     Increment,
     Recording,
@@ -46,8 +47,8 @@ def world_after(program: Program, steps) -> Shared:
 
 
 def test_an_always_violation_stops_the_search_at_the_violating_step():
-    recording = Recording(DepthFirst())
-    result = explore(shared_incrementers(), recording, [always("x-below-3", x_below(3))])
+    recording = Recording()
+    result = explore(shared_incrementers(), DepthFirst(), [always("x-below-3", x_below(3))], on_run=recording)
     assert result.verdict == VIOLATION
     assert result.violation.property == "x-below-3"
     # The first DFS execution is p, p, q, ...: x reaches 3 at step 2 and the search ends
@@ -71,7 +72,7 @@ def test_an_always_violation_message_names_the_step_and_what_it_did():
     assert result.violation.message == (
         "x stays below 3: violated by step 2: q: Increment(var='x') -> 3 (x is 3)"
     )
-    assert "violation of x-below-3" in result.claim and "at step 2" in result.claim
+    assert "violation of x-below-3" in claim(result) and "at step 2" in claim(result)
 
 
 def test_an_always_property_false_in_the_initial_state_is_a_violation_with_no_steps():
@@ -101,7 +102,7 @@ def test_a_sometimes_property_never_reached_makes_the_verdict_vacuous():
     assert not result.ok
     assert result.unreached == ("x-reaches-5",)
     assert result.reached == ()
-    assert result.claim.startswith("vacuous: never reached x-reaches-5; exhaustive within bounds")
+    assert claim(result).startswith("vacuous: never reached x-reaches-5; exhaustive within bounds")
     assert result.executions == 6  # a sometimes property never stops the search
 
 
@@ -167,13 +168,13 @@ def test_an_at_end_violation_names_the_last_step_and_explains_itself():
 
 def test_an_at_end_property_is_not_checked_on_executions_cut_by_state_caching():
     calls = []
-    recording = Recording(DepthFirst(state_caching=True))
+    recording = Recording()
 
     def holds(end) -> bool:
         calls.append(end.world.fingerprint())
         return True
 
-    result = explore(independent_program((2, 2)), recording, [at_end("ends", holds)])
+    result = explore(independent_program((2, 2)), DepthFirst(state_caching=True), [at_end("ends", holds)], on_run=recording)
     assert result.verdict == PASS
     assert result.executions > len(calls) >= 1  # some executions were cut short
     assert len(calls) == len(recording.final_worlds)
@@ -224,7 +225,7 @@ def test_a_search_stopped_by_its_execution_budget_is_not_a_pass():
     result = explore(shared_incrementers(), DepthFirst(), budget=Budget(max_executions=2))
     assert result.verdict == BUDGET
     assert result.executions == 2
-    assert result.claim.startswith("budget ran out before a verdict; covered so far:")
+    assert claim(result).startswith("budget ran out before a verdict; covered so far:")
 
 
 def test_a_budget_exactly_as_large_as_the_search_still_gives_a_verdict():

@@ -21,18 +21,19 @@ PROGRAM = textwrap.dedent(
     from unpack_race.scheduler.strategies.hypothesis_search import hypothesis_search
     from unpack_race.scheduler.strategies.pct import PCT
     from unpack_race.scheduler.strategies.pos import POS
+    from unpack_race.reports.claims import claim
     from scheduler_toys import Recording, audited_bank
 
     print(list(frozenset({"alice", "bob", "carol", "dave"})), file=sys.stderr)
 
     for strategy in (PCT(runs=15, seed=11, depth=3), POS(runs=15, seed=11)):
-        recording = Recording(strategy)
-        result = explore(audited_bank(), recording)
+        recording = Recording()
+        result = explore(audited_bank(), strategy, on_run=recording)
         for number, steps in enumerate(recording.executions):
-            print(f"{strategy.describe()}: execution {number}")
+            print(f"{strategy.facts().algorithm}, seed {strategy.seed}: execution {number}")
             for step in steps:
                 print(f"  {step.index:>2} {step.narrate()}")
-        print(result.verdict, result.claim)
+        print(result.verdict, claim(result))
 
     seen = []
     def record(step):
@@ -41,7 +42,7 @@ PROGRAM = textwrap.dedent(
     alice_keeps_every_deposit = at_end("alice-keeps-every-deposit", lambda end: end.world.vars["alice"] == 18)
     result = hypothesis_search(audited_bank(), [always("record", on_step(record)), alice_keeps_every_deposit], runs=30, seed=11)
     print(len(seen), *seen, sep="\\n")
-    print(result.verdict, result.executions, result.steps, result.claim)
+    print(result.verdict, result.executions, result.steps, claim(result))
     for step in result.counterexample:
         print(f"  {step.index:>2} {step.narrate()}")
     """
@@ -51,7 +52,7 @@ PROGRAM = textwrap.dedent(
 def run_python(code: str, hash_seed: str) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["PYTHONHASHSEED"] = hash_seed
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(HERE)])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
     return subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
     )
@@ -67,6 +68,6 @@ def test_pct_pos_and_the_hypothesis_search_print_identical_runs_under_different_
     assert first.stdout == second.stdout
     assert "PCT depth 3, seed 11: execution 14" in first.stdout
     assert "POS, seed 11: execution 14" in first.stdout
-    assert "Hypothesis examples, seed 11" in first.stdout
+    assert "runs of Hypothesis-drawn choices, seed 11" in first.stdout
     assert "Audit(accounts=['alice', 'bob', 'carol', 'dave'])" in first.stdout
     assert first.stderr != second.stderr  # the hash seeds really changed set order

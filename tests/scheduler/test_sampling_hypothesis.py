@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import PASS, VACUOUS, VIOLATION, explore
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.properties import always, on_state, on_step, sometimes
@@ -93,16 +94,16 @@ def test_the_hypothesis_search_reports_a_shrunk_counterexample_that_still_violat
     assert 4 <= len(steps) <= 6
     assert sorted(s.actor for s in steps if s.actor in ("t0", "t1")) == ["t0", "t0", "t1", "t1"]
     # The claim says that shrinking took place, from how long to how long.
-    first = int(re.search(r"the first violating example ran (\d+) steps", result.claim).group(1))
+    first = int(re.search(r"the first violating example ran (\d+) steps", claim(result)).group(1))
     if first > len(steps):
-        assert f"Hypothesis shrank it to {len(steps)} steps in " in result.claim
+        assert f"Hypothesis shrank it to {len(steps)} steps in " in claim(result)
     else:
         assert first == len(steps)
-        assert f"the shrunk example runs {len(steps)} steps too" in result.claim
-    assert result.claim.startswith(f"sampled, not exhaustive: ")
-    assert f"Hypothesis examples, seed {seed}, bounds (none): violation of no-lost-update" in result.claim
-    examples = int(re.search(r"(\d+) Hypothesis examples", result.claim).group(1))
-    shrinks = int(re.search(r"in (\d+) further executions", result.claim).group(1))
+        assert f"the shrunk example runs {len(steps)} steps too" in claim(result)
+    assert claim(result).startswith(f"sampled, not exhaustive: ")
+    assert f"runs of Hypothesis-drawn choices, seed {seed}, bounds (none): violation of no-lost-update" in claim(result)
+    examples = int(re.search(r"(\d+) runs of Hypothesis-drawn choices", claim(result)).group(1))
+    shrinks = int(re.search(r"in (\d+) further executions", claim(result)).group(1))
     assert result.executions == examples + shrinks  # every execution counts, shrinking too
     # Replaying the reported steps violates the property again, at the last step.
     replay = Replay(tuple(ScheduledStep.of(s) for s in steps))
@@ -117,7 +118,7 @@ def test_shrinking_does_shorten_the_first_violating_example():
     firsts = []
     for seed in SEEDS:
         result = search_racers(seed)
-        firsts.append(int(re.search(r"ran (\d+) steps", result.claim).group(1)))
+        firsts.append(int(re.search(r"ran (\d+) steps", claim(result)).group(1)))
         assert len(result.counterexample) <= 6
     assert max(firsts) > 12
 
@@ -135,9 +136,9 @@ def test_an_at_end_property_is_checked_too_and_its_counterexample_is_the_whole_s
 def test_a_correct_program_passes_and_the_claim_says_it_was_sampled():
     result = hypothesis_search(bank_account(locked=True), [no_lost_update()], runs=30, seed=2, bounds="toy")
     assert result.verdict == PASS
-    match = re.fullmatch(r"sampled, not exhaustive: (\d+) Hypothesis examples, seed 2, bounds toy: 0 violations",
-                         result.claim)
-    assert match, result.claim
+    match = re.fullmatch(r"sampled, not exhaustive: (\d+) runs of Hypothesis-drawn choices, seed 2, bounds toy: "
+                         r"0 violations; no guarantee: runs whose choices Hypothesis draws; a counterexample it finds is shrunk", claim(result))
+    assert match, claim(result)
     assert 1 <= int(match.group(1)) == result.executions <= 30
     assert result.counterexample == ()
 
@@ -147,7 +148,7 @@ def test_a_sometimes_property_never_reached_makes_the_search_vacuous():
     result = hypothesis_search(bank_account(locked=True), [never], runs=10, seed=0)
     assert result.verdict == VACUOUS
     assert result.unreached == ("counter-reaches-ten",)
-    assert result.claim.startswith("vacuous: never reached counter-reaches-ten; sampled, not exhaustive")
+    assert claim(result).startswith("vacuous: never reached counter-reaches-ten; sampled, not exhaustive")
 
 
 def test_ctrl_c_during_the_hypothesis_search_returns_what_was_covered_so_far():
@@ -163,9 +164,9 @@ def test_ctrl_c_during_the_hypothesis_search_returns_what_was_covered_so_far():
                                runs=50, seed=0)
     assert result.verdict == Verdict.INTERRUPTED
     assert result.executions == 1
-    assert result.claim == (
-        "interrupted before a verdict; covered so far: sampled, not exhaustive: 1 Hypothesis examples, "
-        "seed 0, bounds (none): 0 violations"
+    assert claim(result) == (
+        "interrupted before a verdict; covered so far: sampled, not exhaustive: 1 runs of Hypothesis-drawn "
+        "choices, seed 0, bounds (none): 0 violations; no guarantee: runs whose choices Hypothesis draws; a counterexample it finds is shrunk"
     )
 
 
@@ -186,7 +187,7 @@ def test_the_hypothesis_search_refuses_programs_with_more_actors_than_its_draws_
 def choices(seed: int) -> tuple[list[list[str]], str]:
     recorded: list[list[str]] = []
     result = hypothesis_search(racers_among_noise(), [recorder(recorded), writes_are_counted()], runs=50, seed=seed)
-    return recorded, result.claim
+    return recorded, claim(result)
 
 
 def test_the_same_hypothesis_seed_gives_the_same_sequence_of_actor_choices():

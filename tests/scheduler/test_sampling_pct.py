@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import PASS, VIOLATION, explore
 from unpack_race.scheduler.kernel import Execution
 from unpack_race.scheduler.strategies.pct import PCT, miss_probability
@@ -15,20 +16,23 @@ from scheduler_toys import Recording, bank_account, independent_program, no_lost
 
 
 class Observed(Recording):
-    """Records, besides the steps, what PCT drew for each run."""
+    """Records, besides the runs, what PCT drew for each (the explorer hands over each
+    run before the next one starts)."""
 
-    def __init__(self, inner: PCT) -> None:
-        super().__init__(inner)
+    def __init__(self, pct: PCT) -> None:
+        super().__init__()
+        self.pct = pct
         self.draws: list[tuple[dict[str, int], dict[int, int]]] = []
 
-    def end_execution(self, execution: Execution) -> None:
-        super().end_execution(execution)
-        self.draws.append((self.inner.initial_priorities(), self.inner.change_points()))
+    def __call__(self, run) -> None:
+        super().__call__(run)
+        self.draws.append((self.pct.initial_priorities(), self.pct.change_points()))
 
 
 def observe(program, **pct) -> Observed:
-    observed = Observed(PCT(**pct))
-    explore(program, observed)
+    strategy = PCT(**pct)
+    observed = Observed(strategy)
+    explore(program, strategy, on_run=observed)
     return observed
 
 
@@ -127,7 +131,7 @@ def test_with_depth_one_pct_never_preempts_each_run_is_whole_actors_by_priority(
 def test_change_points_are_d_minus_one_distinct_counted_steps_carrying_priorities_one_to_d_minus_one(depth):
     strategy = PCT(runs=25, seed=11, depth=depth, k=6)
     observed = Observed(strategy)
-    explore(independent_program(SIZES), observed)
+    explore(independent_program(SIZES), strategy, on_run=observed)
     for _, change_points in observed.draws:
         assert sorted(change_points.values()) == list(range(1, depth))
         assert all(1 <= point <= strategy.k for point in change_points)
@@ -162,7 +166,7 @@ def test_a_change_point_demotes_the_actor_that_would_move_at_that_counted_step()
 def test_steps_with_a_single_runnable_actor_are_not_counted():
     strategy = PCT(runs=20, seed=3, depth=2, k=1)  # k=1: a floor, so k becomes what runs count
     observed = Observed(strategy)
-    explore(independent_program(SIZES), observed)
+    explore(independent_program(SIZES), strategy, on_run=observed)
     counted = [counted_steps(order, NAMES) for order in observed.interleavings()]
     assert strategy.k == max(counted)
     assert strategy.k < sum(SIZES)  # the last actor's lone steps are not choices
@@ -171,7 +175,7 @@ def test_steps_with_a_single_runnable_actor_are_not_counted():
 def test_without_an_estimate_pct_measures_k_with_one_calibration_walk_that_is_not_a_run():
     strategy = PCT(runs=3, seed=9, depth=3)
     observed = Observed(strategy)
-    result = explore(independent_program(SIZES), observed)
+    result = explore(independent_program(SIZES), strategy, on_run=observed)
     assert result.executions == 3 and len(observed.executions) == 3
     assert strategy.k >= max(counted_steps(o, NAMES) for o in observed.interleavings())
     assert strategy.k <= sum(SIZES)
@@ -180,7 +184,7 @@ def test_without_an_estimate_pct_measures_k_with_one_calibration_walk_that_is_no
 def test_pct_finds_the_lost_update_and_passes_the_locked_account():
     found = explore(bank_account(locked=False), PCT(runs=50, seed=0, depth=2), [no_lost_update()])
     assert found.verdict == VIOLATION
-    assert "PCT depth 2, seed 0" in found.claim
+    assert "PCT depth 2, seed 0" in claim(found)
     locked = explore(bank_account(locked=True), PCT(runs=50, seed=0, depth=2), [no_lost_update()])
     assert locked.verdict == PASS
 
@@ -208,21 +212,33 @@ def test_the_miss_probability_is_the_papers_bound():
     assert miss_probability(n=2, k=0, d=3, runs=2) == pytest.approx(0.25)  # k < 1 counts as 1
 
 
-def test_the_pct_claim_states_runs_depth_actors_steps_seed_bounds_and_the_miss_probability():
+def test_the_pct_claim_states_runs_depth_actors_seed_bounds_and_an_honest_miss_probability():
     strategy = PCT(runs=20, seed=5, depth=3, k=1)
     observed = Observed(strategy)
-    result = explore(independent_program(SIZES), observed, bounds="toy")
+    result = explore(independent_program(SIZES), strategy, bounds="toy", on_run=observed)
     assert result.verdict == PASS
-    k = max(counted_steps(order, NAMES) for order in observed.interleavings())
-    p = (1 - 1 / (3 * k**2)) ** 20
-    assert result.claim == (
-        f"sampled, not exhaustive: 20 runs of PCT depth 3 (3 actors, {k} steps), seed 5, bounds toy: "
-        f"0 violations; miss probability for a depth-3 bug at most (1 - 1/(3 * {k}^2))^20 = {p:.3g}"
-    )
+    # Restated from the module docstring: run i drew its change points over the most
+    # counted steps of the runs before it (at least the given k = 1); only the runs drawn
+    # over at least the most counted steps of any run, K, enter the bound.
+    counted = [counted_steps(order, NAMES) for order in observed.interleavings()]
+    drawn_over = [max([1] + counted[:i]) for i in range(len(counted))]
+    most = max(counted)
+    honest = [k for k in drawn_over if k >= most]
+    p = 1.0
+    for k in honest:
+        p *= 1 - 1 / (3 * k**2)
+    text = claim(result)
+    assert text.startswith("sampled, not exhaustive: 20 runs of PCT depth 3, seed 5, bounds toy: 0 violations; ")
+    assert (f"miss probability for a depth-3 bug at most {p:.3g} over the {len(honest)} of 20 runs whose "
+            f"change points were drawn over at least K = {most} counted steps") in text
+    assert "assuming the bug's 2 priority changes can fall on counted steps" in text
+    assert "with n = 3 actors" in text
+    assert 0 < len(honest) < 20  # the first run, drawn over k = 1, is left out, and said so
+    assert f"the {20 - len(honest)} runs drawn over fewer steps are left out of the bound" in text
 
 
 def test_a_miss_probability_just_below_one_is_not_printed_as_one():
     result = explore(independent_program(SIZES), PCT(runs=1, seed=5, depth=3, k=1000))
-    shown = re.search(r"= (\S+)$", result.claim).group(1)
+    shown = re.search(r"at most (\S+) over", claim(result)).group(1)
     assert shown != "1" and float(shown) < 1
     assert float(shown) == pytest.approx(1 - 1 / (3 * 1000**2))

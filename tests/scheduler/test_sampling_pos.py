@@ -7,7 +7,9 @@ from __future__ import annotations
 import attrs
 import pytest
 
+from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import PASS, VIOLATION, explore
+from unpack_race.scheduler.choice_point import ChoicePoint
 from unpack_race.scheduler.kernel import Execution
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.strategies.pos import POS
@@ -17,8 +19,8 @@ from scheduler_toys import (
 
 
 def interleavings(program, runs: int, seed: int) -> list[tuple[str, ...]]:
-    recording = Recording(POS(runs=runs, seed=seed))
-    explore(program, recording)
+    recording = Recording()
+    explore(program, POS(runs=runs, seed=seed), on_run=recording)
     return recording.interleavings()
 
 
@@ -89,13 +91,13 @@ def drive(seed: int) -> list[Redraw]:
     runnable actor moves and that exactly the racing next steps got new priorities."""
     program = mixed_program()
     pos = POS(runs=1, seed=seed)
-    assert pos.begin_execution()
+    assert pos.next_execution() is not None
     execution = Execution(program)
     seen: list[Redraw] = []
     before: dict[str, float] | None = None
     last: tuple[str, object] | None = None
     while runnable := execution.runnable():
-        choice = pos.choose(execution, runnable)
+        choice = pos.choose(ChoicePoint(execution))
         after = pos.priorities()
         assert choice == max(runnable, key=after.__getitem__)
         if last is not None:
@@ -134,10 +136,10 @@ def test_a_step_on_its_own_variable_redraws_nobody_and_a_write_redraws_its_reade
 def test_pos_finds_the_lost_update_and_passes_the_locked_account():
     found = explore(bank_account(locked=False), POS(runs=50, seed=0), [no_lost_update()])
     assert found.verdict == VIOLATION
-    assert "POS, seed 0" in found.claim
+    assert "runs of POS, seed 0" in claim(found)
     locked = explore(bank_account(locked=True), POS(runs=40, seed=3), [no_lost_update()], bounds="toy")
     assert locked.verdict == PASS
-    assert locked.claim == "sampled, not exhaustive: 40 runs of POS, seed 3, bounds toy: 0 violations"
+    assert claim(locked) == "sampled, not exhaustive: 40 runs of POS, seed 3, bounds toy: 0 violations; no guarantee: runs sample partial orders more evenly than a random walk does, but none is promised"
 
 
 def test_pos_needs_at_least_one_run():

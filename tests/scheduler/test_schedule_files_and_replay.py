@@ -11,7 +11,7 @@ import pytest
 from unpack_race.scheduler.explore import PASS, VIOLATION, explore
 from unpack_race.scheduler.schedule import FORMAT, VERSION, Schedule, ScheduledStep, ScheduleError
 from unpack_race.scheduler.strategies import DepthFirst, Replay, ReplayDivergence
-from unpack_race.scheduler.strategies.replay import follow
+from unpack_race.scheduler.follow import follow
 from scheduler_toys import (
     Recording,
     bank_account,
@@ -79,8 +79,8 @@ def test_a_schedule_file_is_versioned_json_naming_actor_effect_and_arguments():
 
 
 def test_every_execution_of_an_exhaustive_search_replays_from_its_schedule():
-    recording = Recording(DepthFirst())
-    assert explore(racy_counter(2, rounds=2), recording).verdict == PASS
+    recording = Recording()
+    assert explore(racy_counter(2, rounds=2), DepthFirst(), on_run=recording).verdict == PASS
     assert len(recording.executions) == 70  # 8! / (4! 4!)
     for steps in recording.executions:
         loaded = Schedule.loads(Schedule.of("toy", "racy", {}, steps).dumps())

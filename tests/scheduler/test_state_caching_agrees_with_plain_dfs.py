@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import PASS, VACUOUS, VIOLATION, explore
 from unpack_race.scheduler.kernel import Status
 from unpack_race.scheduler.properties import NO_DEADLOCK, always, at_end, on_end, on_state, sometimes
@@ -46,8 +47,8 @@ def explore_recording_states(program, caching: bool):
         seen.add(world.fingerprint())
         return True
 
-    recording = Recording(DepthFirst(state_caching=caching))
-    result = explore(program, recording, [always("record-every-state", on_state(record))])
+    recording = Recording()
+    result = explore(program, DepthFirst(state_caching=caching), [always("record-every-state", on_state(record))], on_run=recording)
     return recording, seen, result
 
 
@@ -84,7 +85,7 @@ def test_state_caching_cuts_executions_when_interleavings_reach_the_same_state(n
     _, _, cached = explore_recording_states(PROGRAMS[name](), caching=True)
     assert cached.executions < plain.executions
     assert cached.states is not None and cached.states > 0
-    assert f"{cached.states} distinct states" in cached.claim
+    assert f"{cached.states} distinct states" in claim(cached)
 
 
 def counter_is(n: int):

@@ -1,0 +1,97 @@
+"""What a strategy sees and says: a read-only choice point, the prefix it asks the next
+execution to replay, and the cut that ends an execution early.
+
+A strategy never holds the execution: at every choice beyond the replayed prefix the
+explorer hands it a `ChoicePoint`, a view of the current state that can be read (who can
+move, every actor's pending effect, lazily its footprint and the state key, the steps
+taken so far) but not changed. The strategy answers with the actor to move, or a `Cut`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+import attrs
+
+from unpack_race.scheduler.choices import Divergence, NondeterminismError, Recorded
+from unpack_race.scheduler.effect import Effect, Footprint
+from unpack_race.scheduler.kernel import Execution, Step
+
+
+@attrs.frozen
+class Cut:
+    """End this execution here; `cause` says why (see scheduler.coverage)."""
+
+    cause: str
+
+
+@attrs.frozen
+class Prefix:
+    """The recorded steps the next execution replays before the strategy is asked. The
+    first `checked` of them were already checked against the properties by an earlier
+    execution (they are not checked again); `diverged` is raised if one does not fit."""
+
+    steps: Sequence[Recorded] = ()
+    checked: int = 0
+    diverged: type[Divergence] = NondeterminismError
+
+
+FROM_THE_START = Prefix()
+
+
+class ChoicePoint:
+    """A read-only view of an execution's current state (see the module docstring)."""
+
+    __slots__ = ("_execution", "_footprints", "_key")
+
+    def __init__(self, execution: Execution) -> None:
+        self._execution = execution
+        self._footprints: dict[str, Footprint] = {}
+        self._key: Hashable | None = None
+
+    @property
+    def depth(self) -> int:
+        """How many steps the execution has taken."""
+        return len(self._execution.steps)
+
+    @property
+    def runnable(self) -> tuple[str, ...]:
+        """The actors that can move now, in program order (empty at a final state)."""
+        return self._execution.runnable()
+
+    @property
+    def actors(self) -> tuple[str, ...]:
+        """Every actor, in program order."""
+        return self._execution.program.actor_names()
+
+    def pending(self, actor: str) -> Effect | None:
+        """The effect `actor` waits to perform (None once it has finished)."""
+        return self._execution.actor(actor).pending
+
+    def unfinished(self) -> tuple[str, ...]:
+        """The actors with an effect pending (runnable or blocked), in program order."""
+        return tuple(a.name for a in self._execution.actors if a.pending is not None)
+
+    def footprint(self, actor: str) -> Footprint:
+        """What `actor`'s pending effect would read and write if taken now."""
+        found = self._footprints.get(actor)
+        if found is None:
+            found = self._footprints[actor] = self.pending(actor).footprint(self._execution.world)
+        return found
+
+    def state_key(self) -> Hashable:
+        """The state's key (world fingerprint and every actor's history); only for a
+        strategy that declares `keys_states`."""
+        if self._key is None:
+            self._key = self._execution.state_key()
+        return self._key
+
+    def step(self, index: int) -> Step:
+        """Step `index` of the execution so far (with its footprint)."""
+        return self._execution.steps[index]
+
+    @property
+    def last(self) -> Step | None:
+        """The step just taken, None in the initial state."""
+        steps = self._execution.steps
+        return steps[-1] if steps else None

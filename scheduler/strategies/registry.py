@@ -1,0 +1,152 @@
+"""The one registry of strategies: each one's name, what it is, its options with their
+defaults and limits, and how to make it. The command line builds its search options from
+it and the bench picks its strategies from it, so a strategy added here is available to
+both.
+
+`search(name, program, properties, ...)` runs a named strategy with checked options:
+a pull-style strategy under `explore`, the Hypothesis search (which drives its own
+loop) through its function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from unpack_race.scheduler.explore import Budget, Progress, Result, explore
+from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.properties import Property
+from unpack_race.scheduler.strategies.base import Strategy
+from unpack_race.scheduler.strategies.bfs import BreadthFirst
+from unpack_race.scheduler.strategies.dfs import DepthFirst
+from unpack_race.scheduler.strategies.dpor import REDUCTIONS, Dpor
+from unpack_race.scheduler.strategies.hypothesis_search import hypothesis_search
+from unpack_race.scheduler.strategies.pct import PCT
+from unpack_race.scheduler.strategies.pos import POS
+from unpack_race.scheduler.strategies.random_walk import RandomWalk
+
+
+class OptionError(ValueError):
+    """A strategy option that is unknown or out of range; one line for the user."""
+
+
+@attrs.frozen
+class Option:
+    """One setting of a strategy. `flag` is its command-line name (without dashes)."""
+
+    name: str
+    kind: type  # bool, int or str
+    default: Any
+    help: str
+    flag: str
+    minimum: int | None = None
+    choices: tuple[str, ...] = ()
+
+    def check(self, value: Any) -> Any:
+        """The value, checked; OptionError says what is allowed."""
+        if value is None and self.default is None:
+            return None
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise OptionError(f"--{self.flag} is on or off, got {value!r}")
+            return value
+        if self.kind is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise OptionError(f"--{self.flag} must be a whole number, got {value!r}")
+            if self.minimum is not None and value < self.minimum:
+                raise OptionError(f"--{self.flag} must be at least {self.minimum}, got {value}")
+            return value
+        if self.choices and value not in self.choices:
+            raise OptionError(f"--{self.flag} must be one of {', '.join(self.choices)}, got {value!r}")
+        return value
+
+
+RUNS = Option("runs", int, 1000, "runs of a sampling strategy", "runs", minimum=1)
+SEED = Option("seed", int, 0, "seed of a sampling strategy", "seed")
+
+
+@attrs.frozen
+class Entry:
+    name: str
+    summary: str
+    sampling: bool
+    options: tuple[Option, ...]
+    make: Callable[..., Strategy] | None = None  # a strategy explore() pulls from
+    drive: Callable[..., Result] | None = None  # a search that drives its own loop
+
+    def resolve(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Every option's value: the given one, checked, or its default. Options of
+        other strategies are ignored; an unknown name is an error."""
+        known = {o.name: o for o in self.options}
+        everything = {o.name for e in REGISTRY.values() for o in e.options}
+        unknown = sorted(set(given) - everything)
+        if unknown:
+            raise OptionError(f"unknown strategy option {unknown[0]!r}; the options are: {', '.join(sorted(everything))}")
+        return {name: option.check(given.get(name, option.default)) for name, option in known.items()}
+
+    def create(self, **given: Any) -> Strategy:
+        """A new strategy with these options (a pull-style strategy only)."""
+        if self.make is None:
+            raise OptionError(f"strategy {self.name} drives its own search; use registry.search()")
+        return self.make(**self.resolve(given))
+
+
+def _entry(name, summary, sampling, options, make=None, drive=None) -> Entry:
+    return Entry(name, summary, sampling, tuple(options), make, drive)
+
+
+REGISTRY: dict[str, Entry] = {e.name: e for e in (
+    _entry("dfs", "exhaustive depth-first search (state caching unless --no-state-cache; --preemption-bound K)",
+           False, [Option("state_caching", bool, True, "DFS: key states and cut those seen before", "state-cache"),
+                   Option("preemption_bound", int, None, "DFS: only schedules with at most K preemptions (quick, "
+                          "shallow)", "preemption-bound", minimum=0)],
+           make=DepthFirst),
+    _entry("dpor", "exhaustive, dynamic partial-order reduction with sleep sets (--reduction source|fg05)", False,
+           [Option("reduction", str, "source", "DPOR's race rule", "reduction", choices=REDUCTIONS)],
+           make=Dpor),
+    _entry("bfs", "exhaustive breadth-first search: a counterexample it finds is a shortest one", False, [],
+           make=BreadthFirst),
+    _entry("random", "sampled: seeded random walk (--runs, --seed)", True, [RUNS, SEED], make=RandomWalk),
+    _entry("pct", "sampled: PCT, probabilistic concurrency testing (--depth, --runs, --seed)", True,
+           [RUNS, SEED, Option("depth", int, 3, "PCT's bug depth d", "depth", minimum=1)], make=PCT),
+    _entry("pos", "sampled: POS, partial order sampling (--runs, --seed)", True, [RUNS, SEED], make=POS),
+    _entry("hypothesis", "sampled: choices drawn by Hypothesis, which shrinks a counterexample (--runs, --seed)",
+           True, [RUNS, SEED], drive=hypothesis_search),
+)}
+
+
+def entry(name: str) -> Entry:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise OptionError(f"unknown strategy {name!r}; the strategies are: {', '.join(REGISTRY)}") from None
+
+
+def options() -> dict[str, Option]:
+    """Every option of every strategy, once each, by name."""
+    found: dict[str, Option] = {}
+    for e in REGISTRY.values():
+        for option in e.options:
+            found.setdefault(option.name, option)
+    return found
+
+
+def search(
+    name: str,
+    program: Program,
+    properties: Iterable[Property] = (),
+    *,
+    bounds: str = "(none)",
+    budget: Budget = Budget(),
+    progress: Callable[[Progress], None] | None = None,
+    **given: Any,
+) -> Result:
+    """Run the strategy `name` with the options `given` (see `Entry.resolve`)."""
+    chosen = entry(name)
+    values = chosen.resolve(given)
+    if chosen.drive is not None:
+        return chosen.drive(program, properties, bounds=bounds, budget=budget, **values)
+    return explore(program, chosen.make(**values), properties, bounds=bounds, budget=budget,
+                   progress=progress, progress_every=2.0)
