@@ -242,21 +242,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(text if len(names) == len(sc.variants) else f"{', '.join(names)}:\n{text}")
         print()
     safe = [r["variant"] for r in records if r["verdict"] == PASS.value] or ["none"]
+    wrong = [r["variant"] for r in records if not r["as_expected"] and Verdict(r["verdict"]).decided]
     undecided = [r["variant"] for r in records if not Verdict(r["verdict"]).decided]
-    verdict = ("every verdict is the expected one" if all_expected else "SOME VERDICTS ARE NOT AS EXPECTED"
-               + (f" (no verdict, budget or interrupt: {', '.join(undecided)})" if undecided else ""))
+    verdict = ("every verdict is the expected one" if all_expected else "SOME VERDICTS ARE NOT AS EXPECTED" if wrong
+               else f"NO VERDICT (budget ran out or interrupted) for {', '.join(undecided)}"
+               + ("; the others are as expected" if len(undecided) < len(records) else ""))
     print(f"{verdict}; no violation within these bounds: {', '.join(safe)}")
     if args.out is not None:
         write_atomically(args.out / "compare.md", markdown_table(header, rows) + "\n")
         write_atomically(args.out / "compare.json", json.dumps(
             {"scenario": sc.name, "params": params, "rows": records, "all_as_expected": all_expected}, indent=1) + "\n")
         print(f"wrote {args.out / 'compare.md'} and {args.out / 'compare.json'}")
-    if all_expected:
-        return EXIT_OK
-    # a verdict that contradicts its expectation is a finding (1); otherwise some search
-    # ran out of budget or was interrupted before its verdict (4)
-    wrong = any(not r["as_expected"] and Verdict(r["verdict"]).decided for r in records)
-    return EXIT_VIOLATION if wrong else EXIT_BUDGET
+    # a verdict that contradicts its expectation is a finding (1); otherwise, if not all
+    # are as expected, some search ran out of budget or was interrupted first (4)
+    return EXIT_OK if all_expected else EXIT_VIOLATION if wrong else EXIT_BUDGET
 
 
 COMMANDS = {"list": cmd_list, "check": cmd_check, "compare": cmd_compare,

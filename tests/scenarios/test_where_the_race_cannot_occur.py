@@ -190,6 +190,7 @@ def test_compare_exits_4_when_a_budget_runs_out_before_a_verdict(capsys):
     assert code == 4, out
     rows = [line.split() for line in out.splitlines() if line.split() and line.split()[0] in VARIANTS]
     assert [r[1] for r in rows] == ["budget"] * 4
+    assert "NO VERDICT (budget ran out or interrupted) for stat-early-return-no-lease, " in out
 
 
 def test_compare_exits_1_when_a_decided_verdict_is_not_the_expected_one_even_if_another_ran_out(capsys, monkeypatch):
@@ -201,6 +202,7 @@ def test_compare_exits_1_when_a_decided_verdict_is_not_the_expected_one_even_if_
     assert code == 1, out
     rows = {line.split()[0]: line.split()[1] for line in out.splitlines() if line.split() and line.split()[0] in VARIANTS}
     assert rows["prepare-with-lease"] == "budget" and rows["stat-early-return"] == "violation"
+    assert "SOME VERDICTS ARE NOT AS EXPECTED" in out
 
 
 def test_a_schedule_file_written_before_the_cancel_parameter_still_loads_and_replays(capsys, tmp_path):
