@@ -1,7 +1,16 @@
 """The kubelet side of a CRI pull that is cancelled and retried (containerd-semantics
 §3.3, §5.1): a kubelet restart (or gRPC disconnect) cancels the PullImage request ctx;
 the new kubelet asks for the same image again, possibly while the first pull is still
-unwinding on the containerd side."""
+unwinding on the containerd side.
+
+Without a restart there is nothing for the kubelet to do in the model: it sends one
+PullImage (the first pull starts requested) and waits for the reply. The kubelet asks
+again only when a PullImage fails (the retry of §5.1 step 7 follows a failed pull), and
+CRI adds nothing after the pull that could delay or repeat it: no explicit "done"
+beyond client.Pull's deferred lease delete (§3.3). A pull that is never cancelled does
+not fail in the model (pull-completes checks it), so a scenario without a cancel has no
+kubelet actor and no retry; it must not leave a retry waiting for a request that never
+comes (a blocked actor would be reported as a deadlock)."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ containerd's history leads us to expect."""
 from __future__ import annotations
 
 import abc
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
@@ -66,10 +67,33 @@ class Expectation:
 
 
 @attrs.frozen
+class Unreachable:
+    """A `sometimes` property a scenario does not declare, because its parameters make it
+    unreachable, and why (in the words of the system modelled). A search then cannot end
+    vacuous for lack of it, and a pass can say why the interesting window is never
+    entered within these bounds."""
+
+    property: str
+    why: str
+
+
+@attrs.frozen
 class Built:
     program: Program
     properties: tuple[Property, ...]
     bounds: str
+    unreachable: tuple[Unreachable, ...] = ()  # `sometimes` properties left out, and why
+
+    def why_safe(self, width: int = 100) -> str | None:
+        """For a pass: why the race cannot occur within these bounds, one item per
+        `sometimes` property left out (None when none was left out)."""
+        if not self.unreachable:
+            return None
+        lines = ["The race window cannot be entered here; not sought, as no run within these bounds can reach it:"]
+        for u in self.unreachable:
+            lines.append(textwrap.fill(f"{u.property}: {u.why}", width, initial_indent="  - ",
+                                       subsequent_indent="    ", break_on_hyphens=False))
+        return "\n".join(lines)
 
 
 class Scenario(abc.ABC):

@@ -1,9 +1,12 @@
 """The `unpack-race` command line: list, check, replay, compare, minimize, explain,
 corpus and bench.
 
-Exit codes (as model checkers users know): 0 no violation (or every verdict as
-expected), 1 a property violated (or a verdict not as expected), 2 bad usage or input,
-3 internal error, 4 a budget ran out or the run was interrupted before a verdict.
+Exit codes (as model checkers users know): `check` exits with its verdict's code
+(scheduler.verdict): 0 pass, 1 a property violated, 4 a budget ran out or the run was
+interrupted before a verdict, 5 vacuous (a `sometimes` property never reached); 2 bad
+usage or input, 3 internal error. `compare` exits 0 when every verdict is the expected
+one, 1 when a verdict is not as expected, 4 when a budget ran out before a verdict
+(and none was unexpected). `replay` exits 0 or 1.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from unpack_race.scenarios.base import ParamError, Scenario
 from unpack_race.scenarios.registry import CANONICAL, SCENARIOS, scenario as get_scenario
 from unpack_race.scenarios.search_options import OptionError, add_strategy_options, run_search
 from unpack_race.reports.claims import claim
-from unpack_race.scheduler.explore import BUDGET, INTERRUPTED, PASS, VIOLATION, Progress, PropertyScopeError, Result, explore
+from unpack_race.scheduler.explore import PASS, VIOLATION, Progress, PropertyScopeError, Result, explore
 from unpack_race.scheduler.follow import checked, follow
+from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scheduler.schedule import Schedule, ScheduledStep, ScheduleError, write_atomically
 from unpack_race.scheduler.strategies import Replay, ReplayDivergence
 
@@ -163,15 +167,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         path = _write_counterexample(sc, args.variant, params, result, args.out)
         print(f"Schedule written to {path}\n  replay it: unpack-race replay {path}")
     print(summarize(result))
-    return _exit_for(result)
-
-
-def _exit_for(result: Result) -> int:
-    if result.verdict == PASS:
-        return EXIT_OK
-    if result.verdict in (BUDGET, INTERRUPTED):
-        return EXIT_BUDGET
-    return EXIT_VIOLATION
+    if result.verdict == PASS and built.why_safe():
+        print(built.why_safe())
+    return result.verdict.exit_code
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -202,7 +200,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     params = sc.resolve(_overrides(args))
     header = ("variant", "verdict", "expected", "property violated",
               "executions", "states", "counterexample steps", "time")
-    rows, records, all_expected = [], [], True
+    rows, records, all_expected, why_safe = [], [], True, {}
     print(f"{sc.name}: {sc.build(sc.variants[0], params).bounds}; strategy: "
           f"{'stateful DFS' if args.state_caching else 'DFS without state caching'}, stop at the first violation")
     for variant in sc.variants:
@@ -223,6 +221,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
                   "executions": result.executions, "states": result.states, "steps": result.steps,
                   "counterexample_steps": len(result.counterexample) or None,
                   "seconds": round(elapsed, 3), "claim": claim(result)}
+        if result.verdict == PASS and built.unreachable:
+            record["not_sought"] = [{"property": u.property, "why": u.why} for u in built.unreachable]
+            why_safe.setdefault(built.why_safe(), []).append(variant)
         if result.violation is not None:
             record["message"] = result.violation.message
             if args.out is not None:
@@ -236,15 +237,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if "message" in record:
             print(f"    {record['message']}")
     print()
+    for text, names in why_safe.items():  # once for the variants that share it
+        print(text if len(names) == len(sc.variants) else f"{', '.join(names)}:\n{text}")
+        print()
     safe = [r["variant"] for r in records if r["verdict"] == PASS.value] or ["none"]
-    verdict = "every verdict is the expected one" if all_expected else "SOME VERDICTS ARE NOT AS EXPECTED"
+    wrong = [r["variant"] for r in records if not r["as_expected"] and Verdict(r["verdict"]).decided]
+    undecided = [r["variant"] for r in records if not Verdict(r["verdict"]).decided]
+    verdict = ("every verdict is the expected one" if all_expected else "SOME VERDICTS ARE NOT AS EXPECTED" if wrong
+               else f"NO VERDICT (budget ran out or interrupted) for {', '.join(undecided)}"
+               + ("; the others are as expected" if len(undecided) < len(records) else ""))
     print(f"{verdict}; no violation within these bounds: {', '.join(safe)}")
     if args.out is not None:
         write_atomically(args.out / "compare.md", markdown_table(header, rows) + "\n")
         write_atomically(args.out / "compare.json", json.dumps(
             {"scenario": sc.name, "params": params, "rows": records, "all_as_expected": all_expected}, indent=1) + "\n")
         print(f"wrote {args.out / 'compare.md'} and {args.out / 'compare.json'}")
-    return EXIT_OK if all_expected else EXIT_VIOLATION
+    # a verdict that contradicts its expectation is a finding (1); otherwise, if not all
+    # are as expected, some search ran out of budget or was interrupted first (4)
+    return EXIT_OK if all_expected else EXIT_VIOLATION if wrong else EXIT_BUDGET
 
 
 COMMANDS = {"list": cmd_list, "check": cmd_check, "compare": cmd_compare,
