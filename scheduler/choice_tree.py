@@ -62,6 +62,7 @@ class ChoiceTree:
         self.branches: list[Branch] = []
         self.alternative = alternative
         self._started = False
+        self._pending = False  # the prefix handed out last has not been run yet
 
     @property
     def depth(self) -> int:
@@ -81,7 +82,12 @@ class ChoiceTree:
         return branch
 
     def next_prefix(self) -> Prefix | None:
-        """The path the next execution replays, or None when the tree is exhausted."""
+        """The path the next execution replays, or None when the tree is exhausted. Until
+        `ran()` says the path handed out last was run, it is handed out again (a search
+        stopped by its budget, checkpointed and resumed, loses no execution)."""
+        if self._pending:
+            return Prefix(self.path(), self.depth - 1 if self.branches else 0)
+        self._pending = True
         if not self._started:
             self._started = True
             return Prefix(self.root, 0)
@@ -92,7 +98,12 @@ class ChoiceTree:
                 last.chosen = chosen
                 return Prefix(self.path(), self.depth - 1)
             self.branches.pop()
+        self._pending = False
         return None
+
+    def ran(self) -> None:
+        """The execution along the path handed out last has run."""
+        self._pending = False
 
     # -- checkpoints -----------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
@@ -101,6 +112,7 @@ class ChoiceTree:
             "format": FORMAT,
             "version": VERSION,
             "started": self._started,
+            "pending": self._pending,
             "root": [_choice_json(c) for c in self.root],
             "branches": [
                 {
@@ -124,6 +136,7 @@ class ChoiceTree:
         ]
         tree = cls(root, alternative)
         tree._started = bool(data["started"])
+        tree._pending = bool(data["pending"])
         for b in data["branches"]:
             effects = {a: Named.from_json(e) for a, e in b["effects"].items()}
             tree.branches.append(Branch(tuple(b["runnable"]), effects, b["chosen"], list(b["todo"]), b["data"]))

@@ -46,14 +46,14 @@ class Named:
     file); it matches a pending effect of that kind with those arguments."""
 
     kind: str
-    args: str  # the arguments as canonical JSON
+    args: str  # the arguments as JSON, in field order (hashable, unlike a dict)
 
     @classmethod
     def of(cls, effect: Effect) -> Named:
-        return cls(effect_name(effect), json.dumps(effect.args(), sort_keys=True))
+        return cls(effect_name(effect), json.dumps(effect.args()))
 
     def matches(self, effect: Effect) -> bool:
-        return effect_name(effect) == self.kind and json.dumps(effect.args(), sort_keys=True) == self.args
+        return effect_name(effect) == self.kind and effect.args() == json.loads(self.args)
 
     def describe(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in json.loads(self.args).items())
@@ -64,7 +64,7 @@ class Named:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Named:
-        return cls(data["effect"], json.dumps(data["args"], sort_keys=True))
+        return cls(data["effect"], json.dumps(data["args"]))
 
 
 @attrs.frozen

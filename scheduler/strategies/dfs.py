@@ -84,6 +84,7 @@ class DepthFirst(Strategy):
         return [previous] + [a for a in runnable if a != previous], used
 
     def end_execution(self, point: ChoicePoint) -> None:
+        self.tree.ran()
         if self.state_caching and not point.runnable:
             self._visited.add(point.state_key())  # final states count as states too
 

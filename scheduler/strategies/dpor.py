@@ -154,6 +154,7 @@ class Dpor(Strategy):
         return choice
 
     def end_execution(self, point: ChoicePoint) -> None:
+        self.tree.ran()
         if not point.runnable and point.depth == len(self._stack):
             self._arrive(point)
             final = Node([], self._pending(point), frozenset())

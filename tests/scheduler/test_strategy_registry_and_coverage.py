@@ -1,0 +1,85 @@
+"""One strategy registry, read by the command line and the bench, with checked options;
+and the structured coverage record every search returns, written to JSON as is."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scheduler_toys import bank_account, no_lost_update
+from unpack_race.reports.claims import claim
+from unpack_race.scenarios import bench
+from unpack_race.scenarios.cli import build_parser
+from unpack_race.scheduler.coverage import Kind
+from unpack_race.scheduler.explore import Budget
+from unpack_race.scheduler.properties import Scope
+from unpack_race.scheduler.strategies.registry import REGISTRY, OptionError, entry, search
+from unpack_race.scheduler.verdict import Verdict
+
+EXPECTED_KIND = {
+    "dfs": Kind.EXHAUSTIVE, "bfs": Kind.EXHAUSTIVE, "dpor": Kind.UP_TO_TRACES,
+    "random": Kind.SAMPLED, "pct": Kind.SAMPLED, "pos": Kind.SAMPLED, "hypothesis": Kind.SAMPLED,
+}
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_every_registered_strategy_finds_the_lost_update_and_says_what_kind_of_search_it_ran(name):
+    result = search(name, bank_account(locked=False), [no_lost_update()], runs=200, seed=0)
+    assert result.verdict is Verdict.VIOLATION and result.violation.property == "no-lost-update"
+    assert result.coverage.kind is EXPECTED_KIND[name] is not None
+    assert REGISTRY[name].sampling == (result.coverage.kind is Kind.SAMPLED)
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_every_coverage_record_is_json_data_with_its_counts(name):
+    result = search(name, bank_account(locked=True), [no_lost_update()], runs=20, seed=1)
+    assert result.verdict is Verdict.PASS
+    data = json.loads(json.dumps(result.coverage.to_json()))
+    assert data["kind"] == EXPECTED_KIND[name].value
+    assert data["executions"] == result.executions == data["complete"] + sum(data["cut"].values())
+    assert data["steps"] == result.steps
+    assert data["finished"] is True
+    assert set(data["scopes"]) <= {s.value for s in Scope} and data["scopes"]
+    assert data["guarantee"] and data["algorithm"]
+
+
+def test_a_preemption_bound_makes_the_search_bounded_and_the_claim_says_so():
+    result = search("dfs", bank_account(locked=False), [no_lost_update()], preemption_bound=0)
+    assert result.coverage.kind is Kind.BOUNDED
+    locked = search("dfs", bank_account(locked=True), [no_lost_update()], preemption_bound=1)
+    assert claim(locked).startswith("bounded, not exhaustive: within bounds (none), DFS with state caching, "
+                                    "at most 1 preemptions")
+
+
+def test_a_search_cut_by_its_budget_is_not_finished():
+    result = search("dfs", bank_account(locked=True), [no_lost_update()], budget=Budget(max_executions=1),
+                    state_caching=False)
+    assert result.verdict is Verdict.BUDGET and not result.coverage.finished and result.executions == 1
+
+
+@pytest.mark.parametrize(("name", "options", "message"), [
+    ("random", {"runs": 0}, "--runs must be at least 1, got 0"),
+    ("pct", {"depth": 0}, "--depth must be at least 1, got 0"),
+    ("dfs", {"preemption_bound": -1}, "--preemption-bound must be at least 0, got -1"),
+    ("dpor", {"reduction": "optimal"}, "--reduction must be one of source, fg05, got 'optimal'"),
+    ("dfs", {"state_caching": "yes"}, "--state-cache is on or off, got 'yes'"),
+    ("dfs", {"sed": 1}, "unknown strategy option 'sed'; the options are: "),
+])
+def test_a_bad_option_is_refused_in_one_line_that_says_what_is_allowed(name, options, message):
+    with pytest.raises(OptionError) as refused:
+        entry(name).create(**options)
+    assert str(refused.value).startswith(message) and "\n" not in str(refused.value)
+
+
+def test_an_unknown_strategy_is_refused_with_the_list_of_strategies():
+    with pytest.raises(OptionError, match=r"unknown strategy 'dfz'; the strategies are: dfs, dpor, bfs, random, pct"):
+        entry("dfz")
+
+
+def test_the_command_line_and_the_bench_read_their_strategies_from_the_registry():
+    parser = build_parser()
+    check = next(a for a in parser._subparsers._group_actions[0].choices["check"]._actions if a.dest == "strategy")
+    assert tuple(check.choices) == tuple(REGISTRY)
+    assert set(bench.EXHAUSTIVE) == {n for n, e in REGISTRY.items() if not e.sampling}
+    assert {strategy for strategy, _ in bench.SAMPLERS.values()} == {n for n, e in REGISTRY.items() if e.sampling}
