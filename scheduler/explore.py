@@ -20,12 +20,12 @@ import attrs
 from unpack_race.scheduler.checks import Checks
 from unpack_race.scheduler.choice_point import ChoicePoint, Cut
 from unpack_race.scheduler.choices import replay
-from unpack_race.scheduler.coverage import VIOLATED, Coverage, Kind
+from unpack_race.scheduler.coverage import VIOLATED, Coverage, Facts, Kind
 from unpack_race.scheduler.kernel import Execution, HistoryInterner, ProtocolError, Step
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property, Violation
 from unpack_race.scheduler.run import Run
-from unpack_race.scheduler.strategies.base import Strategy
+from unpack_race.scheduler.strategies.base import SingleExecution, Strategy
 from unpack_race.scheduler.verdict import Verdict
 
 PASS, VIOLATION, VACUOUS, BUDGET, INTERRUPTED = (
@@ -225,14 +225,20 @@ def explore(
 
 def dry_run(program: Program, chooser: Callable[[ChoicePoint], str], limit: int = 100_000) -> Run:
     """Run `program` once off the record, moving whom `chooser` picks at every choice
-    point, until no actor can move or `limit` steps (no properties are checked)."""
-    execution = Execution(program, footprints=True)
-    try:
-        while execution.runnable() and len(execution.steps) < limit:
-            execution.step(chooser(ChoicePoint(execution)))
-        return Run.of(execution)
-    finally:
-        execution.close()
+    point, until no actor can move (no properties are checked; an actor that runs past
+    `limit` steps is reported as looping)."""
+    return explore(program, _Chooser(chooser), budget=Budget(max_steps_per_execution=limit)).run
+
+
+class _Chooser(SingleExecution):
+    def __init__(self, chooser: Callable[[ChoicePoint], str]) -> None:
+        self.chooser = chooser
+
+    def choose(self, point: ChoicePoint) -> str:
+        return self.chooser(point)
+
+    def facts(self) -> Facts:
+        return Facts(Kind.SINGLE_RUN, "a dry run off the record", "")
 
 
 __all__ = ["BUDGET", "INTERRUPTED", "PASS", "VACUOUS", "VIOLATION", "Budget", "Progress",

@@ -22,10 +22,14 @@ from collections.abc import Sequence
 
 import networkx as nx
 
+from unpack_race.scheduler.choice_point import ChoicePoint, Cut
 from unpack_race.scheduler.choices import Choice, replay
+from unpack_race.scheduler.coverage import SCHEDULE_ENDED, Facts, Kind
 from unpack_race.scheduler.effect import EVERYTHING, Footprint
+from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.kernel import Execution, Step
 from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.strategies.base import SingleExecution
 
 PROGRAM_ORDER, CONFLICT = "program-order", "conflict"
 
@@ -168,26 +172,41 @@ def fewest_preemptions_order(
 
 
 def _greedy_order(program, steps, actors, by_actor, predecessors, position, last) -> list[int]:
-    execution = Execution(program)
-    counts = [0] * len(actors)
-    order: list[int] = []
-    current = -1
-    while len(order) < len(steps):
-        runnable = execution.runnable()
+    """Keep moving the current actor while it can; else the ready step that comes first."""
+    greedy = _Greedy(steps, actors, by_actor, predecessors, position, last)
+    explore(program, greedy)
+    return greedy.order
+
+
+class _Greedy(SingleExecution):
+    """The greedy order of `_greedy_order`, as a one-run strategy."""
+
+    def __init__(self, steps, actors, by_actor, predecessors, position, last) -> None:
+        self.steps, self.actors, self.by_actor = steps, actors, by_actor
+        self.predecessors, self.position, self.last = predecessors, position, last
+        self.counts = [0] * len(actors)
+        self.order: list[int] = []
+        self.current = -1
+
+    def choose(self, point: ChoicePoint) -> str | Cut:
+        if len(self.order) == len(self.steps):
+            return Cut(SCHEDULE_ENDED)
         options = []
-        for a, name in enumerate(actors):
-            if counts[a] < len(by_actor[name]):
-                step = by_actor[name][counts[a]]
-                if step.index == last and len(order) != len(steps) - 1:
+        for a, name in enumerate(self.actors):
+            if self.counts[a] < len(self.by_actor[name]):
+                step = self.by_actor[name][self.counts[a]]
+                if step.index == self.last and len(self.order) != len(self.steps) - 1:
                     continue
-                ready = all(position[p][1] < counts[position[p][0]] for p in predecessors[step.index])
-                if ready and name in runnable:
-                    options.append((a != current, step.index, a))
+                ready = all(self.position[p][1] < self.counts[self.position[p][0]] for p in self.predecessors[step.index])
+                if ready and name in point.runnable:
+                    options.append((a != self.current, step.index, a))
         if not options:
             raise ValueError("the steps admit no order that respects their dependencies and can be run")
         _, index, a = min(options)
-        order.append(index)
-        counts[a] += 1
-        current = a
-        execution.step(actors[a])
-    return order
+        self.order.append(index)
+        self.counts[a] += 1
+        self.current = a
+        return self.actors[a]
+
+    def facts(self) -> Facts:
+        return Facts(Kind.SINGLE_RUN, "a greedy order of recorded steps", "")
