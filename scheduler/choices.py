@@ -109,22 +109,25 @@ def check(
     execution: Execution, index: int, recorded: Recorded, runnable: tuple[str, ...], diverged: type[Divergence]
 ) -> None:
     """Raise `diverged` unless `recorded` can be taken as step `index` now."""
-    where = f"step {index}: {diverged.recorded_as} {recorded.actor} to {recorded.describe()}"
+
+    def where() -> str:  # only when raising: describing every replayed step is costly
+        return f"step {index}: {diverged.recorded_as} {recorded.actor} to {recorded.describe()}"
+
     try:
         actor = execution.actor(recorded.actor)
     except KeyError:
         names = ", ".join(execution.program.actor_names())
-        raise diverged(index, f"{where}; there is no such actor (actors: {names})") from None
+        raise diverged(index, f"{where()}; there is no such actor (actors: {names})") from None
     effect = actor.pending
     if effect is None:
-        raise diverged(index, f"{where}; {recorded.actor} has already finished")
+        raise diverged(index, f"{where()}; {recorded.actor} has already finished")
     if not recorded.matches(effect):
-        raise diverged(index, f"{where}; {recorded.actor}'s next effect is {effect.describe()}")
+        raise diverged(index, f"{where()}; {recorded.actor}'s next effect is {effect.describe()}")
     if recorded.actor not in runnable:
-        raise diverged(index, f"{where}; {recorded.actor} is blocked ({effect.blocked_on(execution.world)})")
+        raise diverged(index, f"{where()}; {recorded.actor} is blocked ({effect.blocked_on(execution.world)})")
     expected = recorded.runnable
     if expected is not None and tuple(expected) != tuple(runnable):
         raise diverged(
             index,
-            f"{where}; the actors that could move were {list(expected)} then and are {list(runnable)} now",
+            f"{where()}; the actors that could move were {list(expected)} then and are {list(runnable)} now",
         )
