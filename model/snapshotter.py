@@ -45,6 +45,21 @@ def _parent_of(world: World | None, key: str) -> set[str]:
     return {_snap(snap.parent)} if snap is not None and snap.parent else set()
 
 
+def _backend(bkey: str) -> str:
+    return f"backend/{bkey}"
+
+
+def _new_backend(world: World | None, key: str) -> set[str]:
+    """The backend snapshot the next creation of `key` would make, as of now."""
+    return {_backend(world.peek_backend_key(key))} if world is not None else set()
+
+
+def _active_backend(world: World | None, key: str) -> set[str]:
+    """The backend snapshot of the bucket `key`, as of now."""
+    snap = world.snapshots.get(key) if world is not None else None
+    return {_backend(snap.bkey)} if snap is not None else set()
+
+
 @attrs.frozen
 class Stat(Effect):
     """(*snapshotter).Stat (L101-143): one read transaction; a missing bucket is
@@ -114,7 +129,8 @@ class PrepareT1(Effect):
     def footprint(self, world: World | None = None) -> Footprint:
         # s.l.RLock is shared: taking it reads the lock (backend cleanup writes it)
         reads = {_snap(self.key), _snap(self.parent), _snap(self.target), SNAPSHOTTER_LOCK}
-        return Footprint.of(reads=reads, writes={f"lease/{self.lease}", f"generation/{self.key}"})
+        writes = {f"lease/{self.lease}", f"generation/{self.key}"} | _new_backend(world, self.key)
+        return Footprint.of(reads=reads, writes=writes)
 
     def narrate(self, actor, result, error) -> str:
         what = f"Prepare({self.key!r}, parent={self.parent or '-'})"
@@ -182,7 +198,8 @@ class PrepareT2(Effect):
     def footprint(self, world: World | None = None) -> Footprint:
         return Footprint.of(
             reads={SNAPSHOTTER_LOCK},
-            writes={_snap(self.key), _snap(self.parent), f"lease/{self.lease}"},
+            # on an error, the backend snapshot made after T1 is removed
+            writes={_snap(self.key), _snap(self.parent), f"lease/{self.lease}", _backend(self.bkey)},
         )
 
     def narrate(self, actor, result, error) -> str:
@@ -246,7 +263,8 @@ class Commit(Effect):
 
     def footprint(self, world: World | None = None) -> Footprint:
         writes = {_snap(self.name), _snap(self.key), f"lease/{self.lease}", f"generation/{self.name}"}
-        return Footprint.of(writes=writes | _parent_of(world, self.key))
+        backend = _active_backend(world, self.key) | _new_backend(world, self.name)  # backend Commit
+        return Footprint.of(writes=writes | _parent_of(world, self.key) | backend)
 
     def narrate(self, actor, result, error) -> str:
         if error is None:

@@ -20,11 +20,12 @@ cleanup runs regardless), and the GC count (the collector's own history has it).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
 from unpack_race.model.names import backend_key
+from unpack_race.scheduler.resources import Constant, Keyed, ResourceMap, Scalar, WriteOnly
 
 
 @attrs.frozen
@@ -74,6 +75,14 @@ class PullContext:
 
 @attrs.define
 class World:
+    RESOURCES: ClassVar[ResourceMap] = ResourceMap(
+        lease_on_exists=Constant(), snapshots=Keyed("snapshot/{key}"), backend=Keyed("backend/{key}"),
+        leases=Keyed("lease/{key}"), content=Keyed("content/{key}"), images=Keyed("image/{key}"),
+        locks=Keyed("lock/{key}"), pulls=Keyed("pull/{key}"), dirty=Scalar("db/dirty"),
+        snapshotter_dirty=WriteOnly(), generations=Keyed("generation/{key}"), now=Scalar("clock"),
+        creating=Scalar("creating"), committed_by=WriteOnly(), gc_runs=WriteOnly(),
+    )
+
     lease_on_exists: bool  # core/metadata: PR 10187 ("lease on already exists")
     snapshots: dict[str, Snapshot] = attrs.field(factory=dict)
     backend: dict[str, str] = attrs.field(factory=dict)  # bkey -> kind
@@ -113,6 +122,10 @@ class World:
         generation = self.generations.get(key, 0) + 1
         self.generations[key] = generation
         return backend_key(generation, key)
+
+    def peek_backend_key(self, key: str) -> str:
+        """The backend key the next creation of `key` will get (for footprints)."""
+        return backend_key(self.generations.get(key, 0) + 1, key)
 
     def lease_of(self, pull: str) -> str:
         """leases.FromContext(ctx): the lease on the pull's ctx, "" if none."""
