@@ -166,7 +166,7 @@ class BackendCleanup(Effect):
     outcome_key = result_ignored  # no actor reads the result
 
     def enabled(self, world: World) -> bool:
-        return world.creating == 0
+        return not world.creating
 
     def blocked_on(self, world: World) -> str:
         return "a Prepare holds the snapshotter's read lock between its T1 and T2"

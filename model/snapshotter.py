@@ -32,9 +32,6 @@ class Info:
     parent: str
 
 
-SNAPSHOTTER_LOCK = "snapshotter/lock"
-
-
 def _snap(name: str) -> str:
     return f"snapshot/{name}"
 
@@ -43,6 +40,11 @@ def _parent_of(world: World | None, key: str) -> set[str]:
     """The parent bucket whose children set a step on `key` rewrites, as of now."""
     snap = world.snapshots.get(key) if world is not None else None
     return {_snap(snap.parent)} if snap is not None and snap.parent else set()
+
+
+def _creating(bkey: str) -> str:
+    """The createSnapshot making backend snapshot `bkey` holds s.l.RLock (World.creating)."""
+    return f"creating/{bkey}"
 
 
 def _backend(bkey: str) -> str:
@@ -97,7 +99,11 @@ class PrepareT1(Effect):
     4. allocate seq, bkey = "<ns>/<seq>/<key>" (World.next_backend_key).
     Then the backend Prepare(bkey, bparent), outside any transaction, is folded into this
     step: it touches only the new backend key, and backend cleanup cannot run meanwhile
-    because createSnapshot holds s.l.RLock from here until T2 (`World.creating`).
+    because createSnapshot holds s.l.RLock from here until T2: the new backend key joins
+    `World.creating`, the createSnapshot calls holding the read lock, each named by the
+    backend key it creates (unique per call, and each its own resource, so two Prepares
+    stay independent; only the backend cleanup, which takes the write lock, reads them
+    all).
     Returns (bkey, bparent) for T2.
     """
 
@@ -123,13 +129,15 @@ class PrepareT1(Effect):
             bparent = parent.bkey
         bkey = world.next_backend_key(self.key)
         world.backend[bkey] = "active"
-        world.creating += 1
+        world.creating.add(bkey)
         return (bkey, bparent)
 
     def footprint(self, world: World | None = None) -> Footprint:
-        # s.l.RLock is shared: taking it reads the lock (backend cleanup writes it)
-        reads = {_snap(self.key), _snap(self.parent), _snap(self.target), SNAPSHOTTER_LOCK}
-        writes = {f"lease/{self.lease}", f"generation/{self.key}"} | _new_backend(world, self.key)
+        reads = {_snap(self.key), _snap(self.parent), _snap(self.target)}
+        writes = {f"lease/{self.lease}", f"generation/{self.key}"}
+        if world is not None:  # the new backend snapshot, and the read lock held for it
+            bkey = world.peek_backend_key(self.key)
+            writes |= {_backend(bkey), _creating(bkey)}
         return Footprint.of(reads=reads, writes=writes)
 
     def narrate(self, actor, result, error) -> str:
@@ -156,7 +164,7 @@ class PrepareT2(Effect):
        bparent, else `mismatched parent`; add `key` to the parent's children;
     4. write the labels (incl. snapshot.ref) and name = bkey.
     On an error the backend snapshot made after T1 is removed (best effort). Either way
-    s.l.RUnlock follows.
+    s.l.RUnlock follows: `bkey` leaves `World.creating`.
     """
 
     outcome_key = result_ignored  # no actor reads the result
@@ -169,7 +177,7 @@ class PrepareT2(Effect):
     labels: tuple[tuple[str, str], ...] = ()
 
     def apply(self, world: World) -> str:
-        world.creating -= 1
+        world.creating.discard(self.bkey)
         try:
             leases.check_lease(world, self.lease)
             if self.key in world.snapshots:
@@ -196,11 +204,9 @@ class PrepareT2(Effect):
         return self.key
 
     def footprint(self, world: World | None = None) -> Footprint:
-        return Footprint.of(
-            reads={SNAPSHOTTER_LOCK},
-            # on an error, the backend snapshot made after T1 is removed
-            writes={_snap(self.key), _snap(self.parent), f"lease/{self.lease}", _backend(self.bkey)},
-        )
+        # on an error, the backend snapshot made after T1 is removed
+        writes = {_snap(self.key), _snap(self.parent), f"lease/{self.lease}", _backend(self.bkey)}
+        return Footprint.of(writes=writes | {_creating(self.bkey)})
 
     def narrate(self, actor, result, error) -> str:
         what = f"Prepare({self.key!r}, parent={self.parent or '-'})"

@@ -80,7 +80,7 @@ class World:
         leases=Keyed("lease/{key}"), content=Keyed("content/{key}"), images=Keyed("image/{key}"),
         locks=Keyed("lock/{key}"), pulls=Keyed("pull/{key}"), dirty=Scalar("db/dirty"),
         snapshotter_dirty=WriteOnly(), generations=Keyed("generation/{key}"), now=Scalar("clock"),
-        creating=Scalar("creating"), committed_by=WriteOnly(), gc_runs=WriteOnly(),
+        creating=Keyed("creating/{key}"), committed_by=WriteOnly(), gc_runs=WriteOnly(),
     )
 
     lease_on_exists: bool  # core/metadata: PR 10187 ("lease on already exists")
@@ -95,7 +95,7 @@ class World:
     snapshotter_dirty: bool = False
     generations: dict[str, int] = attrs.field(factory=dict)  # creations per key (names.backend_key)
     now: int = 0  # virtual seconds
-    creating: int = 0  # createSnapshot calls holding s.l.RLock between T1 and T2
+    creating: set[str] = attrs.field(factory=set)  # backend keys whose createSnapshot holds s.l.RLock (T1 to T2)
     # ghost state: observed by properties only
     committed_by: dict[str, str] = attrs.field(factory=dict)
     gc_runs: int = 0
@@ -112,7 +112,7 @@ class World:
             self.dirty > 0,  # only ever compared with 0 (the GC scheduler)
             _sorted(self.generations),
             self.now,
-            self.creating,
+            tuple(sorted(self.creating)),
             _sorted(self.committed_by),
         )
 

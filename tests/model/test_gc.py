@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from unpack_race.model.content import write_blob
-from unpack_race.model.errdefs import FailedPrecondition
+from unpack_race.model.errdefs import AlreadyExists, FailedPrecondition
 from unpack_race.model.gc import BackendCleanup, GcCollect, mark
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.leases import CreateLease, DeleteLease
@@ -200,6 +200,19 @@ def test_backend_cleanup_is_disabled_while_a_prepare_is_between_t1_and_t2():
     assert BackendCleanup().enabled(world) is False
     assert "T1 and T2" in BackendCleanup().blocked_on(world)
     PrepareT2("k", "", bkey, bparent, "L").apply(world)
+    assert BackendCleanup().enabled(world) is True
+
+
+def test_backend_cleanup_waits_until_every_prepare_of_the_same_key_has_reached_t2():
+    # each createSnapshot call holds s.l.RLock on its own, even two calls for one key
+    world = new_world()
+    first = PrepareT1("k", "", "", "L").apply(world)
+    second = PrepareT1("k", "", "", "L").apply(world)
+    assert first != second
+    PrepareT2("k", "", *second, "L").apply(world)
+    assert BackendCleanup().enabled(world) is False
+    with pytest.raises(AlreadyExists):
+        PrepareT2("k", "", *first, "L").apply(world)
     assert BackendCleanup().enabled(world) is True
 
 
