@@ -264,7 +264,6 @@ class Commit(Effect):
         leases.remove_snapshot_lease(world, self.lease, self.key)
         world.backend.pop(active.bkey, None)
         world.backend[name_bkey] = "committed"
-        world.committed_by[self.name] = self.lease
         return self.name
 
     def footprint(self, world: World | None = None) -> Footprint:
@@ -289,8 +288,9 @@ class Remove(Effect):
     """(*snapshotter).Remove (L669-732): one write transaction. A missing bucket is
     NotFound; a bucket with children is `cannot remove snapshot with child: failed
     precondition`; otherwise drop it from its parent's children, delete it,
-    removeSnapshotLease(key), db.dirty++ and mark the snapshotter dirty. The backend
-    snapshot stays until the next GC's backend cleanup."""
+    removeSnapshotLease(key), db.dirty++ and mark the snapshotter dirty (a flag the model
+    leaves out, see model/gc.py). The backend snapshot stays until the next GC's backend
+    cleanup."""
 
     outcome_key = result_ignored  # no actor reads the result
 
@@ -309,7 +309,6 @@ class Remove(Effect):
         del world.snapshots[self.key]
         leases.remove_snapshot_lease(world, self.lease, self.key)
         world.dirty += 1
-        world.snapshotter_dirty = True
         return self.key
 
     def footprint(self, world: World | None = None) -> Footprint:

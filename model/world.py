@@ -9,13 +9,21 @@
 - `locks`: the CRI-wide duplication suppressor (internal/kmutex): key -> holder;
 - `dirty`: db.dirty, the deletion counter that schedules GC (core/metadata/db.go);
 - `pulls`: each pull's context: cancelled? returned?
+- `generations`: how many times each key was created (the model's backend sequence,
+  see names.backend_key);
+- `now`: virtual time, in seconds;
+- `creating`: the createSnapshot calls holding the snapshotter's read lock between
+  their T1 and T2, by the backend key each is creating.
 
-Fields under "ghost state" record history for properties to observe; no containerd code
-reads them. The world is mutable (one per execution); `fingerprint()` gives a canonical,
-hashable view for state caching, with every mapping sorted so that insertion order
-(which depends on the interleaving) never leaks into a state key. It leaves out what no
-step ever reads: db.dirty beyond "is it 0", the snapshotter's dirty flag (backend
-cleanup runs regardless), and the GC count (the collector's own history has it).
+`RESOURCES` says which footprint resource each field is (scheduler.resources), so that
+`unpack-race lint` can check every step's footprint against what it really touches.
+The world is mutable (one per execution); `fingerprint()` gives a canonical, hashable
+view for state caching, with every mapping sorted so that insertion order (which
+depends on the interleaving) never leaks into a state key. It keeps db.dirty only as
+"is it 0", all any step reads of it. What nothing reads is not kept at all: the
+snapshotter's dirty flag (the backend cleanup runs regardless), the number of GCs
+(the collector's own history has it), and who committed a snapshot (no step or
+property asks).
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from typing import Any, ClassVar
 import attrs
 
 from unpack_race.model.names import backend_key
-from unpack_race.scheduler.resources import Constant, Keyed, ResourceMap, Scalar, WriteOnly
+from unpack_race.scheduler.resources import Constant, Keyed, ResourceMap, Scalar
 
 
 @attrs.frozen
@@ -79,8 +87,7 @@ class World:
         lease_on_exists=Constant(), snapshots=Keyed("snapshot/{key}"), backend=Keyed("backend/{key}"),
         leases=Keyed("lease/{key}"), content=Keyed("content/{key}"), images=Keyed("image/{key}"),
         locks=Keyed("lock/{key}"), pulls=Keyed("pull/{key}"), dirty=Scalar("db/dirty"),
-        snapshotter_dirty=WriteOnly(), generations=Keyed("generation/{key}"), now=Scalar("clock"),
-        creating=Keyed("creating/{key}"), committed_by=WriteOnly(), gc_runs=WriteOnly(),
+        generations=Keyed("generation/{key}"), now=Scalar("clock"), creating=Keyed("creating/{key}"),
     )
 
     lease_on_exists: bool  # core/metadata: PR 10187 ("lease on already exists")
@@ -92,13 +99,9 @@ class World:
     locks: dict[str, str] = attrs.field(factory=dict)
     pulls: dict[str, PullContext] = attrs.field(factory=dict)
     dirty: int = 0
-    snapshotter_dirty: bool = False
     generations: dict[str, int] = attrs.field(factory=dict)  # creations per key (names.backend_key)
     now: int = 0  # virtual seconds
     creating: set[str] = attrs.field(factory=set)  # backend keys whose createSnapshot holds s.l.RLock (T1 to T2)
-    # ghost state: observed by properties only
-    committed_by: dict[str, str] = attrs.field(factory=dict)
-    gc_runs: int = 0
 
     def fingerprint(self) -> Any:
         return (
@@ -113,7 +116,6 @@ class World:
             _sorted(self.generations),
             self.now,
             tuple(sorted(self.creating)),
-            _sorted(self.committed_by),
         )
 
     # -- helpers shared by the effects ---------------------------------------------

@@ -152,17 +152,6 @@ def test_gc_sweeps_expired_leases_and_resets_the_dirty_counter():
     assert report.swept_snapshots == ("sha256:c1",)
     assert set(world.leases) == {"L"}
     assert world.dirty == 0
-    assert world.gc_runs == 1
-
-
-def test_gc_marks_the_snapshotter_dirty_only_when_it_sweeps_a_snapshot():
-    world = new_world()
-    commit_chain(world, "sha256:c1", lease="L")
-    GcCollect().apply(world)
-    assert world.snapshotter_dirty is False
-    prepare(world, "k", lease="")
-    GcCollect().apply(world)
-    assert world.snapshotter_dirty is True
 
 
 def test_gc_leaves_the_backend_snapshots_for_the_backend_cleanup():
@@ -223,8 +212,6 @@ def test_backend_cleanup_removes_the_backend_keys_no_metadata_bucket_names():
     swept = world.snapshots["k"].bkey
     Remove("k", "L").apply(world)
     kept = world.snapshots["sha256:c1"].bkey
-    assert world.snapshotter_dirty is True
     assert BackendCleanup().apply(world) == (swept,)
     assert world.backend == {kept: "committed"}
-    assert world.snapshotter_dirty is False
     assert BackendCleanup().apply(world) == ()
