@@ -13,21 +13,23 @@ def coverage_line(report: LintReport) -> str:
     c = report.coverage
     scope = ("every reachable state" if c.complete
              else f"NOT every reachable state: the budget of {c.max_states:,} states ran out")
-    return (f"{c.states:,} states ({scope}), {c.transitions:,} steps, {c.worlds:,} distinct worlds; "
+    return (f"checked {c.states:,} states ({scope}), {c.transitions:,} steps, {c.worlds:,} distinct worlds: "
             f"{c.footprints:,} footprints recorded, {c.pairs:,} independent pairs tried both ways, "
-            f"{c.fingerprint_groups:,} fingerprint groups and {c.key_groups:,} state-key groups compared; "
-            f"{c.seconds:.1f} s")
+            f"{c.fingerprint_groups:,} fingerprint groups and {c.key_groups:,} state-key groups compared "
+            f"({c.seconds:.1f} s)")
 
 
 def render(report: LintReport, label: str | None = None) -> str:
     """The whole report; `label` names what was linted (default: the program)."""
     name = label or report.program
-    lines = []
-    if report.clean:
-        lines.append(f"{name}: clean. {coverage_line(report)}")
+    count = len(report.findings)
+    if count:
+        verdict = f"{count} finding{'s' if count != 1 else ''}"
+    elif report.coverage.complete:
+        verdict = "clean"
     else:
-        count = len(report.findings)
-        lines.append(f"{name}: {count} finding{'s' if count != 1 else ''}. {coverage_line(report)}")
+        verdict = "no finding so far, but not checked to the end"
+    lines = [f"{name}: {verdict}", f"  {coverage_line(report)}"]
     lines += [f"  note: {note}" for note in report.coverage.notes]
     for number, finding in enumerate(report.findings, 1):
         lines.append("")
@@ -37,8 +39,8 @@ def render(report: LintReport, label: str | None = None) -> str:
 
 def render_finding(finding: Finding, number: int = 1) -> list[str]:
     lines = [f"[{number}] {finding.kind}: {finding.summary}"]
-    for step in finding.steps:
-        lines.append(f"    step: {step}")
+    if len(finding.steps) > 1:
+        lines += [f"    step: {step}" for step in finding.steps]
     for detail in finding.details:
         lines.append(f"    {detail}")
     lines.append(f"    fix: {finding.advice}")
