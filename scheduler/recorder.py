@@ -4,12 +4,12 @@
 fills as code uses the proxy. The proxy stands for the world wherever the model passes
 it: its own methods run bound to the proxy (so what they touch is recorded too), its
 dicts, sets and lists come back as recording views, and mutable values inside an entry
-(a `PullContext` inside `pulls`) as recording objects whose attribute reads and writes
-count as reads and writes of that entry. Immutable values (numbers, strings, tuples,
+(an account object inside `accounts`) as recording objects whose attribute reads and
+writes count as reads and writes of that entry. Immutable values (numbers, strings, tuples,
 frozensets, `attrs.frozen` values) are handed out as they are: they cannot be changed in
 place. Whatever the recorder sees becomes an `Access`: read or write, the resource (see
 `scheduler.resources`), the world attribute it went through, and where, in Python's
-words (`world.pulls['pull-1'].cancelled`).
+words (`world.accounts['alice'].frozen`).
 
 What it cannot see: state outside the world (globals, closures), and reads made through
 `object.__getattribute__` or C code handed the underlying dict. A proxy is for one
@@ -207,9 +207,10 @@ class _View:
 
     __slots__ = ("_target", "_recorder", "_attribute", "_item", "_everything", "_where")
 
-    #: method names that only read the whole / that change it (the rest are explicit)
+    #: methods (beyond those written out) that only read the whole / only write it;
+    #: any other method is taken to do both
     reading: frozenset[str] = frozenset()
-    changing: frozenset[str] = frozenset()
+    writing: frozenset[str] = frozenset({"update", "clear"})
 
     def __init__(self, target, recorder: Recorder, attribute: str, item: Callable[[Any], Resource | None],
                  everything: Resource | None, where: str) -> None:
@@ -233,10 +234,9 @@ class _View:
 
     def __getattr__(self, name: str) -> Any:  # the methods not written out below
         method = getattr(self._target, name)
-        if name in self.reading:
+        if name not in self.writing:
             self._read_all(f".{name}()")
-        else:
-            self._read_all(f".{name}()")
+        if name not in self.reading:
             self._write_all(f".{name}()")
         return method
 
@@ -351,6 +351,7 @@ class _SetView(_View):
 class _ListView(_View):
     __slots__ = ()
     reading = frozenset({"copy", "index", "count"})
+    writing = frozenset({"append", "extend", "insert", "clear"})
 
     def __getitem__(self, index):
         if isinstance(index, slice):

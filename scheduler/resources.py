@@ -1,23 +1,23 @@
 """How a world's attributes map to footprint resources: the part of the footprint
 protocol that lets the engine check footprints (`scheduler.lint`).
 
-A footprint names resources as strings ("snapshot/sha256:c1", "clock", "var/x"). To
+A footprint names resources as strings ("account/alice", "clock", "var/x"). To
 check that a step's declared footprint covers what its `enabled()` and `apply()`
 really touch, the lint runs the step against a world that records every attribute it
 reads and writes (`scheduler.recorder`), and must turn those accesses into resource
 names. A world class says how, in a class attribute `RESOURCES`:
 
     RESOURCES: ClassVar[ResourceMap] = ResourceMap(
-        snapshots=Keyed("snapshot/{key}"),  # a dict or set: each entry is its own resource
-        now=Scalar("clock"),                # one value, one resource
-        lease_on_exists=Constant(),         # fixed when the world is made, never written
-        log=WriteOnly(),                    # bookkeeping: steps write it, none reads it,
-    )                                       # and the fingerprint leaves it out
+        accounts=Keyed("account/{key}"),  # a dict or set: each entry is its own resource
+        now=Scalar("clock"),              # one value, one resource
+        overdraft=Constant(),             # fixed when the world is made, never written
+        log=WriteOnly(),                  # bookkeeping: steps write it, none reads it,
+    )                                     # and the fingerprint leaves it out
 
 Reading a whole keyed attribute (iterating it, its length, comparing it) reads every
 entry, `All(attribute)`, which only a footprint with `"*"` covers. Values inside an
-entry belong to that entry: `world.pulls["pull-1"].cancelled = True` writes
-"pull/pull-1".
+entry belong to that entry: `world.accounts["alice"].frozen = True` writes
+"account/alice".
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ canonical identity, a deterministic rendering and a field-by-field difference.
   a fingerprint is checked against;
 - `show(value)` renders a value with sets and dicts sorted, so that messages never
   depend on PYTHONHASHSEED;
-- `differences(a, b)` lists where two values differ, as `world.leases['L'].snapshots:
-  {sha256:c1} in one, {} in the other`.
+- `differences(a, b)` lists where two values differ, as `world.accounts['alice'].owners:
+  {'bob'} in one, {} in the other`.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ gets two different fingerprints is reported as well (the fingerprint depends on
 insertion order).
 
 Leaving out of the fingerprint what nothing reads is sound and is not reported (the
-difference shows in no step): `db.dirty` kept only as "is it 0", say.
+difference shows in no step): a counter kept only as "is it 0", say, when every step
+that reads it only compares it with 0.
 """
 
 from __future__ import annotations
