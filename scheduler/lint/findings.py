@@ -82,17 +82,18 @@ class LintReport:
 
 
 class Collector:
-    """Gathers findings, one per distinct problem: `add(key, depth, make)` keeps, for each
-    `key`, the finding of the shallowest state (ties: the first), and counts the rest."""
+    """Gathers findings, one per distinct problem: `add(key, rank, make)` keeps, for each
+    `key`, the finding of lowest rank (the depth of its state, or a tuple that starts with
+    something more telling; ties: the first), and counts the rest."""
 
     def __init__(self) -> None:
         self._best: dict[Hashable, tuple[tuple[int, int], Finding]] = {}
         self._counts: dict[Hashable, int] = {}
         self._order = 0
 
-    def add(self, key: Hashable, depth: int, make) -> None:
+    def add(self, key: Hashable, rank, make) -> None:
         self._counts[key] = self._counts.get(key, 0) + 1
-        rank = (depth, self._order)
+        rank = (rank, self._order)
         self._order += 1
         found = self._best.get(key)
         if found is None or rank < found[0]:

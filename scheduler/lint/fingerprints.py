@@ -104,8 +104,11 @@ class _Compare:
         done_one = perform(after_one, effect, actor)
         done_other = perform(after_other, effect, actor)
         if done_one.outcome != done_other.outcome:
-            return self._report(name, what, "it ends differently", [
-                f"in one: {done_one.tell(actor, effect)}", f"in the other: {done_other.tell(actor, effect)}"])
+            one_told, other_told = done_one.tell(actor, effect), done_other.tell(actor, effect)
+            told = [f"in one: {one_told}", f"in the other: {other_told}"]
+            if one_told == other_told:  # the same words: show where the results differ
+                told = ["its results differ in:", *differences(done_one.result, done_other.result, where="its result")]
+            return self._report(name, what, "it ends differently", told)
         if after_one.fingerprint() != after_other.fingerprint():
             return self._report(name, what, "after it the two worlds have different fingerprints",
                                 ["after it, " + line for line in differences(after_one, after_other)])
@@ -117,7 +120,8 @@ class _Compare:
         attributes = differing_attributes(self.world_one, self.world_other, leave_out)
         where = ", ".join(f"world.{a}" for a in attributes) or "the world"
         one, other = self.one, self.other
-        self.found.add(("fingerprint", attributes, reader), max(one.depth, other.depth), lambda: Finding(
+        rank = (len(attributes), max(one.depth, other.depth))  # the most telling pair: fewest differences
+        self.found.add(("fingerprint", reader), rank, lambda: Finding(
             "fingerprint",
             f"two states with the same fingerprint differ in {where}, and {what} tells them apart: {how}",
             f"{self.world_class}.fingerprint() must include what {reader} reads there ({where}); state "
