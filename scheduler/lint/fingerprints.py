@@ -108,19 +108,21 @@ class _Compare:
             told = [f"in one: {one_told}", f"in the other: {other_told}"]
             if one_told == other_told:  # the same words: show where the results differ
                 told = ["its results differ in:", *differences(done_one.result, done_other.result, where="its result")]
-            return self._report(name, what, "it ends differently", told)
+            return self._report(name, what, "it ends differently", told, plain=one_told != other_told)
         if after_one.fingerprint() != after_other.fingerprint():
             return self._report(name, what, "after it the two worlds have different fingerprints",
                                 ["after it, " + line for line in differences(after_one, after_other)])
         return False
 
-    def _report(self, reader: str, what: str, how: str, details: list[str]) -> bool:
-        """`reader` (an effect class, a property, the on_exit hook) tells the worlds apart."""
+    def _report(self, reader: str, what: str, how: str, details: list[str], plain: bool = True) -> bool:
+        """`reader` (an effect class, a property, the on_exit hook) tells the worlds apart;
+        `plain`: in a way the model's own words show (preferred in the report)."""
         leave_out = self.space.write_only
         attributes = differing_attributes(self.world_one, self.world_other, leave_out)
         where = ", ".join(f"world.{a}" for a in attributes) or "the world"
         one, other = self.one, self.other
-        rank = (len(attributes), max(one.depth, other.depth))  # the most telling pair: fewest differences
+        # the most telling pair: told apart in words, with the fewest differences, the shallowest
+        rank = (not plain, len(attributes), max(one.depth, other.depth))
         self.found.add(("fingerprint", reader), rank, lambda: Finding(
             "fingerprint",
             f"two states with the same fingerprint differ in {where}, and {what} tells them apart: {how}",

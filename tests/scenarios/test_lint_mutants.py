@@ -11,7 +11,6 @@ the "dirty" GC policy are parameters)."""
 from __future__ import annotations
 
 import attrs
-import pytest
 
 from unpack_race.model import gc, kmutex, leases, snapshotter
 from unpack_race.model.world import World
