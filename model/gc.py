@@ -15,7 +15,9 @@ and expired leases; then db.dirty = 0.
 
 `BackendCleanup` is the later, separate snapshotter.garbageCollect (L848): it takes
 s.l.Lock, so it waits for any createSnapshot between its T1 and T2, and removes backend
-snapshots that no metadata bucket names.
+snapshots that no metadata bucket names. containerd runs it for each snapshotter the
+sweep (or a Remove) marked dirty; the model leaves that flag out, since a cleanup with
+nothing to remove changes nothing.
 
 When GC may run is a policy, an abstraction of the GC scheduler: "any" (at any step:
 unrelated deletions and mutations can trigger it at any time) or "dirty" (only while
@@ -135,10 +137,7 @@ class GcCollect(Effect):
             del world.content[digest]
         for lease in swept_leases:
             del world.leases[lease]
-        if swept_snaps:
-            world.snapshotter_dirty = True
         world.dirty = 0
-        world.gc_runs += 1
         return GcReport(swept_snaps, swept_blobs, swept_leases, before)
 
     def footprint(self, world: World | None = None) -> Footprint:
@@ -166,7 +165,7 @@ class BackendCleanup(Effect):
     outcome_key = result_ignored  # no actor reads the result
 
     def enabled(self, world: World) -> bool:
-        return world.creating == 0
+        return not world.creating
 
     def blocked_on(self, world: World) -> str:
         return "a Prepare holds the snapshotter's read lock between its T1 and T2"
@@ -176,7 +175,6 @@ class BackendCleanup(Effect):
         removed = tuple(sorted(k for k in world.backend if k not in named))
         for bkey in removed:
             del world.backend[bkey]
-        world.snapshotter_dirty = False
         return removed
 
     def footprint(self, world: World | None = None) -> Footprint:

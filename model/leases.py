@@ -61,7 +61,7 @@ class CreateLease(Effect):
     """client.WithLease (client/lease.go): create a lease with a random ID and a 24 h
     expiry (leases.WithExpiration), and put it on the pull's ctx. The lease manager's
     Create (core/metadata/leases.go, L51) is one write transaction; an existing ID is
-    AlreadyExists."""
+    AlreadyExists. The expiry is counted from now, so the step reads the clock."""
 
     outcome_key = result_ignored  # no actor reads the result
 
@@ -77,7 +77,7 @@ class CreateLease(Effect):
         return self.lease
 
     def footprint(self, world: World | None = None) -> Footprint:
-        return Footprint.of(writes={f"lease/{self.lease}", f"pull/{self.pull}"})
+        return Footprint.of(reads={"clock"}, writes={f"lease/{self.lease}", f"pull/{self.pull}"})
 
     def narrate(self, actor, result, error) -> str:
         if error:

@@ -32,9 +32,6 @@ class Info:
     parent: str
 
 
-SNAPSHOTTER_LOCK = "snapshotter/lock"
-
-
 def _snap(name: str) -> str:
     return f"snapshot/{name}"
 
@@ -43,6 +40,26 @@ def _parent_of(world: World | None, key: str) -> set[str]:
     """The parent bucket whose children set a step on `key` rewrites, as of now."""
     snap = world.snapshots.get(key) if world is not None else None
     return {_snap(snap.parent)} if snap is not None and snap.parent else set()
+
+
+def _creating(bkey: str) -> str:
+    """The createSnapshot making backend snapshot `bkey` holds s.l.RLock (World.creating)."""
+    return f"creating/{bkey}"
+
+
+def _backend(bkey: str) -> str:
+    return f"backend/{bkey}"
+
+
+def _new_backend(world: World | None, key: str) -> set[str]:
+    """The backend snapshot the next creation of `key` would make, as of now."""
+    return {_backend(world.peek_backend_key(key))} if world is not None else set()
+
+
+def _active_backend(world: World | None, key: str) -> set[str]:
+    """The backend snapshot of the bucket `key`, as of now."""
+    snap = world.snapshots.get(key) if world is not None else None
+    return {_backend(snap.bkey)} if snap is not None else set()
 
 
 @attrs.frozen
@@ -82,7 +99,11 @@ class PrepareT1(Effect):
     4. allocate seq, bkey = "<ns>/<seq>/<key>" (World.next_backend_key).
     Then the backend Prepare(bkey, bparent), outside any transaction, is folded into this
     step: it touches only the new backend key, and backend cleanup cannot run meanwhile
-    because createSnapshot holds s.l.RLock from here until T2 (`World.creating`).
+    because createSnapshot holds s.l.RLock from here until T2: the new backend key joins
+    `World.creating`, the createSnapshot calls holding the read lock, each named by the
+    backend key it creates (unique per call, and each its own resource, so two Prepares
+    stay independent; only the backend cleanup, which takes the write lock, reads them
+    all).
     Returns (bkey, bparent) for T2.
     """
 
@@ -108,13 +129,16 @@ class PrepareT1(Effect):
             bparent = parent.bkey
         bkey = world.next_backend_key(self.key)
         world.backend[bkey] = "active"
-        world.creating += 1
+        world.creating.add(bkey)
         return (bkey, bparent)
 
     def footprint(self, world: World | None = None) -> Footprint:
-        # s.l.RLock is shared: taking it reads the lock (backend cleanup writes it)
-        reads = {_snap(self.key), _snap(self.parent), _snap(self.target), SNAPSHOTTER_LOCK}
-        return Footprint.of(reads=reads, writes={f"lease/{self.lease}", f"generation/{self.key}"})
+        reads = {_snap(self.key), _snap(self.parent), _snap(self.target)}
+        writes = {f"lease/{self.lease}", f"generation/{self.key}"}
+        if world is not None:  # the new backend snapshot, and the read lock held for it
+            bkey = world.peek_backend_key(self.key)
+            writes |= {_backend(bkey), _creating(bkey)}
+        return Footprint.of(reads=reads, writes=writes)
 
     def narrate(self, actor, result, error) -> str:
         what = f"Prepare({self.key!r}, parent={self.parent or '-'})"
@@ -140,7 +164,7 @@ class PrepareT2(Effect):
        bparent, else `mismatched parent`; add `key` to the parent's children;
     4. write the labels (incl. snapshot.ref) and name = bkey.
     On an error the backend snapshot made after T1 is removed (best effort). Either way
-    s.l.RUnlock follows.
+    s.l.RUnlock follows: `bkey` leaves `World.creating`.
     """
 
     outcome_key = result_ignored  # no actor reads the result
@@ -153,7 +177,7 @@ class PrepareT2(Effect):
     labels: tuple[tuple[str, str], ...] = ()
 
     def apply(self, world: World) -> str:
-        world.creating -= 1
+        world.creating.discard(self.bkey)
         try:
             leases.check_lease(world, self.lease)
             if self.key in world.snapshots:
@@ -180,10 +204,9 @@ class PrepareT2(Effect):
         return self.key
 
     def footprint(self, world: World | None = None) -> Footprint:
-        return Footprint.of(
-            reads={SNAPSHOTTER_LOCK},
-            writes={_snap(self.key), _snap(self.parent), f"lease/{self.lease}"},
-        )
+        # on an error, the backend snapshot made after T1 is removed
+        writes = {_snap(self.key), _snap(self.parent), f"lease/{self.lease}", _backend(self.bkey)}
+        return Footprint.of(writes=writes | {_creating(self.bkey)})
 
     def narrate(self, actor, result, error) -> str:
         what = f"Prepare({self.key!r}, parent={self.parent or '-'})"
@@ -241,12 +264,12 @@ class Commit(Effect):
         leases.remove_snapshot_lease(world, self.lease, self.key)
         world.backend.pop(active.bkey, None)
         world.backend[name_bkey] = "committed"
-        world.committed_by[self.name] = self.lease
         return self.name
 
     def footprint(self, world: World | None = None) -> Footprint:
         writes = {_snap(self.name), _snap(self.key), f"lease/{self.lease}", f"generation/{self.name}"}
-        return Footprint.of(writes=writes | _parent_of(world, self.key))
+        backend = _active_backend(world, self.key) | _new_backend(world, self.name)  # backend Commit
+        return Footprint.of(writes=writes | _parent_of(world, self.key) | backend)
 
     def narrate(self, actor, result, error) -> str:
         if error is None:
@@ -265,8 +288,9 @@ class Remove(Effect):
     """(*snapshotter).Remove (L669-732): one write transaction. A missing bucket is
     NotFound; a bucket with children is `cannot remove snapshot with child: failed
     precondition`; otherwise drop it from its parent's children, delete it,
-    removeSnapshotLease(key), db.dirty++ and mark the snapshotter dirty. The backend
-    snapshot stays until the next GC's backend cleanup."""
+    removeSnapshotLease(key), db.dirty++ and mark the snapshotter dirty (a flag the model
+    leaves out, see model/gc.py). The backend snapshot stays until the next GC's backend
+    cleanup."""
 
     outcome_key = result_ignored  # no actor reads the result
 
@@ -285,7 +309,6 @@ class Remove(Effect):
         del world.snapshots[self.key]
         leases.remove_snapshot_lease(world, self.lease, self.key)
         world.dirty += 1
-        world.snapshotter_dirty = True
         return self.key
 
     def footprint(self, world: World | None = None) -> Footprint:

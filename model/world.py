@@ -9,22 +9,31 @@
 - `locks`: the CRI-wide duplication suppressor (internal/kmutex): key -> holder;
 - `dirty`: db.dirty, the deletion counter that schedules GC (core/metadata/db.go);
 - `pulls`: each pull's context: cancelled? returned?
+- `generations`: how many times each key was created (the model's backend sequence,
+  see names.backend_key);
+- `now`: virtual time, in seconds;
+- `creating`: the createSnapshot calls holding the snapshotter's read lock between
+  their T1 and T2, by the backend key each is creating.
 
-Fields under "ghost state" record history for properties to observe; no containerd code
-reads them. The world is mutable (one per execution); `fingerprint()` gives a canonical,
-hashable view for state caching, with every mapping sorted so that insertion order
-(which depends on the interleaving) never leaks into a state key. It leaves out what no
-step ever reads: db.dirty beyond "is it 0", the snapshotter's dirty flag (backend
-cleanup runs regardless), and the GC count (the collector's own history has it).
+`RESOURCES` says which footprint resource each field is (scheduler.resources), so that
+`unpack-race lint` can check every step's footprint against what it really touches.
+The world is mutable (one per execution); `fingerprint()` gives a canonical, hashable
+view for state caching, with every mapping sorted so that insertion order (which
+depends on the interleaving) never leaks into a state key. It keeps db.dirty only as
+"is it 0", all any step reads of it. What nothing reads is not kept at all: the
+snapshotter's dirty flag (the backend cleanup runs regardless), the number of GCs
+(the collector's own history has it), and who committed a snapshot (no step or
+property asks).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
 from unpack_race.model.names import backend_key
+from unpack_race.scheduler.resources import Constant, Keyed, ResourceMap, Scalar
 
 
 @attrs.frozen
@@ -74,6 +83,13 @@ class PullContext:
 
 @attrs.define
 class World:
+    RESOURCES: ClassVar[ResourceMap] = ResourceMap(
+        lease_on_exists=Constant(), snapshots=Keyed("snapshot/{key}"), backend=Keyed("backend/{key}"),
+        leases=Keyed("lease/{key}"), content=Keyed("content/{key}"), images=Keyed("image/{key}"),
+        locks=Keyed("lock/{key}"), pulls=Keyed("pull/{key}"), dirty=Scalar("db/dirty"),
+        generations=Keyed("generation/{key}"), now=Scalar("clock"), creating=Keyed("creating/{key}"),
+    )
+
     lease_on_exists: bool  # core/metadata: PR 10187 ("lease on already exists")
     snapshots: dict[str, Snapshot] = attrs.field(factory=dict)
     backend: dict[str, str] = attrs.field(factory=dict)  # bkey -> kind
@@ -83,13 +99,9 @@ class World:
     locks: dict[str, str] = attrs.field(factory=dict)
     pulls: dict[str, PullContext] = attrs.field(factory=dict)
     dirty: int = 0
-    snapshotter_dirty: bool = False
     generations: dict[str, int] = attrs.field(factory=dict)  # creations per key (names.backend_key)
     now: int = 0  # virtual seconds
-    creating: int = 0  # createSnapshot calls holding s.l.RLock between T1 and T2
-    # ghost state: observed by properties only
-    committed_by: dict[str, str] = attrs.field(factory=dict)
-    gc_runs: int = 0
+    creating: set[str] = attrs.field(factory=set)  # backend keys whose createSnapshot holds s.l.RLock (T1 to T2)
 
     def fingerprint(self) -> Any:
         return (
@@ -103,8 +115,7 @@ class World:
             self.dirty > 0,  # only ever compared with 0 (the GC scheduler)
             _sorted(self.generations),
             self.now,
-            self.creating,
-            _sorted(self.committed_by),
+            tuple(sorted(self.creating)),
         )
 
     # -- helpers shared by the effects ---------------------------------------------
@@ -113,6 +124,10 @@ class World:
         generation = self.generations.get(key, 0) + 1
         self.generations[key] = generation
         return backend_key(generation, key)
+
+    def peek_backend_key(self, key: str) -> str:
+        """The backend key the next creation of `key` will get (for footprints)."""
+        return backend_key(self.generations.get(key, 0) + 1, key)
 
     def lease_of(self, pull: str) -> str:
         """leases.FromContext(ctx): the lease on the pull's ctx, "" if none."""

@@ -25,7 +25,7 @@ from unpack_race.model.variants import VARIANTS
 from unpack_race.reports.result_text import summarize
 from unpack_race.reports.table import markdown_table, text_table
 from unpack_race.reports.trace_text import actor_outcomes, narrate_steps
-from unpack_race.scenarios import bench, counterexamples, regression_corpus
+from unpack_race.scenarios import bench, counterexamples, lint_command, regression_corpus
 from unpack_race.scenarios.base import ParamError, Scenario
 from unpack_race.scenarios.registry import CANONICAL, SCENARIOS, scenario as get_scenario
 from unpack_race.scenarios.search_options import OptionError, add_strategy_options, run_search
@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     counterexamples.add_explain_parser(sub)
     regression_corpus.add_corpus_parser(sub)
     bench.add_bench_parser(sub)
+    lint_command.add_parser(sub)
     return parser
 
 
@@ -260,7 +261,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 COMMANDS = {"list": cmd_list, "check": cmd_check, "compare": cmd_compare,
             "replay": lambda args: (counterexamples.cmd_replay_all if args.all_variants else cmd_replay)(args),
             "minimize": counterexamples.cmd_minimize, "explain": counterexamples.cmd_explain,
-            "corpus": regression_corpus.cmd_corpus, "bench": bench.cmd_bench}
+            "corpus": regression_corpus.cmd_corpus, "bench": bench.cmd_bench, "lint": lint_command.run}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -43,7 +43,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Generator, Hashable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -51,6 +51,7 @@ from unpack_race.scheduler.effect import Effect, Failure, Footprint
 from unpack_race.scheduler.kernel import Status
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.properties import Property, always, on_step
+from unpack_race.scheduler.resources import Constant, Keyed, ResourceMap
 
 MAIN = "main"
 NO_ASSERTION_FAILURE = "no-assertion-failure"
@@ -86,7 +87,13 @@ def array(name: str, size: int, value: int = 0) -> dict[str, int]:
 class Shared:
     """Shared memory (integer variables and array cells, by name), mutexes and their
     holders, and which threads have been created and have exited. C's `_Bool` and
-    `char` are stored as ints."""
+    `char` are stored as ints. `RESOURCES` names each as the footprints do (for
+    `unpack-race lint`)."""
+
+    RESOURCES: ClassVar[ResourceMap] = ResourceMap(
+        vars=Keyed("var/{key}"), mutexes=Constant(), holders=Keyed("mutex/{key}"),
+        created=Keyed("thread/{key}"), exited=Keyed("exit/{key}"),
+    )
 
     vars: dict[str, int]
     mutexes: frozenset[str]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from unpack_race.model.content import write_blob
-from unpack_race.model.errdefs import FailedPrecondition
+from unpack_race.model.errdefs import AlreadyExists, FailedPrecondition
 from unpack_race.model.gc import BackendCleanup, GcCollect, mark
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.leases import CreateLease, DeleteLease
@@ -152,17 +152,6 @@ def test_gc_sweeps_expired_leases_and_resets_the_dirty_counter():
     assert report.swept_snapshots == ("sha256:c1",)
     assert set(world.leases) == {"L"}
     assert world.dirty == 0
-    assert world.gc_runs == 1
-
-
-def test_gc_marks_the_snapshotter_dirty_only_when_it_sweeps_a_snapshot():
-    world = new_world()
-    commit_chain(world, "sha256:c1", lease="L")
-    GcCollect().apply(world)
-    assert world.snapshotter_dirty is False
-    prepare(world, "k", lease="")
-    GcCollect().apply(world)
-    assert world.snapshotter_dirty is True
 
 
 def test_gc_leaves_the_backend_snapshots_for_the_backend_cleanup():
@@ -203,6 +192,19 @@ def test_backend_cleanup_is_disabled_while_a_prepare_is_between_t1_and_t2():
     assert BackendCleanup().enabled(world) is True
 
 
+def test_backend_cleanup_waits_until_every_prepare_of_the_same_key_has_reached_t2():
+    # each createSnapshot call holds s.l.RLock on its own, even two calls for one key
+    world = new_world()
+    first = PrepareT1("k", "", "", "L").apply(world)
+    second = PrepareT1("k", "", "", "L").apply(world)
+    assert first != second
+    PrepareT2("k", "", *second, "L").apply(world)
+    assert BackendCleanup().enabled(world) is False
+    with pytest.raises(AlreadyExists):
+        PrepareT2("k", "", *first, "L").apply(world)
+    assert BackendCleanup().enabled(world) is True
+
+
 def test_backend_cleanup_removes_the_backend_keys_no_metadata_bucket_names():
     world = new_world()
     commit_chain(world, "sha256:c1", lease="L")
@@ -210,8 +212,6 @@ def test_backend_cleanup_removes_the_backend_keys_no_metadata_bucket_names():
     swept = world.snapshots["k"].bkey
     Remove("k", "L").apply(world)
     kept = world.snapshots["sha256:c1"].bkey
-    assert world.snapshotter_dirty is True
     assert BackendCleanup().apply(world) == (swept,)
     assert world.backend == {kept: "committed"}
-    assert world.snapshotter_dirty is False
     assert BackendCleanup().apply(world) == ()

@@ -355,7 +355,7 @@ class SnapshotStoreAgainstReference(RuleBasedStateMachine):
         bkeys = [s.bkey for s in self.world.snapshots.values()]
         assert len(set(bkeys)) == len(bkeys)
         assert all(bkey in self.world.backend for bkey in bkeys)
-        assert self.world.creating == 0
+        assert self.world.creating == set()
 
 
 SnapshotStoreAgainstReference.TestCase.settings = settings(

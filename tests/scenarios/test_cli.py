@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import unpack_race
 from unpack_race.scenarios.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,7 +136,10 @@ def test_compare_runs_the_four_variants_and_exits_0_when_every_verdict_is_as_exp
 
 
 def test_the_console_script_runs_as_a_separate_process_with_its_exit_code(tmp_path):
-    env = dict(os.environ)
+    # the child imports unpack_race from where this process does (a worktree's, not the
+    # installed one), so that scenarios/cli.py and the package it imports agree
+    package_parent = Path(unpack_race.__file__).parent.parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(package_parent), str(ROOT)]))
     proc = subprocess.run(
         [sys.executable, "-m", "unpack_race", "check", "retry-after-cancel", "--variant",
          "stat-early-return-no-lease", "--no-overlap", "--quiet", "--out", str(tmp_path)],

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import unpack_race
 from unpack_race.scenarios.counterexamples import replay_under_every_variant
 from unpack_race.scenarios.registry import SCENARIOS, scenario
 from unpack_race.scenarios.regression_corpus import CORPUS, SUFFIX, Case, cases, generate
@@ -86,7 +87,8 @@ def test_generating_a_case_is_deterministic_in_one_process_and_across_hash_seeds
         "sys.stdout.write(generate(Case('retry-after-cancel', 'stat-early-return', {})).dumps())"
     )
     for seed in ("0", "12345"):
-        env = {**os.environ, "PYTHONHASHSEED": seed}
+        path = os.pathsep.join([str(Path(unpack_race.__file__).parent.parent), str(ROOT)])  # this process's package
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": path}
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
                               timeout=300)
         assert proc.returncode == 0, proc.stderr

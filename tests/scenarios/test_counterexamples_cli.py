@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import unpack_race
 from unpack_race.scenarios.cli import main
 from unpack_race.scheduler.schedule import Schedule
 
@@ -254,7 +255,8 @@ def test_malformed_schedule_files_exit_2_with_one_line_naming_the_file_and_field
 def test_no_traceback_reaches_the_user_for_a_bad_file(canonical, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(canonical.read_text()[:100])
-    env = dict(os.environ)
+    path = os.pathsep.join([str(Path(unpack_race.__file__).parent.parent), str(ROOT)])  # this process's package
+    env = {**os.environ, "PYTHONPATH": path}
     for command in (["minimize"], ["explain", "--json"], ["replay", "--all-variants"]):
         proc = subprocess.run([sys.executable, "-m", "unpack_race", command[0], str(bad), *command[1:]],
                               capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)

@@ -40,6 +40,8 @@ def test_the_wheel_puts_one_import_package_and_its_dist_info_into_site_packages(
     assert len(dist_info) == 1
     for layer in ("model", "scheduler", "scenarios", "reports"):
         assert f"unpack_race/{layer}/__init__.py" in names
+    for subpackage in ("scheduler/strategies", "scheduler/lint", "scenarios/classics"):
+        assert f"unpack_race/{subpackage}/__init__.py" in names
     assert "unpack_race/scheduler/schedule.schema.json" in names
     assert any(n.startswith("unpack_race/scenarios/corpus/") and n.endswith(".json") for n in names)
     assert not any(n.startswith(("unpack_race/tests/", "unpack_race/notebooks/", "unpack_race/docs/")) for n in names)

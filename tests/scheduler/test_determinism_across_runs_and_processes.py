@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import unpack_race
 from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
@@ -21,6 +22,8 @@ from scheduler_toys import Recording, audited_bank, racy_counter, step_outcome
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]  # tests/scheduler/ -> the repository root
+# the children import unpack_race from where this process does (a worktree's, not the installed one)
+PACKAGE_PARENT = Path(unpack_race.__file__).parent.parent
 HASH_SEEDS = ("0", "12345")
 
 
@@ -98,7 +101,7 @@ TRACE_PROGRAM = textwrap.dedent(
 def run_python(code: str, hash_seed: str) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["PYTHONHASHSEED"] = hash_seed
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_PARENT), str(REPO), str(HERE)])
     return subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
     )
@@ -138,6 +141,7 @@ def comparable(stdout: str, out_dir: Path | None) -> list[str]:
 def run_cli(arguments: list[str], hash_seed: str) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["PYTHONHASHSEED"] = hash_seed
+    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_PARENT), str(REPO)])
     return subprocess.run(
         [sys.executable, "-m", "unpack_race", *arguments],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300,

@@ -13,9 +13,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-# What model/ may import from the scheduler: the effect/actor protocol, never a strategy,
-# the explorer or schedules.
-PROTOCOL_MODULES = {"scheduler.effect", "scheduler.program", "scheduler.properties", "scheduler.kernel"}
+# What model/ may import from the scheduler: the effect/actor protocol (with the resource
+# map a world declares for its footprints), never a strategy, the explorer or schedules.
+PROTOCOL_MODULES = {"scheduler.effect", "scheduler.program", "scheduler.properties", "scheduler.kernel",
+                    "scheduler.resources"}
 
 
 def python_files(package: str) -> list[Path]:

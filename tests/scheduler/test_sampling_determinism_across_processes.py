@@ -10,8 +10,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import unpack_race
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
+# the children import unpack_race from where this process does (a worktree's, not the installed one)
+PACKAGE_PARENT = Path(unpack_race.__file__).parent.parent
 
 PROGRAM = textwrap.dedent(
     """
@@ -52,7 +56,7 @@ PROGRAM = textwrap.dedent(
 def run_python(code: str, hash_seed: str) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["PYTHONHASHSEED"] = hash_seed
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_PARENT), str(REPO), str(HERE)])
     return subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
     )

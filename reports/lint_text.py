@@ -1,0 +1,61 @@
+"""A lint report as text: what was checked, then each finding with the run that reaches
+its state, narrated step by step in the model's words."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from unpack_race.scheduler.kernel import Step
+from unpack_race.scheduler.lint import Finding, LintReport
+
+
+def coverage_line(report: LintReport) -> str:
+    c = report.coverage
+    scope = ("every reachable state" if c.complete
+             else f"NOT every reachable state: the budget of {c.max_states:,} states ran out")
+    return (f"checked {c.states:,} states ({scope}), {c.transitions:,} steps, {c.worlds:,} distinct worlds: "
+            f"{c.footprints:,} footprints recorded, {c.pairs:,} independent pairs tried both ways, "
+            f"{c.fingerprint_groups:,} fingerprint groups and {c.key_groups:,} state-key groups compared "
+            f"({c.seconds:.1f} s)")
+
+
+def render(report: LintReport, label: str | None = None) -> str:
+    """The whole report; `label` names what was linted (default: the program)."""
+    name = label or report.program
+    count = len(report.findings)
+    if count:
+        verdict = f"{count} finding{'s' if count != 1 else ''}"
+    elif report.coverage.complete:
+        verdict = "clean"
+    else:
+        verdict = "no finding so far, but not checked to the end"
+    lines = [f"{name}: {verdict}", f"  {coverage_line(report)}"]
+    lines += [f"  note: {note}" for note in report.coverage.notes]
+    for number, finding in enumerate(report.findings, 1):
+        lines.append("")
+        lines += render_finding(finding, number)
+    return "\n".join(lines)
+
+
+def render_finding(finding: Finding, number: int = 1) -> list[str]:
+    lines = [f"[{number}] {finding.kind}: {finding.summary}"]
+    if len(finding.steps) > 1:
+        lines += [f"    step: {step}" for step in finding.steps]
+    for detail in finding.details:
+        lines.append(f"    {detail}")
+    lines.append(f"    fix: {finding.advice}")
+    if finding.other_path is not None:
+        lines += _path("one state is reached by", finding.path)
+        lines += _path("the other by", finding.other_path)
+    else:
+        lines += _path("the state is reached by", finding.path)
+    if finding.also:
+        lines.append(f"    (the same problem shows {finding.also} more time{'s' if finding.also != 1 else ''})")
+    return lines
+
+
+def _path(title: str, steps: Sequence[Step]) -> list[str]:
+    if not steps:
+        return [f"    {title} no step: it is the initial state"]
+    return [f"    {title} {len(steps)} step{'s' if len(steps) != 1 else ''}:"] + [
+        f"      {i:>3}. {step.narrate()}" for i, step in enumerate(steps)]
