@@ -35,7 +35,7 @@ from unpack_race.scenarios.registry import scenario as get_scenario
 from unpack_race.scheduler.explain import explain
 from unpack_race.scheduler.follow import RESYNC, Followed, follow, follow_schedule
 from unpack_race.scheduler.minimize import NotAViolation, minimize
-from unpack_race.scheduler.schedule import Schedule, ScheduleError
+from unpack_race.scheduler.schedule import Schedule, ScheduledStep, ScheduleError
 from unpack_race.scheduler.strategies.replay import ReplayDivergence
 
 EXIT_OK, EXIT_VIOLATION = 0, 1
@@ -165,7 +165,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         x = explain(program, loaded.built.properties, loaded.schedule.steps, max_executions=args.max_executions)
     except NotAViolation as err:
         raise ScheduleError(f"{args.file}: nothing to explain under variant {loaded.variant}: {err}") from None
-    told = story(x, program)
+    told = story(x, follow(program, tuple(ScheduledStep.of(s) for s in x.steps), finish=True))
     if args.json:
         data = {
             "schedule": str(args.file),
