@@ -1,7 +1,8 @@
 """`compare` as a person reads it and as files: the variants side by side in a table, each
 one's claim (what its search proved or found), why the race cannot occur where it passes
 (once for the variants that share the reason), and the overall outcome; the same table
-as Markdown; and the JSON document.
+as Markdown; and the JSON document, which carries each row's coverage record as it is
+(scheduler.coverage.Coverage.to_json).
 
 The functions read a scenarios.api.Compared (its scenario, params, strategy, options and
 rows; each row's variant, releases, built program, result, expectation, as_expected,
@@ -84,8 +85,9 @@ def compare_markdown(compared: Any) -> str:
 
 
 def compare_document(compared: Any, schedules: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """compare.json: the scenario, its parameters, and one record per variant (with the
-    path of its counterexample's schedule where one was written: `schedules` by variant)."""
+    """compare.json: the scenario, its parameters, one record per variant (with its
+    coverage record as it is, and the path of its counterexample's schedule where one was
+    written: `schedules` by variant), and the outcome."""
     schedules = schedules or {}
     records = []
     for row in compared.rows:
@@ -93,11 +95,13 @@ def compare_document(compared: Any, schedules: Mapping[str, str] | None = None) 
         violation = result.violation
         record: dict[str, Any] = {
             "variant": row.variant, "releases": row.releases if row.releases is not None else "-",
-            "verdict": result.verdict.value, "expected": row.expected.verdict.value, "as_expected": row.as_expected,
+            "verdict": result.verdict.value, "expected": row.expected.verdict.value,
+            "expected_property": row.expected.property, "as_expected": row.as_expected,
             "property": violation.property if violation else None,
             "executions": result.executions, "states": result.states, "steps": result.steps,
             "counterexample_steps": len(result.counterexample) or None,
-            "seconds": round(row.seconds, 3), "claim": claim(result),
+            "counterexample_preemptions": result.preemptions,
+            "seconds": round(row.seconds, 3), "claim": claim(result), "coverage": result.coverage.to_json(),
         }
         if result.verdict is Verdict.PASS and row.built.unreachable:
             record["not_sought"] = [{"property": u.property, "why": u.why} for u in row.built.unreachable]
@@ -106,8 +110,9 @@ def compare_document(compared: Any, schedules: Mapping[str, str] | None = None) 
             if row.variant in schedules:
                 record["schedule"] = str(schedules[row.variant])
         records.append(record)
-    return {"scenario": compared.scenario.name, "params": dict(compared.params), "rows": records,
-            "all_as_expected": all(r.as_expected for r in compared.rows)}
+    return {"scenario": compared.scenario.name, "params": dict(compared.params), "bounds": compared.bounds,
+            "rows": records, "all_as_expected": all(r.as_expected for r in compared.rows),
+            "outcome": compared.outcome.value}
 
 
 def written_line(markdown: Any, document: Any) -> str:
