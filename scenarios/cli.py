@@ -1,9 +1,9 @@
 """The `unpack-race` command line: list, check, replay, compare, minimize, explain,
 corpus and bench.
 
-This module is the dispatcher: the parser, the table of commands (one module each in
-scenarios/commands/, with `add_parser(sub)` and `run(args)`), and the error handling they
-share. A command parses, calls the facade (scenarios.api), renders with reports/ and
+This module is the dispatcher: the parser, the table of commands (COMMANDS: one module
+each in scenarios/commands/, with `add_parser(sub)` and `run(args)`), and the error
+handling they share. A command parses, calls the facade (scenarios.api), renders with reports/ and
 returns its exit code.
 
 Exit codes (as model checkers users know): `check` exits with its verdict's code
@@ -17,29 +17,35 @@ budget ran out before a verdict (and none was unexpected). `replay` exits 0 or 1
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 from unpack_race import __version__
 from unpack_race.scenarios.api import INPUT_ERRORS
-from unpack_race.scenarios.commands import (bench_command, check_command, compare_command, corpus_command,
-                                            explain_command, list_command, minimize_command, replay_command)
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 2, 3, 4
 
 #: The commands, in the order `--help` lists them. Registering a command is one line here:
-#: a module with `add_parser(sub) -> parser` and `run(args) -> int`.
+#: NAME is the module scenarios/commands/NAME_command.py, with `add_parser(sub) -> parser`
+#: and `run(args) -> int`.
 COMMANDS = (
-    list_command,
-    check_command,
-    replay_command,
-    compare_command,
-    minimize_command,
-    explain_command,
-    corpus_command,
-    bench_command,
+    "list",
+    "check",
+    "replay",
+    "compare",
+    "minimize",
+    "explain",
+    "corpus",
+    "bench",
 )
+
+
+def command(name: str) -> ModuleType:
+    """The module of command `name`."""
+    return importlib.import_module(f"unpack_race.scenarios.commands.{name}_command")
 
 
 class UsageError(Exception):
@@ -55,8 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="unpack-race", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"unpack-race {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for command in COMMANDS:
-        command.add_parser(sub).set_defaults(run=command.run)
+    for name in COMMANDS:
+        module = command(name)
+        module.add_parser(sub).set_defaults(run=module.run)
     return parser
 
 
