@@ -119,4 +119,5 @@ def written_line(markdown: Any, document: Any) -> str:
     return f"wrote {markdown} and {document}"
 
 
-__all__ = ["HEADER", "compare_document", "compare_markdown", "compare_text", "outcome_line", "table_rows", "written_line"]
+__all__ = ["HEADER", "compare_document", "compare_markdown", "compare_text", "outcome_line", "table_rows",
+           "written_line"]

@@ -15,7 +15,8 @@ def note_line(note: str) -> str:
     return f"  note: {note}"
 
 
-def check_lines(directory: str | os.PathLike[str], count: int, differ: Sequence[str], stale: Sequence[str]) -> list[str]:
+def check_lines(directory: str | os.PathLike[str], count: int, differ: Sequence[str],
+                stale: Sequence[str]) -> list[str]:
     """`corpus --check`: each file that differs or that no case generates, then the outcome."""
     lines = [f"  differs: {name}" for name in differ]
     lines += [f"  stale: {name} (no case generates it)" for name in stale]

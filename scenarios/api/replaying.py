@@ -86,9 +86,9 @@ class ReplayedAll:
 
 
 def replay(target: Target, *, variant: str | None = None, all_variants: bool = False) -> Replayed | ReplayedAll:
-    """Replay a schedule (a file, a Schedule, or a counterexample's) strictly under `variant` (by default the
-    one it was recorded under), or with `all_variants` follow it under each variant of its
-    scenario. Raises ScheduleError for a file that cannot be used or (strictly) does not
+    """Replay a schedule (a file, a Schedule, or a counterexample's) strictly under
+    `variant` (by default the one it was recorded under), or with `all_variants` follow it
+    under each variant of its scenario. Raises ScheduleError for a file that cannot be used or (strictly) does not
     replay, ParamError for an unknown variant or for both a variant and all_variants."""
     if all_variants:
         if variant is not None:
@@ -117,7 +117,7 @@ def follow_under_every_variant(schedule: Schedule, sc: Scenario, params: Mapping
 
 def _replay_all(target: Target) -> ReplayedAll:
     loaded = load(target)
-    try:  # strictly under its own variant, without stopping at a violation: what each variant is held against
+    try:  # strictly under its own variant, not stopping at a violation: what the others are held against
         recorded = follow(loaded.built.program, loaded.schedule.steps).steps
     except ReplayDivergence as err:
         raise ScheduleError(f"{loaded.source}: under variant {loaded.variant}, {err}; "
