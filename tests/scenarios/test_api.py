@@ -166,6 +166,15 @@ def test_minimize_of_a_check_gives_what_the_engine_gives_from_the_schedule_steps
     assert minimized.minimized.after.steps < minimized.minimized.before.steps
 
 
+def test_a_schedule_that_goes_on_past_its_violation_is_explained_and_minimised_up_to_it(checked, tmp_path):
+    # the one strict replay stops at the violation, as `replay` does: what follows is not run
+    steps = checked.schedule.to_json()["steps"] + [{"actor": "gc", "effect": "GcCollect", "args": {}}]
+    path = schedule_file(tmp_path, checked, steps=steps)
+    explained = api.explain(path, max_executions=200)
+    assert explained.counterexample.steps == checked.counterexample.steps
+    assert api.minimize(path).schedule.steps == api.minimize(checked).schedule.steps
+
+
 def test_minimize_of_a_corpus_file_finds_it_already_minimal():
     path = CORPUS / "retry-after-cancel.stat-early-return.schedule.json"
     minimized = api.minimize(path)
