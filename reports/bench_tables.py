@@ -1,5 +1,6 @@
 """The bench results as Markdown: one table per section, with the columns a reader
-compares (reduction ratios, rates, time to the first violation)."""
+compares (reduction ratios, rates, time to the first violation); the progress line of each
+row as the bench goes; and the line saying what was written."""
 
 from __future__ import annotations
 
@@ -60,3 +61,21 @@ def bench_markdown(data: dict[str, Any], command: str) -> str:
                 for r in data["growth"]]
         parts.append(markdown_table(header, [[_cell(c) for c in row] for row in rows]))
     return "\n".join(parts) + "\n"
+
+
+def progress_line(event: str, row: dict[str, Any]) -> str:
+    """One progress line of the bench (scenarios.bench.run's log events)."""
+    if event == "programs":
+        return f"bench: {row['count']} programs"
+    if event == "exhaustive":
+        return (f"  {row['program']:<42} {row['strategy']:<10} {row['executions']} executions, "
+                f"verdict {row['verdict']}, {row['seconds']} s")
+    if event == "sampling":
+        return (f"  {row['program']:<42} {row['strategy']:<10} found by {row['found']}/{row['seeds']} seeds, "
+                f"median {row['median_runs']} runs")
+    return (f"  layers={row['layers']} gc-runs={row['gc_runs']} {row['variant']:<28} {row['verdict']:<9} "
+            f"{row['executions']} executions, {row['states']} states, {row['seconds']} s")
+
+
+def written_line(directory: Any, seconds: float) -> str:
+    return f"wrote {directory / 'bench.md'} and {directory / 'bench.json'} ({seconds} s)"

@@ -1,6 +1,11 @@
 """An explanation (scheduler.explain) as text a person reads and as JSON data: the racing
 pair, the counterfactual moves and what they showed, and the happens-before graph.
-Every step is told in its own model's words (effects narrate themselves)."""
+Every step is told in its own model's words (effects narrate themselves).
+
+`explain_text` and `explain_document` read a scenarios.api.Explained (its counterexample,
+explanation and story) and give what `explain` and `explain --json` print; reports
+imports nothing from scenarios.
+"""
 
 from __future__ import annotations
 
@@ -176,4 +181,35 @@ def explanation_data(x: Explanation) -> dict[str, Any]:
     return data
 
 
-__all__ = ["explanation_data", "explanation_lines", "moved_steps"]
+def explain_text(explained: Any) -> str:
+    """What `explain` prints: the violation, the story (when the run has one), the
+    explanation and the size of the happens-before graph."""
+    cx, x = explained.counterexample, explained.explanation
+    lines = [f"Explaining {cx.label} ({cx.where}): "
+             f"{x.violation.property} is violated at step {x.violation.step_index}."]
+    if explained.story:
+        lines.append("")
+        lines.extend(explained.story)
+    lines.append("")
+    lines.extend(explanation_lines(x))
+    graph = x.graph()
+    lines.append(f"Happens-before graph: {graph.number_of_nodes()} steps, {graph.number_of_edges()} edges "
+                 f"after transitive reduction (program order and footprint conflicts); `--json` lists them.")
+    return "\n".join(lines)
+
+
+def explain_document(explained: Any) -> dict[str, Any]:
+    """What `explain --json` prints: where the run comes from, the story, and the
+    explanation's data."""
+    cx = explained.counterexample
+    return {
+        "schedule": cx.source,
+        "scenario": cx.scenario.name,
+        "variant": cx.variant,
+        "params": dict(cx.params),
+        "story": list(explained.story) if explained.story is not None else None,
+        **explanation_data(explained.explanation),
+    }
+
+
+__all__ = ["explain_document", "explain_text", "explanation_data", "explanation_lines", "moved_steps"]

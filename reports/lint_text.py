@@ -19,6 +19,12 @@ def coverage_line(report: LintReport) -> str:
             f"({c.seconds:.1f} s)")
 
 
+def incomplete_text(max_states: int) -> str:
+    """Said after reports that found nothing but did not check every reachable state."""
+    return (f"\nno finding, but not every reachable state was checked: raise --max-states (now "
+            f"{max_states:,}) or lower the scenario's bounds")
+
+
 def render(report: LintReport, label: str | None = None) -> str:
     """The whole report; `label` names what was linted (default: the program)."""
     name = label or report.program

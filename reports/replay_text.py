@@ -1,12 +1,20 @@
-"""A schedule followed under another program (scheduler.follow, RESYNC policy) as text:
-the verdict, the first place the run leaves the schedule, the first step where each
-actor takes another path and what it does instead, and the steps whose outcome
-differs from the recording."""
+"""A replayed schedule as text: strictly (`replay_text`: the narrated steps and the
+verdict), or followed under another program (scheduler.follow, RESYNC policy): the
+verdict, the first place the run leaves the schedule, the first step where each actor
+takes another path and what it does instead, and the steps whose outcome differs from
+the recording; and every variant of a scenario so (`replay_all_text`).
+
+`replay_text` and `replay_all_text` read a scenarios.api.Replayed / ReplayedAll (their
+loaded schedule, result, recorded steps and per-variant runs); reports imports nothing
+from scenarios.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from unpack_race.reports.trace_text import narrate_steps
 from unpack_race.scheduler.follow import REPLACED, UNKNOWN_ACTOR, Followed
 from unpack_race.scheduler.kernel import Step
 
@@ -79,3 +87,44 @@ def followed_lines(run: Followed, recorded: Sequence[Step], limit: int = 12) -> 
         if len(shown) < len(differing):
             lines.append(f"  ... and {len(differing) - len(shown)} more")
     return lines
+
+
+def replay_text(replayed: Any) -> str:
+    """A strict replay: where, the narrated steps, and the verdict."""
+    loaded, result = replayed.loaded, replayed.result
+    steps = result.run.steps
+    lines = [f"Replaying {loaded.source} ({len(loaded.schedule.steps)} steps) under variant {loaded.variant}, "
+             f"{loaded.built.bounds}",
+             narrate_steps(steps, result.violation)]
+    if result.violation is not None:
+        lines.append(f"VIOLATION: {result.violation.message}")
+    else:
+        lines.append(f"no violation in the {len(steps)} replayed steps")
+    return "\n".join(lines)
+
+
+def replay_all_text(replayed: Any) -> str:
+    """The schedule followed under every variant: each one's verdict (held against the
+    file's `expect`), where it departs and what it does instead."""
+    loaded = replayed.loaded
+    lines = [
+        f"Replaying {loaded.source} ({len(loaded.schedule.steps)} steps, recorded under {loaded.variant}) "
+        f"under every variant of {loaded.scenario.name} ({loaded.built.bounds}).",
+        "Where a variant's code takes another path, the schedule is still followed: an actor whose "
+        "next effect comes later in the schedule skips the steps before it; one whose code does "
+        "something else keeps its turns and does that.",
+    ]
+    for v in replayed.variants:
+        mark = " (recorded)" if v.recorded else ""
+        if v.problem is not None or v.run is None:
+            lines.append(f"- {v.variant}{mark}: {v.problem}")
+            continue
+        line = f"- {v.variant}{mark}: {verdict_line(v.run)}"
+        if v.as_expected is not None:
+            line += "  [as expected]" if v.as_expected else f"  [NOT AS EXPECTED: expected {v.wanted}]"
+        lines.append(line)
+        lines.extend(f"    {text}" for text in followed_lines(v.run, replayed.recorded))
+    if replayed.expect is not None:
+        lines.append("every verdict is the expected one" if replayed.all_as_expected
+                     else "SOME VERDICTS ARE NOT AS EXPECTED")
+    return "\n".join(lines)

@@ -1,10 +1,22 @@
 """A search result as a short statement: the verdict, what was proved or found, and the
-numbers behind it."""
+numbers behind it; why the race cannot occur where a scenario leaves a `sometimes`
+property out; and the progress line of a running search."""
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Sequence
+from typing import Protocol
+
 from unpack_race.reports.claims import claim
-from unpack_race.scheduler.explore import Result
+from unpack_race.scheduler.explore import Progress, Result
+
+
+class Unreachable(Protocol):
+    """A `sometimes` property a scenario leaves out, and why (scenarios.base.Unreachable)."""
+
+    property: str
+    why: str
 
 
 def summarize(result: Result) -> str:
@@ -23,3 +35,22 @@ def summarize(result: Result) -> str:
         f"({rate:,.0f} steps/s)"
     )
     return "\n".join(lines)
+
+
+def why_safe_text(unreachable: Sequence[Unreachable], width: int = 100) -> str | None:
+    """For a pass: why the race cannot occur within these bounds, one item per `sometimes`
+    property left out (None when none was left out)."""
+    if not unreachable:
+        return None
+    lines = ["The race window cannot be entered here; not sought, as no run within these bounds can reach it:"]
+    for u in unreachable:
+        lines.append(textwrap.fill(f"{u.property}: {u.why}", width, initial_indent="  - ",
+                                   subsequent_indent="    ", break_on_hyphens=False))
+    return "\n".join(lines)
+
+
+def progress_line(label: str, p: Progress) -> str:
+    """One line of a running search's progress (executions, states, rate, elapsed)."""
+    states = f", {p.states:,} states" if p.states is not None else ""
+    rate = p.steps / p.elapsed if p.elapsed else 0
+    return f"  [{label}] {p.executions:,} executions{states}, {rate:,.0f} steps/s, {p.elapsed:.0f} s"

@@ -1,8 +1,10 @@
 """A trace as numbered sentences, each in the words of the model that produced it
-(every effect narrates itself), with the violating step marked."""
+(every effect narrates itself), with the violating step marked; how each actor ends; and
+a counterexample told with both, as `check` prints it."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from unpack_race.scheduler.kernel import Status, Step
@@ -34,3 +36,18 @@ def actor_outcomes(run: Run) -> str:
             kind = "daemon, stopped" if actor.daemon else "unfinished"
             lines.append(f"   {actor.name}: {kind}, next would be {waiting}")
     return "\n".join(lines)
+
+
+def counterexample_text(steps: Sequence[Step], violation: Violation | None, continuation: Run) -> str:
+    """A counterexample narrated, then how each actor ends if the run goes on
+    (`continuation`: the run carried on past the violation)."""
+    return (
+        f"Counterexample, {len(steps)} steps:\n{narrate_steps(steps, violation)}\n"
+        f"How each actor ends if the run goes on (first runnable actor first; not part of the counterexample):\n"
+        f"{actor_outcomes(continuation)}"
+    )
+
+
+def schedule_written(path: str | os.PathLike[str]) -> str:
+    """Where a schedule was written, and how to replay it."""
+    return f"Schedule written to {path}\n  replay it: unpack-race replay {path}"

@@ -5,7 +5,6 @@ containerd's history leads us to expect."""
 from __future__ import annotations
 
 import abc
-import textwrap
 from collections.abc import Mapping
 from typing import Any
 
@@ -49,15 +48,6 @@ class Param:
             )
         return value
 
-    def describe(self) -> str:
-        if self.choices:
-            allowed = "|".join(self.choices)
-        elif type(self.default) is bool:
-            allowed = "true|false"
-        else:
-            allowed = f"{self.minimum}..{self.maximum}"
-        return f"{self.name}={self.default!r} ({allowed}): {self.help}"
-
 
 @attrs.frozen
 class Expectation:
@@ -83,17 +73,6 @@ class Built:
     properties: tuple[Property, ...]
     bounds: str
     unreachable: tuple[Unreachable, ...] = ()  # `sometimes` properties left out, and why
-
-    def why_safe(self, width: int = 100) -> str | None:
-        """For a pass: why the race cannot occur within these bounds, one item per
-        `sometimes` property left out (None when none was left out)."""
-        if not self.unreachable:
-            return None
-        lines = ["The race window cannot be entered here; not sought, as no run within these bounds can reach it:"]
-        for u in self.unreachable:
-            lines.append(textwrap.fill(f"{u.property}: {u.why}", width, initial_indent="  - ",
-                                       subsequent_indent="    ", break_on_hyphens=False))
-        return "\n".join(lines)
 
 
 class Scenario(abc.ABC):

@@ -12,6 +12,8 @@ Three tables, written as Markdown and JSON into a directory the user names:
    violation, median and spread over N seeds, and how many seeds found it at all;
 3. growth of retry-after-cancel with layers and GC runs, for all four variants.
 Each search has a time budget; a cell that runs out says so rather than guessing.
+The tables are rendered by reports/bench_tables.py; the command is
+scenarios/commands/bench_command.py.
 """
 
 from __future__ import annotations
@@ -20,9 +22,8 @@ import os
 import platform
 import statistics
 import subprocess
-import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,9 @@ from unpack_race.scheduler.strategies.registry import REGISTRY, OptionError, sea
 from unpack_race.scheduler.traces import count_traces
 
 TRACE_LIMIT = 20_000  # enumerate Mazurkiewicz traces only below this many interleavings
+
+#: a progress callback: log(event, row)
+Log = Callable[[str, dict[str, Any]], None]
 
 
 @attrs.frozen
@@ -137,8 +141,7 @@ def exhaustive_rows(subject: Subject, settings: Settings, log) -> list[dict[str,
             "exhausted_budget": reduction.verdict == BUDGET or checked.verdict == BUDGET,
         }
         rows.append(row)
-        log(f"  {subject.name:<42} {name:<10} {row['executions']} executions, verdict {checked.verdict.value}, "
-            f"{row['seconds']} s")
+        log("exhaustive", row)
     return rows
 
 
@@ -172,8 +175,7 @@ def sampling_rows(subject: Subject, settings: Settings, log) -> list[dict[str, A
             "steps_per_second": round(steps / elapsed) if elapsed else 0,
         }
         rows.append(row)
-        log(f"  {subject.name:<42} {name:<10} found by {row['found']}/{settings.seeds} seeds, "
-            f"median {row['median_runs']} runs")
+        log("sampling", row)
     return rows
 
 
@@ -200,8 +202,7 @@ def growth_rows(settings: Settings, log) -> list[dict[str, Any]]:
                     "brute_force_executions": brute if variant == "prepare-with-lease" else None,
                 }
                 rows.append(row)
-                log(f"  layers={layers} gc-runs={gc_runs} {variant:<28} {result.verdict.value:<9} "
-                    f"{result.executions} executions, {result.states} states, {row['seconds']} s")
+                log("growth", row)
     return rows
 
 
@@ -215,10 +216,13 @@ def machine() -> dict[str, Any]:
             "commit": commit}
 
 
-def run(settings: Settings, log=lambda line: print(line, file=sys.stderr, flush=True)) -> dict[str, Any]:
+def run(settings: Settings, log: Log = lambda event, row: None) -> dict[str, Any]:
+    """Every table's rows as one JSON-ready document. `log(event, row)` is called as the
+    bench goes: ("programs", {"count": n}) first, then ("exhaustive" | "sampling" |
+    "growth", row) for each row (reports.bench_tables.progress_line renders them)."""
     started = time.monotonic()
     chosen = subjects(settings)
-    log(f"bench: {len(chosen)} programs")
+    log("programs", {"count": len(chosen)})
     exhaustive, sampling = [], []
     for subject in chosen:
         exhaustive += exhaustive_rows(subject, settings, log)
@@ -234,43 +238,20 @@ def run(settings: Settings, log=lambda line: print(line, file=sys.stderr, flush=
     }
 
 
-def add_bench_parser(sub) -> None:
-    bench = sub.add_parser("bench", help="measure the strategies; write bench.md and bench.json")
-    bench.add_argument("--out", type=Path, required=True, help="directory for bench.md and bench.json")
-    bench.add_argument("--seconds", type=float, default=120.0, help="budget of each exhaustive search")
-    bench.add_argument("--seeds", type=int, default=20, help="seeds per sampling strategy (at least 1)")
-    bench.add_argument("--cap", type=int, default=1000, help="runs per seed of a sampling strategy")
-    bench.add_argument("--hypothesis-cap", type=int, default=100, help="examples per seed of the Hypothesis search")
-    bench.add_argument("--max-layers", type=int, default=5, help="growth table: layers 1..N")
-    bench.add_argument("--max-gc-runs", type=int, default=3, help="growth table: GC runs 1..N")
-    bench.add_argument("--only", nargs="*", default=(), metavar="PROGRAM",
-                       help="only these programs (scenario names; default: all)")
-    bench.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-
-
-def cmd_bench(args) -> int:
-    from unpack_race.reports.bench_tables import bench_markdown
-    from unpack_race.scheduler.schedule import write_atomically
-    import json
-
-    for name in ("seeds", "cap", "hypothesis_cap"):
-        if getattr(args, name) < 1:
-            raise OptionError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
-    if args.max_layers < 0 or args.max_gc_runs < 0:
+def settings(seconds: float = 120.0, seeds: int = 20, cap: int = 1000, hypothesis_cap: int = 100,
+             max_layers: int = 5, max_gc_runs: int = 3, only: Sequence[str] = ()) -> Settings:
+    """Checked settings (OptionError names the option and what it allows): the growth
+    table runs layers 1..max_layers and GC runs 1..max_gc_runs (0 skips it); `only`
+    names programs or scenarios."""
+    for name, value in (("seeds", seeds), ("cap", cap), ("hypothesis_cap", hypothesis_cap)):
+        if value < 1:
+            raise OptionError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+    if max_layers < 0 or max_gc_runs < 0:
         raise OptionError("--max-layers and --max-gc-runs must be 0 or more (0 skips the growth table)")
-    settings = Settings(
-        seconds=args.seconds, seeds=args.seeds, cap=args.cap, hypothesis_cap=args.hypothesis_cap,
-        layers=tuple(range(1, args.max_layers + 1)), gc_runs=tuple(range(1, args.max_gc_runs + 1)),
-        only=tuple(args.only),
-    )
     known = {s.name for s in subjects(Settings())} | {s.scenario.name for s in subjects(Settings())}
-    unknown = [name for name in args.only if name not in known]
+    unknown = [name for name in only if name not in known]
     if unknown:
         raise OptionError(f"unknown program {', '.join(unknown)}; the programs are: {', '.join(sorted(known))}")
-    command = "unpack-race " + " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("unpack-race") else "unpack-race bench"
-    data = run(settings, log=(lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True)))
-    data["command"] = command
-    write_atomically(args.out / "bench.json", json.dumps(data, indent=1) + "\n")
-    write_atomically(args.out / "bench.md", bench_markdown(data, command))
-    print(f"wrote {args.out / 'bench.md'} and {args.out / 'bench.json'} ({data['seconds']} s)")
-    return 0
+    return Settings(seconds=seconds, seeds=seeds, cap=cap, hypothesis_cap=hypothesis_cap,
+                    layers=tuple(range(1, max_layers + 1)), gc_runs=tuple(range(1, max_gc_runs + 1)),
+                    only=tuple(only))

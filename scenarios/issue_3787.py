@@ -8,6 +8,10 @@ leasing it (the unpacker's Stat early return, or an AlreadyExists that adds noth
 the lease); GC sweeps it; the retry's Prepare of the next layer fails with
 `parent snapshot <chain ID> does not exist: not found`. Runs of another shape get no
 story (the generic explanation still applies).
+
+The pull's final error comes from the run's continuation (how each actor ends if the run
+goes on), which the caller runs once and shares with the narration; nothing here runs the
+program.
 """
 
 from __future__ import annotations
@@ -20,10 +24,8 @@ from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Stat
 from unpack_race.reports.explain_text import moved_steps
 from unpack_race.scenarios.invariants import saw_missing_parent
 from unpack_race.scheduler.explain import AFTER, BEFORE, HOLDS, Explanation, Move
-from unpack_race.scheduler.follow import follow
 from unpack_race.scheduler.kernel import Status, Step
-from unpack_race.scheduler.program import Program
-from unpack_race.scheduler.schedule import ScheduledStep
+from unpack_race.scheduler.run import Run
 
 
 def _missing_parent(step: Step) -> bool:
@@ -43,14 +45,18 @@ def _relied(step: Step, actor: str, parent: str) -> bool:
     return False
 
 
-def _final_error(program: Program, steps: tuple[Step, ...], actor: str) -> str | None:
-    record = follow(program, tuple(ScheduledStep.of(s) for s in steps), finish=True).actor_end(actor)
+def _final_error(continuation: Run | None, actor: str) -> str | None:
+    if continuation is None:
+        return None
+    record = continuation.actor_end(actor)
     return str(record.error) if record.status is Status.FAILED else None
 
 
-def story(x: Explanation, program: Program) -> list[str] | None:
+def story(x: Explanation, continuation: Run | None = None) -> list[str] | None:
     """Sentences that tell issue 3787 from this explanation, or None if the run does not
-    have its shape."""
+    have its shape. `continuation` is the explained run carried on past the violation
+    (`follow(..., finish=True)`); it tells how the failing pull ends (without it, the
+    story does not say)."""
     if x.racing is None:
         return None
     w, v = x.racing
@@ -91,7 +97,7 @@ def story(x: Explanation, program: Program) -> list[str] | None:
 
     sentences.append(f"Then gc marks from the roots and sweeps {parent} (step {w}).")
     kind = "Prepare's first transaction" if isinstance(failed.effect, PrepareT1) else "Prepare's second transaction"
-    final = _final_error(program, steps, pull)
+    final = _final_error(continuation, pull)
     text = (f"{pull} prepares the next layer, {failed.effect.key!r}, with parent {parent} (step {v}), "
             f"and {kind} fails: {failed.error}")
     if final:

@@ -2,7 +2,8 @@
 and variant that has one, each with the verdict every variant reaches on it.
 
 `unpack-race corpus --out scenarios/corpus` regenerates it, deterministically: for each
-case, a stateful DFS finds the first counterexample, `scheduler.minimize` shrinks it,
+case, a stateful DFS finds the first counterexample, `scheduler.minimize` shrinks it
+(from the search's run, without running it again),
 and the schedule is followed under every variant of its scenario (RESYNC policy, as
 `unpack-race replay --all-variants` does) to record the `expect` object. The cases are
 every (scenario, variant) whose expected verdict with default parameters is a violation,
@@ -10,24 +11,23 @@ plus the cases in EXTRA when their minimal counterexample has a shape (the seque
 actors and effect kinds) that no earlier case has. The test suite
 (tests/scenarios/test_corpus.py) replays every file to its recorded verdicts.
 
-`--check` regenerates in memory and compares with the files in the directory.
+`--check` regenerates in memory and compares with the files in the directory
+(`differing`, `stale`); the command itself is scenarios/commands/corpus_command.py.
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from unpack_race.scenarios.base import ParamError
+from unpack_race.scenarios.api.replaying import follow_under_every_variant
 from unpack_race.scenarios.registry import SCENARIOS, scenario as get_scenario
 from unpack_race.scheduler.explore import PASS, VIOLATION, Budget, explore
-from unpack_race.scheduler.follow import RESYNC, follow_schedule
-from unpack_race.scheduler.minimize import minimize
-from unpack_race.scheduler.schedule import Schedule, ScheduledStep, write_atomically
+from unpack_race.scheduler.minimize import minimize_run
+from unpack_race.scheduler.schedule import Schedule, write_atomically
 from unpack_race.scheduler.strategies.dfs import DepthFirst
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -81,15 +81,13 @@ class CorpusError(RuntimeError):
 
 def expectations(schedule: Schedule) -> dict[str, dict[str, Any]]:
     """The verdict of each variant of the schedule's scenario when the schedule is
-    followed under it (RESYNC policy)."""
+    followed under it (RESYNC policy, as `replay --all-variants` does)."""
     sc = get_scenario(schedule.scenario)
-    params = sc.resolve(schedule.params)
     found = {}
-    for variant in sc.variants:
-        built = sc.build(variant, params)
-        run = follow_schedule(built.program, schedule.steps, built.properties, RESYNC)
-        found[variant] = {"verdict": run.verdict.value,
-                          "property": run.violation.property if run.violation else None}
+    for replayed in follow_under_every_variant(schedule, sc, sc.resolve(schedule.params)):
+        if replayed.verdict is None:
+            raise CorpusError(f"{schedule.scenario}, variant {replayed.variant}: {replayed.problem}")
+        found[replayed.variant] = replayed.verdict
     return found
 
 
@@ -103,8 +101,7 @@ def generate(case: Case) -> Schedule | None:
                      bounds=built.bounds, budget=Budget(max_executions=MAX_EXECUTIONS))
     if result.verdict != VIOLATION:
         return None
-    steps = tuple(ScheduledStep.of(s) for s in result.counterexample)
-    small = minimize(built.program, built.properties, steps)
+    small = minimize_run(built.program, built.properties, result.run, result.violation)
     schedule = Schedule(case.scenario, case.variant, params, small.steps)
     expect = expectations(schedule)
     wanted = sc.expected(case.variant, params)
@@ -151,40 +148,19 @@ def build_corpus(progress=None) -> tuple[dict[str, Schedule], list[str]]:
     return files, notes
 
 
-def add_corpus_parser(sub) -> None:
-    p = sub.add_parser("corpus", help="regenerate (or --check) the regression corpus of minimal counterexamples")
-    p.add_argument("--out", type=Path, required=True,
-                   help="the corpus directory (the shipped one is scenarios/corpus)")
-    p.add_argument("--check", action="store_true",
-                   help="write nothing; exit 1 if the directory differs from a fresh regeneration")
-
-
-def cmd_corpus(args: argparse.Namespace) -> int:
-    def show(case: Case) -> None:
-        print(f"  {case.filename} ...", flush=True)
-
-    try:
-        files, notes = build_corpus(show)
-    except ParamError as err:  # a scenario without its defaults: a bug, reported in one line
-        raise CorpusError(str(err)) from None
-    directory: Path = args.out
+def stale(files: Mapping[str, Schedule], directory: Path) -> tuple[str, ...]:
+    """The corpus files in `directory` that no case generates."""
     existing = {p.name for p in directory.glob(f"*{SUFFIX}")} if directory.is_dir() else set()
-    stale = sorted(existing - set(files))
-    for note in notes:
-        print(f"  note: {note}")
-    if args.check:
-        differ = [name for name, sch in sorted(files.items())
-                  if name not in existing or (directory / name).read_text(encoding="utf-8") != sch.dumps()]
-        for name in differ:
-            print(f"  differs: {name}")
-        for name in stale:
-            print(f"  stale: {name} (no case generates it)")
-        ok = not differ and not stale
-        print(f"corpus in {directory} is {'up to date' if ok else 'NOT up to date'} ({len(files)} files)")
-        return 0 if ok else 1
+    return tuple(sorted(existing - set(files)))
+
+
+def differing(files: Mapping[str, Schedule], directory: Path) -> tuple[str, ...]:
+    """The generated files that `directory` lacks or holds with other content."""
+    return tuple(name for name, schedule in sorted(files.items())
+                 if not (directory / name).is_file() or (directory / name).read_text(encoding="utf-8") != schedule.dumps())
+
+
+def write(files: Mapping[str, Schedule], directory: Path) -> None:
+    """Write every file (atomically) into `directory`."""
     for name, schedule in sorted(files.items()):
         write_atomically(directory / name, schedule.dumps())
-    for name in stale:
-        print(f"  stale: {name} is not regenerated by any case; remove it if it is no longer wanted")
-    print(f"wrote {len(files)} schedules to {directory}")
-    return 0

@@ -15,7 +15,7 @@ kubelet actor and no retry (model/kubelet.py says why that is faithful).
 The two `sometimes` properties (the retry finds a layer the cancelled pull committed;
 a GC sweeps a committed layer) are declared only where the parameters make them
 reachable; `unreachable(params)` gives each one left out with the reason, and a pass
-prints it (Built.why_safe).
+says it (Built.unreachable, rendered by reports.result_text.why_safe_text).
 """
 
 from __future__ import annotations

@@ -20,6 +20,9 @@ Given a run that violates property P at step v (of actor A):
   A relied on; the step of A after which w is harmless closes the window. The smallest
   move that makes the property hold is the counterfactual, measured by how many of A's
   steps w is moved across.
+
+`explain` replays a schedule once to get its run; `explain_run` starts from a run at hand
+(a search's counterexample), so that only the counterfactuals are run.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from unpack_race.scheduler.kernel import Execution, Step
 from unpack_race.scheduler.minimize import NotAViolation
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property, Violation
+from unpack_race.scheduler.run import Run
 from unpack_race.scheduler.schedule import ScheduledStep
 from unpack_race.scheduler.strategies.replay import Replay
 
@@ -106,14 +110,31 @@ def explain(
 ) -> Explanation:
     """Explain a violating schedule (see the module docstring). Raises ReplayDivergence
     when the steps do not replay strictly, NotAViolation when they violate nothing."""
+    replayed = explore(program, Replay(steps), checked(properties))
+    if replayed.violation is None:
+        raise NotAViolation(f"its {len(replayed.run.steps)} steps violate no property")
+    return explain_run(program, properties, replayed.run, replayed.violation, max_executions=max_executions,
+                       max_after=max_after, max_candidates=max_candidates)
+
+
+def explain_run(
+    program: Program,
+    properties: Iterable[Property],
+    run: Run,
+    violation: Violation,
+    max_executions: int = 20_000,
+    max_after: int = 40,
+    max_candidates: int = 5,
+) -> Explanation:
+    """Explain a run of `program` already known to violate `violation` (a search's
+    counterexample, or a schedule replayed once): the run itself is not run again, only
+    the counterfactual reorderings are. Raises NotAViolation when the violation is of
+    the initial state, before any step."""
     properties = checked(properties)
-    run = explore(program, Replay(steps), properties)
-    if run.violation is None:
-        raise NotAViolation(f"its {len(run.run.steps)} steps violate no property")
-    if run.violation.step_index is None:
+    if violation.step_index is None:
         raise NotAViolation("the property fails in the initial state, before any step")
-    v = run.violation.step_index
-    E = run.run.steps[: v + 1]
+    v = violation.step_index
+    E = run.steps[: v + 1]
     reduced = happens_before(E, reduce=True)
     edges = tuple(sorted((u, w, d["kind"], tuple(d["resources"])) for u, w, d in reduced.edges(data=True)))
     victim = E[v]
@@ -124,11 +145,11 @@ def explain(
                     and all(w != s.index for w, _ in candidates):
                 candidates.append((s.index, a.index))
     if not candidates:
-        return Explanation(E, run.violation, edges, None, (), (), None, None)
+        return Explanation(E, violation, edges, None, (), (), None, None)
     graph = happens_before(E)
     tried: list[tuple[tuple[int, int], list[Move], tuple[int, int] | None]] = []
     for pair in candidates[:max_candidates]:
-        ctx = _Context(program, properties, E, graph, pair[0], v, run.violation.property, max_executions)
+        ctx = _Context(program, properties, E, graph, pair[0], v, violation.property, max_executions)
         moves: list[Move] = []
         closes = None
         for extra in range(max_after + 1):
@@ -143,7 +164,7 @@ def explain(
         if closes is not None:
             break
     (w, a), moves, closes = next((t for t in tried if t[2] is not None), tried[0])
-    ctx = _Context(program, properties, E, graph, w, v, run.violation.property, max_executions)
+    ctx = _Context(program, properties, E, graph, w, v, violation.property, max_executions)
     opens = None
     for o in reversed(range(w)):
         if E[o].actor != victim.actor or not E[o].footprint.conflicts_with(E[w].footprint):
@@ -155,7 +176,7 @@ def explain(
             break
     resources = conflict_resources(E[w].footprint, E[a].footprint)
     passed = tuple(t[0][0] for t in tried if t[0][0] != w)
-    return Explanation(E, run.violation, edges, (w, a), resources, tuple(moves), opens, closes, passed)
+    return Explanation(E, violation, edges, (w, a), resources, tuple(moves), opens, closes, passed)
 
 
 class _Context:
@@ -227,4 +248,4 @@ class _Context:
         return Move(w, BEFORE, o, 0, distance, verdict, message, executions, followed.steps, moved_to)
 
 
-__all__ = ["AFTER", "BEFORE", "Explanation", "Move", "NotAViolation", "explain"]
+__all__ = ["AFTER", "BEFORE", "Explanation", "Move", "NotAViolation", "explain", "explain_run"]

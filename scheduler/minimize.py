@@ -24,6 +24,10 @@ then, once:
 
 "Fewest steps" is therefore a local minimum (1-minimal under removal and single moves),
 not a proof that no shorter violating run exists: a breadth-first search proves that.
+
+`minimize` replays a schedule first; `minimize_run` starts from a run at hand (a search's
+counterexample), so that only the candidates are run. The result carries the run of the
+schedule it found, for narrating it.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from unpack_race.scheduler.follow import follow
 from unpack_race.scheduler.happens_before import dependent, fewest_preemptions_order
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property, Violation
+from unpack_race.scheduler.run import Run
 from unpack_race.scheduler.schedule import ScheduledStep
 
 T = TypeVar("T")
@@ -126,6 +131,7 @@ class Minimized:
     exhausted: bool  # the run budget ran out before a fixpoint
     reorder_exhaustive: bool  # the preemption search covered every order
     phases: tuple[str, ...]  # what each accepted improvement was, in order
+    run: Run | None = attrs.field(default=None, eq=False, repr=False)  # the run of `steps`, to narrate it
 
     @property
     def improved(self) -> bool:
@@ -179,6 +185,26 @@ def minimize(
     original = follow_schedule(program, steps, properties, SUBSEQUENCE)
     if original.violation is None:
         raise NotAViolation(f"its {len(original.steps)} steps violate no property")
+    return _minimize(program, properties, original, max_runs)
+
+
+def minimize_run(
+    program: Program,
+    properties: Iterable[Property],
+    run: Run,
+    violation: Violation,
+    max_runs: int = 20_000,
+) -> Minimized:
+    """Minimise a run of `program` already known to violate `violation` (a search's
+    counterexample, or a schedule replayed once): the run is not run again, only the
+    candidates are. The run is cut after its violating step."""
+    end = len(run.steps) if violation.step_index is None else violation.step_index + 1
+    cut = run.prefix(end)
+    original = Followed(cut, violation, (), tuple(range(len(cut.steps))), len(cut.steps), len(cut.steps))
+    return _minimize(program, properties, original, max_runs)
+
+
+def _minimize(program: Program, properties: Iterable[Property], original: Followed, max_runs: int) -> Minimized:
     m = _Minimizer(program, properties, original.violation.property, max_runs)
     best = original
     best_measure = measure(original)
@@ -232,6 +258,7 @@ def minimize(
         exhausted=exhausted,
         reorder_exhaustive=reorder_exhaustive,
         phases=tuple(phases),
+        run=best.run,
     )
 
 
@@ -260,4 +287,5 @@ def _hoist(m: _Minimizer, best: Followed, accept) -> bool:
     return False
 
 
-__all__ = ["Measure", "Minimized", "NotAViolation", "ReplayDivergence", "ddmin", "measure", "minimize"]
+__all__ = ["Measure", "Minimized", "NotAViolation", "ReplayDivergence", "ddmin", "measure", "minimize",
+           "minimize_run"]

@@ -130,7 +130,14 @@ def test_compare_runs_the_four_variants_and_exits_0_when_every_verdict_is_as_exp
         assert rows[buggy][1:4] == ["violation", "violation", "no-missing-parent"]
     assert "every verdict is the expected one; no violation within these bounds: prepare-with-lease" in out
     data = json.loads((tmp_path / "compare.json").read_text())
-    assert data["all_as_expected"] is True
+    assert data["all_as_expected"] is True and data["outcome"] == "as-expected"
+    for record in data["rows"]:  # each row carries its search's coverage record as it is
+        coverage = record["coverage"]
+        assert coverage["kind"] == "exhaustive" and coverage["algorithm"] == "DFS with state caching"
+        assert coverage["executions"] == record["executions"] and coverage["states"] == record["states"]
+        assert coverage["steps"] == record["steps"]
+        assert coverage["finished"] is (record["verdict"] == "pass")  # a violation stops the search
+        assert coverage["cut"].get("violation", 0) == (record["verdict"] == "violation")
     assert len(list(tmp_path.glob("*.schedule.json"))) == 3
     assert (tmp_path / "compare.md").read_text().startswith("| variant | verdict |")
 

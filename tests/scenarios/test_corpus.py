@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import unpack_race
-from unpack_race.scenarios.counterexamples import replay_under_every_variant
+from unpack_race.scenarios.api.replaying import follow_under_every_variant
 from unpack_race.scenarios.registry import SCENARIOS, scenario
 from unpack_race.scenarios.regression_corpus import CORPUS, SUFFIX, Case, cases, generate
 from unpack_race.scheduler.explore import PASS, VIOLATION
@@ -41,7 +41,7 @@ def test_every_corpus_file_replays_to_its_recorded_verdict_under_each_variant(pa
     sc = scenario(schedule.scenario)
     expect = schedule.extensions["expect"]
     assert set(expect) == set(sc.variants)
-    results = replay_under_every_variant(schedule, sc, sc.resolve(schedule.params))
+    results = follow_under_every_variant(schedule, sc, sc.resolve(schedule.params))
     assert {r.variant: r.verdict for r in results} == {
         v: {"verdict": e["verdict"], "property": e.get("property")} for v, e in expect.items()
     }

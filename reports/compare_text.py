@@ -1,0 +1,123 @@
+"""`compare` as a person reads it and as files: the variants side by side in a table, each
+one's claim (what its search proved or found), why the race cannot occur where it passes
+(once for the variants that share the reason), and the overall outcome; the same table
+as Markdown; and the JSON document, which carries each row's coverage record as it is
+(scheduler.coverage.Coverage.to_json).
+
+The functions read a scenarios.api.Compared (its scenario, params, strategy, options and
+rows; each row's variant, releases, built program, result, expectation, as_expected,
+seconds and counterexample); reports imports nothing from scenarios.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from unpack_race.reports.claims import claim
+from unpack_race.reports.result_text import why_safe_text
+from unpack_race.reports.table import markdown_table, text_table
+from unpack_race.scheduler.verdict import Verdict
+
+HEADER = ("variant", "verdict", "expected", "property violated",
+          "executions", "states", "counterexample steps", "time")
+
+
+def table_rows(compared: Any) -> list[tuple[Any, ...]]:
+    rows = []
+    for row in compared.rows:
+        result = row.result
+        prop = result.violation.property if result.violation else "-"
+        length = len(result.counterexample) if result.counterexample else "-"
+        states = result.states if result.states is not None else "-"
+        expected = row.expected.verdict.value + ("" if row.as_expected else "  <-- NOT AS EXPECTED")
+        rows.append((row.variant, result.verdict.value, expected, prop, result.executions, states, length,
+                     f"{row.seconds:.2f} s"))
+    return rows
+
+
+def _strategy(compared: Any) -> str:
+    if compared.strategy == "dfs":
+        return "stateful DFS" if compared.options.get("state_caching", True) else "DFS without state caching"
+    return compared.rows[0].result.coverage.facts.algorithm if compared.rows else compared.strategy
+
+
+def outcome_line(compared: Any) -> str:
+    rows = compared.rows
+    safe = list(compared.safe) or ["none"]
+    undecided = compared.undecided
+    if all(r.as_expected for r in rows):
+        verdict = "every verdict is the expected one"
+    elif compared.wrong:
+        verdict = "SOME VERDICTS ARE NOT AS EXPECTED"
+    else:
+        verdict = (f"NO VERDICT (budget ran out or interrupted) for {', '.join(undecided)}"
+                   + ("; the others are as expected" if len(undecided) < len(rows) else ""))
+    return f"{verdict}; no violation within these bounds: {', '.join(safe)}"
+
+
+def compare_text(compared: Any) -> str:
+    """What `compare` prints."""
+    lines = [f"{compared.scenario.name}: {compared.bounds}; strategy: {_strategy(compared)}, "
+             f"stop at the first violation",
+             text_table(HEADER, table_rows(compared)), ""]
+    for row in compared.rows:
+        origin = f" (containerd {row.releases})" if row.releases is not None else ""
+        lines.append(f"- {row.variant}{origin}:\n    {claim(row.result)}")
+        if row.result.violation is not None:
+            lines.append(f"    {row.result.violation.message}")
+    lines.append("")
+    shared: dict[str, list[str]] = {}
+    for row in compared.rows:
+        text = why_safe_text(row.why_safe)
+        if text is not None:
+            shared.setdefault(text, []).append(row.variant)
+    for text, names in shared.items():  # once for the variants that share it
+        lines.append(text if len(names) == len(compared.scenario.variants) else f"{', '.join(names)}:\n{text}")
+        lines.append("")
+    lines.append(outcome_line(compared))
+    return "\n".join(lines)
+
+
+def compare_markdown(compared: Any) -> str:
+    """compare.md: the table."""
+    return markdown_table(HEADER, table_rows(compared)) + "\n"
+
+
+def compare_document(compared: Any, schedules: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """compare.json: the scenario, its parameters, one record per variant (with its
+    coverage record as it is, and the path of its counterexample's schedule where one was
+    written: `schedules` by variant), and the outcome."""
+    schedules = schedules or {}
+    records = []
+    for row in compared.rows:
+        result = row.result
+        violation = result.violation
+        record: dict[str, Any] = {
+            "variant": row.variant, "releases": row.releases if row.releases is not None else "-",
+            "verdict": result.verdict.value, "expected": row.expected.verdict.value,
+            "expected_property": row.expected.property, "as_expected": row.as_expected,
+            "property": violation.property if violation else None,
+            "executions": result.executions, "states": result.states, "steps": result.steps,
+            "counterexample_steps": len(result.counterexample) or None,
+            "counterexample_preemptions": result.preemptions,
+            "seconds": round(row.seconds, 3), "claim": claim(result), "coverage": result.coverage.to_json(),
+        }
+        if result.verdict is Verdict.PASS and row.built.unreachable:
+            record["not_sought"] = [{"property": u.property, "why": u.why} for u in row.built.unreachable]
+        if violation is not None:
+            record["message"] = violation.message
+            if row.variant in schedules:
+                record["schedule"] = str(schedules[row.variant])
+        records.append(record)
+    return {"scenario": compared.scenario.name, "params": dict(compared.params), "bounds": compared.bounds,
+            "rows": records, "all_as_expected": all(r.as_expected for r in compared.rows),
+            "outcome": compared.outcome.value}
+
+
+def written_line(markdown: Any, document: Any) -> str:
+    return f"wrote {markdown} and {document}"
+
+
+__all__ = ["HEADER", "compare_document", "compare_markdown", "compare_text", "outcome_line", "table_rows",
+           "written_line"]

@@ -1,0 +1,43 @@
+"""`catalog()`: the scenarios the command line knows, their parameters with defaults and
+bounds, and their variants, each with the verdict expected under default parameters and,
+for containerd's variants, the releases it stands for (model.variants)."""
+
+from __future__ import annotations
+
+import attrs
+
+from unpack_race.model.variants import BY_NAME as VARIANTS
+from unpack_race.scenarios.base import Expectation, Param
+from unpack_race.scenarios.registry import SCENARIOS
+
+
+@attrs.frozen
+class VariantEntry:
+    name: str
+    expected: Expectation  # with default parameters
+    releases: str | None  # containerd releases (None: not one of containerd's variants)
+    summary: str | None  # what the variant's code does (None: see expected.why)
+
+
+@attrs.frozen
+class ScenarioEntry:
+    name: str
+    summary: str
+    params: tuple[Param, ...]
+    variants: tuple[VariantEntry, ...]
+
+
+def catalog() -> tuple[ScenarioEntry, ...]:
+    """Every scenario, in the registry's order."""
+    entries = []
+    for sc in SCENARIOS.values():
+        variants = []
+        for name in sc.variants:
+            known = VARIANTS.get(name)
+            variants.append(VariantEntry(name, sc.expected(name, {}), known.releases if known else None,
+                                         known.summary if known else None))
+        entries.append(ScenarioEntry(sc.name, sc.summary, tuple(sc.params), tuple(variants)))
+    return tuple(entries)
+
+
+__all__ = ["ScenarioEntry", "VariantEntry", "catalog"]

@@ -1,0 +1,99 @@
+"""`check()`: explore one scenario under one variant, and return what was found.
+
+The result (`Checked`) holds the built program, the search's `Result`, the verdict the
+scenario expects, why the race cannot occur when it passes (the `sometimes` properties
+the scenario leaves out, with their reasons), and, on a violation, the counterexample
+(`Counterexample`: the run, its schedule, and its continuation, run once so that the
+narration and the issue-3787 story share it). Nothing is printed or written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from unpack_race.scenarios.api.counterexample import Counterexample, continued, counterexample
+from unpack_race.scenarios.base import Built, Expectation, Scenario, Unreachable
+from unpack_race.scenarios.registry import scenario as get_scenario
+from unpack_race.scheduler.explore import Budget, Progress, Result
+from unpack_race.scheduler.schedule import Schedule
+from unpack_race.scheduler.strategies.registry import search
+from unpack_race.scheduler.verdict import Verdict
+
+
+@attrs.frozen
+class Checked:
+    scenario: Scenario
+    variant: str
+    params: Mapping[str, Any]  # every parameter, defaults filled in
+    built: Built
+    result: Result
+    expected: Expectation
+    counterexample: Counterexample | None  # with its continuation
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.result.verdict
+
+    @property
+    def as_expected(self) -> bool:
+        return matches(self.result, self.expected)
+
+    @property
+    def why_safe(self) -> tuple[Unreachable, ...]:
+        """On a pass: the `sometimes` properties no run within these bounds can reach, each
+        with why (empty otherwise, or when the scenario leaves none out)."""
+        return self.built.unreachable if self.result.verdict is Verdict.PASS else ()
+
+    @property
+    def schedule(self) -> Schedule | None:
+        return self.counterexample.schedule if self.counterexample is not None else None
+
+
+def matches(result: Result, expected: Expectation) -> bool:
+    """The verdict is the expected one (and so is the property violated, where one is named)."""
+    found = result.violation.property if result.violation is not None else None
+    return result.verdict is expected.verdict and (expected.property is None or found == expected.property)
+
+
+def scenario_of(scenario: str | Scenario) -> Scenario:
+    """A scenario by name (ParamError names the known ones), or the one given."""
+    return get_scenario(scenario) if isinstance(scenario, str) else scenario
+
+
+def run_search(built: Built, strategy: str, budget: Budget, progress: Callable[[Progress], None] | None,
+               options: Mapping[str, Any]) -> Result:
+    """One search of a built scenario by a named strategy of the registry."""
+    return search(strategy, built.program, built.properties, bounds=built.bounds, budget=budget,
+                  progress=progress, **options)
+
+
+def check(
+    scenario: str | Scenario,
+    variant: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    strategy: str = "dfs",
+    budget: Budget = Budget(),
+    progress: Callable[[Progress], None] | None = None,
+    **strategy_options: Any,
+) -> Checked:
+    """Explore `scenario` (a name or a Scenario) under `variant` with `strategy` (a name in
+    scheduler.strategies.registry, with its options) within `budget`. `params` override
+    the scenario's defaults. Raises ParamError for an unknown scenario, variant or
+    parameter, OptionError for an unknown strategy or option, PropertyScopeError for a
+    property the strategy cannot check."""
+    sc = scenario_of(scenario)
+    sc.check_variant(variant)
+    values = sc.resolve(params or {})
+    built = sc.build(variant, values)
+    result = run_search(built, strategy, budget, progress, strategy_options)
+    found = None
+    if result.violation is not None and result.run is not None:
+        found = continued(counterexample(sc, variant, values, built, result.run, result.violation))
+    return Checked(sc, variant, values, built, result, sc.expected(variant, values), found)
+
+
+__all__ = ["Checked", "check", "matches"]

@@ -1,0 +1,118 @@
+"""`compare()`: every variant of a scenario searched alike, side by side, each verdict
+held against the one the scenario expects (from containerd's history), and the overall
+outcome: every verdict as expected, some not (a finding), or no verdict for some
+(a budget ran out or the search was interrupted, and none contradicts its expectation).
+Nothing is printed or written.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from unpack_race.model.variants import BY_NAME as VARIANTS
+from unpack_race.scenarios.api.checking import matches, run_search, scenario_of
+from unpack_race.scenarios.api.counterexample import Counterexample, counterexample
+from unpack_race.scenarios.base import Built, Expectation, Scenario, Unreachable
+from unpack_race.scenarios.registry import CANONICAL
+from unpack_race.scheduler.explore import Budget, Progress, Result
+from unpack_race.scheduler.verdict import Verdict
+
+
+class Outcome(enum.Enum):
+    AS_EXPECTED = "as-expected"  # every verdict is the expected one
+    NOT_AS_EXPECTED = "not-as-expected"  # a decided verdict contradicts its expectation
+    NO_VERDICT = "no-verdict"  # some search ended before a verdict, and none contradicts
+
+    @property
+    def exit_code(self) -> int:
+        return {Outcome.AS_EXPECTED: 0, Outcome.NOT_AS_EXPECTED: 1, Outcome.NO_VERDICT: 4}[self]
+
+
+@attrs.frozen
+class Row:
+    variant: str
+    releases: str | None  # the containerd releases the variant stands for (None: not a containerd variant)
+    built: Built
+    result: Result
+    expected: Expectation
+    as_expected: bool
+    seconds: float  # building and searching
+    counterexample: Counterexample | None  # without a continuation (nothing narrates it)
+
+    @property
+    def why_safe(self) -> tuple[Unreachable, ...]:
+        """On a pass: the `sometimes` properties left out, with why."""
+        return self.built.unreachable if self.result.verdict is Verdict.PASS else ()
+
+
+@attrs.frozen
+class Compared:
+    scenario: Scenario
+    params: Mapping[str, Any]
+    strategy: str
+    options: Mapping[str, Any]  # the strategy options given
+    rows: tuple[Row, ...]  # in the scenario's order of variants
+
+    @property
+    def bounds(self) -> str:
+        return self.rows[0].built.bounds if self.rows else ""
+
+    @property
+    def wrong(self) -> tuple[str, ...]:
+        """Variants whose decided verdict is not the expected one."""
+        return tuple(r.variant for r in self.rows if not r.as_expected and r.result.verdict.decided)
+
+    @property
+    def undecided(self) -> tuple[str, ...]:
+        """Variants whose search ended before a verdict."""
+        return tuple(r.variant for r in self.rows if not r.result.verdict.decided)
+
+    @property
+    def safe(self) -> tuple[str, ...]:
+        """Variants with no violation within these bounds (they passed)."""
+        return tuple(r.variant for r in self.rows if r.result.verdict is Verdict.PASS)
+
+    @property
+    def outcome(self) -> Outcome:
+        if all(r.as_expected for r in self.rows):
+            return Outcome.AS_EXPECTED
+        return Outcome.NOT_AS_EXPECTED if self.wrong else Outcome.NO_VERDICT
+
+
+def compare(
+    scenario: str | Scenario = CANONICAL,
+    *,
+    params: Mapping[str, Any] | None = None,
+    strategy: str = "dfs",
+    budget: Budget = Budget(),
+    progress: Callable[[str, Progress], None] | None = None,
+    **strategy_options: Any,
+) -> Compared:
+    """Search every variant of `scenario` with the same strategy, options, parameters and
+    budget; `progress(variant, p)` is called as each search goes. Raises ParamError,
+    OptionError or PropertyScopeError as `check()` does."""
+    sc = scenario_of(scenario)
+    values = sc.resolve(params or {})
+    rows = []
+    for variant in sc.variants:
+        started = time.monotonic()
+        built = sc.build(variant, values)
+        shown = (lambda p, v=variant: progress(v, p)) if progress is not None else None
+        result = run_search(built, strategy, budget, shown, strategy_options)
+        seconds = time.monotonic() - started
+        expected = sc.expected(variant, values)
+        found = None
+        if result.violation is not None and result.run is not None:
+            found = counterexample(sc, variant, values, built, result.run, result.violation)
+        known = VARIANTS.get(variant)
+        rows.append(Row(variant, known.releases if known else None, built, result, expected,
+                        matches(result, expected), seconds, found))
+    return Compared(sc, values, strategy, dict(strategy_options), tuple(rows))
+
+
+__all__ = ["Compared", "Outcome", "Row", "compare"]

@@ -1,0 +1,48 @@
+"""`explain()`: why a counterexample violates its property (scheduler.explain: the
+happens-before graph, the racing pair, the window, the counterfactuals) and, when the run
+has the shape of containerd issue 3787, its story in containerd's words
+(scenarios.issue_3787).
+
+From a counterexample at hand (a check's result) only the counterfactuals are run; from a
+schedule, it is replayed strictly once. The continuation that tells how the failing pull
+ends is the counterexample's own (run at most once, shared with the narration).
+Nothing is printed.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from unpack_race.scenarios.api.counterexample import Counterexample, continued
+from unpack_race.scenarios.api.sources import Target, violating
+from unpack_race.scenarios.issue_3787 import story
+from unpack_race.scheduler.explain import Explanation, explain_run
+from unpack_race.scheduler.minimize import NotAViolation
+from unpack_race.scheduler.schedule import ScheduleError
+
+MAX_EXECUTIONS = 20_000
+
+
+@attrs.frozen
+class Explained:
+    counterexample: Counterexample  # with its continuation
+    explanation: Explanation
+    story: tuple[str, ...] | None  # issue 3787 told in sentences, or None when the run has another shape
+
+
+def explain(target: Target, *, max_executions: int = MAX_EXECUTIONS) -> Explained:
+    """Explain a counterexample: a check's result or a Counterexample as it is, or a
+    schedule (file or value) replayed strictly once. `max_executions` bounds the
+    continuations explored per counterfactual (beyond: undecided). Raises ScheduleError
+    for a file that cannot be used, does not replay or violates nothing."""
+    cx = continued(violating(target, "explain"))
+    built = cx.built
+    try:
+        x = explain_run(built.program, built.properties, cx.run, cx.violation, max_executions=max_executions)
+    except NotAViolation as err:
+        raise ScheduleError(f"{cx.label}: nothing to explain under variant {cx.variant}: {err}") from None
+    told = story(x, cx.continuation)
+    return Explained(cx, x, tuple(told) if told is not None else None)
+
+
+__all__ = ["MAX_EXECUTIONS", "Explained", "explain"]

@@ -1,0 +1,46 @@
+"""`unpack-race bench --out DIR`: measure every strategy on every program
+(scenarios.bench); writes bench.md and bench.json into DIR, progress on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from unpack_race.reports.bench_tables import bench_markdown, progress_line, written_line
+from unpack_race.scenarios import bench
+from unpack_race.scheduler.schedule import write_atomically
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("bench", help="measure the strategies; write bench.md and bench.json")
+    p.add_argument("--out", type=Path, required=True, help="directory for bench.md and bench.json")
+    p.add_argument("--seconds", type=float, default=120.0, help="budget of each exhaustive search")
+    p.add_argument("--seeds", type=int, default=20, help="seeds per sampling strategy (at least 1)")
+    p.add_argument("--cap", type=int, default=1000, help="runs per seed of a sampling strategy")
+    p.add_argument("--hypothesis-cap", type=int, default=100, help="examples per seed of the Hypothesis search")
+    p.add_argument("--max-layers", type=int, default=5, help="growth table: layers 1..N")
+    p.add_argument("--max-gc-runs", type=int, default=3, help="growth table: GC runs 1..N")
+    p.add_argument("--only", nargs="*", default=(), metavar="PROGRAM",
+                   help="only these programs (scenario names; default: all)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = bench.settings(seconds=args.seconds, seeds=args.seeds, cap=args.cap, hypothesis_cap=args.hypothesis_cap,
+                              max_layers=args.max_layers, max_gc_runs=args.max_gc_runs, only=args.only)
+    command = ("unpack-race " + " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("unpack-race")
+               else "unpack-race bench")
+
+    def log(event: str, row: dict) -> None:
+        if not args.quiet:
+            print(progress_line(event, row), file=sys.stderr, flush=True)
+
+    data = bench.run(settings, log=log)
+    data["command"] = command
+    write_atomically(args.out / "bench.json", json.dumps(data, indent=1) + "\n")
+    write_atomically(args.out / "bench.md", bench_markdown(data, command))
+    print(written_line(args.out, data["seconds"]))
+    return 0

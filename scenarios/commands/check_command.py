@@ -1,0 +1,45 @@
+"""`unpack-race check SCENARIO --variant V`: explore one variant. On a violation, print
+the narrated counterexample and how each actor ends, and write its schedule (into --out,
+or a new temporary directory); then what the search proved or found, and on a pass why
+the race cannot occur, where the scenario says so. Exit with the verdict's code: 0 pass,
+1 violation, 4 budget or Ctrl-C before a verdict, 5 vacuous."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from unpack_race.reports.result_text import summarize, why_safe_text
+from unpack_race.reports.trace_text import counterexample_text, schedule_written
+from unpack_race.scenarios.api import check
+from unpack_race.scenarios.commands.options import (add_param_options, add_strategy_options, overrides,
+                                                     progress_printer, search_settings)
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("check", help="explore one scenario under one variant")
+    p.add_argument("scenario", help="scenario name (see `unpack-race list`)")
+    p.add_argument("--variant", required=True, help="code variant (see `unpack-race list`)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="directory for the counterexample schedule (default: a new temporary directory)")
+    add_param_options(p)
+    add_strategy_options(p)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    strategy, budget, options = search_settings(args)
+    show = progress_printer(args.quiet)
+    checked = check(args.scenario, args.variant, params=overrides(args), strategy=strategy, budget=budget,
+                    progress=(lambda p: show(args.variant, p)) if show is not None else None, **options)
+    cx = checked.counterexample
+    if cx is not None:
+        print(counterexample_text(cx.steps, cx.violation, cx.continuation))
+        directory = args.out if args.out is not None else Path(tempfile.mkdtemp(prefix="unpack-race-"))
+        print(schedule_written(cx.schedule.save(directory / cx.filename)))
+    print(summarize(checked.result))
+    safe = why_safe_text(checked.why_safe)
+    if safe is not None:
+        print(safe)
+    return checked.verdict.exit_code

@@ -1,0 +1,46 @@
+"""`unpack-race compare [--out DIR]`: every variant of a scenario side by side (the main
+job), each verdict held against the one expected from containerd's history. With --out,
+also compare.md, compare.json (each row with its coverage record) and the
+counterexamples' schedules. Exit 0 when every verdict is the expected one, 1 when a
+verdict is not, 4 when a budget ran out before a verdict and none was unexpected."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from unpack_race.reports.compare_text import compare_document, compare_markdown, compare_text, written_line
+from unpack_race.scenarios.api import compare
+from unpack_race.scenarios.commands.options import (add_param_options, add_strategy_options, overrides,
+                                                     progress_printer, search_settings)
+from unpack_race.scenarios.registry import CANONICAL
+from unpack_race.scheduler.schedule import write_atomically
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("compare", help="the four variants side by side (the main job)")
+    p.add_argument("--scenario", default=CANONICAL)
+    p.add_argument("--out", type=Path, default=None,
+                   help="also write compare.md, compare.json and the counterexamples here")
+    add_param_options(p)
+    add_strategy_options(p, choose=False)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    strategy, budget, options = search_settings(args)
+    compared = compare(args.scenario, params=overrides(args), strategy=strategy, budget=budget,
+                       progress=progress_printer(args.quiet), **options)
+    schedules = {}
+    if args.out is not None:
+        for row in compared.rows:
+            if row.counterexample is not None:
+                cx = row.counterexample
+                schedules[row.variant] = str(cx.schedule.save(args.out / cx.filename))
+    print(compare_text(compared))
+    if args.out is not None:
+        write_atomically(args.out / "compare.md", compare_markdown(compared))
+        write_atomically(args.out / "compare.json", json.dumps(compare_document(compared, schedules), indent=1) + "\n")
+        print(written_line(args.out / "compare.md", args.out / "compare.json"))
+    return compared.outcome.exit_code

@@ -1,0 +1,43 @@
+"""`unpack-race lint SCENARIO [--variant V] [parameters] [--max-states N]`: the engine's
+soundness self-check (scheduler.lint) on a scenario, every variant unless one is named.
+
+Exit codes: 0 clean (every reachable state within the bounds checked), 1 findings
+(each printed with the offending steps and the run reaching the state, in the model's
+words), 2 bad usage, 4 no finding but the state budget ran out before every reachable
+state was checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from unpack_race.reports.lint_text import incomplete_text, render
+from unpack_race.scenarios.api import lint
+from unpack_race.scenarios.commands.options import add_param_options, overrides
+from unpack_race.scheduler.lint import DEFAULT_MAX_STATES
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BUDGET = 0, 1, 4
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "lint", help="check the model's footprints, fingerprint and outcome keys (exit 1 on a finding)",
+        description=__doc__.split("\n\n")[0])
+    parser.add_argument("scenario", help="scenario name (see `unpack-race list`)")
+    parser.add_argument("--variant", default=None, help="one code variant (default: every variant)")
+    parser.add_argument("--max-states", type=int, default=DEFAULT_MAX_STATES, metavar="N",
+                        help=f"stop after N distinct states (default {DEFAULT_MAX_STATES:,}; exit 4 if "
+                             f"they were not all)")
+    add_param_options(parser)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    linted = lint(args.scenario, variant=args.variant, params=overrides(args), max_states=args.max_states)
+    print("\n\n".join(render(x.report, f"{x.scenario} [{x.variant}] ({x.built.bounds})") for x in linted))
+    if any(not x.report.clean for x in linted):
+        return EXIT_FINDINGS
+    if any(not x.report.coverage.complete for x in linted):
+        print(incomplete_text(args.max_states))
+        return EXIT_BUDGET
+    return EXIT_OK

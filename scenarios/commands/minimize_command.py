@@ -1,0 +1,47 @@
+"""`unpack-race minimize FILE [--out FILE2]`: the fewest steps, then the fewest
+preemptions and actors, that still violate the same property. Prints the measures before
+and after (and says so when the schedule is already minimal) and writes the minimised
+schedule (to --out, or a new temporary directory; an already minimal one only with
+--out). Exit 0, or 2 when the file cannot be used."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from unpack_race.reports.minimize_text import minimize_lines
+from unpack_race.reports.trace_text import schedule_written
+from unpack_race.scenarios.api import minimize
+from unpack_race.scenarios.api.minimizing import MAX_RUNS
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("minimize", help="shrink a violating schedule: fewest steps, then fewest preemptions and actors")
+    p.add_argument("file", type=Path)
+    p.add_argument("--out", type=Path, default=None,
+                   help="where to write the minimised schedule (default: a new temporary directory)")
+    p.add_argument("--max-runs", type=int, default=MAX_RUNS, metavar="N",
+                   help="give up improving after N candidate runs (the result is still a violating schedule)")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    m = minimize(args.file, max_runs=args.max_runs)
+    for line in minimize_lines(m):
+        print(line)
+    if not m.improved and args.out is None:
+        return 0
+    out = args.out if args.out is not None else (
+        Path(tempfile.mkdtemp(prefix="unpack-race-")) / f"{stem(args.file)}.min.schedule.json")
+    print(schedule_written(m.schedule.save(out)))
+    return 0
+
+
+def stem(path: Path) -> str:
+    """The file name without its .schedule.json (or .json) suffix."""
+    name = path.name
+    for suffix in (".schedule.json", ".json"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name

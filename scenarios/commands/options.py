@@ -1,0 +1,89 @@
+"""Options shared by several commands: the scenario parameters (one flag per parameter of
+any scenario), the search options built from the strategy registry, the budget, and the
+progress printer; and turning parsed arguments back into the facade's arguments."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from unpack_race.reports.result_text import progress_line
+from unpack_race.scenarios.base import Param
+from unpack_race.scenarios.registry import SCENARIOS
+from unpack_race.scheduler.explore import Budget, Progress
+from unpack_race.scheduler.strategies.registry import REGISTRY, options
+
+#: the options `compare` offers: it always runs DFS
+COMPARE_OPTIONS = ("state_caching",)
+
+
+def all_params() -> list[Param]:
+    """Every scenario's parameters, once each by name (the first scenario's wins)."""
+    seen: dict[str, Param] = {}
+    for sc in SCENARIOS.values():
+        for p in sc.params:
+            seen.setdefault(p.name, p)
+    return list(seen.values())
+
+
+def add_param_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("scenario parameters (defaults: see `unpack-race list`)")
+    for p in all_params():
+        flag = "--" + p.name.replace("_", "-")
+        if isinstance(p.default, bool):
+            group.add_argument(flag, dest=p.name, action=argparse.BooleanOptionalAction, default=None, help=p.help)
+        elif isinstance(p.default, int):
+            group.add_argument(flag, dest=p.name, type=int, default=None, metavar="N", help=p.help)
+        else:
+            group.add_argument(flag, dest=p.name, choices=p.choices or None, default=None, help=p.help)
+
+
+def overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The scenario parameters given on the command line."""
+    return {p.name: getattr(args, p.name) for p in all_params() if getattr(args, p.name, None) is not None}
+
+
+def add_strategy_options(parser: argparse.ArgumentParser, *, choose: bool = True) -> None:
+    group = parser.add_argument_group("search")
+    if choose:
+        group.add_argument("--strategy", choices=tuple(REGISTRY), default="dfs",
+                           help="; ".join(f"{e.name}: {e.summary}" for e in REGISTRY.values()))
+    for option in options().values():
+        if not choose and option.name not in COMPARE_OPTIONS:
+            continue
+        flag = f"--{option.flag}"
+        if option.kind is bool:
+            group.add_argument(flag, dest=option.name, action=argparse.BooleanOptionalAction,
+                               default=option.default, help=option.help)
+        elif option.kind is int:
+            group.add_argument(flag, dest=option.name, type=int, default=option.default,
+                               metavar="N", help=option.help)
+        else:
+            group.add_argument(flag, dest=option.name, choices=option.choices or None,
+                               default=option.default, help=option.help)
+    group.add_argument("--max-executions", type=int, default=None, metavar="N",
+                       help="stop after N executions (exit 4 if no verdict by then)")
+    group.add_argument("--max-seconds", type=float, default=None, metavar="T",
+                       help="stop after T seconds of wall-clock time (exit 4 if no verdict by then)")
+    group.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def search_settings(args: argparse.Namespace) -> tuple[str, Budget, dict[str, Any]]:
+    """The strategy, the budget and the chosen strategy's options given on the command line."""
+    budget = Budget(max_executions=args.max_executions, max_seconds=args.max_seconds)
+    name = getattr(args, "strategy", "dfs")
+    given = {o.name: getattr(args, o.name) for o in REGISTRY[name].options if hasattr(args, o.name)}
+    return name, budget, given
+
+
+def progress_printer(quiet: bool) -> Callable[[str, Progress], None] | None:
+    """A progress callback printing to stderr, labelled (by variant); None when quiet."""
+    if quiet:
+        return None
+
+    def show(label: str, p: Progress) -> None:
+        print(progress_line(label, p), file=sys.stderr, flush=True)
+
+    return show
