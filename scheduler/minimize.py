@@ -265,7 +265,7 @@ def _minimize(program: Program, properties: Iterable[Property], original: Follow
 def _reorder(program: Program, best: Followed) -> tuple[tuple[ScheduledStep, ...], bool]:
     """The same steps in an order that keeps every dependent pair and has the fewest
     preemptions; the violating step stays last."""
-    recorded = follow(program, best.schedule()).steps
+    recorded = best.steps  # the run's own steps, with their footprints: nothing to run again
     order, exhaustive = fewest_preemptions_order(program, recorded, last=recorded[-1].index)
     return tuple(ScheduledStep.of(recorded[i]) for i in order), exhaustive
 
@@ -274,7 +274,7 @@ def _hoist(m: _Minimizer, best: Followed, accept) -> bool:
     """Try moving each step to just before an earlier step it depends on (latest first);
     take the first move that makes the measure smaller."""
     schedule = best.schedule()
-    recorded = follow(m.program, schedule).steps
+    recorded = best.steps
     for j in range(len(recorded) - 1, 0, -1):
         for i in range(j - 1, -1, -1):
             if recorded[i].actor == recorded[j].actor:
