@@ -12,7 +12,6 @@ CRI wraps a failure as `failed to pull and unpack image "<ref>": <err>`.
 from __future__ import annotations
 
 import attrs
-
 from unpack_race.model.content import FetchBlob
 from unpack_race.model.errdefs import ContainerdError
 from unpack_race.model.image import ImageSpec

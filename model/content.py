@@ -11,7 +11,6 @@ into one step: nothing in the race reads ingests.
 from __future__ import annotations
 
 import attrs
-
 from unpack_race.model import leases
 from unpack_race.model.errdefs import Canceled, NotFound
 from unpack_race.model.world import Blob, World

@@ -27,7 +27,6 @@ db.dirty > 0: a deletion schedules the next collection).
 from __future__ import annotations
 
 import attrs
-
 from unpack_race.model.leases import lease_expired
 from unpack_race.model.names import GC_REF_CONTENT, GC_REF_SNAPSHOT, GC_ROOT
 from unpack_race.model.world import World

@@ -4,7 +4,6 @@ chain IDs containerd derives from them (symbolic, see model/names.py)."""
 from __future__ import annotations
 
 import attrs
-
 from unpack_race.model.names import GC_REF_CONTENT, chain_id, layer_digest
 
 

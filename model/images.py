@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import attrs
-
 from unpack_race.model.world import World
 from unpack_race.scheduler.effect import Effect, Footprint, result_ignored
 

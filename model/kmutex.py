@@ -7,7 +7,6 @@ one chain ID; it leases nothing, so it gives no protection from GC.
 from __future__ import annotations
 
 import attrs
-
 from unpack_race.model.errdefs import Canceled
 from unpack_race.model.world import World
 from unpack_race.scheduler.effect import Effect, Footprint, result_ignored

@@ -15,7 +15,6 @@ comes (a blocked actor would be reported as a deadlock)."""
 from __future__ import annotations
 
 import attrs
-
 from unpack_race.model.unpacker import Steps
 from unpack_race.model.world import World
 from unpack_race.scheduler.effect import Effect, Footprint, result_ignored

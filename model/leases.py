@@ -10,7 +10,6 @@ the `lease` field of each effect ("" = no lease on the ctx).
 from __future__ import annotations
 
 import attrs
-
 from unpack_race.model.errdefs import AlreadyExists, NotFound
 from unpack_race.model.names import LEASE_EXPIRY_SECONDS
 from unpack_race.model.world import Lease, PullContext, World

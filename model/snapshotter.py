@@ -15,9 +15,13 @@ on "already exists" since PR 10187).
 from __future__ import annotations
 
 import attrs
-
 from unpack_race.model import leases
-from unpack_race.model.errdefs import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from unpack_race.model.errdefs import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+)
 from unpack_race.model.names import SNAPSHOT_REF
 from unpack_race.model.world import Snapshot, World
 from unpack_race.scheduler.effect import Effect, Footprint, result_ignored

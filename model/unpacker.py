@@ -28,12 +28,20 @@ import itertools
 from collections.abc import Generator, Iterator
 
 import attrs
-
 from unpack_race.model.content import UpdateContentLabels, fetch, fetch_footprint
 from unpack_race.model.errdefs import AlreadyExists, ContainerdError, NotFound
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.kmutex import Lock, Unlock
-from unpack_race.model.names import GC_REF_SNAPSHOT, SNAPSHOT_REF, UNCOMPRESSED, chain_id, diff_id, extract_key, layer_digest, unpack_lock_key
+from unpack_race.model.names import (
+    GC_REF_SNAPSHOT,
+    SNAPSHOT_REF,
+    UNCOMPRESSED,
+    chain_id,
+    diff_id,
+    extract_key,
+    layer_digest,
+    unpack_lock_key,
+)
 from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Remove, Stat
 from unpack_race.model.world import World
 from unpack_race.scheduler.effect import Effect, Footprint, result_ignored

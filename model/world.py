@@ -31,7 +31,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import attrs
-
 from unpack_race.model.names import backend_key
 from unpack_race.scheduler.resources import Constant, Keyed, ResourceMap, Scalar
 

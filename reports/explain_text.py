@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from unpack_race.scheduler.explain import AFTER, HOLDS, OTHER, UNDECIDED, VIOLATED, Explanation, Move
+from unpack_race.scheduler.explain import (
+    AFTER,
+    HOLDS,
+    OTHER,
+    UNDECIDED,
+    VIOLATED,
+    Explanation,
+    Move,
+)
 from unpack_race.scheduler.kernel import Step
 
 

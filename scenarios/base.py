@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property
 from unpack_race.scheduler.verdict import Verdict

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-
 from unpack_race.scenarios.base import Scenario
 from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scenarios.registry import scenario as get_scenario

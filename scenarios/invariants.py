@@ -18,9 +18,14 @@ preserves them:
 from __future__ import annotations
 
 import networkx as nx
-
 from unpack_race.model.errdefs import AlreadyExists, NotFound
-from unpack_race.model.gc import GcCollect, GcReport, GraphInput, content_refs, snapshot_refs
+from unpack_race.model.gc import (
+    GcCollect,
+    GcReport,
+    GraphInput,
+    content_refs,
+    snapshot_refs,
+)
 from unpack_race.model.names import GC_ROOT
 from unpack_race.model.snapshotter import PrepareT1, PrepareT2, Stat
 from unpack_race.scheduler.kernel import Status, Step

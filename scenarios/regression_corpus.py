@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-
 from unpack_race.scenarios.api.replaying import follow_under_every_variant
-from unpack_race.scenarios.registry import SCENARIOS, scenario as get_scenario
+from unpack_race.scenarios.registry import SCENARIOS
+from unpack_race.scenarios.registry import scenario as get_scenario
 from unpack_race.scheduler.explore import PASS, VIOLATION, Budget, explore
 from unpack_race.scheduler.minimize import minimize_run
 from unpack_race.scheduler.schedule import Schedule, write_atomically

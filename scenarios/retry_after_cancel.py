@@ -29,12 +29,13 @@ from unpack_race.model.gc import POLICIES
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.kubelet import kubelet
 from unpack_race.model.unpacker import UnpackOptions
-from unpack_race.model.variants import VARIANTS, variant as get_variant
+from unpack_race.model.variants import VARIANTS
+from unpack_race.model.variants import variant as get_variant
 from unpack_race.model.world import PullContext, World
 from unpack_race.scenarios import invariants
-from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Built, Expectation, Param, Scenario, Unreachable
 from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.verdict import Verdict
 
 FIRST, RETRY = "pull-1", "pull-2"
 REUSES, SWEEPS = "retry-reuses-cancelled-layer", "gc-sweeps-committed-layer"

@@ -7,7 +7,15 @@ sends the result back. The same engine runs a model of a real system and a bank 
 
 from unpack_race.scheduler.effect import Effect, Failure, Footprint
 from unpack_race.scheduler.program import ActorSpec, Program
-from unpack_race.scheduler.properties import End, Property, always, at_end, on_state, on_step, sometimes
+from unpack_race.scheduler.properties import (
+    End,
+    Property,
+    always,
+    at_end,
+    on_state,
+    on_step,
+    sometimes,
+)
 
 __all__ = [
     "ActorSpec",

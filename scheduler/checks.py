@@ -8,7 +8,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from unpack_race.scheduler.kernel import Execution, Step
-from unpack_race.scheduler.properties import NO_DEADLOCK, End, Kind, Property, Scope, Violation
+from unpack_race.scheduler.properties import (
+    NO_DEADLOCK,
+    End,
+    Kind,
+    Property,
+    Scope,
+    Violation,
+)
 
 
 class Checks:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 
 import attrs
-
 from unpack_race.scheduler.choices import Divergence, NondeterminismError, Recorded
 from unpack_race.scheduler.effect import Effect, Footprint
 from unpack_race.scheduler.kernel import Execution, Step

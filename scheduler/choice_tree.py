@@ -23,7 +23,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
-
 from unpack_race.scheduler.choice_point import ChoicePoint, Prefix
 from unpack_race.scheduler.choices import Choice, Named, Recorded
 from unpack_race.scheduler.effect import Effect

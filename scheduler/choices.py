@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 import attrs
-
 from unpack_race.scheduler.effect import Effect, effect_name
 from unpack_race.scheduler.kernel import Execution, Step
 

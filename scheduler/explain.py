@@ -31,10 +31,17 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 import networkx as nx
-
-from unpack_race.scheduler.choices import Choice, Move as MoveActor, ReplayDivergence, replay
+from unpack_race.scheduler.choices import Choice, ReplayDivergence, replay
+from unpack_race.scheduler.choices import Move as MoveActor
 from unpack_race.scheduler.explore import BUDGET, PASS, explore
-from unpack_race.scheduler.follow import BLOCKED, FINISHED, RESYNC, checked, every_continuation, follow_schedule
+from unpack_race.scheduler.follow import (
+    BLOCKED,
+    FINISHED,
+    RESYNC,
+    checked,
+    every_continuation,
+    follow_schedule,
+)
 from unpack_race.scheduler.happens_before import conflict_resources, happens_before
 from unpack_race.scheduler.kernel import Execution, Step
 from unpack_race.scheduler.minimize import NotAViolation

@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable, Iterable
 
 import attrs
-
 from unpack_race.scheduler.checks import Checks
 from unpack_race.scheduler.choice_point import ChoicePoint, Cut
 from unpack_race.scheduler.choices import replay

@@ -35,7 +35,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import attrs
-
 from unpack_race.scheduler.choice_point import ChoicePoint, Cut
 from unpack_race.scheduler.choices import Recorded
 from unpack_race.scheduler.coverage import SCHEDULE_ENDED, Facts, Kind

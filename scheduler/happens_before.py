@@ -21,7 +21,6 @@ import heapq
 from collections.abc import Sequence
 
 import networkx as nx
-
 from unpack_race.scheduler.choice_point import ChoicePoint, Cut
 from unpack_race.scheduler.choices import Choice, replay
 from unpack_race.scheduler.coverage import SCHEDULE_ENDED, Facts, Kind

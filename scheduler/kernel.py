@@ -13,7 +13,6 @@ from collections.abc import Hashable
 from typing import Any
 
 import attrs
-
 from unpack_race.scheduler.effect import Effect, Failure, Footprint
 from unpack_race.scheduler.program import Program
 

@@ -37,10 +37,14 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 import attrs
-
-from unpack_race.scheduler.follow import KIND, SUBSEQUENCE, Followed, follow_schedule
 from unpack_race.scheduler.choices import ReplayDivergence
-from unpack_race.scheduler.follow import follow
+from unpack_race.scheduler.follow import (
+    KIND,
+    SUBSEQUENCE,
+    Followed,
+    follow,
+    follow_schedule,
+)
 from unpack_race.scheduler.happens_before import dependent, fewest_preemptions_order
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property, Violation

@@ -28,7 +28,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
-
 from unpack_race.scheduler.kernel import ActorEnd, Step
 
 

@@ -24,8 +24,16 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
-
-from unpack_race.scheduler.resources import All, Constant, Keyed, Resource, ResourceMap, Scalar, WriteOnly, state_attributes
+from unpack_race.scheduler.resources import (
+    All,
+    Constant,
+    Keyed,
+    Resource,
+    ResourceMap,
+    Scalar,
+    WriteOnly,
+    state_attributes,
+)
 from unpack_race.scheduler.world_values import is_immutable, show
 
 _MISSING = object()

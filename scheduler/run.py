@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import attrs
-
 from unpack_race.scheduler.kernel import ActorEnd, Execution, Status, Step
 
 

@@ -31,7 +31,6 @@ from typing import Any
 
 import attrs
 import jsonschema
-
 from unpack_race.scheduler.effect import Effect, effect_name
 from unpack_race.scheduler.kernel import Step
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 
 import attrs
-
 from unpack_race.scheduler.choice_point import ChoicePoint, Cut
 from unpack_race.scheduler.explore import Budget, explore
 from unpack_race.scheduler.kernel import Step

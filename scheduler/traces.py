@@ -36,7 +36,6 @@ from collections.abc import Hashable, Sequence
 from typing import Any
 
 import attrs
-
 from unpack_race.scheduler.explore import Budget, explore
 from unpack_race.scheduler.happens_before import dependent, require_footprints
 from unpack_race.scheduler.kernel import Status, Step

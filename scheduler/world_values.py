@@ -24,7 +24,9 @@ from collections.abc import Hashable, Iterable
 from typing import Any
 
 import attrs
-from attr._make import _frozen_setattrs  # how attrs marks a frozen class (no public API)
+from attr._make import (
+    _frozen_setattrs,  # how attrs marks a frozen class (no public API)
+)
 
 _ATOMS = frozenset({int, float, complex, str, bytes, bool, type(None), range,
                     types.FunctionType, types.BuiltinFunctionType, types.MethodType, type})

@@ -32,12 +32,22 @@ from unpack_race.scenarios.api.catalog import ScenarioEntry, VariantEntry, catal
 from unpack_race.scenarios.api.checking import Checked, check
 from unpack_race.scenarios.api.comparing import Compared, Outcome, Row, compare
 from unpack_race.scenarios.api.counterexample import Counterexample
-from unpack_race.scenarios.api.errors import (INPUT_ERRORS, OptionError, ParamError, PropertyScopeError,
-                                              ScheduleError)
+from unpack_race.scenarios.api.errors import (
+                                              INPUT_ERRORS,
+                                              OptionError,
+                                              ParamError,
+                                              PropertyScopeError,
+                                              ScheduleError,
+)
 from unpack_race.scenarios.api.explaining import Explained, explain
 from unpack_race.scenarios.api.linting import Linted, lint
 from unpack_race.scenarios.api.minimizing import Minimization, minimize
-from unpack_race.scenarios.api.replaying import Replayed, ReplayedAll, VariantReplay, replay
+from unpack_race.scenarios.api.replaying import (
+                                              Replayed,
+                                              ReplayedAll,
+                                              VariantReplay,
+                                              replay,
+)
 from unpack_race.scenarios.api.sources import Loaded, load
 from unpack_race.scheduler.explore import Budget, Progress
 

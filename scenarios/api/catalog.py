@@ -5,7 +5,6 @@ for containerd's variants, the releases it stands for (model.variants)."""
 from __future__ import annotations
 
 import attrs
-
 from unpack_race.model.variants import BY_NAME as VARIANTS
 from unpack_race.scenarios.base import Expectation, Param
 from unpack_race.scenarios.registry import SCENARIOS

@@ -13,8 +13,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
-
-from unpack_race.scenarios.api.counterexample import Counterexample, continued, counterexample
+from unpack_race.scenarios.api.counterexample import (
+    Counterexample,
+    continued,
+    counterexample,
+)
 from unpack_race.scenarios.base import Built, Expectation, Scenario, Unreachable
 from unpack_race.scenarios.registry import scenario as get_scenario
 from unpack_race.scheduler.explore import Budget, Progress, Result

@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
-
 from unpack_race.model.variants import BY_NAME as VARIANTS
 from unpack_race.scenarios.api.checking import matches, run_search, scenario_of
 from unpack_race.scenarios.api.counterexample import Counterexample, counterexample

@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-
 from unpack_race.scenarios.base import Built, Scenario
 from unpack_race.scheduler.follow import follow
 from unpack_race.scheduler.kernel import Step

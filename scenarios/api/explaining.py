@@ -12,7 +12,6 @@ Nothing is printed.
 from __future__ import annotations
 
 import attrs
-
 from unpack_race.scenarios.api.counterexample import Counterexample, continued
 from unpack_race.scenarios.api.sources import Target, violating
 from unpack_race.scenarios.issue_3787 import story

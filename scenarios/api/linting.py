@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-
 from unpack_race.scenarios.base import Built
 from unpack_race.scenarios.registry import scenario as get_scenario
 from unpack_race.scheduler.lint import DEFAULT_MAX_STATES, LintReport

@@ -8,7 +8,6 @@ Nothing is printed or written.
 from __future__ import annotations
 
 import attrs
-
 from unpack_race.scenarios.api.counterexample import Counterexample
 from unpack_race.scenarios.api.sources import Target, violating
 from unpack_race.scenarios.base import ParamError

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-
 from unpack_race.reports.replay_text import cannot_follow
 from unpack_race.scenarios.api.sources import Loaded, Target, load, replay_strictly
 from unpack_race.scenarios.base import ParamError, Scenario

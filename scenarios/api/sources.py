@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-
 from unpack_race.scenarios.api.counterexample import Counterexample, counterexample
 from unpack_race.scenarios.base import Built, ParamError, Scenario
 from unpack_race.scenarios.registry import scenario as get_scenario

@@ -19,10 +19,17 @@ Expected verdict: violation of no-deadlock.
 
 from __future__ import annotations
 
-from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
-from unpack_race.scenarios.classics.primitives import Lock, Section, Unlock, create_all, join_all, pthread_program
+from unpack_race.scenarios.classics.primitives import (
+    Lock,
+    Section,
+    Unlock,
+    create_all,
+    join_all,
+    pthread_program,
+)
+from unpack_race.scheduler.verdict import Verdict
 
 
 def enter(mem, counter):

@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-
 from unpack_race.scenarios.base import Built, Expectation, Param, Scenario
 from unpack_race.scenarios.classics.primitives import AssertionFailed, assertions_hold
 from unpack_race.scheduler.choice_point import ChoicePoint, Cut

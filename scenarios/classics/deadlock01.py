@@ -15,10 +15,17 @@ Expected verdict: violation of no-deadlock.
 
 from __future__ import annotations
 
-from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
-from unpack_race.scenarios.classics.primitives import Lock, Section, Unlock, create_all, join_all, pthread_program
+from unpack_race.scenarios.classics.primitives import (
+    Lock,
+    Section,
+    Unlock,
+    create_all,
+    join_all,
+    pthread_program,
+)
+from unpack_race.scheduler.verdict import Verdict
 
 
 def increment(mem):

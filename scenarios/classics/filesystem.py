@@ -39,11 +39,18 @@ Expected verdict: pass.
 
 from __future__ import annotations
 
-from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation, Param
 from unpack_race.scenarios.classics.classic import Classic
-from unpack_race.scenarios.classics.primitives import Lock, Section, Unlock, array, cell, pthread_program
+from unpack_race.scenarios.classics.primitives import (
+    Lock,
+    Section,
+    Unlock,
+    array,
+    cell,
+    pthread_program,
+)
 from unpack_race.scheduler.properties import at_end
+from unpack_race.scheduler.verdict import Verdict
 
 NUMBLOCKS = 26
 NUMINODE = 32

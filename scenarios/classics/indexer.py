@@ -32,11 +32,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation, Param
 from unpack_race.scenarios.classics.classic import Classic
 from unpack_race.scenarios.classics.primitives import Cas, array, cell, pthread_program
 from unpack_race.scheduler.properties import at_end
+from unpack_race.scheduler.verdict import Verdict
 
 SIZE = 128
 MAX = 4

@@ -25,11 +25,17 @@ Expected verdict: pass.
 
 from __future__ import annotations
 
-from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation, Param
 from unpack_race.scenarios.classics.classic import Classic
-from unpack_race.scenarios.classics.primitives import Read, Write, array, cell, pthread_program
+from unpack_race.scenarios.classics.primitives import (
+    Read,
+    Write,
+    array,
+    cell,
+    pthread_program,
+)
 from unpack_race.scheduler.properties import on_step, sometimes
+from unpack_race.scheduler.verdict import Verdict
 
 READER = "reader"
 

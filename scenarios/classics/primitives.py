@@ -46,7 +46,6 @@ from collections.abc import Callable, Generator, Hashable, Iterable, Mapping, Se
 from typing import Any, ClassVar
 
 import attrs
-
 from unpack_race.scheduler.effect import Effect, Failure, Footprint
 from unpack_race.scheduler.kernel import Status
 from unpack_race.scheduler.program import ActorSpec, Program

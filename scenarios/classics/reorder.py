@@ -21,12 +21,17 @@ Expected verdict: violation of no-assertion-failure.
 
 from __future__ import annotations
 
-from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
 from unpack_race.scenarios.classics.primitives import (
-    Read, Write, check, create_all, join_all, pthread_program,
+    Read,
+    Write,
+    check,
+    create_all,
+    join_all,
+    pthread_program,
 )
+from unpack_race.scheduler.verdict import Verdict
 
 
 def set_thread():

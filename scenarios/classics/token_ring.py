@@ -17,10 +17,17 @@ Expected verdict: violation of no-assertion-failure.
 
 from __future__ import annotations
 
-from unpack_race.scheduler.verdict import Verdict
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
-from unpack_race.scenarios.classics.primitives import Lock, Section, Unlock, check, create_all, pthread_program
+from unpack_race.scenarios.classics.primitives import (
+    Lock,
+    Section,
+    Unlock,
+    check,
+    create_all,
+    pthread_program,
+)
+from unpack_race.scheduler.verdict import Verdict
 
 ATOMIC = "esbmc_mutex"
 

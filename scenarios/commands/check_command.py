@@ -13,8 +13,13 @@ from pathlib import Path
 from unpack_race.reports.result_text import summarize, why_safe_text
 from unpack_race.reports.trace_text import counterexample_text, schedule_written
 from unpack_race.scenarios.api import check
-from unpack_race.scenarios.commands.options import (add_param_options, add_strategy_options, overrides,
-                                                     progress_printer, search_settings)
+from unpack_race.scenarios.commands.options import (
+    add_param_options,
+    add_strategy_options,
+    overrides,
+    progress_printer,
+    search_settings,
+)
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

@@ -10,10 +10,20 @@ import argparse
 import json
 from pathlib import Path
 
-from unpack_race.reports.compare_text import compare_document, compare_markdown, compare_text, written_line
+from unpack_race.reports.compare_text import (
+    compare_document,
+    compare_markdown,
+    compare_text,
+    written_line,
+)
 from unpack_race.scenarios.api import compare
-from unpack_race.scenarios.commands.options import (add_param_options, add_strategy_options, overrides,
-                                                     progress_printer, search_settings)
+from unpack_race.scenarios.commands.options import (
+    add_param_options,
+    add_strategy_options,
+    overrides,
+    progress_printer,
+    search_settings,
+)
 from unpack_race.scenarios.registry import CANONICAL
 from unpack_race.scheduler.schedule import write_atomically
 

@@ -7,9 +7,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from unpack_race.reports.corpus_text import case_line, check_lines, note_line, written_lines
+from unpack_race.reports.corpus_text import (
+    case_line,
+    check_lines,
+    note_line,
+    written_lines,
+)
 from unpack_race.scenarios.base import ParamError
-from unpack_race.scenarios.regression_corpus import CorpusError, build_corpus, differing, stale, write
+from unpack_race.scenarios.regression_corpus import (
+    CorpusError,
+    build_corpus,
+    differing,
+    stale,
+    write,
+)
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

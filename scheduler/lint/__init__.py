@@ -27,7 +27,13 @@ import time
 from collections.abc import Iterable
 
 from unpack_race.scheduler.lint.commutation import check_commutation
-from unpack_race.scheduler.lint.findings import KINDS, Coverage, Finding, LintReport, ordered
+from unpack_race.scheduler.lint.findings import (
+    KINDS,
+    Coverage,
+    Finding,
+    LintReport,
+    ordered,
+)
 from unpack_race.scheduler.lint.fingerprints import check_fingerprints
 from unpack_race.scheduler.lint.footprints import check_footprints
 from unpack_race.scheduler.lint.space import explore_states

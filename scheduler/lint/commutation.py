@@ -17,7 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 from unpack_race.scheduler.lint.findings import Collector, Finding
-from unpack_race.scheduler.lint.outcomes import enabled, footprint_taken, perform, show_footprint
+from unpack_race.scheduler.lint.outcomes import (
+    enabled,
+    footprint_taken,
+    perform,
+    show_footprint,
+)
 from unpack_race.scheduler.lint.space import Pending, State, StateSpace
 from unpack_race.scheduler.world_values import canonical, copy_value, differences
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 
 import attrs
-
 from unpack_race.scheduler.kernel import Step
 
 # The kinds of finding, in the order a report lists them, with what each means.

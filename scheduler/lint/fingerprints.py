@@ -25,7 +25,11 @@ from unpack_race.scheduler.effect import Effect
 from unpack_race.scheduler.lint.findings import Collector, Finding
 from unpack_race.scheduler.lint.outcomes import enabled, perform
 from unpack_race.scheduler.lint.space import State, StateSpace
-from unpack_race.scheduler.world_values import copy_value, differences, differing_attributes
+from unpack_race.scheduler.world_values import (
+    copy_value,
+    differences,
+    differing_attributes,
+)
 
 
 def check_fingerprints(space: StateSpace, found: Collector) -> tuple[int, set[tuple[int, int]]]:

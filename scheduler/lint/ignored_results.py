@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
-
 from unpack_race.scheduler.effect import Effect, Failure, result_ignored
 from unpack_race.scheduler.program import ActorBody, Program
 

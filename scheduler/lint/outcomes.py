@@ -8,7 +8,6 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 import attrs
-
 from unpack_race.scheduler.effect import EVERYTHING, Effect, Failure, Footprint
 from unpack_race.scheduler.world_values import canonical
 

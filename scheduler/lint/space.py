@@ -24,12 +24,15 @@ from collections.abc import Hashable, Sequence
 from typing import Any
 
 import attrs
-
 from unpack_race.scheduler.choices import Choice, NondeterminismError, replay
 from unpack_race.scheduler.effect import Effect
 from unpack_race.scheduler.kernel import Execution, HistoryInterner, Step
 from unpack_race.scheduler.lint.findings import Collector, Finding
-from unpack_race.scheduler.lint.ignored_results import IgnoredResultRead, ignores_result, poisoned
+from unpack_race.scheduler.lint.ignored_results import (
+    IgnoredResultRead,
+    ignores_result,
+    poisoned,
+)
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import End, Property, Scope
 from unpack_race.scheduler.resources import resource_map_of
@@ -217,7 +220,7 @@ def explore_states(program: Program, properties: Sequence[Property] = (), max_st
     try:
         execution = Execution(lint_program, interner)
     except (Exception, IgnoredResultRead) as err:  # noqa: BLE001 - an actor's code before its first yield
-        space.found.add(None, 0, lambda: _model_error(err, (), "before its first step"))
+        space.found.add(None, 0, lambda err=err: _model_error(err, (), "before its first step"))
         space.complete = False
         return space
     root, _new = space.arrive(execution, None, None, (0,) * len(names))
@@ -241,7 +244,7 @@ def explore_states(program: Program, properties: Sequence[Property] = (), max_st
             try:
                 replay(execution, path)
             except NondeterminismError as err:
-                space.found.add(None, 0, lambda: Finding(
+                space.found.add(None, 0, lambda err=err: Finding(
                     "model-error", f"the model is not deterministic: {err}",
                     "an actor or an effect depends on something outside the world and its own "
                     "history (a global, a clock, hash order): make it a function of those",
@@ -267,11 +270,11 @@ def explore_states(program: Program, properties: Sequence[Property] = (), max_st
             target, new = space.arrive(execution, state.id, step, histories)
         except IgnoredResultRead as read:
             key = ("ignored-result", read.actor, type(read.effect).__name__)
-            space.found.add(key, state.depth, lambda: _ignored(read, space.path(state.id), actor, effect))
+            space.found.add(key, state.depth, lambda read=read: _ignored(read, space.path(state.id), actor, effect))
             continue
         except Exception as err:  # noqa: BLE001 - ProtocolError, or an effect that raised
             key = ("model-error", actor, type(effect).__name__, type(err).__name__)
-            space.found.add(key, state.depth, lambda: _model_error(
+            space.found.add(key, state.depth, lambda err=err: _model_error(
                 err, space.path(state.id), f"when {actor} takes {effect.describe()}"))
             continue
         transition.target = target

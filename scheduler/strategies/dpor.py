@@ -42,7 +42,6 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 import attrs
-
 from unpack_race.scheduler.choice_point import ChoicePoint, Cut, Prefix
 from unpack_race.scheduler.choice_tree import Branch, ChoiceTree
 from unpack_race.scheduler.coverage import SLEEP_SET_BLOCKED, Facts, Kind

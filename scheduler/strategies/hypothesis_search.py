@@ -26,7 +26,6 @@ import attrs
 import hypothesis
 from hypothesis import HealthCheck, Phase, Verbosity
 from hypothesis import strategies as st
-
 from unpack_race.scheduler.choice_point import ChoicePoint
 from unpack_race.scheduler.coverage import Coverage, Facts, Kind
 from unpack_race.scheduler.explore import Budget, Result, explore

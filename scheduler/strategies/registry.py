@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
-
 from unpack_race.scheduler.explore import Budget, Progress, Result, explore
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property

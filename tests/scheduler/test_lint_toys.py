@@ -272,3 +272,15 @@ def test_the_report_is_the_same_under_any_hash_seed(tmp_path):
         for seed in ("0", "1", "12345")
     }
     assert len(outputs) == 1 and "undeclared-read" in outputs.pop()
+
+
+def test_an_actor_that_raises_before_its_first_step_is_a_model_error_not_a_crash():
+    def broken():
+        raise ValueError("broken before it starts")
+        yield  # pragma: no cover - makes it a generator
+
+    from unpack_race.scheduler.program import ActorSpec, Program
+
+    report = lint(Program("broken", lambda: {}, (ActorSpec("a", broken),)))
+    assert [f.kind for f in report.findings] == ["model-error"]
+    assert "broken before it starts" in render(report)
