@@ -259,7 +259,7 @@ class Op(Effect):
     def args(self) -> dict[str, Any]:
         """The operation's own arguments, plus the section it runs (the thread is the
         actor that takes the step, so schedules do not repeat it)."""
-        out = {f.name: getattr(self, f.name) for f in attrs.fields(type(self)) if f.name not in _META}
+        out = {k: v for k, v in super().args().items() if k not in _META}  # JSON data, sets sorted
         if self.then is not None:
             out["then"] = self.then.describe()
         return out
