@@ -12,7 +12,7 @@ from unpack_race.scheduler.explore import PASS, VIOLATION, explore
 from unpack_race.scheduler.schedule import FORMAT, VERSION, Schedule, ScheduledStep, ScheduleError
 from unpack_race.scheduler.strategies import DepthFirst, Replay, ReplayDivergence
 from unpack_race.scheduler.follow import follow
-from scheduler_toys import (
+from shared_memory import (
     Recording,
     bank_account,
     money_is_conserved,
@@ -157,15 +157,15 @@ def test_replay_does_not_silently_ignore_steps_left_when_every_actor_has_finishe
 
 def test_replay_stops_where_the_schedule_moves_a_blocked_actor():
     steps = (
-        ScheduledStep("alice", "Acquire", {"lock": "account", "owner": "alice"}),
-        ScheduledStep("bob", "Acquire", {"lock": "account", "owner": "bob"}),
+        ScheduledStep("alice", "Lock", {"mutex": "account"}),
+        ScheduledStep("bob", "Lock", {"mutex": "account"}),
     )
     with pytest.raises(ReplayDivergence) as caught:
         replay(steps, program=bank_account(locked=True))
     assert caught.value.index == 1
     assert str(caught.value) == (
-        "step 1: the schedule expects bob to Acquire(lock='account', owner='bob'); "
-        "bob is blocked (lock account is held by alice)"
+        "step 1: the schedule expects bob to Lock(mutex='account'); "
+        "bob is blocked (mutex account is held by alice)"
     )
 
 
@@ -178,7 +178,7 @@ def test_a_schedule_of_the_racy_account_does_not_replay_on_the_locked_account():
     assert caught.value.index == 0
     assert str(caught.value) == (
         "step 0: the schedule expects alice to Read(var='balance'); "
-        "alice's next effect is Acquire(lock='account', owner='alice')"
+        "alice's next effect is Lock(mutex='account')"
     )
 
 

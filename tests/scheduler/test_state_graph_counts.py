@@ -9,7 +9,7 @@ import pytest
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.state_graph import count_interleavings
 from unpack_race.scheduler.strategies import DepthFirst
-from scheduler_toys import bank_account, independent_program, locked_counter, racy_counter
+from shared_memory import bank_account, independent_program, locked_counter, racy_counter
 
 
 @pytest.mark.parametrize("sizes", [(1, 1), (2, 2, 2), (4, 3, 1), (3, 3)])
