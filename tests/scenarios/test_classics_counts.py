@@ -29,7 +29,7 @@ from math import factorial
 
 import pytest
 
-from shared_memory import execute, history_key, multinomial
+from shared_memory import fold_executions, multinomial
 from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scenarios.classics.classic import Census, census
 from unpack_race.scenarios.classics.primitives import AssertionFailed
@@ -73,62 +73,40 @@ def _deadlocked(execution: Execution) -> bool:
     return not execution.runnable() and any(a.pending is not None and not a.daemon for a in execution.actors)
 
 
-def _successors(program: Program, execution: Execution, prefix: list[str]):
-    """Each runnable thread's successor state, in program order, as (execution, prefix):
-    the last goes on in `execution`, the others replay the prefix from the start."""
-    runnable = execution.runnable()
-    for i, actor in enumerate(runnable):
-        child = execution if i == len(runnable) - 1 else execute(program, prefix, footprints=False)
-        child.step(actor)
-        yield child, prefix + [actor]
-
-
 def count_tree(program: Program) -> Census:
     """The census of `program`'s brute-force tree, counted with the kernel alone (see the
     module docstring): an execution ends when no thread can move (a deadlock if a
     thread is left blocked) or right after an assert fails."""
-    memo: dict = {}
 
-    def count(execution: Execution, prefix: list[str]) -> tuple[int, int, int, int]:
-        key = history_key(execution)
-        if key not in memo:
-            if _assert_failed(execution):
-                memo[key] = (1, 1, 0, 0)
-            elif not execution.runnable():
-                memo[key] = (1, 0, int(_deadlocked(execution)), 0)
-            else:
-                below = [count(*successor) for successor in _successors(program, execution, prefix)]
-                memo[key] = (sum(b[0] for b in below), sum(b[1] for b in below), sum(b[2] for b in below),
-                             1 + max(b[3] for b in below))
-        return memo[key]
+    def leaf(execution: Execution) -> tuple[int, int, int, int]:
+        failed = _assert_failed(execution)
+        return (1, int(failed), int(not failed and _deadlocked(execution)), 0)
 
-    return Census(*count(Execution(program), []))
+    def combine(values) -> tuple[int, int, int, int]:
+        below = list(values)
+        return (sum(b[0] for b in below), sum(b[1] for b in below), sum(b[2] for b in below),
+                1 + max(b[3] for b in below))
+
+    return Census(*fold_executions(program, leaf, combine, ends=_assert_failed))
 
 
 def count_to_first_failure(program: Program) -> tuple[int, bool]:
     """The executions of the brute-force tree, in program order, up to and including the
     first that fails an assert or deadlocks (all of them if none does), and whether one
     does; counted with the kernel alone, stopping at that first failure."""
-    memo: dict = {}
 
-    def count(execution: Execution, prefix: list[str]) -> tuple[int, bool]:
-        key = history_key(execution)
-        if key not in memo:
-            if _assert_failed(execution) or _deadlocked(execution):
-                memo[key] = (1, True)
-            elif not execution.runnable():
-                memo[key] = (1, False)
-            else:
-                total = 0
-                for successor in _successors(program, execution, prefix):
-                    executions, failed = count(*successor)
-                    total += executions
-                    if failed:
-                        break
-                memo[key] = (total, failed)
-        return memo[key]
+    def leaf(execution: Execution) -> tuple[int, bool]:
+        return (1, _assert_failed(execution) or _deadlocked(execution))
 
-    return count(Execution(program), [])
+    def combine(values) -> tuple[int, bool]:
+        total = 0
+        for executions, failed in values:  # stops at the first subtree with a failure
+            total += executions
+            if failed:
+                return total, True
+        return total, False
+
+    return fold_executions(program, leaf, combine, ends=_assert_failed)
 
 
 @cache

@@ -38,12 +38,6 @@ from unpack_race.scheduler.properties import at_end
 from unpack_race.scheduler.run import Run
 from unpack_race.scheduler.traces import final_state
 
-__all__ = [
-    "Audit", "Increment", "InsufficientFunds", "Lock", "Read", "Shared", "TalliedWrite", "Unlock",
-    "Withdraw", "Write", "mutex", "program", "var",
-]
-
-
 def mutex(name: str) -> str:
     """A mutex's resource name, as footprints write it."""
     return f"mutex/{name}"
@@ -574,6 +568,17 @@ def execute(program: Program, actors: Iterable[str], footprints: bool = True) ->
     return execution
 
 
+def successors(program: Program, execution: Execution, prefix: list[str], footprints: bool = True):
+    """The state after each runnable actor's step, in program order, as (execution, its
+    prefix of actors): the last goes on in `execution` itself, the others replay the
+    prefix from the start (generator frames cannot be copied)."""
+    runnable = execution.runnable()
+    for i, actor in enumerate(runnable):
+        child = execution if i == len(runnable) - 1 else execute(program, prefix, footprints)
+        child.step(actor)
+        yield child, prefix + [actor]
+
+
 def all_executions(program: Program, visit: Callable[[Execution], None] | None = None) -> Iterator[Execution]:
     """Every interleaving of `program`, run to its end with footprints recorded, as
     finished `Execution` objects, in lexicographic program order: every sequence of
@@ -584,27 +589,96 @@ def all_executions(program: Program, visit: Callable[[Execution], None] | None =
     def extend(execution: Execution, prefix: list[str]):
         if visit is not None:
             visit(execution)
-        runnable = execution.runnable()
-        if not runnable:
+        if not execution.runnable():
             yield execution
             return
-        for i, actor in enumerate(runnable):
-            # the last successor goes on in this execution; the others replay the prefix
-            child = execution if i == len(runnable) - 1 else execute(program, prefix)
-            child.step(actor)
-            yield from extend(child, prefix + [actor])
+        for child, longer in successors(program, execution, prefix):
+            yield from extend(child, longer)
 
     yield from extend(Execution(program, None, footprints=True), [])
 
 
+def fold_executions(
+    program: Program,
+    leaf: Callable[[Execution], Any],
+    combine: Callable[[Iterator[Any]], Any],
+    ends: Callable[[Execution], bool] = lambda execution: False,
+) -> Any:
+    """A value computed over the tree of every interleaving, with the kernel alone:
+    `leaf(execution)` where an execution ends (no actor can move, or `ends` says so),
+    else `combine` of the successors' values in program order (an iterator: combine may
+    stop early). Memoised on `history_key`: a state's subtree is computed once however
+    many paths lead to it, so programs with millions of executions are counted in
+    seconds."""
+    memo: dict[Hashable, Any] = {}
+
+    def value(execution: Execution, prefix: list[str]) -> Any:
+        key = history_key(execution)
+        if key not in memo:
+            if ends(execution) or not execution.runnable():
+                memo[key] = leaf(execution)
+            else:
+                memo[key] = combine(value(*s) for s in successors(program, execution, prefix, footprints=False))
+        return memo[key]
+
+    return value(Execution(program), [])
+
+
+def distinct_states(program: Program) -> int:
+    """How many distinct states (`history_key`) the interleavings of `program` pass
+    through, the initial one included, enumerated with the kernel alone."""
+    keys: set[Hashable] = set()
+    for _ in all_executions(program, visit=lambda execution: keys.add(history_key(execution))):
+        pass
+    return len(keys)
+
+
+def count_executions(program: Program) -> int:
+    """How many interleavings `program` has (deadlocked ones included), counted with the
+    kernel alone."""
+    return fold_executions(program, lambda execution: 1, sum)
+
+
+def shortest_violation(program: Program, violates: Callable[[Step], bool]) -> int | None:
+    """The fewest steps after which a step violates (`violates(step)`), by breadth-first
+    search over the states of `program` with the kernel alone; None if none does."""
+    frontier: list[list[str]] = [[]]
+    seen = {history_key(Execution(program))}
+    depth = 0
+    while frontier:
+        depth += 1
+        following = []
+        for prefix in frontier:
+            for child, longer in successors(program, execute(program, prefix, False), prefix, footprints=False):
+                if violates(child.steps[-1]):
+                    return depth
+                key = history_key(child)
+                if key not in seen:
+                    seen.add(key)
+                    following.append(longer)
+        frontier = following
+    return None
+
+
 def history_key(execution: Execution) -> Hashable:
     """A state of the execution: the world's fingerprint and each actor's own steps
-    (effect and outcome), on which a deterministic actor's local state depends."""
+    (effect and whole outcome), on which a deterministic actor's local state depends.
+    (Finer than the engine's state key, which keeps only the part of a result that an
+    effect's `outcome_key` says its actor acts on.)"""
     histories: dict[str, list] = {a.name: [] for a in execution.actors}
     for step in execution.steps:
-        outcome = ("error", type(step.error).__name__, str(step.error)) if step.error else ("result", repr(step.result))
-        histories[step.actor].append((step.effect, outcome))
+        histories[step.actor].append((step.effect, _outcome(step)))
     return (execution.world.fingerprint(), tuple(tuple(h) for h in histories.values()))
+
+
+def _outcome(step: Step) -> Hashable:
+    if step.error is not None:
+        return ("error", type(step.error).__name__, str(step.error))
+    try:
+        hash(step.result)
+    except TypeError:
+        return ("repr", repr(step.result))
+    return ("result", step.result)
 
 
 # -- observing a search --------------------------------------------------------------------------

@@ -129,7 +129,7 @@ def test_minimising_a_racy_counter_keeps_only_the_lost_update():
     result = minimize(program, [prop], steps)
     assert len(result.steps) == 4  # two reads of 0, then two writes of 1
     assert len({s.actor for s in result.steps}) == 2
-    assert result.after.preemptions == 1
+    assert result.after.preemptions == 1  # a lost update needs one: between a read and its write
 
 
 # -- ddmin itself ----------------------------------------------------------------------------
