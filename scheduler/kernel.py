@@ -200,20 +200,10 @@ class Execution:
         return step
 
     def close(self) -> None:
-        """Close every unfinished actor's generator (its `finally` blocks run); an actor
-        that yields again while closing is closed again, so Python never reports that a
-        generator ignored GeneratorExit."""
+        """Close every unfinished actor's generator (see `close_generator`)."""
         for actor in self.actors:
-            if actor.pending is None:
-                continue
-            for _ in range(1000):
-                try:
-                    actor.generator.close()
-                    break
-                except RuntimeError:  # it yielded in a finally block: close it there too
-                    continue
-                except Exception:  # noqa: BLE001 - its cleanup code failed; nothing to report
-                    break
+            if actor.pending is not None:
+                close_generator(actor.generator)
 
     def _advance(self, actor: Actor, resume) -> None:
         try:
@@ -234,6 +224,21 @@ class Execution:
                 f"actor {actor.name} yielded {effect!r}; an actor must yield Effect objects"
             )
         actor.pending = effect
+
+
+def close_generator(generator) -> None:
+    """Close a generator so that its `finally` blocks run; one that yields again while
+    closing is closed again where it yielded (up to 1,000 times), so Python never reports
+    that a generator ignored GeneratorExit. An error its cleanup code raises is dropped:
+    the execution is over."""
+    for _ in range(1000):
+        try:
+            generator.close()
+            return
+        except RuntimeError:  # it yielded in a finally block: close it there too
+            continue
+        except Exception:  # noqa: BLE001 - its cleanup code failed; nothing to report
+            return
 
 
 def _end(actor: Actor) -> ActorEnd:

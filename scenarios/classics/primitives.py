@@ -47,7 +47,7 @@ from typing import Any, ClassVar
 
 import attrs
 from unpack_race.scheduler.effect import Effect, Failure, Footprint
-from unpack_race.scheduler.kernel import Status
+from unpack_race.scheduler.kernel import Status, close_generator
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.properties import Property, always, on_step
 from unpack_race.scheduler.resources import Constant, Keyed, ResourceMap
@@ -265,7 +265,7 @@ class Op(Effect):
     def args(self) -> dict[str, Any]:
         """The operation's own arguments, plus the section it runs (the thread is the
         actor that takes the step, so schedules do not repeat it)."""
-        out = {f.name: getattr(self, f.name) for f in attrs.fields(type(self)) if f.name not in _META}
+        out = {k: v for k, v in super().args().items() if k not in _META}  # JSON data, sets sorted
         if self.then is not None:
             out["then"] = self.then.describe()
         return out
@@ -473,22 +473,26 @@ def _stamped(thread: str, body: ThreadBody, dormant: bool) -> ThreadBody:
             effect = next(gen)
         except StopIteration as stop:
             return stop.value
-        for index in itertools.count():
-            if not isinstance(effect, Op):
-                raise TypeError(f"thread {thread} yielded {effect!r}; threads yield primitives.Op effects")
-            effect = attrs.evolve(effect, thread=thread, first=dormant and index == 0)
-            try:
-                result = yield effect
-            except Failure as error:
+        try:
+            for index in itertools.count():
+                if not isinstance(effect, Op):
+                    raise TypeError(f"thread {thread} yielded {effect!r}; threads yield primitives.Op effects")
+                effect = attrs.evolve(effect, thread=thread, first=dormant and index == 0)
                 try:
-                    effect = gen.throw(error)
+                    result = yield effect
+                except Failure as error:
+                    try:
+                        effect = gen.throw(error)
+                    except StopIteration as stop:
+                        return stop.value
+                    continue
+                try:
+                    effect = gen.send(result)
                 except StopIteration as stop:
                     return stop.value
-                continue
-            try:
-                effect = gen.send(result)
-            except StopIteration as stop:
-                return stop.value
+        except GeneratorExit:  # the execution is over: close the body too, its finally blocks run
+            close_generator(gen)
+            raise
 
     return run
 

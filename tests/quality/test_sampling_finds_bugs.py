@@ -21,52 +21,20 @@ depths 1 and 2 are special cases of depth 3.
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable
 
-import attrs
 import pytest
 
+from shared_memory import bank_account, no_lost_update
 from unpack_race.reports.claims import claim
 from unpack_race.scenarios.registry import scenario
-from unpack_race.scheduler.effect import Effect, Footprint
 from unpack_race.scheduler.explore import VIOLATION, explore
-from unpack_race.scheduler.program import ActorSpec, Program
-from unpack_race.scheduler.properties import at_end
+from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.strategies.hypothesis_search import hypothesis_search
 from unpack_race.scheduler.strategies.pct import PCT
 from unpack_race.scheduler.strategies.pos import POS
 from unpack_race.scheduler.verdict import Verdict
 
 # -- a generic lost update -------------------------------------------------------------------
-
-
-@attrs.define
-class Account:
-    balance: int = 100
-
-    def fingerprint(self) -> Hashable:
-        return self.balance
-
-
-@attrs.frozen
-class ReadBalance(Effect):
-    def apply(self, world: Account) -> int:
-        return world.balance
-
-    def footprint(self, world=None) -> Footprint:
-        return Footprint.of(reads={"balance"})
-
-
-@attrs.frozen
-class WriteBalance(Effect):
-    value: int
-
-    def apply(self, world: Account) -> None:
-        world.balance = self.value
-
-    def footprint(self, world=None) -> Footprint:
-        return Footprint.of(writes={"balance"})
-
 
 DEPOSITS = {"alice": 10, "bob": 20, "carol": 40}
 
@@ -75,19 +43,7 @@ def bank(depositors: int) -> tuple[Program, list]:
     """The first `depositors` of alice, bob and carol each read the balance, then write
     back what they read plus their deposit."""
     chosen = dict(list(DEPOSITS.items())[:depositors])
-
-    def depositor(amount: int):
-        def body():
-            balance = yield ReadBalance()
-            yield WriteBalance(balance + amount)
-
-        return body
-
-    program = Program(
-        f"bank-{depositors}", Account, tuple(ActorSpec(name, depositor(amount)) for name, amount in chosen.items())
-    )
-    expected = 100 + sum(chosen.values())
-    return program, [at_end("no-lost-update", lambda end: end.world.balance == expected, f"the balance ends at {expected}")]
+    return bank_account(locked=False, deposits=chosen), [no_lost_update(chosen)]
 
 
 SEEDS = range(20)

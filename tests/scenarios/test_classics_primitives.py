@@ -9,12 +9,13 @@ import attrs
 import pytest
 
 from unpack_race.scenarios.classics.primitives import (
-    MAIN, NO_ASSERTION_FAILURE, AssertionFailed, Cas, Create, Join, Lock, Read, Section, Shared,
+    MAIN, NO_ASSERTION_FAILURE, AssertionFailed, Cas, Create, Join, Lock, Op, Read, Section, Shared,
     Unlock, Write, assertions_hold, check, pthread_program,
 )
 from unpack_race.scheduler.effect import Footprint
 from unpack_race.scheduler.explore import explore
-from unpack_race.scheduler.kernel import Execution, Status
+from unpack_race.scheduler.kernel import Execution, Status, Step
+from unpack_race.scheduler.schedule import Schedule
 from unpack_race.scheduler.strategies import DepthFirst
 from unpack_race.scheduler.verdict import Verdict
 
@@ -270,6 +271,30 @@ def test_effect_arguments_are_json_and_name_the_section_but_not_the_thread():
     assert json.loads(json.dumps(lock.args())) == lock.args()
     assert lock.describe() == "Lock(mutex='m', then='bump(3)')"
     assert Write("a[2]", -1).args() == {"var": "a[2]", "value": -1}
+
+
+@attrs.frozen
+class ReadAll(Op):
+    """A primitive of a user's own with a set-valued argument (sets iterate in an order
+    that depends on PYTHONHASHSEED)."""
+
+    names: frozenset[str]
+    order: tuple[int, ...] = ()
+    takes_section = False
+
+    def _apply(self, world):
+        return sum(world.read(n) for n in self.names)
+
+    def _touches(self, world):
+        return {f"var/{n}" for n in self.names}, set()
+
+
+def test_a_primitive_s_set_and_tuple_arguments_are_json_data_like_any_effect_s():
+    effect = ReadAll(frozenset({"zeta", "alpha", "mid"}), (3, 1), thread="t1")
+    assert effect.args() == {"names": ["alpha", "mid", "zeta"], "order": [3, 1]}
+    assert effect.describe() == "ReadAll(names=['alpha', 'mid', 'zeta'], order=[3, 1])"
+    loaded = Schedule.loads(Schedule.of("toy", "plain", {}, [Step(0, "t1", effect, 0)]).dumps())
+    assert loaded.steps[0].matches(effect)  # a schedule of it is JSON and replays
 
 
 def test_a_section_narrates_its_c_code_with_the_arguments_in_place():

@@ -1,8 +1,9 @@
 """Toy programs for the lint tests: a board of integer variables with a resource map,
-correct effects, and effects with the mistakes the lint must catch.
+correct effects, and effects with the mistakes the lint must catch (the shared-memory
+world of shared_memory.py is correct on purpose; this one is wrong on purpose).
 
-Like scheduler_toys, the module has a distinctive name because tests/ has no
-__init__.py files: pytest puts this directory on sys.path."""
+The module has a distinctive name because tests/ has no __init__.py files: pytest puts
+this directory on sys.path (tests/conftest.py)."""
 
 from __future__ import annotations
 

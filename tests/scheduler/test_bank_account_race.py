@@ -10,7 +10,7 @@ from unpack_race.scheduler.explore import PASS, VIOLATION, explore
 from unpack_race.scheduler.schedule import ScheduledStep
 from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
 from unpack_race.scheduler.follow import follow
-from scheduler_toys import INITIAL_BALANCE, bank_account, no_lost_update
+from shared_memory import INITIAL_BALANCE, bank_account, no_lost_update
 
 THREE = {"alice": 10, "bob": 20, "carol": 40}
 

@@ -5,12 +5,14 @@ replayed prefix; executions close their actors' generators."""
 
 from __future__ import annotations
 
+import gc
 import json
 import math
+import sys
 
 import pytest
 
-from scheduler_toys import Acquire, Increment, Read, Recording, Shared, Write, independent_program
+from shared_memory import Increment, Lock, Read, Recording, Shared, Write, independent_program, program
 from unpack_race.scheduler.choice_point import ChoicePoint, Cut, Prefix
 from unpack_race.scheduler.choice_tree import ChoiceTree
 from unpack_race.scheduler.choices import Choice, Move, Named, NondeterminismError, ReplayDivergence, replay
@@ -33,7 +35,7 @@ def reader_and_writer() -> Program:
     def writer():
         yield Write("x", 5)
 
-    return Program("rw", lambda: Shared({"x": 0}), (ActorSpec("r", reader), ActorSpec("w", writer)))
+    return program("rw", {"x": 0}, [("r", reader), ("w", writer)])
 
 
 # -- the one replay ---------------------------------------------------------------------
@@ -47,7 +49,7 @@ def test_a_recorded_path_replays_and_records_the_runnable_actors_before_each_ste
 
 
 def test_a_replay_that_meets_another_effect_names_the_step_the_recorded_effect_and_the_one_found():
-    path = [Choice("r", Read("x")), Choice("r", Read("y"))]
+    path = [Choice("r", Read("x", thread="r")), Choice("r", Read("y", thread="r"))]
     with pytest.raises(NondeterminismError) as stopped:
         replay(Execution(reader_and_writer()), path)
     message = str(stopped.value)
@@ -68,26 +70,25 @@ def test_a_schedule_that_does_not_fit_is_a_replay_divergence_with_the_schedules_
 
 
 def test_a_replay_checks_the_recorded_runnable_set_too():
-    recorded = Choice("r", Read("x"), runnable=("r",))  # recorded when w could not move
+    recorded = Choice("r", Read("x", thread="r"), runnable=("r",))  # recorded when w could not move
     with pytest.raises(NondeterminismError, match=r"the actors that could move were \['r'\] then and are "
                                                   r"\['r', 'w'\] now"):
         replay(Execution(reader_and_writer()), [recorded])
 
 
 def test_a_replay_refuses_to_move_a_blocked_actor_and_says_why():
-    def taker(name):
-        def body():
-            yield Acquire("m", name)
-        return body
+    def taker():
+        yield Lock("m")
 
-    program = Program("locks", lambda: Shared({}), (ActorSpec("a", taker("a")), ActorSpec("b", taker("b"))))
-    with pytest.raises(NondeterminismError, match=r"step 1: .* b is blocked \(lock m is held by a\)"):
-        replay(Execution(program), [Move("a"), Choice("b", Acquire("m", "b"))])
+    locks = program("locks", {}, [("a", taker), ("b", taker)], ("m",))
+    with pytest.raises(NondeterminismError, match=r"step 1: .* b is blocked \(mutex m is held by a\)"):
+        replay(Execution(locks), [Move("a"), Choice("b", Lock("m", thread="b"))])
 
 
 def test_an_effect_read_back_from_json_matches_by_kind_and_arguments():
     named = Named.of(Write("x", 5))
     assert named.matches(Write("x", 5)) and not named.matches(Write("x", 6)) and not named.matches(Read("x"))
+    assert named.matches(Write("x", 5, thread="w"))  # the thread is the actor, not an argument
     assert Named.from_json(json.loads(json.dumps(named.to_json()))) == named
     assert named.describe() == Write("x", 5).describe()
 
@@ -118,7 +119,7 @@ def test_a_choice_point_shows_the_state_but_offers_no_way_to_change_it():
     explore(reader_and_writer(), strategy)
     runnable, depth, last, pending, footprint = strategy.seen[0]
     assert runnable == ("r", "w") and depth == 0 and last is None
-    assert pending == Write("x", 5) and footprint.writes == {"x"}
+    assert pending == Write("x", 5, thread="w") and footprint.writes == {"var/x"}
     point = strategy.point
     assert not any(hasattr(point, name) for name in ("world", "execution", "apply", "step_actor"))
     with pytest.raises(AttributeError):
@@ -127,15 +128,15 @@ def test_a_choice_point_shows_the_state_but_offers_no_way_to_change_it():
 
 def test_an_actor_that_cannot_move_is_refused_by_the_kernel():
     def blocked():
-        yield Acquire("m", "b")
+        yield Lock("m")
 
     def holder():
-        yield Acquire("m", "a")
+        yield Lock("m")
         yield Increment("x")
 
-    program = Program("held", lambda: Shared({"x": 0}), (ActorSpec("a", holder), ActorSpec("b", blocked)))
+    held = program("held", {"x": 0}, [("a", holder), ("b", blocked)], ("m",))
     with pytest.raises(ProtocolError, match=r"step 1: b is blocked"):
-        explore(program, _Then(["a", "b"]))
+        explore(held, _Then(["a", "b"]))
 
 
 class _Then(SingleExecution):
@@ -229,13 +230,21 @@ def test_an_actor_that_yields_in_finally_is_closed_at_the_end_of_every_execution
             closed.append(1)
             yield Increment("x")  # cleanup that would need another step
 
-    program = Program("stubborn", lambda: Shared({"x": 0}), (ActorSpec("s", stubborn),))
-    explore(program, _Stop())
-    import gc
-
-    gc.collect()
-    assert closed == [1]
-    assert "ignored GeneratorExit" not in capfd.readouterr().err
+    for stubborn_program in (
+        Program("stubborn", lambda: Shared({"x": 0}, frozenset()), (ActorSpec("s", stubborn),)),  # a bare generator
+        program("stubborn", {"x": 0}, [("s", stubborn)]),  # through the threads' wrapper
+    ):
+        closed.clear()
+        unraisable = []  # where Python reports "generator ignored GeneratorExit"
+        hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
+        try:
+            explore(stubborn_program, _Stop())
+            gc.collect()
+        finally:
+            sys.unraisablehook = hook
+        assert closed == [1]
+        assert unraisable == []
+        assert "ignored GeneratorExit" not in capfd.readouterr().err
 
 
 class _Stop(SingleExecution):

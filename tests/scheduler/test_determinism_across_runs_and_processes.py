@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 
 import unpack_race
-from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
-from scheduler_toys import Recording, audited_bank, racy_counter, step_outcome
+from shared_memory import Recording, audited_bank, racy_counter, step_outcome
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]  # tests/scheduler/ -> the repository root
@@ -74,7 +73,7 @@ TRACE_PROGRAM = textwrap.dedent(
     from unpack_race.scheduler.schedule import Schedule
     from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
     from unpack_race.reports.claims import claim
-    from scheduler_toys import Recording, audited_bank
+    from shared_memory import Recording, audited_bank
 
     # Evidence that PYTHONHASHSEED took effect: raw set order, on stderr only.
     print(list(frozenset({"alice", "bob", "carol", "dave"})), file=sys.stderr)

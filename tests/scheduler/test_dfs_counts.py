@@ -14,18 +14,16 @@ from hypothesis import strategies as st
 from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import PASS, explore
 from unpack_race.scheduler.strategies import DepthFirst
-from scheduler_toys import Recording, independent_program
+from shared_memory import Recording, independent_program, merges, multinomial
 
 
-def multinomial(sizes: tuple[int, ...]) -> int:
-    result = math.factorial(sum(sizes))
-    for n in sizes:
-        result //= math.factorial(n)
-    return result
+def chains(sizes: tuple[int, ...]) -> list[list[str]]:
+    return [[f"a{i}"] * n for i, n in enumerate(sizes)]
 
 
 def topological_interleavings(sizes: tuple[int, ...]) -> set[tuple[str, ...]]:
-    """Every order of the steps that keeps each actor's own steps in order."""
+    """Every order of the steps that keeps each actor's own steps in order, as networkx
+    computes the topological sorts of the actors' chains."""
     graph = nx.DiGraph()
     for i, n in enumerate(sizes):
         chain = [(f"a{i}", k) for k in range(n)]
@@ -47,7 +45,7 @@ def assert_dfs_enumerates_exactly_the_interleavings(sizes: tuple[int, ...]) -> N
     assert result.executions == multinomial(sizes)
     assert len(interleavings) == multinomial(sizes)
     assert len(set(interleavings)) == len(interleavings), "an interleaving was explored twice"
-    assert set(interleavings) == topological_interleavings(sizes)
+    assert interleavings == [tuple(m) for m in merges(chains(sizes))]  # the same, in the same order
     assert result.steps == multinomial(sizes) * sum(sizes)
 
 
@@ -68,12 +66,14 @@ def test_dfs_without_caching_explores_the_multinomial_number_of_executions(sizes
     assert_dfs_enumerates_exactly_the_interleavings(sizes)
 
 
-def test_the_networkx_reference_agrees_with_a_hand_enumeration():
-    assert topological_interleavings((2, 1)) == {
-        ("a0", "a0", "a1"),
-        ("a0", "a1", "a0"),
-        ("a1", "a0", "a0"),
-    }
+def test_the_two_references_agree_with_a_hand_enumeration_and_with_each_other():
+    by_hand = [("a0", "a0", "a1"), ("a0", "a1", "a0"), ("a1", "a0", "a0")]
+    assert topological_interleavings((2, 1)) == set(by_hand)
+    assert [tuple(m) for m in merges(chains((2, 1)))] == by_hand
+    for sizes in [(1, 1), (2, 2), (3, 1, 2), (0, 2), (4,)]:
+        merged = [tuple(m) for m in merges(chains(sizes))]
+        assert len(merged) == len(set(merged)) == multinomial(sizes)
+        assert set(merged) == topological_interleavings(sizes)
 
 
 def test_dfs_without_caching_explores_interleavings_in_lexicographic_program_order():
@@ -87,8 +87,8 @@ def test_dfs_without_caching_explores_interleavings_in_lexicographic_program_ord
 
 def test_every_execution_of_independent_actors_ends_in_the_same_world():
     recording, _ = run_plain_dfs((2, 3, 1))
-    assert set(recording.final_worlds) == {((("x0", 2), ("x1", 3), ("x2", 1)), ())}
-    assert len(recording.final_worlds) == multinomial((2, 3, 1))
+    assert len(recording.final_vars) == multinomial((2, 3, 1))
+    assert all(final == {"x0": 2, "x1": 3, "x2": 1} for final in recording.final_vars)
 
 
 def test_dfs_without_caching_claims_an_exhaustive_search_with_its_execution_count():

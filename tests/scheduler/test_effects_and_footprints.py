@@ -11,11 +11,12 @@ from hypothesis import strategies as st
 from unpack_race.scheduler.effect import EVERYTHING, Effect, Footprint
 from unpack_race.scheduler.explore import VIOLATION, explore
 from unpack_race.scheduler.kernel import Execution
-from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scenarios.classics.primitives import Op
+from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import at_end
 from unpack_race.scheduler.schedule import Schedule
 from unpack_race.scheduler.strategies import DepthFirst, Replay
-from scheduler_toys import Audit, Read, Shared, Write
+from shared_memory import Audit, Read, Shared, Write, program, var
 
 # -- Footprint.conflicts_with ----------------------------------------------------------
 
@@ -124,20 +125,21 @@ def test_an_effect_that_does_not_implement_apply_says_so():
 
 
 @attrs.frozen
-class Copy(Effect):
+class Copy(Op):
     """An effect with a field called `name`, like a model's `CreateImage(name, target)`."""
 
     name: str
     to: str
+    takes_section = False
 
-    def apply(self, world: Shared) -> None:
-        world.vars[self.to] = world.vars[self.name]
+    def _apply(self, world: Shared) -> None:
+        world.write(self.to, world.read(self.name))
 
-    def footprint(self, world=None) -> Footprint:
-        return Footprint.of(reads={self.name}, writes={self.to})
+    def _touches(self, world):
+        return {var(self.name)}, {var(self.to)}
 
 
-COPY_IS_CURRENT = at_end("copy-is-current", lambda end: end.world.vars.get("y") == end.world.vars["x"])
+COPY_IS_CURRENT = at_end("copy-is-current", lambda end: end.world.vars["y"] == end.world.vars["x"])
 
 
 def copier_program() -> Program:
@@ -148,16 +150,14 @@ def copier_program() -> Program:
         value = yield Read("x")
         yield Write("x", value + 1)
 
-    return Program(
-        "copier", lambda: Shared({"x": 0}), (ActorSpec("copier", copier), ActorSpec("reader", reader))
-    )
+    return program("copier", {"x": 0, "y": 0}, [("copier", copier), ("reader", reader)])
 
 
 def test_an_effect_with_a_field_called_name_is_still_described_by_its_class_name():
     execution = Execution(copier_program())
     step = execution.step("copier")
     assert step.effect.describe() == "Copy(name='x', to='y')"
-    assert step.narrate() == "copier: Copy(name='x', to='y') -> None"
+    assert step.narrate() == "copier: Copy(name='x', to='y')"
 
 
 def test_a_schedule_names_the_effect_class_even_when_the_effect_has_a_name_field():

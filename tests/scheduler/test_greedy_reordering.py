@@ -4,7 +4,7 @@ replay to the same final world."""
 
 from __future__ import annotations
 
-from scheduler_toys import racy_counter
+from shared_memory import racy_counter
 from unpack_race.scheduler.choices import Choice, replay
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.happens_before import fewest_preemptions_order, happens_before, respects

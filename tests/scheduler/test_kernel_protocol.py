@@ -1,5 +1,7 @@
 """The kernel's side of the effect protocol: what an actor may yield and raise, what
-happens to domain failures, and how model bugs are reported."""
+happens to domain failures, and how model bugs are reported. The actors here are bare
+generators given to the kernel (not threads of `shared_memory.program`, whose wrapper
+would catch a bad yield before the kernel does)."""
 
 from __future__ import annotations
 
@@ -12,10 +14,14 @@ from unpack_race.scheduler.kernel import Execution, ProtocolError, Status
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.strategies import DepthFirst
 from unpack_race.scheduler.choices import NondeterminismError
-from scheduler_toys import Acquire, Increment, InsufficientFunds, Shared, Withdraw
+from shared_memory import Increment, InsufficientFunds, Lock, Shared, Withdraw
 
 
-def program_of(*actors: ActorSpec, world=lambda: Shared({"x": 0, "balance": 5, "withdrawn": 0})) -> Program:
+def shared(held: dict[str, str] | None = None) -> Shared:
+    return Shared({"x": 0, "balance": 5, "withdrawn": 0}, frozenset({"gate"}), dict(held or {}))
+
+
+def program_of(*actors: ActorSpec, world=shared) -> Program:
     return Program("protocol", world, actors)
 
 
@@ -80,9 +86,7 @@ def test_a_failure_escaping_an_actor_is_an_outcome_not_a_protocol_error():
     step = execution.step("spender")
     assert not step.ok
     assert isinstance(step.error, InsufficientFunds)
-    assert step.narrate() == (
-        "spender: Withdraw(var='balance', amount=10) failed: balance holds 5, cannot withdraw 10"
-    )
+    assert step.narrate() == "spender: withdraws 10 from balance; balance holds 5, cannot withdraw 10"
     actor = execution.actor("spender")
     assert actor.status is Status.FAILED
     assert actor.error is step.error
@@ -112,19 +116,19 @@ def test_a_failure_is_thrown_into_the_actor_which_may_catch_it_and_go_on():
 
 def test_moving_a_finished_or_blocked_actor_is_a_protocol_error():
     def takes_gate():
-        yield Acquire("gate", "taker")
+        yield Lock("gate")
 
     execution = Execution(
         program_of(
             ActorSpec("incrementer", well_behaved),
             ActorSpec("taker", takes_gate),
-            world=lambda: Shared({"x": 0}, {"gate": "someone"}),
+            world=lambda: shared(held={"gate": "someone"}),
         )
     )
     execution.step("incrementer")
     with pytest.raises(ProtocolError, match=r"step 1: incrementer has finished and cannot move"):
         execution.step("incrementer")
-    with pytest.raises(ProtocolError, match=r"step 1: taker is blocked \(lock gate is held by someone\)"):
+    with pytest.raises(ProtocolError, match=r"step 1: taker is blocked \(mutex gate is held by someone\)"):
         execution.step("taker")
     with pytest.raises(KeyError, match=r"no actor named 'nobody' \(actors: incrementer, taker\)"):
         execution.step("nobody")
@@ -144,10 +148,10 @@ def test_dfs_reports_a_model_whose_runnable_actors_change_between_identical_repl
 
     def make_world():
         # Nondeterministic on purpose: every other execution starts with the gate closed.
-        return Shared({"x": 0}, {"gate": "someone"} if next(runs) % 2 else {})
+        return shared(held={"gate": "someone"} if next(runs) % 2 else {})
 
     def takes_gate():
-        yield Acquire("gate", "taker")
+        yield Lock("gate")
 
     program = program_of(ActorSpec("incrementer", well_behaved), ActorSpec("taker", takes_gate), world=make_world)
     with pytest.raises(NondeterminismError, match=r"step 0: replaying the same choices.*not deterministic"):
@@ -156,7 +160,7 @@ def test_dfs_reports_a_model_whose_runnable_actors_change_between_identical_repl
 
 def test_a_program_refuses_two_actors_with_the_same_name():
     with pytest.raises(ValueError, match=r"actor names must be unique"):
-        Program("twins", Shared, (ActorSpec("x", well_behaved), ActorSpec("x", well_behaved)))
+        Program("twins", shared, (ActorSpec("x", well_behaved), ActorSpec("x", well_behaved)))
 
 
 def test_state_keys_need_an_interner():

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import BUDGET, PASS, VACUOUS, VIOLATION, Budget, explore
-from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.kernel import Status
 from unpack_race.scheduler.properties import NO_DEADLOCK, always, at_end, on_state, on_step, sometimes
 from unpack_race.scheduler.schedule import ScheduledStep
 from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
 from unpack_race.scheduler.follow import follow
-from scheduler_toys import (
+from shared_memory import (
     Increment,
     Recording,
     Shared,
     independent_program,
     opposite_locks,
+    program,
     waiter_on_closed_gate,
 )
 
@@ -28,11 +29,7 @@ def shared_incrementers() -> Program:
         yield Increment("x")
         yield Increment("x")
 
-    return Program(
-        "shared-incrementers",
-        lambda: Shared({"x": 0}),
-        (ActorSpec("p", body), ActorSpec("q", body)),
-    )
+    return program("shared-incrementers", {"x": 0}, [("p", body), ("q", body)])
 
 
 def x_below(n: int):
@@ -70,7 +67,7 @@ def test_an_always_violation_message_names_the_step_and_what_it_did():
         [always("x-below-3", x_below(3), "x stays below 3", explain=lambda world: f"x is {world.vars['x']}")],
     )
     assert result.violation.message == (
-        "x stays below 3: violated by step 2: q: Increment(var='x') -> 3 (x is 3)"
+        "x stays below 3: violated by step 2: q: increments x to 3 (x is 3)"
     )
     assert "violation of x-below-3" in claim(result) and "at step 2" in claim(result)
 
@@ -128,7 +125,7 @@ def test_a_state_property_sometimes_true_only_in_the_initial_state_is_reached():
 
 def test_a_step_property_is_not_reached_by_the_initial_state():
     # a step property needs a step: no execution of a program without steps reaches it
-    idle = Program("idle", lambda: Shared({"x": 0}), ())
+    idle = program("idle", {"x": 0}, [])
     result = explore(idle, DepthFirst(), [sometimes("any-step", on_step(lambda step: True))])
     assert result.verdict == VACUOUS and result.unreached == ("any-step",)
 
@@ -171,14 +168,13 @@ def test_an_at_end_property_is_not_checked_on_executions_cut_by_state_caching():
     recording = Recording()
 
     def holds(end) -> bool:
-        calls.append(end.world.fingerprint())
+        calls.append(dict(end.world.vars))
         return True
 
     result = explore(independent_program((2, 2)), DepthFirst(state_caching=True), [at_end("ends", holds)], on_run=recording)
     assert result.verdict == PASS
     assert result.executions > len(calls) >= 1  # some executions were cut short
-    assert len(calls) == len(recording.final_worlds)
-    assert set(calls) == {((("x0", 2), ("x1", 2)), ())}
+    assert calls == recording.final_vars == [{"x0": 2, "x1": 2}] * len(calls)
 
 
 # -- deadlock ------------------------------------------------------------------------
@@ -191,10 +187,10 @@ def test_two_actors_taking_two_locks_in_opposite_order_deadlock():
     assert violation.property == NO_DEADLOCK == "no-deadlock"
     assert "\n" not in violation.message
     assert violation.message.startswith("deadlock: no actor can move; ")
-    assert "alice waits to Acquire(lock='B', owner='alice') (lock B is held by bob)" in violation.message
-    assert "bob waits to Acquire(lock='A', owner='bob') (lock A is held by alice)" in violation.message
+    assert "alice waits to Lock(mutex='B') (mutex B is held by bob)" in violation.message
+    assert "bob waits to Lock(mutex='A') (mutex A is held by alice)" in violation.message
     assert violation.step_index == result.counterexample[-1].index
-    assert world_after(opposite_locks(), result.counterexample).locks == {"A": "alice", "B": "bob"}
+    assert world_after(opposite_locks(), result.counterexample).holders == {"A": "alice", "B": "bob"}
 
 
 def test_a_random_walk_also_reports_the_deadlock():
@@ -213,7 +209,7 @@ def test_the_same_actor_left_blocked_is_a_deadlock_when_it_is_not_a_daemon():
     result = explore(waiter_on_closed_gate(daemon=False), DepthFirst())
     assert result.verdict == VIOLATION
     assert result.violation.property == NO_DEADLOCK
-    assert "watcher waits to Acquire(lock='gate', owner='watcher')" in result.violation.message
+    assert "watcher waits to Lock(mutex='gate')" in result.violation.message
     assert "the outside world" in result.violation.message
     assert "worker" not in result.violation.message  # it finished: it is not blocked
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler_toys import Shared, Write
+from shared_memory import Shared, Write, program, var
 from unpack_race.scheduler.explore import PropertyScopeError, explore
-from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Scope, always, on_state, on_step, sometimes
 from unpack_race.scheduler.strategies import PCT, POS, BreadthFirst, DepthFirst, Dpor, RandomWalk
 from unpack_race.scheduler.strategies.hypothesis_search import hypothesis_search
@@ -32,11 +32,7 @@ def set_and_reset(var: str):
 
 
 def two_flags() -> Program:
-    return Program(
-        "two-flags",
-        lambda: Shared({"x": 0, "y": 0}),
-        (ActorSpec("a", set_and_reset("x")), ActorSpec("b", set_and_reset("y"))),
-    )
+    return program("two-flags", {"x": 0, "y": 0}, [("a", set_and_reset("x")), ("b", set_and_reset("y"))])
 
 
 def both(world) -> bool:
@@ -71,7 +67,7 @@ DPOR = [name for name in EXHAUSTIVE if "dpor" in name]
 @pytest.mark.parametrize("name", sorted(EXHAUSTIVE) + sorted(SAMPLING))
 def test_never_both_with_declared_reads_is_violated_under_every_strategy(name):
     make = {**EXHAUSTIVE, **SAMPLING}[name]
-    result = explore(two_flags(), make(), [never_both(reads={"x", "y"})])
+    result = explore(two_flags(), make(), [never_both(reads={var("x"), var("y")})])
     assert result.verdict is Verdict.VIOLATION
     assert both(_world_after(result.counterexample))
 
@@ -79,7 +75,7 @@ def test_never_both_with_declared_reads_is_violated_under_every_strategy(name):
 @pytest.mark.parametrize("name", sorted(EXHAUSTIVE) + sorted(SAMPLING))
 def test_sometimes_both_with_declared_reads_is_reached_under_every_strategy(name):
     make = {**EXHAUSTIVE, **SAMPLING}[name]
-    result = explore(two_flags(), make(), [sometimes_both(reads={"x", "y"})])
+    result = explore(two_flags(), make(), [sometimes_both(reads={var("x"), var("y")})])
     assert result.verdict is Verdict.PASS and result.reached == ("sometimes-both",)
 
 
@@ -113,7 +109,7 @@ def test_declared_reads_make_only_the_steps_that_write_them_visible():
         seen.add(world.vars["x"])
         return True
 
-    result = explore(two_flags(), Dpor(), [always("watch-x", on_state(record, reads={"x"}))])
+    result = explore(two_flags(), Dpor(), [always("watch-x", on_state(record, reads={var("x")}))])
     assert result.verdict is Verdict.PASS and seen == {0, 1}
     assert result.executions == 1  # the one trace, once
 
@@ -130,7 +126,7 @@ def test_a_bare_predicate_is_refused_with_what_to_write_instead():
 
 
 def _world_after(steps) -> Shared:
-    world = Shared({"x": 0, "y": 0})
+    world = two_flags().make_world()
     for step in steps:
         step.effect.apply(world)
     return world

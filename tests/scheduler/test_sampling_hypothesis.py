@@ -11,13 +11,13 @@ import pytest
 
 from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import PASS, VACUOUS, VIOLATION, explore
-from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import always, on_state, on_step, sometimes
 from unpack_race.scheduler.schedule import ScheduledStep
 from unpack_race.scheduler.strategies.hypothesis_search import MAX_ACTORS, hypothesis_search
 from unpack_race.scheduler.strategies.replay import Replay
 from unpack_race.scheduler.verdict import Verdict
-from scheduler_toys import Increment, Read, Shared, TalliedWrite, bank_account, no_lost_update
+from shared_memory import Increment, Read, TalliedWrite, bank_account, no_lost_update, program, var
 
 NOISE_ACTORS, NOISE_STEPS = 4, 8
 
@@ -40,11 +40,11 @@ def racers_among_noise(noise_first: bool = True) -> Program:
 
         return body
 
-    noisy = tuple(ActorSpec(f"n{i}", noise(f"x{i}")) for i in range(NOISE_ACTORS))
-    racers = (ActorSpec("t0", racer), ActorSpec("t1", racer))
-    return Program(
+    noisy = [(f"n{i}", noise(f"x{i}")) for i in range(NOISE_ACTORS)]
+    racers = [("t0", racer), ("t1", racer)]
+    return program(
         "racers-among-noise",
-        lambda: Shared({"counter": 0, "writes": 0} | {f"x{i}": 0 for i in range(NOISE_ACTORS)}),
+        {"counter": 0, "writes": 0} | {f"x{i}": 0 for i in range(NOISE_ACTORS)},
         noisy + racers if noise_first else racers + noisy,
     )
 
@@ -56,7 +56,7 @@ def writes_are_counted():
     def holds(world) -> bool:
         return world.vars["counter"] == world.vars["writes"]
 
-    return always("no-lost-update", on_state(holds, reads={"counter", "writes"}), "every write counts")
+    return always("no-lost-update", on_state(holds, reads={var("counter"), var("writes")}), "every write counts")
 
 
 def recorder(into: list[list[str]]):

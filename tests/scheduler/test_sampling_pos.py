@@ -11,10 +11,10 @@ from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import PASS, VIOLATION, explore
 from unpack_race.scheduler.choice_point import ChoicePoint
 from unpack_race.scheduler.kernel import Execution
-from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.strategies.pos import POS
-from scheduler_toys import (
-    Acquire, Increment, Read, Recording, Release, Shared, Write, bank_account, no_lost_update, racy_counter,
+from shared_memory import (
+    Increment, Lock, Read, Recording, Unlock, Write, bank_account, no_lost_update, program, racy_counter,
 )
 
 
@@ -53,29 +53,27 @@ def mixed_program() -> Program:
 
     def writer():
         yield Write("x", 1)
-        yield Acquire("m", "writer")
+        yield Lock("m")
         yield Write("y", 1)
-        yield Release("m", "writer")
+        yield Unlock("m")
 
     def x_reader():
         yield Read("x")
         yield Read("x")
 
     def y_user():
-        yield Acquire("m", "y_user")
+        yield Lock("m")
         value = yield Read("y")
         yield Write("y", value + 1)
-        yield Release("m", "y_user")
+        yield Unlock("m")
 
     def loner():
         for _ in range(3):
             yield Increment("z")
 
-    return Program(
-        "mixed",
-        lambda: Shared({"x": 0, "y": 0, "z": 0}),
-        (ActorSpec("writer", writer), ActorSpec("x_reader", x_reader), ActorSpec("y_user", y_user),
-         ActorSpec("loner", loner)),
+    return program(
+        "mixed", {"x": 0, "y": 0, "z": 0},
+        [("writer", writer), ("x_reader", x_reader), ("y_user", y_user), ("loner", loner)], ("m",),
     )
 
 

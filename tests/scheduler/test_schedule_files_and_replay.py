@@ -12,13 +12,14 @@ from unpack_race.scheduler.explore import PASS, VIOLATION, explore
 from unpack_race.scheduler.schedule import FORMAT, VERSION, Schedule, ScheduledStep, ScheduleError
 from unpack_race.scheduler.strategies import DepthFirst, Replay, ReplayDivergence
 from unpack_race.scheduler.follow import follow
-from scheduler_toys import (
+from shared_memory import (
     Recording,
     bank_account,
     money_is_conserved,
     no_lost_update,
     racy_counter,
     spender_and_depositor,
+    multinomial,
     step_outcome,
 )
 
@@ -49,6 +50,10 @@ def with_step(schedule: Schedule, index: int, step: ScheduledStep) -> tuple[Sche
 
 
 def test_the_counterexample_has_results_none_results_and_a_failure_to_reproduce():
+    # DFS tries actors in program order: spender, spender, depositor, depositor conserves
+    # the money (40 - 30 + 50 = 60, 30 withdrawn); the next interleaving, spender,
+    # depositor, spender, depositor, loses the withdrawal: the spender's first withdrawal
+    # fails, the depositor reads 40, the spender leaves 10, the depositor writes 90.
     steps = counterexample().counterexample
     assert [s.actor for s in steps] == ["spender", "depositor", "spender", "depositor"]
     assert [s.ok for s in steps] == [False, True, True, True]
@@ -81,7 +86,7 @@ def test_a_schedule_file_is_versioned_json_naming_actor_effect_and_arguments():
 def test_every_execution_of_an_exhaustive_search_replays_from_its_schedule():
     recording = Recording()
     assert explore(racy_counter(2, rounds=2), DepthFirst(), on_run=recording).verdict == PASS
-    assert len(recording.executions) == 70  # 8! / (4! 4!)
+    assert len(recording.executions) == multinomial((4, 4))  # every step of the racy counter is enabled
     for steps in recording.executions:
         loaded = Schedule.loads(Schedule.of("toy", "racy", {}, steps).dumps())
         execution = follow(racy_counter(2, rounds=2), loaded.steps)
@@ -157,15 +162,15 @@ def test_replay_does_not_silently_ignore_steps_left_when_every_actor_has_finishe
 
 def test_replay_stops_where_the_schedule_moves_a_blocked_actor():
     steps = (
-        ScheduledStep("alice", "Acquire", {"lock": "account", "owner": "alice"}),
-        ScheduledStep("bob", "Acquire", {"lock": "account", "owner": "bob"}),
+        ScheduledStep("alice", "Lock", {"mutex": "account"}),
+        ScheduledStep("bob", "Lock", {"mutex": "account"}),
     )
     with pytest.raises(ReplayDivergence) as caught:
         replay(steps, program=bank_account(locked=True))
     assert caught.value.index == 1
     assert str(caught.value) == (
-        "step 1: the schedule expects bob to Acquire(lock='account', owner='bob'); "
-        "bob is blocked (lock account is held by alice)"
+        "step 1: the schedule expects bob to Lock(mutex='account'); "
+        "bob is blocked (mutex account is held by alice)"
     )
 
 
@@ -178,7 +183,7 @@ def test_a_schedule_of_the_racy_account_does_not_replay_on_the_locked_account():
     assert caught.value.index == 0
     assert str(caught.value) == (
         "step 0: the schedule expects alice to Read(var='balance'); "
-        "alice's next effect is Acquire(lock='account', owner='alice')"
+        "alice's next effect is Lock(mutex='account')"
     )
 
 

@@ -1,32 +1,41 @@
-"""Counting brute-force executions on the state graph agrees with enumerating them."""
+"""Counting brute-force executions and states on the state graph (which DFS with state
+caching records) agrees with enumerating them with the kernel alone, and with the
+multinomial where every interleaving is possible."""
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
+from shared_memory import (
+    bank_account,
+    count_executions,
+    distinct_states,
+    independent_program,
+    locked_counter,
+    multinomial,
+    opposite_locks,
+    racy_counter,
+    spender_and_depositor,
+)
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.state_graph import count_interleavings
 from unpack_race.scheduler.strategies import DepthFirst
-from scheduler_toys import bank_account, independent_program, locked_counter, racy_counter
 
 
 @pytest.mark.parametrize("sizes", [(1, 1), (2, 2, 2), (4, 3, 1), (3, 3)])
 def test_the_path_count_of_independent_actors_is_the_multinomial(sizes):
-    expected = math.factorial(sum(sizes)) // math.prod(math.factorial(n) for n in sizes)
-    assert count_interleavings(independent_program(sizes)).interleavings == expected
+    assert count_interleavings(independent_program(sizes)).interleavings == multinomial(sizes)
 
 
 @pytest.mark.parametrize(
     "make",
-    [racy_counter, locked_counter, lambda: bank_account(locked=False), lambda: bank_account(locked=True)],
-    ids=["racy-counter", "locked-counter", "bank", "bank-locked"],
+    [racy_counter, locked_counter, lambda: bank_account(locked=False), lambda: bank_account(locked=True),
+     opposite_locks, spender_and_depositor, lambda: independent_program((2, 2, 1))],
+    ids=["racy-counter", "locked-counter", "bank", "bank-locked", "opposite-locks", "spender", "independent"],
 )
-def test_the_path_count_equals_the_executions_of_plain_dfs(make):
+def test_the_path_and_state_counts_equal_a_kernel_only_enumeration(make):
     program = make()
-    plain = explore(program, DepthFirst(state_caching=False))
     count = count_interleavings(program)
-    assert count.interleavings == plain.executions
-    cached = explore(program, DepthFirst(state_caching=True))
-    assert count.states == cached.states
+    assert count.interleavings == count_executions(program)
+    assert count.states == distinct_states(program)
+    assert explore(program.all_daemons(), DepthFirst(state_caching=True)).states == count.states

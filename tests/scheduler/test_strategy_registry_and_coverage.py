@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from scheduler_toys import bank_account, no_lost_update
+from shared_memory import bank_account, no_lost_update
 from unpack_race.reports.claims import claim
 from unpack_race.scenarios import bench
 from unpack_race.scenarios.cli import build_parser

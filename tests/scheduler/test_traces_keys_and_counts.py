@@ -5,12 +5,11 @@ actually swapping adjacent independent steps)."""
 
 from __future__ import annotations
 
-import math
-
+import networkx as nx
 import pytest
 from hypothesis import given, settings
 
-from random_programs import (
+from shared_memory import (
     Incr,
     Load,
     ProgramSpec,
@@ -19,14 +18,18 @@ from random_programs import (
     Write,
     all_executions,
     build,
+    execute,
+    independent_program,
+    multinomial,
+    opposite_locks,
+    program,
     program_specs,
+    racy_counter,
 )
 from unpack_race.scheduler.effect import Footprint
-from unpack_race.scheduler.kernel import Execution, Step
-from unpack_race.scheduler.program import ActorSpec, Program
-import networkx as nx
-
 from unpack_race.scheduler.happens_before import dependent, happens_before
+from unpack_race.scheduler.kernel import Execution, Step
+from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.traces import count_traces, equivalent, event_ids, foata_levels, trace_key
 
 
@@ -34,16 +37,11 @@ def before(steps) -> tuple[frozenset[int], ...]:
     """For each step, the steps that happen before it (from the happens-before graph)."""
     graph = happens_before(steps)
     return tuple(frozenset(nx.ancestors(graph, s.index)) for s in steps)
-from scheduler_toys import Shared, independent_program, opposite_locks, racy_counter
 
 
-def run(program: Program, actors: str | list[str]) -> tuple[Step, ...]:
-    """Run `program` along the given actors (a string of one-letter names, or a list),
-    recording footprints."""
-    execution = Execution(program, None, footprints=True)
-    for actor in actors:
-        execution.step(actor)
-    return tuple(execution.steps)
+def run(program: Program, actors: list[str]) -> tuple[Step, ...]:
+    """The steps of `program` run along the given actors, with footprints."""
+    return tuple(execute(program, actors).steps)
 
 
 def spec_program(*actors: tuple) -> Program:
@@ -52,14 +50,7 @@ def spec_program(*actors: tuple) -> Program:
 
 
 def two_writers(same_variable: bool) -> Program:
-    return spec_program((Write("x", 1, False),), (Write("x" if same_variable else "y", 2, False),))
-
-
-def multinomial(sizes) -> int:
-    result = math.factorial(sum(sizes))
-    for n in sizes:
-        result //= math.factorial(n)
-    return result
+    return spec_program((Store("x", 1, False),), (Store("x" if same_variable else "y", 2, False),))
 
 
 # -- hand-made executions ----------------------------------------------------------------
@@ -83,7 +74,7 @@ def test_two_dependent_steps_give_two_traces():
 
 
 def test_a_read_and_a_write_of_the_same_variable_are_dependent_but_two_reads_are_not():
-    program = spec_program((Read("x"),), (Read("x"),), (Write("x", 1, False),))
+    program = spec_program((Load("x"),), (Load("x"),), (Store("x", 1, False),))
     steps = run(program, ["a0", "a1", "a2"])
     assert not dependent(steps[0], steps[1])
     assert dependent(steps[0], steps[2]) and dependent(steps[1], steps[2])
@@ -93,7 +84,7 @@ def test_a_read_and_a_write_of_the_same_variable_are_dependent_but_two_reads_are
 
 
 def test_steps_of_one_actor_stay_in_order_even_when_their_footprints_do_not_conflict():
-    program = spec_program((Read("x"), Read("y")))
+    program = spec_program((Load("x"), Load("y")))
     first, second = run(program, ["a0", "a0"])
     assert not first.footprint.conflicts_with(second.footprint)
     assert dependent(first, second)
@@ -103,17 +94,21 @@ def test_steps_of_one_actor_stay_in_order_even_when_their_footprints_do_not_conf
 def test_happens_before_is_transitive_through_a_third_actor():
     # a0 writes x; a1 reads x, then writes y; a2 reads y. a0's write happens before a2's
     # read although they touch nothing in common. a3 reads z and is ordered with nothing.
-    program = Program(
-        "chain",
-        lambda: Shared({"x": 0, "y": 0, "z": 0}),
-        (
-            ActorSpec("a0", lambda: _just(Store("x", 1))),
-            ActorSpec("a1", _reader_then_writer),
-            ActorSpec("a2", lambda: _just(Load("y"))),
-            ActorSpec("a3", lambda: _just(Load("z"))),
-        ),
+    def one(effect):
+        def body():
+            yield effect
+
+        return body
+
+    def reader_then_writer():
+        value = yield Read("x")
+        yield Write("y", value)
+
+    chain = program(
+        "chain", {"x": 0, "y": 0, "z": 0},
+        [("a0", one(Write("x", 1))), ("a1", reader_then_writer), ("a2", one(Read("y"))), ("a3", one(Read("z")))],
     )
-    steps = run(program, ["a3", "a0", "a1", "a1", "a2"])
+    steps = run(chain, ["a3", "a0", "a1", "a1", "a2"])
     assert [s.actor for s in steps] == ["a3", "a0", "a1", "a1", "a2"]
     assert not dependent(steps[1], steps[4])
     assert before(steps) == (
@@ -126,20 +121,11 @@ def test_happens_before_is_transitive_through_a_third_actor():
     assert foata_levels(steps) == ((1, 0), (2,), (3,), (4,))
 
 
-def _just(effect):
-    yield effect
-
-
-def _reader_then_writer():
-    value = yield Load("x")
-    yield Store("y", value)
-
-
 def test_the_key_names_each_step_by_actor_index_kind_and_arguments():
-    steps = run(spec_program((Incr("x"), Write("y", 2, True))), ["a0", "a0"])
+    steps = run(spec_program((Incr("x"), Store("y", 2, True))), ["a0", "a0"])
     assert event_ids(steps) == (
         ("a0", 0, "Increment", (("var", "x"),)),
-        ("a0", 1, "Store", (("var", "y"), ("value", 3))),
+        ("a0", 1, "Write", (("var", "y"), ("value", 3))),
     )
     assert trace_key(steps) == ((event_ids(steps)[0],), (event_ids(steps)[1],))
     hash(trace_key(steps))
@@ -153,7 +139,7 @@ def test_the_racy_counter_has_four_traces_among_its_six_interleavings():
     assert trace_key(run(program, ["t0", "t1", "t0", "t1"])) != trace_key(run(program, ["t0", "t0", "t1", "t1"]))
     counted = count_traces(program)
     assert (counted.executions, counted.traces) == (6, 4)
-    assert {dict(v)["counter"] for v, _ in counted.final_worlds} == {1, 2}
+    assert {e.world.vars["counter"] for e in all_executions(program)} == {1, 2}
     assert counted.deadlocks == 0 and counted.exhausted
 
 
@@ -165,8 +151,8 @@ def test_steps_without_footprints_are_refused_with_a_message_that_says_what_to_d
 
 
 def test_a_step_with_an_empty_footprint_commutes_with_everything_of_other_actors():
-    a = Step(0, "a", Store("x", 1), footprint=Footprint())
-    b = Step(1, "b", Store("x", 2), footprint=Footprint.everything())
+    a = Step(0, "a", Write("x", 1), footprint=Footprint())
+    b = Step(1, "b", Write("x", 2), footprint=Footprint.everything())
     assert not dependent(a, b)
     assert trace_key((a, b)) == trace_key((b, a))
 
@@ -200,7 +186,7 @@ def test_opposite_locks_deadlock_in_one_trace_of_two_interleavings():
 
 def test_final_states_include_what_each_actor_read_not_only_the_world():
     # a1 reads x before or after a0 writes it: one final world, two final states
-    counted = count_traces(spec_program((Write("x", 1, False),), (Read("x"),)))
+    counted = count_traces(spec_program((Store("x", 1, False),), (Load("x"),)))
     assert len(counted.final_worlds) == 1
     assert {ends for _, ends in counted.final_states} == {
         (("a0", ("returned", 0)), ("a1", ("returned", 0))),
@@ -209,11 +195,11 @@ def test_final_states_include_what_each_actor_read_not_only_the_world():
 
 
 def test_a_blocked_actor_ends_waiting_on_its_next_step():
-    deadlocked = {ends for world, ends in count_traces(opposite_locks()).final_states if world[1]}
+    deadlocked = {ends for _, ends in count_traces(opposite_locks()).final_states if ends[0][1][0] == "waiting"}
     assert len(deadlocked) == 1
     (alice, bob), = deadlocked
     assert alice[1][0] == bob[1][0] == "waiting"
-    assert alice[1][1].describe() == "Acquire(lock='B', owner='alice')"
+    assert alice[1][1].describe() == "Lock(mutex='B')" and bob[1][1].describe() == "Lock(mutex='A')"
 
 
 def test_count_traces_stops_at_max_executions_and_says_it_did_not_finish():
