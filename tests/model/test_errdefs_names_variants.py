@@ -4,8 +4,13 @@ four code variants (model/variants.py)."""
 from __future__ import annotations
 
 import pytest
-
-from unpack_race.model.errdefs import AlreadyExists, Canceled, ContainerdError, FailedPrecondition, NotFound
+from unpack_race.model.errdefs import (
+    AlreadyExists,
+    Canceled,
+    ContainerdError,
+    FailedPrecondition,
+    NotFound,
+)
 from unpack_race.model.names import backend_key, chain_id, extract_key, unpack_lock_key
 from unpack_race.model.variants import VARIANTS, variant
 from unpack_race.scheduler.effect import Failure

@@ -4,13 +4,17 @@ edges, the sweep, the dirty policy and the later backend cleanup."""
 from __future__ import annotations
 
 import pytest
-
 from unpack_race.model.content import write_blob
 from unpack_race.model.errdefs import AlreadyExists, FailedPrecondition
 from unpack_race.model.gc import BackendCleanup, GcCollect, mark
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.leases import CreateLease, DeleteLease
-from unpack_race.model.names import GC_REF_CONTENT, GC_REF_SNAPSHOT, GC_ROOT, SNAPSHOT_REF
+from unpack_race.model.names import (
+    GC_REF_CONTENT,
+    GC_REF_SNAPSHOT,
+    GC_ROOT,
+    SNAPSHOT_REF,
+)
 from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Remove
 from unpack_race.model.world import Blob, PullContext, Snapshot, World
 

@@ -5,7 +5,6 @@ client.AwaitPullRequest): blocking, cancellation and gating."""
 from __future__ import annotations
 
 import pytest
-
 from unpack_race.model.client import AwaitPullRequest
 from unpack_race.model.content import FetchBlob, UpdateContentLabels, write_blob
 from unpack_race.model.errdefs import Canceled, NotFound

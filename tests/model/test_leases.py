@@ -4,10 +4,15 @@ ctx with a 24 h expiry, deletion without cascade, expiry that only a GC observes
 from __future__ import annotations
 
 import pytest
-
 from unpack_race.model.errdefs import AlreadyExists, NotFound
 from unpack_race.model.gc import GcCollect
-from unpack_race.model.leases import CreateLease, DeleteLease, PassTime, add_snapshot_lease, remove_snapshot_lease
+from unpack_race.model.leases import (
+    CreateLease,
+    DeleteLease,
+    PassTime,
+    add_snapshot_lease,
+    remove_snapshot_lease,
+)
 from unpack_race.model.names import LEASE_EXPIRY_SECONDS
 from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2
 from unpack_race.model.world import Lease, PullContext, World

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 import hypothesis.strategies as st
 from hypothesis import settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-
 from unpack_race.model.errdefs import ContainerdError
 from unpack_race.model.gc import GcCollect
 from unpack_race.model.leases import CreateLease, DeleteLease, PassTime

@@ -4,12 +4,23 @@
 from __future__ import annotations
 
 import pytest
-
-from unpack_race.model.errdefs import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from unpack_race.model.errdefs import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+)
 from unpack_race.model.gc import GcCollect
 from unpack_race.model.leases import CreateLease, DeleteLease
 from unpack_race.model.names import SNAPSHOT_REF
-from unpack_race.model.snapshotter import Commit, Info, PrepareT1, PrepareT2, Remove, Stat
+from unpack_race.model.snapshotter import (
+    Commit,
+    Info,
+    PrepareT1,
+    PrepareT2,
+    Remove,
+    Stat,
+)
 from unpack_race.model.world import PullContext, World
 
 BOTH = pytest.mark.parametrize("lease_on_exists", [True, False], ids=["lease-on-exists", "no-lease-on-exists"])

@@ -10,7 +10,6 @@ from collections.abc import Callable
 
 import attrs
 import pytest
-
 from unpack_race.model.client import AwaitPullRequest, lease_id, pull_image
 from unpack_race.model.content import write_blob
 from unpack_race.model.errdefs import AlreadyExists, Canceled, ContainerdError, NotFound

@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from shared_memory import bank_account, no_lost_update
 from unpack_race.reports.claims import claim
 from unpack_race.scenarios.registry import scenario

@@ -8,13 +8,11 @@ from __future__ import annotations
 import json
 
 import attrs
-
 from unpack_race.reports.explain_text import explanation_data, explanation_lines
 from unpack_race.reports.replay_text import cannot_follow, followed_lines, verdict_line
 from unpack_race.scheduler.effect import Effect, Failure, Footprint
 from unpack_race.scheduler.explain import explain
-from unpack_race.scheduler.follow import RESYNC, follow_schedule
-from unpack_race.scheduler.follow import follow
+from unpack_race.scheduler.follow import RESYNC, follow, follow_schedule
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.properties import always, on_step
 from unpack_race.scheduler.schedule import ScheduledStep

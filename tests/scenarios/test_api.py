@@ -15,7 +15,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from unpack_race.reports.trace_text import counterexample_text
 from unpack_race.scenarios import api
 from unpack_race.scenarios.registry import SCENARIOS, scenario

@@ -28,7 +28,6 @@ from functools import cache
 from math import factorial
 
 import pytest
-
 from shared_memory import fold_executions, multinomial
 from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scenarios.classics.classic import Census, census

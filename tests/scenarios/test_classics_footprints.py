@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import attrs
 import pytest
-
 from unpack_race.scenarios.classics import CLASSICS
-from unpack_race.scenarios.classics.primitives import AssertionFailed, Write, pthread_program
+from unpack_race.scenarios.classics.primitives import (
+    AssertionFailed,
+    Write,
+    pthread_program,
+)
 from unpack_race.scheduler.effect import Footprint
 from unpack_race.scheduler.kernel import Execution, HistoryInterner, Status
 

@@ -7,10 +7,23 @@ import json
 
 import attrs
 import pytest
-
 from unpack_race.scenarios.classics.primitives import (
-    MAIN, NO_ASSERTION_FAILURE, AssertionFailed, Cas, Create, Join, Lock, Op, Read, Section, Shared,
-    Unlock, Write, assertions_hold, check, pthread_program,
+    MAIN,
+    NO_ASSERTION_FAILURE,
+    AssertionFailed,
+    Cas,
+    Create,
+    Join,
+    Lock,
+    Op,
+    Read,
+    Section,
+    Shared,
+    Unlock,
+    Write,
+    assertions_hold,
+    check,
+    pthread_program,
 )
 from unpack_race.scheduler.effect import Footprint
 from unpack_race.scheduler.explore import explore

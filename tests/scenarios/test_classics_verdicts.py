@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from unpack_race.reports.claims import claim
 from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scenarios.cli import main

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 import unpack_race
 from unpack_race.scenarios.cli import main
 

@@ -10,11 +10,16 @@ import sys
 from pathlib import Path
 
 import pytest
-
 import unpack_race
 from unpack_race.scenarios.api.replaying import follow_under_every_variant
 from unpack_race.scenarios.registry import SCENARIOS, scenario
-from unpack_race.scenarios.regression_corpus import CORPUS, SUFFIX, Case, cases, generate
+from unpack_race.scenarios.regression_corpus import (
+    CORPUS,
+    SUFFIX,
+    Case,
+    cases,
+    generate,
+)
 from unpack_race.scheduler.explore import PASS, VIOLATION
 from unpack_race.scheduler.follow import follow_schedule
 from unpack_race.scheduler.minimize import minimize

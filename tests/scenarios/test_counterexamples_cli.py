@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 import unpack_race
 from unpack_race.scenarios.cli import main
 from unpack_race.scheduler.schedule import Schedule

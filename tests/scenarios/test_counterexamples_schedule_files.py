@@ -11,10 +11,17 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from unpack_race.scenarios.registry import scenario
 from unpack_race.scheduler import schedule as schedule_module
-from unpack_race.scheduler.schedule import FORMAT, VERSION, Schedule, ScheduledStep, ScheduleError, migrate, schema
+from unpack_race.scheduler.schedule import (
+    FORMAT,
+    VERSION,
+    Schedule,
+    ScheduledStep,
+    ScheduleError,
+    migrate,
+    schema,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from unpack_race.model.errdefs import NotFound
+from unpack_race.model.errdefs import AlreadyExists, NotFound
 from unpack_race.model.gc import GcCollect, GcReport, GraphInput
 from unpack_race.model.names import GC_REF_CONTENT, GC_REF_SNAPSHOT
 from unpack_race.model.snapshotter import PrepareT1, Stat
 from unpack_race.model.world import PullContext, World
 from unpack_race.scenarios import invariants
-from unpack_race.model.errdefs import AlreadyExists
 from unpack_race.scheduler.kernel import ActorEnd, Status, Step
 from unpack_race.scheduler.properties import End, Scope
 

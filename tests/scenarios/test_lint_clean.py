@@ -8,7 +8,6 @@ of it was linted clean once, in 147 s (see docs/lint.md)."""
 from __future__ import annotations
 
 import pytest
-
 from unpack_race.reports.lint_text import render
 from unpack_race.scenarios.registry import SCENARIOS
 from unpack_race.scheduler.lint import lint

@@ -11,7 +11,6 @@ the "dirty" GC policy are parameters)."""
 from __future__ import annotations
 
 import attrs
-
 from unpack_race.model import gc, kmutex, leases, snapshotter
 from unpack_race.model.world import World
 from unpack_race.reports.lint_text import render

@@ -11,7 +11,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 import unpack_race
 
 ROOT = Path(__file__).resolve().parents[2]

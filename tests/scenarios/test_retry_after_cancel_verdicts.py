@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
-from unpack_race.reports.claims import claim
+from shared_memory import count_executions, shortest_violation
 from unpack_race.model.errdefs import NotFound
 from unpack_race.model.snapshotter import PrepareT1, PrepareT2
-from shared_memory import count_executions, shortest_violation
+from unpack_race.reports.claims import claim
 from unpack_race.scenarios import invariants
 from unpack_race.scenarios.registry import scenario
 from unpack_race.scheduler.explore import explore

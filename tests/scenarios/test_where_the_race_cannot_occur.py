@@ -20,15 +20,14 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from unpack_race.model.gc import GcCollect
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.snapshotter import Commit
 from unpack_race.scenarios import invariants
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.cli import main
-from unpack_race.scenarios.regression_corpus import CORPUS
 from unpack_race.scenarios.registry import scenario
+from unpack_race.scenarios.regression_corpus import CORPUS
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
 from unpack_race.scheduler.verdict import Verdict

@@ -11,7 +11,6 @@ from collections.abc import Hashable
 from typing import ClassVar
 
 import attrs
-
 from unpack_race.scheduler.effect import Effect, Footprint, result_ignored
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.resources import Constant, Keyed, ResourceMap, WriteOnly

@@ -29,14 +29,23 @@ from typing import Any
 
 import attrs
 from hypothesis import strategies as st
-
-from unpack_race.scenarios.classics.primitives import Lock, Op, Read, Shared, Unlock, Write, pthread_program, var
+from unpack_race.scenarios.classics.primitives import (
+    Lock,
+    Op,
+    Read,
+    Shared,
+    Unlock,
+    Write,
+    pthread_program,
+    var,
+)
 from unpack_race.scheduler.effect import Failure
 from unpack_race.scheduler.kernel import Execution, Step
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import at_end
 from unpack_race.scheduler.run import Run
 from unpack_race.scheduler.traces import final_state
+
 
 def mutex(name: str) -> str:
     """A mutex's resource name, as footprints write it."""

@@ -4,13 +4,12 @@ read plus their deposit. Exhaustive search and random walks find it; a lock fixe
 from __future__ import annotations
 
 import pytest
-
+from shared_memory import INITIAL_BALANCE, bank_account, no_lost_update
 from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import PASS, VIOLATION, explore
+from unpack_race.scheduler.follow import follow
 from unpack_race.scheduler.schedule import ScheduledStep
 from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
-from unpack_race.scheduler.follow import follow
-from shared_memory import INITIAL_BALANCE, bank_account, no_lost_update
 
 THREE = {"alice": 10, "bob": 20, "carol": 40}
 

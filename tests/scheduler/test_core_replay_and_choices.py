@@ -11,11 +11,27 @@ import math
 import sys
 
 import pytest
-
-from shared_memory import Increment, Lock, Read, Recording, Shared, Write, independent_program, program
-from unpack_race.scheduler.choice_point import ChoicePoint, Cut, Prefix
+from shared_memory import (
+    Increment,
+    Lock,
+    Read,
+    Recording,
+    Shared,
+    Write,
+    independent_program,
+    program,
+)
+from unpack_race.scheduler.choice_point import ChoicePoint, Cut
 from unpack_race.scheduler.choice_tree import ChoiceTree
-from unpack_race.scheduler.choices import Choice, Move, Named, NondeterminismError, ReplayDivergence, replay
+from unpack_race.scheduler.choices import (
+    Choice,
+    Move,
+    Named,
+    NondeterminismError,
+    ReplayDivergence,
+    replay,
+)
+from unpack_race.scheduler.coverage import Facts, Kind
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.kernel import Execution, ProtocolError
 from unpack_race.scheduler.program import ActorSpec, Program
@@ -23,7 +39,6 @@ from unpack_race.scheduler.properties import always, on_step
 from unpack_race.scheduler.schedule import ScheduledStep
 from unpack_race.scheduler.strategies.base import SingleExecution
 from unpack_race.scheduler.strategies.dfs import DepthFirst
-from unpack_race.scheduler.coverage import Facts, Kind
 from unpack_race.scheduler.verdict import Verdict
 
 

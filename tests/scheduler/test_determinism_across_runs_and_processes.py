@@ -13,11 +13,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 import unpack_race
+from shared_memory import Recording, audited_bank, racy_counter, step_outcome
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
-from shared_memory import Recording, audited_bank, racy_counter, step_outcome
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]  # tests/scheduler/ -> the repository root

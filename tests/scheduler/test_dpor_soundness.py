@@ -32,7 +32,6 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from shared_memory import (
     VARIABLES,
     Load,

@@ -7,16 +7,15 @@ import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
+from shared_memory import Audit, Read, Shared, Write, program, var
+from unpack_race.scenarios.classics.primitives import Op
 from unpack_race.scheduler.effect import EVERYTHING, Effect, Footprint
 from unpack_race.scheduler.explore import VIOLATION, explore
 from unpack_race.scheduler.kernel import Execution
-from unpack_race.scenarios.classics.primitives import Op
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import at_end
 from unpack_race.scheduler.schedule import Schedule
 from unpack_race.scheduler.strategies import DepthFirst, Replay
-from shared_memory import Audit, Read, Shared, Write, program, var
 
 # -- Footprint.conflicts_with ----------------------------------------------------------
 

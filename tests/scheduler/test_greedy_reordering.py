@@ -7,7 +7,11 @@ from __future__ import annotations
 from shared_memory import racy_counter
 from unpack_race.scheduler.choices import Choice, replay
 from unpack_race.scheduler.explore import explore
-from unpack_race.scheduler.happens_before import fewest_preemptions_order, happens_before, respects
+from unpack_race.scheduler.happens_before import (
+    fewest_preemptions_order,
+    happens_before,
+    respects,
+)
 from unpack_race.scheduler.kernel import Execution
 from unpack_race.scheduler.strategies import RandomWalk
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 import itertools
 
 import pytest
-
+from shared_memory import Increment, InsufficientFunds, Lock, Shared, Withdraw
+from unpack_race.scheduler.choices import NondeterminismError
 from unpack_race.scheduler.explore import PASS, Budget, explore
 from unpack_race.scheduler.kernel import Execution, ProtocolError, Status
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.strategies import DepthFirst
-from unpack_race.scheduler.choices import NondeterminismError
-from shared_memory import Increment, InsufficientFunds, Lock, Shared, Withdraw
 
 
 def shared(held: dict[str, str] | None = None) -> Shared:

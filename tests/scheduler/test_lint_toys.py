@@ -5,14 +5,28 @@ from __future__ import annotations
 
 import attrs
 import pytest
-
+from lint_toys import (
+    Board,
+    ChangesTheRule,
+    Copy,
+    CopyForgettingItsRead,
+    Explodes,
+    Indirect,
+    Logged,
+    Peek,
+    Read,
+    ReadsTheLog,
+    Set,
+    SetForgettingItsWrite,
+    Sign,
+    WaitFor,
+    WaitForDeclaringNothing,
+    WaitForThatSets,
+    program,
+)
 from unpack_race.reports.lint_text import render
 from unpack_race.scheduler.lint import lint
 from unpack_race.scheduler.properties import always, at_end, on_state
-from lint_toys import (
-    Board, ChangesTheRule, Copy, CopyForgettingItsRead, Explodes, Indirect, Logged, Peek, Read, ReadsTheLog,
-    Set, SetForgettingItsWrite, Sign, WaitFor, WaitForDeclaringNothing, WaitForThatSets, program,
-)
 
 
 def kinds(report) -> list[str]:

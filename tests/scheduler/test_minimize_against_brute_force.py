@@ -10,12 +10,24 @@ import itertools
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from shared_memory import all_executions, build, merges, program_specs, racy_counter, step_outcome, tallied_racy_counter, var
+from shared_memory import (
+    all_executions,
+    build,
+    merges,
+    program_specs,
+    racy_counter,
+    step_outcome,
+    tallied_racy_counter,
+    var,
+)
 from unpack_race.scheduler.choices import replay
 from unpack_race.scheduler.explore import VIOLATION, explore
 from unpack_race.scheduler.follow import SUBSEQUENCE, follow, follow_schedule
-from unpack_race.scheduler.happens_before import fewest_preemptions_order, happens_before, respects
+from unpack_race.scheduler.happens_before import (
+    fewest_preemptions_order,
+    happens_before,
+    respects,
+)
 from unpack_race.scheduler.kernel import Execution
 from unpack_race.scheduler.minimize import ddmin, measure, minimize
 from unpack_race.scheduler.properties import always, on_state

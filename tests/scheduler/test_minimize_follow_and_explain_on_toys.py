@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import attrs
 import pytest
-
+from unpack_race.scheduler.choices import Move
 from unpack_race.scheduler.effect import Effect, Failure, Footprint
 from unpack_race.scheduler.explain import AFTER, BEFORE, HOLDS, explain
 from unpack_race.scheduler.follow import (
@@ -21,10 +21,9 @@ from unpack_race.scheduler.follow import (
     SUBSEQUENCE,
     UNKNOWN_ACTOR,
     every_continuation,
+    follow,
     follow_schedule,
 )
-from unpack_race.scheduler.choices import Move
-from unpack_race.scheduler.follow import follow
 from unpack_race.scheduler.happens_before import CONFLICT, PROGRAM_ORDER, happens_before
 from unpack_race.scheduler.minimize import NotAViolation, minimize
 from unpack_race.scheduler.program import ActorSpec, Program

@@ -3,14 +3,6 @@
 
 from __future__ import annotations
 
-from unpack_race.reports.claims import claim
-from unpack_race.scheduler.explore import BUDGET, PASS, VACUOUS, VIOLATION, Budget, explore
-from unpack_race.scheduler.program import Program
-from unpack_race.scheduler.kernel import Status
-from unpack_race.scheduler.properties import NO_DEADLOCK, always, at_end, on_state, on_step, sometimes
-from unpack_race.scheduler.schedule import ScheduledStep
-from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
-from unpack_race.scheduler.follow import follow
 from shared_memory import (
     Increment,
     Recording,
@@ -20,6 +12,28 @@ from shared_memory import (
     program,
     waiter_on_closed_gate,
 )
+from unpack_race.reports.claims import claim
+from unpack_race.scheduler.explore import (
+    BUDGET,
+    PASS,
+    VACUOUS,
+    VIOLATION,
+    Budget,
+    explore,
+)
+from unpack_race.scheduler.follow import follow
+from unpack_race.scheduler.kernel import Status
+from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.properties import (
+    NO_DEADLOCK,
+    always,
+    at_end,
+    on_state,
+    on_step,
+    sometimes,
+)
+from unpack_race.scheduler.schedule import ScheduledStep
+from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
 
 
 def shared_incrementers() -> Program:

@@ -13,12 +13,18 @@ a1 a2 b1 b2, where both are never 1 at once."""
 from __future__ import annotations
 
 import pytest
-
 from shared_memory import Shared, Write, program, var
 from unpack_race.scheduler.explore import PropertyScopeError, explore
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Scope, always, on_state, on_step, sometimes
-from unpack_race.scheduler.strategies import PCT, POS, BreadthFirst, DepthFirst, Dpor, RandomWalk
+from unpack_race.scheduler.strategies import (
+    PCT,
+    POS,
+    BreadthFirst,
+    DepthFirst,
+    Dpor,
+    RandomWalk,
+)
 from unpack_race.scheduler.strategies.hypothesis_search import hypothesis_search
 from unpack_race.scheduler.verdict import Verdict
 

@@ -8,10 +8,22 @@ from typing import ClassVar
 
 import attrs
 import pytest
-
 from unpack_race.scheduler.recorder import recording
-from unpack_race.scheduler.resources import All, Constant, Keyed, ResourceMap, Scalar, WriteOnly
-from unpack_race.scheduler.world_values import canonical, copy_value, differences, differing_attributes, show
+from unpack_race.scheduler.resources import (
+    All,
+    Constant,
+    Keyed,
+    ResourceMap,
+    Scalar,
+    WriteOnly,
+)
+from unpack_race.scheduler.world_values import (
+    canonical,
+    copy_value,
+    differences,
+    differing_attributes,
+    show,
+)
 
 
 @attrs.frozen

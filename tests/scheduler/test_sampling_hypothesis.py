@@ -8,16 +8,26 @@ import functools
 import re
 
 import pytest
-
+from shared_memory import (
+    Increment,
+    Read,
+    TalliedWrite,
+    bank_account,
+    no_lost_update,
+    program,
+    var,
+)
 from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import PASS, VACUOUS, VIOLATION, explore
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import always, on_state, on_step, sometimes
 from unpack_race.scheduler.schedule import ScheduledStep
-from unpack_race.scheduler.strategies.hypothesis_search import MAX_ACTORS, hypothesis_search
+from unpack_race.scheduler.strategies.hypothesis_search import (
+    MAX_ACTORS,
+    hypothesis_search,
+)
 from unpack_race.scheduler.strategies.replay import Replay
 from unpack_race.scheduler.verdict import Verdict
-from shared_memory import Increment, Read, TalliedWrite, bank_account, no_lost_update, program, var
 
 NOISE_ACTORS, NOISE_STEPS = 4, 8
 
@@ -100,7 +110,7 @@ def test_the_hypothesis_search_reports_a_shrunk_counterexample_that_still_violat
     else:
         assert first == len(steps)
         assert f"the shrunk example runs {len(steps)} steps too" in claim(result)
-    assert claim(result).startswith(f"sampled, not exhaustive: ")
+    assert claim(result).startswith("sampled, not exhaustive: ")
     assert f"runs of Hypothesis-drawn choices, seed {seed}, bounds (none): violation of no-lost-update" in claim(result)
     examples = int(re.search(r"(\d+) runs of Hypothesis-drawn choices", claim(result)).group(1))
     shrinks = int(re.search(r"in (\d+) further executions", claim(result)).group(1))

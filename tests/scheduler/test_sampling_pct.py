@@ -7,12 +7,17 @@ from __future__ import annotations
 import re
 
 import pytest
-
+from shared_memory import (
+    Recording,
+    bank_account,
+    independent_program,
+    no_lost_update,
+    racy_counter,
+)
 from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import PASS, VIOLATION, explore
 from unpack_race.scheduler.kernel import Execution
 from unpack_race.scheduler.strategies.pct import PCT, miss_probability
-from shared_memory import Recording, bank_account, independent_program, no_lost_update, racy_counter
 
 
 class Observed(Recording):

@@ -6,16 +6,24 @@ from __future__ import annotations
 
 import attrs
 import pytest
-
+from shared_memory import (
+    Increment,
+    Lock,
+    Read,
+    Recording,
+    Unlock,
+    Write,
+    bank_account,
+    no_lost_update,
+    program,
+    racy_counter,
+)
 from unpack_race.reports.claims import claim
-from unpack_race.scheduler.explore import PASS, VIOLATION, explore
 from unpack_race.scheduler.choice_point import ChoicePoint
+from unpack_race.scheduler.explore import PASS, VIOLATION, explore
 from unpack_race.scheduler.kernel import Execution
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.strategies.pos import POS
-from shared_memory import (
-    Increment, Lock, Read, Recording, Unlock, Write, bank_account, no_lost_update, program, racy_counter,
-)
 
 
 def interleavings(program, runs: int, seed: int) -> list[tuple[str, ...]]:

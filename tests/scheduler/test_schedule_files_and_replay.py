@@ -7,21 +7,26 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from unpack_race.scheduler.explore import PASS, VIOLATION, explore
-from unpack_race.scheduler.schedule import FORMAT, VERSION, Schedule, ScheduledStep, ScheduleError
-from unpack_race.scheduler.strategies import DepthFirst, Replay, ReplayDivergence
-from unpack_race.scheduler.follow import follow
 from shared_memory import (
     Recording,
     bank_account,
     money_is_conserved,
+    multinomial,
     no_lost_update,
     racy_counter,
     spender_and_depositor,
-    multinomial,
     step_outcome,
 )
+from unpack_race.scheduler.explore import PASS, VIOLATION, explore
+from unpack_race.scheduler.follow import follow
+from unpack_race.scheduler.schedule import (
+    FORMAT,
+    VERSION,
+    Schedule,
+    ScheduledStep,
+    ScheduleError,
+)
+from unpack_race.scheduler.strategies import DepthFirst, Replay, ReplayDivergence
 
 PARAMS = {"initial": 40, "accounts": ["balance"], "audited": False}
 

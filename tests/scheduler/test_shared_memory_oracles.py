@@ -7,7 +7,6 @@ import math
 
 import pytest
 from hypothesis import given, settings
-
 from shared_memory import (
     all_executions,
     build,

@@ -5,12 +5,6 @@ same verdicts, and never more executions."""
 from __future__ import annotations
 
 import pytest
-
-from unpack_race.reports.claims import claim
-from unpack_race.scheduler.explore import PASS, VACUOUS, VIOLATION, explore
-from unpack_race.scheduler.kernel import Status
-from unpack_race.scheduler.properties import NO_DEADLOCK, always, at_end, on_end, on_state, sometimes
-from unpack_race.scheduler.strategies import DepthFirst
 from shared_memory import (
     Recording,
     bank_account,
@@ -23,6 +17,18 @@ from shared_memory import (
     spender_and_depositor,
     waiter_on_closed_gate,
 )
+from unpack_race.reports.claims import claim
+from unpack_race.scheduler.explore import PASS, VACUOUS, VIOLATION, explore
+from unpack_race.scheduler.kernel import Status
+from unpack_race.scheduler.properties import (
+    NO_DEADLOCK,
+    always,
+    at_end,
+    on_end,
+    on_state,
+    sometimes,
+)
+from unpack_race.scheduler.strategies import DepthFirst
 
 PROGRAMS = {
     "racy counter, 2 actors": lambda: racy_counter(2),

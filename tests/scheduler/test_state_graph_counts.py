@@ -5,7 +5,6 @@ multinomial where every interleaving is possible."""
 from __future__ import annotations
 
 import pytest
-
 from shared_memory import (
     bank_account,
     count_executions,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from shared_memory import bank_account, no_lost_update
 from unpack_race.reports.claims import claim
 from unpack_race.scenarios import bench
@@ -14,7 +13,12 @@ from unpack_race.scenarios.cli import build_parser
 from unpack_race.scheduler.coverage import Kind
 from unpack_race.scheduler.explore import Budget
 from unpack_race.scheduler.properties import Scope
-from unpack_race.scheduler.strategies.registry import REGISTRY, OptionError, entry, search
+from unpack_race.scheduler.strategies.registry import (
+    REGISTRY,
+    OptionError,
+    entry,
+    search,
+)
 from unpack_race.scheduler.verdict import Verdict
 
 EXPECTED_KIND = {

@@ -8,7 +8,6 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 from hypothesis import given, settings
-
 from shared_memory import (
     Incr,
     Load,
@@ -30,7 +29,13 @@ from unpack_race.scheduler.effect import Footprint
 from unpack_race.scheduler.happens_before import dependent, happens_before
 from unpack_race.scheduler.kernel import Execution, Step
 from unpack_race.scheduler.program import Program
-from unpack_race.scheduler.traces import count_traces, equivalent, event_ids, foata_levels, trace_key
+from unpack_race.scheduler.traces import (
+    count_traces,
+    equivalent,
+    event_ids,
+    foata_levels,
+    trace_key,
+)
 
 
 def before(steps) -> tuple[frozenset[int], ...]:
