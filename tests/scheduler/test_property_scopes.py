@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import pytest
 from shared_memory import Shared, Write, program, var
+from unpack_race.scenarios.base import Built, Expectation, Scenario
+from unpack_race.scenarios.cli import main
+from unpack_race.scenarios.registry import SCENARIOS
 from unpack_race.scheduler.explore import PropertyScopeError, explore
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Scope, always, on_state, on_step, sometimes
@@ -136,3 +139,33 @@ def _world_after(steps) -> Shared:
     for step in steps:
         step.effect.apply(world)
     return world
+
+
+class TwoFlags(Scenario):
+    """The program above as a scenario with its undeclared "never both" property, so the
+    command line can be asked to check it."""
+
+    name = "two-flags"
+    summary = "two actors set and reset their own flag"
+    params = ()
+    variants = ("as-written",)
+
+    def build(self, variant, params):
+        return Built(two_flags(), (never_both(),), "(none)")
+
+    def expected(self, variant, params):
+        return Expectation(Verdict.VIOLATION, "never-both")
+
+
+@pytest.mark.parametrize(("strategy", "code"), [("dpor", 2), ("dfs", 1), ("bfs", 1), ("pct", 1)])
+def test_the_command_line_refuses_the_undeclared_property_under_dpor_in_one_line_and_finds_it_otherwise(
+        strategy, code, monkeypatch, capsys):
+    monkeypatch.setitem(SCENARIOS, "two-flags", TwoFlags())
+    assert main(["check", "two-flags", "--variant", "as-written", "--strategy", strategy, "--quiet",
+                 "--runs", "200"]) == code
+    out, err = capsys.readouterr()
+    if code == 2:
+        assert out == "" and err.count("\n") == 1
+        assert err.startswith("unpack-race: property never-both reads the state between steps without declaring")
+    else:
+        assert "VIOLATION" in out and "never-both" in out
