@@ -143,8 +143,6 @@ def hypothesis_search(
     @hypothesis.seed(seed)
     @hypothesis.given(st.data())
     def one_example(data) -> None:
-        if out_of_budget():
-            raise _OutOfBudget()
         result = explore(program, DrawnChoices(data), properties, bounds=bounds, budget=one_execution)
         count["steps"] += result.steps
         if result.verdict is Verdict.INTERRUPTED:  # Ctrl-C: Hypothesis lets it through
@@ -159,6 +157,9 @@ def hypothesis_search(
                 first.update(example=count["executions"], length=len(result.counterexample))
             if not shortest or len(result.counterexample) < len(shortest[0].counterexample):
                 shortest[:] = [result]
+        if out_of_budget():  # after the example's draws, so that Hypothesis sees them all
+            raise _OutOfBudget()
+        if result.verdict is Verdict.VIOLATION:
             raise _Found(result)
 
     found: Result | None = None

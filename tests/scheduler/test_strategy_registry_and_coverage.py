@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from shared_memory import bank_account, no_lost_update
+from shared_memory import bank_account, independent_program, no_lost_update
 from unpack_race.reports.claims import claim
 from unpack_race.scenarios import bench
 from unpack_race.scenarios.cli import build_parser
@@ -87,3 +87,15 @@ def test_the_command_line_and_the_bench_read_their_strategies_from_the_registry(
     assert tuple(check.choices) == tuple(REGISTRY)
     assert set(bench.EXHAUSTIVE) == {n for n, e in REGISTRY.items() if not e.sampling}
     assert {strategy for strategy, _ in bench.SAMPLERS.values()} == {n for n, e in REGISTRY.items() if e.sampling}
+
+
+def test_the_hypothesis_search_keeps_to_its_execution_budget():
+    # far more distinct executions than three (Hypothesis would otherwise stop when it has
+    # tried every one)
+    result = search("hypothesis", independent_program((4, 4, 4)), runs=100, seed=0,
+                    budget=Budget(max_executions=3))
+    assert result.verdict is Verdict.BUDGET and result.executions == 3 and not result.coverage.finished
+    # with a violation found before the budget ran out, the shortest one so far is reported
+    found = search("hypothesis", bank_account(locked=False), [no_lost_update()], runs=100, seed=0,
+                   budget=Budget(max_executions=40))
+    assert found.verdict is Verdict.VIOLATION and found.executions <= 40
