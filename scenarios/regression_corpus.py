@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+
 from unpack_race.scenarios.api.replaying import follow_under_every_variant
 from unpack_race.scenarios.registry import SCENARIOS
 from unpack_race.scenarios.registry import scenario as get_scenario
 from unpack_race.scheduler.explore import PASS, VIOLATION, Budget, explore
+from unpack_race.scheduler.files import write_atomically
 from unpack_race.scheduler.minimize import minimize_run
-from unpack_race.scheduler.schedule import Schedule, write_atomically
+from unpack_race.scheduler.schedule import Schedule
 from unpack_race.scheduler.strategies.dfs import DepthFirst
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

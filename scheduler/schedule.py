@@ -23,7 +23,6 @@ import functools
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
@@ -31,7 +30,9 @@ from typing import Any
 
 import attrs
 import jsonschema
+
 from unpack_race.scheduler.effect import Effect, effect_name
+from unpack_race.scheduler.files import write_atomically
 from unpack_race.scheduler.kernel import Step
 
 FORMAT = "unpack-race.schedule"
@@ -298,24 +299,3 @@ def _generic_expectation(error: jsonschema.ValidationError) -> str:
         kinds = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         return " or ".join(kinds)
     return error.message
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomically(path: Path, text: str) -> Path:
-    """Write `text` to `path` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

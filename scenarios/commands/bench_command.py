@@ -10,7 +10,7 @@ from pathlib import Path
 
 from unpack_race.reports.bench_tables import bench_markdown, progress_line, written_line
 from unpack_race.scenarios import bench
-from unpack_race.scheduler.schedule import write_atomically
+from unpack_race.scheduler.files import write_atomically
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

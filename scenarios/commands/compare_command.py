@@ -25,7 +25,7 @@ from unpack_race.scenarios.commands.options import (
     search_settings,
 )
 from unpack_race.scenarios.registry import CANONICAL
-from unpack_race.scheduler.schedule import write_atomically
+from unpack_race.scheduler.files import write_atomically
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
