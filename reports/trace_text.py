@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from unpack_race.scheduler.explore import ModelFailure
 from unpack_race.scheduler.kernel import Status, Step
 from unpack_race.scheduler.properties import Violation
 from unpack_race.scheduler.run import Run
@@ -51,3 +52,22 @@ def counterexample_text(steps: Sequence[Step], violation: Violation | None, cont
 def schedule_written(path: str | os.PathLike[str]) -> str:
     """Where a schedule was written, and how to replay it."""
     return f"Schedule written to {path}\n  replay it: unpack-race replay {path}"
+
+
+def model_failure_text(failure: ModelFailure) -> str:
+    """A model that raised: the run up to the failing step, narrated, then the step whose
+    code raised and the exception, as a finding about the model."""
+    steps = failure.run.steps if failure.run is not None else ()
+    lines = [f"The model raised an exception in execution {failure.execution}: a bug in the model, "
+             f"not a finding about the system it models.",
+             f"The run up to it, {len(steps)} steps:" if steps else "It raised before any step was taken."]
+    if steps:
+        lines.append(narrate_steps(steps))
+    if failure.failing is not None:
+        index = len(steps)
+        lines.append(f">> {index:>{len(str(max(index, 1)))}}  {failure.failing.actor}: {failure.failing.describe()} "
+                     f"raised {type(failure.error.cause).__name__}: {failure.error.cause}"
+                     if hasattr(failure.error, "cause") else f">> {index}  {failure.failing.actor}: {failure}")
+    else:
+        lines.append(f">> {failure}")
+    return "\n".join(lines)

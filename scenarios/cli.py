@@ -9,7 +9,8 @@ returns its exit code.
 Exit codes (as model checkers users know): `check` exits with its verdict's code
 (scheduler.verdict): 0 pass, 1 a property violated, 4 a budget ran out or the run was
 interrupted before a verdict, 5 vacuous (a `sometimes` property never reached); 2 bad
-usage or input (one line, no traceback), 3 internal error, 4 on Ctrl-C. `compare` exits 0
+usage or input (one line, no traceback), 3 internal error or a model that raised (with
+the narrated run and a schedule that reproduces it), 4 on Ctrl-C. `compare` exits 0
 when every verdict is the expected one, 1 when a verdict is not as expected, 4 when a
 budget ran out before a verdict (and none was unexpected). `replay` exits 0 or 1.
 """
@@ -19,12 +20,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
 from unpack_race import __version__
-from unpack_race.scenarios.api import INPUT_ERRORS
+from unpack_race.reports.trace_text import model_failure_text, schedule_written
+from unpack_race.scenarios.api import INPUT_ERRORS, ModelRaised
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 2, 3, 4
 
@@ -75,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, *INPUT_ERRORS) as err:
         print(f"unpack-race: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except ModelRaised as raised:
+        return _model_raised(raised, args)
     except KeyboardInterrupt:
         print("unpack-race: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -87,6 +92,20 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"(at {Path(where.filename).name}:{where.lineno}); this is a bug in unpack-race, "
               f"please report it with the command line you ran", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _model_raised(raised: ModelRaised, args: argparse.Namespace) -> int:
+    """A model that raised: its run narrated, the schedule that reproduces it written (into
+    --out when the command writes a directory there, else a new temporary directory),
+    one line on stderr; exit 3."""
+    print(model_failure_text(raised.failure))
+    out = getattr(args, "out", None)
+    directory = out if out is not None and args.command in ("check", "compare") else Path(
+        tempfile.mkdtemp(prefix="unpack-race-"))
+    print(schedule_written(raised.schedule.save(directory / raised.filename)))
+    print(f"unpack-race: the model raised (scenario {raised.scenario.name}, variant {raised.variant}): {raised}",
+          file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

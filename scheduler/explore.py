@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable
 import attrs
 from unpack_race.scheduler.checks import Checks
 from unpack_race.scheduler.choice_point import ChoicePoint, Cut
-from unpack_race.scheduler.choices import replay
+from unpack_race.scheduler.choices import Choice, Recorded, replay
 from unpack_race.scheduler.coverage import VIOLATED, Coverage, Facts, Kind
-from unpack_race.scheduler.kernel import Execution, HistoryInterner, ProtocolError, Step
+from unpack_race.scheduler.kernel import Execution, HistoryInterner, ModelError, ProtocolError, Step
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property, Violation
 from unpack_race.scheduler.run import Run
@@ -34,6 +34,27 @@ PASS, VIOLATION, VACUOUS, BUDGET, INTERRUPTED = (
 
 class PropertyScopeError(ValueError):
     """A property the strategy's reduction cannot preserve; one line saying what to do."""
+
+
+class ModelFailure(ProtocolError):
+    """The model broke the effect protocol during an execution: an effect or an actor's own
+    code raised an exception that is not a `Failure`, or an actor yielded something that
+    is not an effect, or ran past the step limit. It is a finding about the model, so it
+    carries what reproduces it: `run`, the execution up to the failure (the step whose code
+    raised is not in it: it could not be taken), `failing`, that step as a `Choice` (None
+    when the actor's own code raised after its step), `execution`, the number of the
+    execution (1-based) in which it happened, and `error`, the kernel's exception."""
+
+    def __init__(self, error: ProtocolError, run: Run | None, failing: Choice | None, execution: int) -> None:
+        super().__init__(str(error))
+        self.error, self.run, self.failing, self.execution = error, run, failing, execution
+
+    @property
+    def steps(self) -> tuple[Recorded, ...]:
+        """The recorded steps that lead to the failure, the failing one included: replayed,
+        they raise it again."""
+        taken = tuple(Choice(s.actor, s.effect) for s in self.run.steps) if self.run is not None else ()
+        return taken + ((self.failing,) if self.failing is not None else ())
 
 
 @attrs.frozen
@@ -152,7 +173,11 @@ def explore(
                 break
             if budget.max_seconds is not None and time.monotonic() - started > budget.max_seconds:
                 break
-            execution = Execution(program, interner, footprints=True)
+            execution = None
+            try:
+                execution = Execution(program, interner, footprints=True)
+            except ProtocolError as error:
+                raise _model_failure(error, execution, executions + 1) from error
             if executions == 0:
                 violation = checks.initial(execution.world)
             checked = prefix.checked
@@ -182,6 +207,8 @@ def explore(
                     after(step)
             except _Violated as stop:
                 violation = stop.violation
+            except ProtocolError as error:
+                raise _model_failure(error, execution, executions + 1) from error
             if violation is not None:
                 cause = VIOLATED
             elif cause is None:
@@ -222,6 +249,22 @@ def explore(
     return Result(PASS, run=single, **common)
 
 
+def _model_failure(error: ProtocolError, execution: Execution | None, number: int) -> ModelFailure:
+    run = None
+    if execution is not None:
+        try:
+            final = execution.runnable()
+        except ProtocolError:  # the failing code is `enabled()` itself
+            final = ()
+        run = Run(execution.program.name, execution.program.actor_names(), tuple(execution.steps),
+                  tuple(execution.runnable_log), final, execution.ends(), execution.world)
+        execution.close()
+    failing = None
+    if isinstance(error, ModelError) and error.effect is not None:
+        failing = Choice(error.actor, error.effect)
+    return ModelFailure(error, run, failing, number)
+
+
 def dry_run(program: Program, chooser: Callable[[ChoicePoint], str], limit: int = 100_000) -> Run:
     """Run `program` once off the record, moving whom `chooser` picks at every choice
     point, until no actor can move (no properties are checked; an actor that runs past
@@ -240,5 +283,5 @@ class _Chooser(SingleExecution):
         return Facts(Kind.SINGLE_RUN, "a dry run off the record", "")
 
 
-__all__ = ["BUDGET", "INTERRUPTED", "PASS", "VACUOUS", "VIOLATION", "Budget", "Progress",
+__all__ = ["BUDGET", "INTERRUPTED", "PASS", "VACUOUS", "VIOLATION", "Budget", "ModelFailure", "Progress",
            "PropertyScopeError", "Result", "dry_run", "explore"]

@@ -22,6 +22,17 @@ class ProtocolError(Exception):
     raised a non-Failure exception). This is a bug in the model, not a finding."""
 
 
+class ModelError(ProtocolError):
+    """An effect's `apply` (or `enabled`) or an actor's own code raised an exception that
+    is not a `Failure`: a bug in the model. `actor` is who was moving; `effect` the step
+    whose code raised (None when the actor's own code raised after its step); `cause`
+    the exception."""
+
+    def __init__(self, message: str, actor: str, effect: Effect | None, cause: BaseException) -> None:
+        super().__init__(message)
+        self.actor, self.effect, self.cause = actor, effect, cause
+
+
 class Status(enum.Enum):
     RUNNING = "running"
     DONE = "done"
@@ -139,9 +150,17 @@ class Execution:
     def runnable(self) -> tuple[str, ...]:
         """Names of the actors that can move now, in program order."""
         if self._runnable is None:
-            world = self.world
-            self._runnable = tuple(a.name for a in self.actors if a.pending is not None and a.pending.enabled(world))
+            self._runnable = tuple(a.name for a in self.actors if a.pending is not None and self._enabled(a))
         return self._runnable
+
+    def _enabled(self, actor: Actor) -> bool:
+        try:
+            return actor.pending.enabled(self.world)
+        except Exception as exc:  # a bug in the model
+            raise ModelError(
+                f"{actor.name}'s {actor.pending.describe()}: enabled() raised {type(exc).__name__}: {exc}",
+                actor.name, actor.pending, exc,
+            ) from exc
 
     def pending(self, name: str) -> Effect | None:
         return self.actor(name).pending
@@ -176,11 +195,20 @@ class Execution:
             raise ProtocolError(
                 f"step {len(self.steps)}: {name} is blocked ({effect.blocked_on(self.world)})"
             )
-        footprint = effect.footprint(self.world) if self.tracks_footprints else None
+        try:
+            footprint = effect.footprint(self.world) if self.tracks_footprints else None
+        except Exception as exc:  # a bug in the model
+            raise ModelError(f"step {len(self.steps)}: {name}'s {effect.describe()}: footprint() raised "
+                             f"{type(exc).__name__}: {exc}", name, effect, exc) from exc
         try:
             step = Step(len(self.steps), name, effect, effect.apply(self.world), None, footprint)
         except Failure as error:
             step = Step(len(self.steps), name, effect, None, error, footprint)
+        except Exception as exc:  # a bug in the model: the step cannot be taken
+            raise ModelError(
+                f"step {len(self.steps)}: {name}'s {effect.describe()} raised {type(exc).__name__}: {exc} "
+                f"(an effect reports a domain error by raising a scheduler.Failure)", name, effect, exc,
+            ) from exc
         self.steps.append(step)
         self.runnable_log.append(runnable)
         self._runnable = None
@@ -215,9 +243,9 @@ class Execution:
             actor.pending, actor.status, actor.error = None, Status.FAILED, error
             return
         except Exception as exc:  # a bug in the actor's own code
-            raise ProtocolError(
+            raise ModelError(
                 f"actor {actor.name} raised {type(exc).__name__}: {exc} "
-                f"(only scheduler.Failure subclasses may escape an actor)"
+                f"(only scheduler.Failure subclasses may escape an actor)", actor.name, None, exc,
             ) from exc
         if not isinstance(effect, Effect):
             raise ProtocolError(

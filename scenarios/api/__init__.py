@@ -42,6 +42,7 @@ from unpack_race.scenarios.api.errors import (
 from unpack_race.scenarios.api.explaining import Explained, explain
 from unpack_race.scenarios.api.linting import Linted, lint
 from unpack_race.scenarios.api.minimizing import Minimization, minimize
+from unpack_race.scenarios.api.model_errors import ModelRaised
 from unpack_race.scenarios.api.replaying import (
                                               Replayed,
                                               ReplayedAll,
@@ -55,5 +56,5 @@ __all__ = [
     "INPUT_ERRORS", "Budget", "Checked", "Compared", "Counterexample", "Explained", "Loaded", "Minimization",
     "OptionError", "Outcome", "ParamError", "Progress", "PropertyScopeError", "Replayed", "ReplayedAll", "Row",
     "ScenarioEntry", "ScheduleError", "VariantEntry", "VariantReplay", "catalog", "check", "compare", "explain",
-    "Linted", "lint", "load", "minimize", "replay",
+    "Linted", "ModelRaised", "lint", "load", "minimize", "replay",
 ]

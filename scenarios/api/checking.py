@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
+from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.api.counterexample import (
     Counterexample,
     continued,
@@ -87,12 +88,13 @@ def check(
     scheduler.strategies.registry, with its options) within `budget`. `params` override
     the scenario's defaults. Raises ParamError for an unknown scenario, variant or
     parameter, OptionError for an unknown strategy or option, PropertyScopeError for a
-    property the strategy cannot check."""
+    property the strategy cannot check, ModelRaised when the model itself raises."""
     sc = scenario_of(scenario)
     sc.check_variant(variant)
     values = sc.resolve(params or {})
     built = sc.build(variant, values)
-    result = run_search(built, strategy, budget, progress, strategy_options)
+    with raised_in(sc, variant, values):
+        result = run_search(built, strategy, budget, progress, strategy_options)
     found = None
     if result.violation is not None and result.run is not None:
         found = continued(counterexample(sc, variant, values, built, result.run, result.violation))

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 from unpack_race.model.variants import BY_NAME as VARIANTS
+from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.api.checking import matches, run_search, scenario_of
 from unpack_race.scenarios.api.counterexample import Counterexample, counterexample
 from unpack_race.scenarios.base import Built, Expectation, Scenario, Unreachable
@@ -102,7 +103,8 @@ def compare(
         started = time.monotonic()
         built = sc.build(variant, values)
         shown = (lambda p, v=variant: progress(v, p)) if progress is not None else None
-        result = run_search(built, strategy, budget, shown, strategy_options)
+        with raised_in(sc, variant, values):
+            result = run_search(built, strategy, budget, shown, strategy_options)
         seconds = time.monotonic() - started
         expected = sc.expected(variant, values)
         found = None

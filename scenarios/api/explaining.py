@@ -12,6 +12,7 @@ Nothing is printed.
 from __future__ import annotations
 
 import attrs
+from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.api.counterexample import Counterexample, continued
 from unpack_race.scenarios.api.sources import Target, violating
 from unpack_race.scenarios.issue_3787 import story
@@ -37,7 +38,8 @@ def explain(target: Target, *, max_executions: int = MAX_EXECUTIONS) -> Explaine
     cx = continued(violating(target, "explain"))
     built = cx.built
     try:
-        x = explain_run(built.program, built.properties, cx.run, cx.violation, max_executions=max_executions)
+        with raised_in(cx.scenario, cx.variant, cx.params):
+            x = explain_run(built.program, built.properties, cx.run, cx.violation, max_executions=max_executions)
     except NotAViolation as err:
         raise ScheduleError(f"{cx.label}: nothing to explain under variant {cx.variant}: {err}") from None
     told = story(x, cx.continuation)

@@ -8,6 +8,7 @@ Nothing is printed or written.
 from __future__ import annotations
 
 import attrs
+from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.api.counterexample import Counterexample
 from unpack_race.scenarios.api.sources import Target, violating
 from unpack_race.scenarios.base import ParamError
@@ -39,7 +40,8 @@ def minimize(target: Target, *, max_runs: int = MAX_RUNS) -> Minimization:
     cx = violating(target, "minimise")
     built = cx.built
     try:
-        found = minimize_run(built.program, built.properties, cx.run, cx.violation, max_runs)
+        with raised_in(cx.scenario, cx.variant, cx.params):
+            found = minimize_run(built.program, built.properties, cx.run, cx.violation, max_runs)
     except NotAViolation as err:
         raise ScheduleError(f"{cx.label}: nothing to minimise under variant {cx.variant}: {err}") from None
     schedule = Schedule(cx.scenario.name, cx.variant, cx.params, found.steps)

@@ -12,8 +12,10 @@ from typing import Any
 
 import attrs
 from unpack_race.reports.replay_text import cannot_follow
+from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.api.sources import Loaded, Target, load, replay_strictly
 from unpack_race.scenarios.base import ParamError, Scenario
+from unpack_race.scheduler.explore import ModelFailure
 from unpack_race.scheduler.explore import Result
 from unpack_race.scheduler.follow import RESYNC, Followed, follow, follow_schedule
 from unpack_race.scheduler.kernel import Step
@@ -109,7 +111,11 @@ def follow_under_every_variant(schedule: Schedule, sc: Scenario, params: Mapping
         except ParamError as err:
             found.append(VariantReplay(variant, None, f"cannot be followed: {err}", variant == recorded, wanted))
             continue
-        run = follow_schedule(built.program, schedule.steps, built.properties, RESYNC)
+        try:
+            run = follow_schedule(built.program, schedule.steps, built.properties, RESYNC)
+        except ModelFailure as failure:
+            found.append(VariantReplay(variant, None, f"the model raised: {failure}", variant == recorded, wanted))
+            continue
         found.append(VariantReplay(variant, run, cannot_follow(run), variant == recorded, wanted))
     return tuple(found)
 
@@ -117,7 +123,8 @@ def follow_under_every_variant(schedule: Schedule, sc: Scenario, params: Mapping
 def _replay_all(target: Target) -> ReplayedAll:
     loaded = load(target)
     try:  # strictly under its own variant, not stopping at a violation: what the others are held against
-        recorded = follow(loaded.built.program, loaded.schedule.steps).steps
+        with raised_in(loaded.scenario, loaded.variant, loaded.params):
+            recorded = follow(loaded.built.program, loaded.schedule.steps).steps
     except ReplayDivergence as err:
         raise ScheduleError(f"{loaded.source}: under variant {loaded.variant}, {err}; "
                             f"cannot compare a schedule that does not replay") from None

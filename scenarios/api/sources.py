@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
+from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.api.counterexample import Counterexample, counterexample
 from unpack_race.scenarios.base import Built, ParamError, Scenario
 from unpack_race.scenarios.registry import scenario as get_scenario
@@ -77,7 +78,9 @@ def replay_strictly(loaded: Loaded, what: str | None = None) -> Result:
     (`what` says what could not be done with it)."""
     built = loaded.built
     try:
-        return explore(built.program, Replay(loaded.schedule.steps), checked(built.properties), bounds=built.bounds)
+        with raised_in(loaded.scenario, loaded.variant, loaded.params):
+            return explore(built.program, Replay(loaded.schedule.steps), checked(built.properties),
+                           bounds=built.bounds)
     except ReplayDivergence as err:
         cannot = f"; cannot {what} a schedule that does not replay" if what else ""
         raise ScheduleError(f"{loaded.source}: under variant {loaded.variant}, {err}{cannot}") from None

@@ -60,7 +60,8 @@ def test_an_actor_raising_a_non_failure_exception_is_a_protocol_error_naming_it(
     message = str(caught.value)
     assert message.startswith("actor crasher raised ValueError: cannot handle 1")
     assert "only scheduler.Failure subclasses may escape an actor" in message
-    assert isinstance(caught.value.__cause__, ValueError)
+    assert isinstance(caught.value.error.cause, ValueError)  # the original exception is kept
+    assert [s.actor for s in caught.value.run.steps] == ["crasher"]  # and the run up to it
 
 
 def test_an_actor_raising_before_its_first_yield_is_a_protocol_error_naming_it():
