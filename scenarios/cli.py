@@ -26,6 +26,7 @@ from types import ModuleType
 
 from unpack_race import __version__
 from unpack_race.scenarios.api import INPUT_ERRORS
+from unpack_race.scenarios.commands.streams import keeping_exit_code
 from unpack_race.scheduler.echo import LIMIT, echo_text
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 2, 3, 4
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@keeping_exit_code  # a closed pipe or a full disk on stdout keeps the command's exit code
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -90,8 +92,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("unpack-race: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return EXIT_OK
     except Exception as err:  # noqa: BLE001 - the last line of defence: one line, exit 3
         import traceback
         where = traceback.extract_tb(err.__traceback__)[-1]
