@@ -21,7 +21,10 @@ ELLIPSIS = "…"
 
 
 def echo_text(text: str, limit: int = LIMIT) -> str:
-    """`text`, cut to `limit` characters (the last one "…") when longer."""
+    """`text`, its control characters escaped (a newline in a name cannot split the line),
+    cut to `limit` characters (the last one "…") when longer."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
