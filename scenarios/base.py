@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
+from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property
 from unpack_race.scheduler.verdict import Verdict
@@ -31,19 +32,19 @@ class Param:
         kind = type(self.default)
         if kind is bool:
             if not isinstance(value, bool):
-                raise ParamError(f"parameter {self.name}: expected true or false, got {value!r}")
+                raise ParamError(f"parameter {self.name}: expected true or false, got {echo(value)}")
             return value
         if kind is int:
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ParamError(f"parameter {self.name}: expected a whole number, got {value!r}")
+                raise ParamError(f"parameter {self.name}: expected a whole number, got {echo(value)}")
             if self.minimum is not None and value < self.minimum or self.maximum is not None and value > self.maximum:
                 raise ParamError(
-                    f"parameter {self.name}: {value} is out of range; use {self.minimum} to {self.maximum}"
+                    f"parameter {self.name}: {echo(value)} is out of range; use {self.minimum} to {self.maximum}"
                 )
             return value
         if self.choices and value not in self.choices:
             raise ParamError(
-                f"parameter {self.name}: {value!r} is not one of {', '.join(self.choices)}"
+                f"parameter {self.name}: {echo(value)} is not one of {', '.join(self.choices)}"
             )
         return value
 
@@ -86,7 +87,7 @@ class Scenario(abc.ABC):
         for name in overrides:
             if name not in known:
                 raise ParamError(
-                    f"scenario {self.name} has no parameter {name!r}; its parameters are: "
+                    f"scenario {self.name} has no parameter {echo(name)}; its parameters are: "
                     f"{', '.join(known)}"
                 )
         return {p.name: p.check(overrides.get(p.name, p.default)) for p in self.params}
@@ -94,7 +95,7 @@ class Scenario(abc.ABC):
     def check_variant(self, variant: str) -> str:
         if variant not in self.variants:
             raise ParamError(
-                f"scenario {self.name} has no variant {variant!r}; its variants are: "
+                f"scenario {self.name} has no variant {echo(variant)}; its variants are: "
                 f"{', '.join(self.variants)}"
             )
         return variant

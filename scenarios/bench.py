@@ -32,6 +32,7 @@ from unpack_race.scenarios.base import Scenario
 from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scenarios.registry import scenario as get_scenario
 from unpack_race.scheduler.coverage import SLEEP_SET_BLOCKED
+from unpack_race.scheduler.echo import echo_text
 from unpack_race.scheduler.explore import BUDGET, VIOLATION, Budget, Result, explore
 from unpack_race.scheduler.state_graph import count_interleavings
 from unpack_race.scheduler.strategies import DepthFirst
@@ -250,7 +251,7 @@ def settings(seconds: float = 120.0, seeds: int = 20, cap: int = 1000, hypothesi
     known = {s.name for s in subjects(Settings())} | {s.scenario.name for s in subjects(Settings())}
     unknown = [name for name in only if name not in known]
     if unknown:
-        raise OptionError(f"unknown program {', '.join(unknown)}; the programs are: {', '.join(sorted(known))}")
+        raise OptionError(f"unknown program {echo_text(', '.join(unknown))}; the programs are: {', '.join(sorted(known))}")
     return Settings(seconds=seconds, seeds=seeds, cap=cap, hypothesis_cap=hypothesis_cap,
                     layers=tuple(range(1, max_layers + 1)), gc_runs=tuple(range(1, max_gc_runs + 1)),
                     only=tuple(only))

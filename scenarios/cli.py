@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -28,6 +29,8 @@ from types import ModuleType
 from unpack_race import __version__
 from unpack_race.reports.trace_text import model_failure_text, schedule_written
 from unpack_race.scenarios.api import INPUT_ERRORS, ModelRaised
+from unpack_race.scenarios.commands.streams import keeping_exit_code
+from unpack_race.scheduler.echo import LIMIT, echo_text
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 2, 3, 4
 
@@ -58,7 +61,17 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse would exit 2 with usage; keep it one line
-        raise UsageError(f"{message} (see `{self.prog} --help`)")
+        raise UsageError(f"{one_line(message)} (see `{self.prog} --help`)")
+
+
+def one_line(message: str, limit: int = 400) -> str:
+    """argparse's message, which echoes what was given as it is, made one bounded line:
+    control characters escaped, each word longer than the echo limit cut, the whole cut
+    to `limit` characters; "argument --x: --x must be ..." says --x once."""
+    message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    message = re.sub(r"^argument (-\S+?)(?:/-\S+)?: \1 ", r"\1 ", message)  # a message naming its option itself
+    message = re.sub(r"\S{%d,}" % (LIMIT + 1), lambda word: echo_text(word.group(0)), message)
+    return echo_text(message, limit)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@keeping_exit_code  # a closed pipe or a full disk on stdout keeps the command's exit code
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -83,8 +97,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("unpack-race: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return EXIT_OK
     except Exception as err:  # noqa: BLE001 - the last line of defence: one line, exit 3
         import traceback
         where = traceback.extract_tb(err.__traceback__)[-1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from unpack_race.scenarios.base import ParamError, Scenario
 from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scenarios.retry_after_cancel import RetryAfterCancel
+from unpack_race.scheduler.echo import echo
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (RetryAfterCancel(), *CLASSICS)}
 
@@ -16,6 +17,6 @@ def scenario(name: str) -> Scenario:
         return SCENARIOS[name]
     except KeyError:
         raise ParamError(
-            f"unknown scenario {name!r}; the scenarios are: {', '.join(SCENARIOS)} "
+            f"unknown scenario {echo(name)}; the scenarios are: {', '.join(SCENARIOS)} "
             f"(see `unpack-race list`)"
         ) from None

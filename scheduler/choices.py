@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 import attrs
+from unpack_race.scheduler.echo import echo_text
 from unpack_race.scheduler.effect import Effect, effect_name
 from unpack_race.scheduler.kernel import Execution, Step
 
@@ -162,12 +163,13 @@ def check(
         and (expected is None or tuple(expected) == runnable)
     ):
         return
-    where = f"step {index}: {diverged.recorded_as} {recorded.actor} to {recorded.describe()}"
+    who = echo_text(recorded.actor)  # (from a file: any text)
+    where = f"step {index}: {diverged.recorded_as} {who} to {recorded.describe()}"
     if actor is None:
         names = ", ".join(execution.program.actor_names())
         raise diverged(index, f"{where}; there is no such actor (actors: {names})")
     if effect is None:
-        raise diverged(index, f"{where}; {recorded.actor} has already finished")
+        raise diverged(index, f"{where}; {who} has already finished")
     if not recorded.matches(effect):
         raise diverged(index, f"{where}; {recorded.actor}'s next effect is {effect.describe()}")
     if recorded.actor not in runnable:

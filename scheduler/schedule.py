@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
@@ -31,6 +33,7 @@ from typing import Any
 import attrs
 import jsonschema
 
+from unpack_race.scheduler.echo import echo, echo_path, echo_text
 from unpack_race.scheduler.effect import Effect, effect_name
 from unpack_race.scheduler.files import write_atomically
 from unpack_race.scheduler.kernel import Step
@@ -45,6 +48,13 @@ FIRST_VERSION = 1  # the oldest version ever written
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 BASE_FIELDS = ("format", "version", "scenario", "variant", "params", "steps")
+
+#: the largest schedule file read (the longest schedule of the corpus is about 10 kB)
+MAX_BYTES = 16 * 1024 * 1024
+#: the deepest nesting of JSON arrays and objects in a schedule file (the format needs 4)
+MAX_DEPTH = 64
+#: the most digits of a JSON integer in a schedule file (Python itself stops at 4,300)
+MAX_DIGITS = 100
 
 
 class ScheduleError(ValueError):
@@ -62,8 +72,8 @@ class ScheduledStep:
         return cls(step.actor, effect_name(step.effect), step.effect.args())
 
     def describe(self) -> str:
-        inner = ", ".join(f"{k}={v!r}" for k, v in self.args.items())
-        return f"{self.effect}({inner})"
+        inner = ", ".join(f"{echo_text(str(k), 40)}={echo(v)}" for k, v in self.args.items())
+        return f"{echo_text(self.effect, 40)}({echo_text(inner, 200)})"
 
     def matches(self, effect: Effect) -> bool:
         """The pending `effect` is this step's: the same kind and the same arguments."""
@@ -113,24 +123,14 @@ class Schedule:
 
     @classmethod
     def loads(cls, text: str, source: str = "<schedule>") -> Schedule:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ScheduleError(
-                f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-            ) from None
-        return cls.from_json(data, source)
+        return cls.from_json(parse_json(text, source), source)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Schedule:
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ScheduleError(f"{path}: cannot read the schedule file ({exc.strerror})") from None
-        except UnicodeDecodeError:
-            raise ScheduleError(f"{path}: not a UTF-8 text file") from None
-        return cls.loads(text, str(path))
+        """Read and check a schedule file: a regular file (a FIFO, device or directory is
+        refused without reading it) of at most MAX_BYTES of UTF-8 JSON, nested at most
+        MAX_DEPTH levels, with numbers of at most MAX_DIGITS digits."""
+        return cls.loads(read_text_file(path), echo_path(path))
 
     @classmethod
     def from_json(cls, data: Any, source: str = "<schedule>") -> Schedule:
@@ -151,12 +151,12 @@ class Schedule:
             if step.actor not in actors:
                 raise ScheduleError(
                     f"{source}: field steps[{i}].actor: expected one of the actors "
-                    f"{', '.join(actors)}, got {step.actor!r}"
+                    f"{', '.join(actors)}, got {echo(step.actor)}"
                 )
             if step.effect not in kinds:
                 raise ScheduleError(
                     f"{source}: field steps[{i}].effect: expected an effect the model defines "
-                    f"({', '.join(sorted(kinds))}), got {step.effect!r}"
+                    f"({', '.join(sorted(kinds))}), got {echo(step.effect)}"
                 )
 
 
@@ -172,11 +172,128 @@ def effect_kinds() -> set[str]:
     return found
 
 
+# -- reading -----------------------------------------------------------------------------
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def file_kind(mode: int) -> str | None:
+    """What a file that is not a regular file is ("a directory", "a FIFO (named pipe)",
+    ...), or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def read_text_file(path: str | os.PathLike, what: str = "schedule file", limit: int = MAX_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most `limit` bytes (newlines read as "\\n",
+    as `open` does). A file that is not a regular file is refused by its `stat`, without
+    opening it, and it is opened non-blocking, so that a FIFO swapped in between cannot
+    hang the read; a file that is larger is refused after reading at most `limit` + 1
+    bytes. Every problem is a ScheduleError naming the file."""
+    shown = echo_path(path)
+    cannot = f"{shown}: cannot read the {what}"
+    try:
+        kind = file_kind(os.stat(path).st_mode)
+    except ValueError:  # os.stat refuses a NUL character in a path
+        raise ScheduleError(f"{shown}: cannot read the {what}: a file name cannot contain a NUL character") from None
+    except OSError as exc:
+        raise ScheduleError(f"{cannot} ({exc.strerror})") from None
+    if kind is not None:
+        raise ScheduleError(f"{cannot}: it is {kind}, not a regular file")
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ScheduleError(f"{cannot} ({exc.strerror})") from None
+    chunks: list[bytes] = []
+    try:
+        kind = file_kind(os.fstat(fd).st_mode)
+        if kind is not None:
+            raise ScheduleError(f"{cannot}: it is {kind}, not a regular file")
+        total = 0
+        while total <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as exc:
+        raise ScheduleError(f"{cannot} ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+    if total > limit:
+        raise ScheduleError(f"{shown}: the {what} is larger than {limit:,} bytes; expected at most {limit:,}")
+    try:
+        text = b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScheduleError(f"{shown}: not a UTF-8 text file") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class _Refused(Exception):
+    """A number the parser meets that a schedule file cannot hold (raised through json)."""
+
+
+def _integer(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_DIGITS:
+        raise _Refused(f"an integer of {digits:,} digits; expected at most {MAX_DIGITS}")
+    return int(text)
+
+
+def _number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(f"the number {echo_text(text)} is too large for a 64-bit float; expected a finite number")
+    return value
+
+
+def _constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a JSON value; expected a finite number")
+
+
+def parse_json(text: str, source: str = "<schedule>") -> Any:
+    """The JSON document `text`, with its nesting (MAX_DEPTH) and numbers (MAX_DIGITS,
+    finite) bounded; a ScheduleError naming `source` otherwise."""
+    try:
+        data = json.loads(text, parse_int=_integer, parse_float=_number, parse_constant=_constant)
+    except json.JSONDecodeError as exc:
+        raise ScheduleError(
+            f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    except _Refused as exc:
+        raise ScheduleError(f"{source}: not a usable JSON document: {exc}") from None
+    except RecursionError:
+        raise ScheduleError(f"{source}: JSON nested too deeply: expected arrays and objects at most "
+                            f"{MAX_DEPTH} levels deep") from None
+    depth = nesting(data)
+    if depth > MAX_DEPTH:
+        raise ScheduleError(f"{source}: JSON nested too deeply ({depth} levels): expected arrays and objects "
+                            f"at most {MAX_DEPTH} levels deep")
+    return data
+
+
+def nesting(data: Any) -> int:
+    """How deeply arrays and objects nest in `data` (0 for a scalar), without recursion."""
+    deepest, todo = 0, [(data, 1)]
+    while todo:
+        value, depth = todo.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:  # beyond, the depth is already too much: no need to walk on
+            todo.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 # -- validation ---------------------------------------------------------------------------
 
 
 def _fail(source: str, field: str, expected: str, got: Any) -> ScheduleError:
-    return ScheduleError(f"{source}: field {field}: expected {expected}, got {got!r}")
+    return ScheduleError(f"{source}: field {field}: expected {expected}, got {echo(got)}")
 
 
 def _checked_version(data: Any, source: str) -> dict[str, Any]:
@@ -197,7 +314,7 @@ def _checked_version(data: Any, source: str) -> dict[str, Any]:
     if type(version) is not int or version != VERSION:  # True == 1.0 == 1 in Python
         raise ScheduleError(
             f"{source}: field version: this unpack-race reads schedule version {VERSION}, "
-            f"the file has {version!r}; re-record it with this version"
+            f"the file has {echo(version)}; re-record it with this version"
         )
     return data
 
@@ -272,7 +389,9 @@ def _field_name(path: list[Any]) -> str:
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
+    if not text:
+        return "(top level)"
+    return echo_text(text, 120) if text.isprintable() else echo(text, 120)
 
 
 def _message(error: jsonschema.ValidationError, source: str) -> ScheduleError:
@@ -285,6 +404,8 @@ def _message(error: jsonschema.ValidationError, source: str) -> ScheduleError:
         allowed = error.schema.get("x-unexpected", "no such field")
         return ScheduleError(f"{source}: field {field}: unknown field; expected {allowed}")
     expected = error.schema.get("x-expected")
+    if error.validator == "maxLength":
+        expected = f"at most {error.validator_value} characters"
     if expected is None:
         expected = _generic_expectation(error)
     return _fail(source, field, expected, error.instance)

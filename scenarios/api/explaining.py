@@ -15,7 +15,9 @@ import attrs
 from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.api.counterexample import Counterexample, continued
 from unpack_race.scenarios.api.sources import Target, violating
+from unpack_race.scenarios.base import ParamError
 from unpack_race.scenarios.issue_3787 import story
+from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.explain import Explanation, explain_run
 from unpack_race.scheduler.minimize import NotAViolation
 from unpack_race.scheduler.schedule import ScheduleError
@@ -34,7 +36,10 @@ def explain(target: Target, *, max_executions: int = MAX_EXECUTIONS) -> Explaine
     """Explain a counterexample: a check's result or a Counterexample as it is, or a
     schedule (file or value) replayed strictly once. `max_executions` bounds the
     continuations explored per counterfactual (beyond: undecided). Raises ScheduleError
-    for a file that cannot be used, does not replay or violates nothing."""
+    for a file that cannot be used, does not replay or violates nothing; ParamError for
+    max_executions < 1."""
+    if max_executions < 1:
+        raise ParamError(f"--max-executions must be at least 1, got {echo(max_executions)}")
     cx = continued(violating(target, "explain"))
     built = cx.built
     try:

@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 from unpack_race.scenarios.base import Built
 from unpack_race.scenarios.registry import scenario as get_scenario
+from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.lint import DEFAULT_MAX_STATES, LintReport
 from unpack_race.scheduler.lint import lint as lint_program
 from unpack_race.scheduler.strategies.registry import OptionError
@@ -26,7 +27,7 @@ def lint(scenario: str, *, variant: str | None = None, params: Mapping[str, Any]
          max_states: int = DEFAULT_MAX_STATES) -> tuple[Linted, ...]:
     """Lint `scenario` under `variant`, or under each of its variants."""
     if max_states < 1:
-        raise OptionError(f"--max-states must be at least 1, got {max_states}")
+        raise OptionError(f"--max-states must be at least 1, got {echo(max_states)}")
     sc = get_scenario(scenario)
     variants = [sc.check_variant(variant)] if variant is not None else list(sc.variants)
     resolved = sc.resolve(params or {})

@@ -12,6 +12,7 @@ from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.api.counterexample import Counterexample
 from unpack_race.scenarios.api.sources import Target, violating
 from unpack_race.scenarios.base import ParamError
+from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.minimize import Minimized, NotAViolation, minimize_run
 from unpack_race.scheduler.schedule import Schedule, ScheduleError
 
@@ -36,7 +37,7 @@ def minimize(target: Target, *, max_runs: int = MAX_RUNS) -> Minimization:
     are tried (the result is still a violating schedule). Raises ScheduleError for a file
     that cannot be used, does not replay or violates nothing; ParamError for max_runs < 1."""
     if max_runs < 1:
-        raise ParamError(f"--max-runs must be at least 1, got {max_runs}")
+        raise ParamError(f"--max-runs must be at least 1, got {echo(max_runs)}")
     cx = violating(target, "minimise")
     built = cx.built
     try:

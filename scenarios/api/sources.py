@@ -19,6 +19,7 @@ from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.api.counterexample import Counterexample, counterexample
 from unpack_race.scenarios.base import Built, ParamError, Scenario
 from unpack_race.scenarios.registry import scenario as get_scenario
+from unpack_race.scheduler.echo import echo_path
 from unpack_race.scheduler.explore import Result, explore
 from unpack_race.scheduler.follow import checked
 from unpack_race.scheduler.schedule import Schedule, ScheduleError
@@ -55,7 +56,7 @@ def load(target: str | os.PathLike[str] | Schedule, variant: str | None = None, 
     elif isinstance(target, Schedule):
         source, schedule = "<schedule>", target
     elif isinstance(target, (str, os.PathLike)):
-        source, schedule = str(target), Schedule.load(target)
+        source, schedule = echo_path(target), Schedule.load(target)
     elif found is None:
         raise ScheduleError("the check found no counterexample: there is no schedule")
     else:

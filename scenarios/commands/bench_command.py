@@ -6,22 +6,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from unpack_race.reports.bench_tables import bench_markdown, progress_line, written_line
 from unpack_race.scenarios import bench
+from unpack_race.scenarios.commands.arguments import growth, output_directory, runs, seconds
 from unpack_race.scheduler.files import write_atomically
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure the strategies; write bench.md and bench.json")
-    p.add_argument("--out", type=Path, required=True, help="directory for bench.md and bench.json")
-    p.add_argument("--seconds", type=float, default=120.0, help="budget of each exhaustive search")
-    p.add_argument("--seeds", type=int, default=20, help="seeds per sampling strategy (at least 1)")
-    p.add_argument("--cap", type=int, default=1000, help="runs per seed of a sampling strategy")
-    p.add_argument("--hypothesis-cap", type=int, default=100, help="examples per seed of the Hypothesis search")
-    p.add_argument("--max-layers", type=int, default=5, help="growth table: layers 1..N")
-    p.add_argument("--max-gc-runs", type=int, default=3, help="growth table: GC runs 1..N")
+    p.add_argument("--out", type=output_directory, required=True, help="directory for bench.md and bench.json")
+    p.add_argument("--seconds", type=seconds("--seconds"), default=120.0, help="budget of each exhaustive search")
+    p.add_argument("--seeds", type=runs("--seeds"), default=20, help="seeds per sampling strategy (at least 1)")
+    p.add_argument("--cap", type=runs("--cap"), default=1000, help="runs per seed of a sampling strategy")
+    p.add_argument("--hypothesis-cap", type=runs("--hypothesis-cap"), default=100, help="examples per seed of the Hypothesis search")
+    p.add_argument("--max-layers", type=growth("--max-layers", "layers"), default=5, help="growth table: layers 1..N")
+    p.add_argument("--max-gc-runs", type=growth("--max-gc-runs", "gc_runs"), default=3, help="growth table: GC runs 1..N")
     p.add_argument("--only", nargs="*", default=(), metavar="PROGRAM",
                    help="only these programs (scenario names; default: all)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")

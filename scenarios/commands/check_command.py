@@ -13,6 +13,7 @@ from pathlib import Path
 from unpack_race.reports.result_text import summarize, why_safe_text
 from unpack_race.reports.trace_text import counterexample_text, schedule_written
 from unpack_race.scenarios.api import check
+from unpack_race.scenarios.commands.arguments import output_directory
 from unpack_race.scenarios.commands.options import (
     add_param_options,
     add_strategy_options,
@@ -26,7 +27,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="explore one scenario under one variant")
     p.add_argument("scenario", help="scenario name (see `unpack-race list`)")
     p.add_argument("--variant", required=True, help="code variant (see `unpack-race list`)")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=output_directory, default=None,
                    help="directory for the counterexample schedule (default: a new temporary directory)")
     add_param_options(p)
     add_strategy_options(p)

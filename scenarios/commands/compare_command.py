@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from unpack_race.reports.compare_text import (
     compare_document,
@@ -17,6 +16,7 @@ from unpack_race.reports.compare_text import (
     written_line,
 )
 from unpack_race.scenarios.api import compare
+from unpack_race.scenarios.commands.arguments import output_directory
 from unpack_race.scenarios.commands.options import (
     add_param_options,
     add_strategy_options,
@@ -31,7 +31,7 @@ from unpack_race.scheduler.files import write_atomically
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="the four variants side by side (the main job)")
     p.add_argument("--scenario", default=CANONICAL)
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=output_directory, default=None,
                    help="also write compare.md, compare.json and the counterexamples here")
     add_param_options(p)
     add_strategy_options(p, choose=False)

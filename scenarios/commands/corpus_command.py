@@ -14,6 +14,7 @@ from unpack_race.reports.corpus_text import (
     written_lines,
 )
 from unpack_race.scenarios.base import ParamError
+from unpack_race.scenarios.commands.arguments import corpus_directory
 from unpack_race.scenarios.regression_corpus import (
     CorpusError,
     build_corpus,
@@ -33,11 +34,11 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    directory = corpus_directory(args.out, checking=args.check)  # before the regeneration, not after
     try:
         files, notes = build_corpus(lambda case: print(case_line(case.filename), flush=True))
     except ParamError as err:  # a scenario without its defaults: a bug, reported in one line
         raise CorpusError(str(err)) from None
-    directory: Path = args.out
     left = stale(files, directory)
     for note in notes:
         print(note_line(note))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from unpack_race.reports.explain_text import explain_document, explain_text
 from unpack_race.scenarios.api import explain
+from unpack_race.scenarios.commands.arguments import count
 from unpack_race.scenarios.api.explaining import MAX_EXECUTIONS
 
 
@@ -17,7 +18,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("explain", help="why a schedule violates its property: the race, the window, counterfactuals")
     p.add_argument("file", type=Path)
     p.add_argument("--json", action="store_true", help="print the explanation as JSON data")
-    p.add_argument("--max-executions", type=int, default=MAX_EXECUTIONS, metavar="N",
+    p.add_argument("--max-executions", type=count("--max-executions"), default=MAX_EXECUTIONS, metavar="N",
                    help="continuations explored per counterfactual (beyond: undecided)")
     return p
 

@@ -13,6 +13,7 @@ import argparse
 
 from unpack_race.reports.lint_text import incomplete_text, render
 from unpack_race.scenarios.api import lint
+from unpack_race.scenarios.commands.arguments import count
 from unpack_race.scenarios.commands.options import add_param_options, overrides
 from unpack_race.scheduler.lint import DEFAULT_MAX_STATES
 
@@ -25,7 +26,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
         description=__doc__.split("\n\n")[0])
     parser.add_argument("scenario", help="scenario name (see `unpack-race list`)")
     parser.add_argument("--variant", default=None, help="one code variant (default: every variant)")
-    parser.add_argument("--max-states", type=int, default=DEFAULT_MAX_STATES, metavar="N",
+    parser.add_argument("--max-states", type=count("--max-states"), default=DEFAULT_MAX_STATES, metavar="N",
                         help=f"stop after N distinct states (default {DEFAULT_MAX_STATES:,}; exit 4 if "
                              f"they were not all)")
     add_param_options(parser)

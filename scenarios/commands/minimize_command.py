@@ -13,15 +13,16 @@ from pathlib import Path
 from unpack_race.reports.minimize_text import minimize_lines
 from unpack_race.reports.trace_text import schedule_written
 from unpack_race.scenarios.api import minimize
+from unpack_race.scenarios.commands.arguments import count, output_file
 from unpack_race.scenarios.api.minimizing import MAX_RUNS
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("minimize", help="shrink a violating schedule: fewest steps, then fewest preemptions and actors")
     p.add_argument("file", type=Path)
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=output_file, default=None,
                    help="where to write the minimised schedule (default: a new temporary directory)")
-    p.add_argument("--max-runs", type=int, default=MAX_RUNS, metavar="N",
+    p.add_argument("--max-runs", type=count("--max-runs"), default=MAX_RUNS, metavar="N",
                    help="give up improving after N candidate runs (the result is still a violating schedule)")
     return p
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from unpack_race.reports.result_text import progress_line
 from unpack_race.scenarios.base import Param
+from unpack_race.scenarios.commands.arguments import count, seconds, whole_number
 from unpack_race.scenarios.registry import SCENARIOS
 from unpack_race.scheduler.explore import Budget, Progress
 from unpack_race.scheduler.strategies.registry import REGISTRY, options
@@ -35,7 +36,7 @@ def add_param_options(parser: argparse.ArgumentParser) -> None:
         if isinstance(p.default, bool):
             group.add_argument(flag, dest=p.name, action=argparse.BooleanOptionalAction, default=None, help=p.help)
         elif isinstance(p.default, int):
-            group.add_argument(flag, dest=p.name, type=int, default=None, metavar="N", help=p.help)
+            group.add_argument(flag, dest=p.name, type=whole_number(flag), default=None, metavar="N", help=p.help)
         else:
             group.add_argument(flag, dest=p.name, choices=p.choices or None, default=None, help=p.help)
 
@@ -58,14 +59,14 @@ def add_strategy_options(parser: argparse.ArgumentParser, *, choose: bool = True
             group.add_argument(flag, dest=option.name, action=argparse.BooleanOptionalAction,
                                default=option.default, help=option.help)
         elif option.kind is int:
-            group.add_argument(flag, dest=option.name, type=int, default=option.default,
-                               metavar="N", help=option.help)
+            group.add_argument(flag, dest=option.name, type=whole_number(flag), default=option.default,
+                               metavar="N", help=option.help)  # its range: option.check, as the library's
         else:
             group.add_argument(flag, dest=option.name, choices=option.choices or None,
                                default=option.default, help=option.help)
-    group.add_argument("--max-executions", type=int, default=None, metavar="N",
+    group.add_argument("--max-executions", type=count("--max-executions"), default=None, metavar="N",
                        help="stop after N executions (exit 4 if no verdict by then)")
-    group.add_argument("--max-seconds", type=float, default=None, metavar="T",
+    group.add_argument("--max-seconds", type=seconds("--max-seconds"), default=None, metavar="T",
                        help="stop after T seconds of wall-clock time (exit 4 if no verdict by then)")
     group.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 

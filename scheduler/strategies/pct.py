@@ -135,8 +135,12 @@ class PCT(Sampling):
 
 def per_run(n: int, k: int, d: int) -> float:
     """1/(n k^(d-1)), the paper's lower bound on one run's chance of finding a given
-    depth-d bug with n actors and k steps (k < 1 counts as 1)."""
-    return min(1.0, 1.0 / (max(n, 1) * max(k, 1) ** (d - 1)))
+    depth-d bug with n actors and k steps (k < 1 counts as 1); 0.0 where it is below the
+    smallest float (a deep bug over many steps)."""
+    try:
+        return min(1.0, 1.0 / (max(n, 1) * max(k, 1) ** (d - 1)))
+    except OverflowError:  # n k^(d-1) beyond the largest float
+        return 0.0
 
 
 def miss_probability(n: int, k: int, d: int, runs: int) -> float:

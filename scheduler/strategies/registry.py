@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
+from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.explore import Budget, Progress, Result, explore
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property
@@ -41,7 +42,9 @@ class Option:
     help: str
     flag: str
     minimum: int | None = None
+    maximum: int | None = None
     choices: tuple[str, ...] = ()
+    why_maximum: str = ""  # why there is a maximum, for the error message
 
     def check(self, value: Any) -> Any:
         """The value, checked; OptionError says what is allowed."""
@@ -49,21 +52,36 @@ class Option:
             return None
         if self.kind is bool:
             if not isinstance(value, bool):
-                raise OptionError(f"--{self.flag} is on or off, got {value!r}")
+                raise OptionError(f"--{self.flag} is on or off, got {echo(value)}")
             return value
         if self.kind is int:
             if isinstance(value, bool) or not isinstance(value, int):
-                raise OptionError(f"--{self.flag} must be a whole number, got {value!r}")
+                raise OptionError(f"--{self.flag} must be a whole number, got {echo(value)}")
             if self.minimum is not None and value < self.minimum:
-                raise OptionError(f"--{self.flag} must be at least {self.minimum}, got {value}")
+                raise OptionError(f"--{self.flag} must be at least {self.minimum}, got {echo(value)}")
+            if self.maximum is not None and value > self.maximum:
+                why = f" ({self.why_maximum})" if self.why_maximum else ""
+                raise OptionError(f"--{self.flag} must be at most {self.maximum:,}{why}, got {echo(value)}")
             return value
         if self.choices and value not in self.choices:
-            raise OptionError(f"--{self.flag} must be one of {', '.join(self.choices)}, got {value!r}")
+            raise OptionError(f"--{self.flag} must be one of {', '.join(self.choices)}, got {echo(value)}")
         return value
 
 
-RUNS = Option("runs", int, 1000, "runs of a sampling strategy", "runs", minimum=1)
-SEED = Option("seed", int, 0, "seed of a sampling strategy", "seed")
+#: the most runs a sampling strategy is asked for: more than a search makes in weeks
+MAX_RUNS = 10**9
+#: seeds are 64-bit (and not negative: random.Random(-s) is random.Random(s))
+MAX_SEED = 2**64 - 1
+#: PCT's deepest bug depth: d-1 = 49 priority change points per run; its bound 1/(n k^(d-1))
+#: says nothing long before (the paper's bugs have depth 1 to 3)
+MAX_PCT_DEPTH = 50
+#: the largest preemption bound: no schedule of these programs has that many steps
+MAX_PREEMPTION_BOUND = 10**6
+
+RUNS = Option("runs", int, 1000, "runs of a sampling strategy", "runs", minimum=1, maximum=MAX_RUNS,
+              why_maximum="more runs than a search makes in weeks; --max-seconds bounds a search by time")
+SEED = Option("seed", int, 0, "seed of a sampling strategy", "seed", minimum=0, maximum=MAX_SEED,
+              why_maximum="a 64-bit seed")
 
 
 @attrs.frozen
@@ -82,7 +100,8 @@ class Entry:
         everything = {o.name for e in REGISTRY.values() for o in e.options}
         unknown = sorted(set(given) - everything)
         if unknown:
-            raise OptionError(f"unknown strategy option {unknown[0]!r}; the options are: {', '.join(sorted(everything))}")
+            raise OptionError(f"unknown strategy option {echo(unknown[0])}; the options are: "
+                              f"{', '.join(sorted(everything))}")
         return {name: option.check(given.get(name, option.default)) for name, option in known.items()}
 
     def create(self, **given: Any) -> Strategy:
@@ -100,7 +119,8 @@ REGISTRY: dict[str, Entry] = {e.name: e for e in (
     _entry("dfs", "exhaustive depth-first search (state caching unless --no-state-cache; --preemption-bound K)",
            False, [Option("state_caching", bool, True, "DFS: key states and cut those seen before", "state-cache"),
                    Option("preemption_bound", int, None, "DFS: only schedules with at most K preemptions (quick, "
-                          "shallow)", "preemption-bound", minimum=0)],
+                          "shallow)", "preemption-bound", minimum=0, maximum=MAX_PREEMPTION_BOUND,
+                          why_maximum="more preemptions than any schedule has steps")],
            make=DepthFirst),
     _entry("dpor", "exhaustive, dynamic partial-order reduction with sleep sets (--reduction source|fg05)", False,
            [Option("reduction", str, "source", "DPOR's race rule", "reduction", choices=REDUCTIONS)],
@@ -109,7 +129,9 @@ REGISTRY: dict[str, Entry] = {e.name: e for e in (
            make=BreadthFirst),
     _entry("random", "sampled: seeded random walk (--runs, --seed)", True, [RUNS, SEED], make=RandomWalk),
     _entry("pct", "sampled: PCT, probabilistic concurrency testing (--depth, --runs, --seed)", True,
-           [RUNS, SEED, Option("depth", int, 3, "PCT's bug depth d", "depth", minimum=1)], make=PCT),
+           [RUNS, SEED, Option("depth", int, 3, "PCT's bug depth d", "depth", minimum=1, maximum=MAX_PCT_DEPTH,
+                               why_maximum="beyond a few, PCT's bound 1/(n k^(d-1)) says nothing; the paper's "
+                                           "bugs have depth 1 to 3")], make=PCT),
     _entry("pos", "sampled: POS, partial order sampling (--runs, --seed)", True, [RUNS, SEED], make=POS),
     _entry("hypothesis", "sampled: choices drawn by Hypothesis, which shrinks a counterexample (--runs, --seed)",
            True, [RUNS, SEED], drive=hypothesis_search),
@@ -120,7 +142,7 @@ def entry(name: str) -> Entry:
     try:
         return REGISTRY[name]
     except KeyError:
-        raise OptionError(f"unknown strategy {name!r}; the strategies are: {', '.join(REGISTRY)}") from None
+        raise OptionError(f"unknown strategy {echo(name)}; the strategies are: {', '.join(REGISTRY)}") from None
 
 
 def options() -> dict[str, Option]:
