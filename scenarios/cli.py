@@ -24,6 +24,7 @@ from pathlib import Path
 from types import ModuleType
 
 from unpack_race import __version__
+from unpack_race.scenarios import interrupts
 from unpack_race.scenarios.api import INPUT_ERRORS
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 2, 3, 4
@@ -75,8 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, *INPUT_ERRORS) as err:
         print(f"unpack-race: {err}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("unpack-race: interrupted", file=sys.stderr)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the command printed and wrote what it finished
+        print(interrupts.message(), file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
