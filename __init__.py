@@ -7,9 +7,18 @@ generic engine), `unpack_race.scenarios` (named configurations and the command l
 `unpack_race.reports` (text, tables and figures).
 """
 
-from importlib import metadata as _metadata
 
-try:
-    __version__ = _metadata.version("unpack-race")
-except _metadata.PackageNotFoundError:  # imported from a checkout that was never installed
-    __version__ = "0+unknown"
+def __getattr__(name: str) -> str:
+    # `__version__` is looked up when first asked for, not on import: the command line's
+    # entry (__main__.entry) catches Ctrl-C only once this package is imported, so the
+    # package's own import is kept to nothing
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import metadata
+
+    try:
+        version = metadata.version("unpack-race")
+    except metadata.PackageNotFoundError:  # imported from a checkout that was never installed
+        version = "0+unknown"
+    globals()["__version__"] = version
+    return version

@@ -26,6 +26,7 @@ def bench_markdown(data: dict[str, Any], command: str) -> str:
         f"Machine: {m['cores']} cores, Python {m['python']}, {m['platform']}; commit {m['commit']}; "
         f"the whole bench took {data['seconds']} s.",
         "",
+        *([f"**Partial**: {data['partial']}.", ""] if data.get("partial") else []),
         "## Exhaustive strategies",
         "",
         "Executions are those a search runs to the end with no properties and deadlocks "
@@ -79,3 +80,8 @@ def progress_line(event: str, row: dict[str, Any]) -> str:
 
 def written_line(directory: Any, seconds: float) -> str:
     return f"wrote {directory / 'bench.md'} and {directory / 'bench.json'} ({seconds} s)"
+
+
+def partial_line(data: dict[str, Any]) -> str:
+    """What an interrupted bench wrote (data["partial"] says what was under way)."""
+    return f"partial: {data['partial']}; bench.md and bench.json say so"

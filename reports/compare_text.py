@@ -30,7 +30,8 @@ def table_rows(compared: Any) -> list[tuple[Any, ...]]:
         prop = result.violation.property if result.violation else "-"
         length = len(result.counterexample) if result.counterexample else "-"
         states = result.states if result.states is not None else "-"
-        expected = row.expected.verdict.value + ("" if row.as_expected else "  <-- NOT AS EXPECTED")
+        interrupted = result.verdict is Verdict.INTERRUPTED  # neither as expected nor not
+        expected = row.expected.verdict.value + ("" if row.as_expected or interrupted else "  <-- NOT AS EXPECTED")
         rows.append((row.variant, result.verdict.value, expected, prop, result.executions, states, length,
                      f"{row.seconds:.2f} s"))
     return rows
@@ -46,6 +47,8 @@ def outcome_line(compared: Any) -> str:
     rows = compared.rows
     safe = list(compared.safe) or ["none"]
     undecided = compared.undecided
+    if compared.interrupted is not None:
+        return f"{interrupted_line(compared)}; no violation within these bounds: {', '.join(safe)}"
     if all(r.as_expected for r in rows):
         verdict = "every verdict is the expected one"
     elif compared.wrong:
@@ -54,6 +57,21 @@ def outcome_line(compared: Any) -> str:
         verdict = (f"NO VERDICT (budget ran out or interrupted) for {', '.join(undecided)}"
                    + ("; the others are as expected" if len(undecided) < len(rows) else ""))
     return f"{verdict}; no violation within these bounds: {', '.join(safe)}"
+
+
+def interrupted_line(compared: Any) -> str:
+    """What an interrupted comparison finished, and what it did not."""
+    variants = list(compared.scenario.variants)
+    done = [r.variant for r in compared.finished]
+    later = variants[variants.index(compared.interrupted) + 1:] if compared.interrupted in variants else []
+    text = (f"INTERRUPTED while searching {compared.interrupted}: {len(done)} of {len(variants)} variants "
+            f"finished")
+    if later:
+        text += f"; not searched: {', '.join(later)}"
+    wrong = [v for v in compared.wrong if v in done]
+    if wrong:
+        text += f"; NOT AS EXPECTED: {', '.join(wrong)}"
+    return text
 
 
 def compare_text(compared: Any) -> str:
@@ -80,8 +98,11 @@ def compare_text(compared: Any) -> str:
 
 
 def compare_markdown(compared: Any) -> str:
-    """compare.md: the table."""
-    return markdown_table(HEADER, table_rows(compared)) + "\n"
+    """compare.md: the table (and, when interrupted, a line saying it is partial)."""
+    table = markdown_table(HEADER, table_rows(compared)) + "\n"
+    if compared.interrupted is not None:
+        table += f"\nPartial: {interrupted_line(compared)}.\n"
+    return table
 
 
 def compare_document(compared: Any, schedules: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -110,14 +131,17 @@ def compare_document(compared: Any, schedules: Mapping[str, str] | None = None) 
             if row.variant in schedules:
                 record["schedule"] = str(schedules[row.variant])
         records.append(record)
-    return {"scenario": compared.scenario.name, "params": dict(compared.params), "bounds": compared.bounds,
-            "rows": records, "all_as_expected": all(r.as_expected for r in compared.rows),
-            "outcome": compared.outcome.value}
+    document = {"scenario": compared.scenario.name, "params": dict(compared.params), "bounds": compared.bounds,
+                "rows": records, "all_as_expected": compared.outcome.value == "as-expected",
+                "outcome": compared.outcome.value}
+    if compared.interrupted is not None:  # partial: the rows finished, then the interrupted one
+        document["partial"] = interrupted_line(compared)
+    return document
 
 
 def written_line(markdown: Any, document: Any) -> str:
     return f"wrote {markdown} and {document}"
 
 
-__all__ = ["HEADER", "compare_document", "compare_markdown", "compare_text", "outcome_line", "table_rows",
-           "written_line"]
+__all__ = ["HEADER", "compare_document", "compare_markdown", "compare_text", "interrupted_line", "outcome_line",
+           "table_rows", "written_line"]

@@ -16,13 +16,45 @@ def note_line(note: str) -> str:
 
 
 def check_lines(directory: str | os.PathLike[str], count: int, differ: Sequence[str],
-                stale: Sequence[str]) -> list[str]:
-    """`corpus --check`: each file that differs or that no case generates, then the outcome."""
+                stale: Sequence[str], unwritten: Sequence[str] = (), marker: str = "") -> list[str]:
+    """`corpus --check`: each file that differs or that no case generates, each file the
+    directory's last, partial, regeneration did not write (`unwritten`, as its `marker`
+    file lists them: not a regression), then the outcome."""
     lines = [f"  differs: {name}" for name in differ]
     lines += [f"  stale: {name} (no case generates it)" for name in stale]
+    lines += [f"  not yet written: {name} (the directory's last regeneration was partial: see {marker})"
+              for name in unwritten]
     ok = not differ and not stale
-    lines.append(f"corpus in {directory} is {'up to date' if ok else 'NOT up to date'} ({count} files)")
+    if ok and unwritten:
+        lines.append(f"corpus in {directory} is partial: no regression in the {count - len(unwritten)} files "
+                     f"it holds, {len(unwritten)} not yet written ({count} files)")
+    else:
+        lines.append(f"corpus in {directory} is {'up to date' if ok else 'NOT up to date'} ({count} files)")
     return lines
+
+
+def no_verdict_line(message: str) -> str:
+    return f"  no verdict: {message}"
+
+
+def partial_why(done: int, total: int, interrupted: str | None, undecided: Sequence[str]) -> str:
+    """Why a regeneration is partial: interrupted after N of M cases, and/or cases
+    without a verdict."""
+    why = []
+    if interrupted is not None:
+        why.append(f"interrupted after {done} of {total} cases (during {interrupted})")
+    if undecided:
+        why.append(f"{len(undecided)} of {total} cases without a verdict")
+    return "; ".join(why)
+
+
+def partial_line(why: str, *, checking: bool, marker: str | os.PathLike[str] | None = None) -> str:
+    """The line that says a regeneration (or a check) is partial, why, where its marker
+    is and what completes it."""
+    if checking:
+        return f"partial: {why}; the cases not finished were not checked"
+    listed = f"; {marker} lists the files not generated" if marker is not None else ""
+    return f"partial: {why}{listed}; `unpack-race corpus --out DIR` again completes it"
 
 
 def written_lines(directory: str | os.PathLike[str], count: int, stale: Sequence[str]) -> list[str]:
@@ -32,4 +64,5 @@ def written_lines(directory: str | os.PathLike[str], count: int, stale: Sequence
     return lines
 
 
-__all__ = ["case_line", "check_lines", "note_line", "written_lines"]
+__all__ = ["case_line", "check_lines", "no_verdict_line", "note_line", "partial_line", "partial_why",
+           "written_lines"]

@@ -25,6 +25,12 @@ def incomplete_text(max_states: int) -> str:
             f"{max_states:,}) or lower the scenario's bounds")
 
 
+def interrupted_text(scenario: str, variant: str, done: int, total: int) -> str:
+    """Said after the reports of the variants an interrupted lint finished."""
+    return (f"interrupted while linting {scenario} [{variant}]: {done} of {total} variants linted; "
+            f"nothing is known of the others")
+
+
 def render(report: LintReport, label: str | None = None) -> str:
     """The whole report; `label` names what was linted (default: the program)."""
     name = label or report.program

@@ -12,6 +12,8 @@ Three tables, written as Markdown and JSON into a directory the user names:
    violation, median and spread over N seeds, and how many seeds found it at all;
 3. growth of retry-after-cancel with layers and GC runs, for all four variants.
 Each search has a time budget; a cell that runs out says so rather than guessing.
+Ctrl-C ends the bench: `run` raises Interrupted with the rows finished so far, marked
+partial (the command writes them, bench.md saying so, and exits 4).
 The tables are rendered by reports/bench_tables.py; the command is
 scenarios/commands/bench_command.py.
 """
@@ -34,6 +36,7 @@ from unpack_race.scenarios.registry import scenario as get_scenario
 from unpack_race.scheduler.coverage import SLEEP_SET_BLOCKED
 from unpack_race.scheduler.echo import echo_text
 from unpack_race.scheduler.explore import BUDGET, VIOLATION, Budget, Result, explore
+from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.state_graph import count_interleavings
 from unpack_race.scheduler.strategies import DepthFirst
 from unpack_race.scheduler.strategies.registry import REGISTRY, OptionError, search
@@ -219,23 +222,46 @@ def machine() -> dict[str, Any]:
 def run(settings: Settings, log: Log = lambda event, row: None) -> dict[str, Any]:
     """Every table's rows as one JSON-ready document. `log(event, row)` is called as the
     bench goes: ("programs", {"count": n}) first, then ("exhaustive" | "sampling" |
-    "growth", row) for each row (reports.bench_tables.progress_line renders them)."""
+    "growth", row) for each row (reports.bench_tables.progress_line renders them).
+
+    On Ctrl-C raises Interrupted (a KeyboardInterrupt) whose `partial` is the document
+    with the rows finished so far and a "partial" entry saying what was under way."""
     started = time.monotonic()
-    chosen = subjects(settings)
-    log("programs", {"count": len(chosen)})
-    exhaustive, sampling = [], []
-    for subject in chosen:
-        exhaustive += exhaustive_rows(subject, settings, log)
-    for subject in chosen:
-        if subject.buggy:
-            sampling += sampling_rows(subject, settings, log)
-    growth = growth_rows(settings, log) if settings.layers and settings.gc_runs else []
-    return {
-        "format": "unpack-race.bench", "version": 1,
-        "date": time.strftime("%Y-%m-%d"), "machine": machine(),
-        "settings": attrs.asdict(settings), "seconds": round(time.monotonic() - started, 1),
-        "exhaustive": exhaustive, "sampling": sampling, "growth": growth,
-    }
+    finished: dict[str, list[dict[str, Any]]] = {"exhaustive": [], "sampling": [], "growth": []}
+    doing = "choosing the programs"
+
+    def logged(event: str, row: dict[str, Any]) -> None:
+        if event in finished:
+            finished[event].append(row)
+        log(event, row)
+
+    def document(exhaustive, sampling, growth) -> dict[str, Any]:
+        return {
+            "format": "unpack-race.bench", "version": 1,
+            "date": time.strftime("%Y-%m-%d"), "machine": machine(),
+            "settings": attrs.asdict(settings), "seconds": round(time.monotonic() - started, 1),
+            "exhaustive": exhaustive, "sampling": sampling, "growth": growth,
+        }
+
+    try:
+        chosen = subjects(settings)
+        log("programs", {"count": len(chosen)})
+        exhaustive, sampling = [], []
+        for subject in chosen:
+            doing = f"the exhaustive strategies on {subject.name}"
+            exhaustive += exhaustive_rows(subject, settings, logged)
+        for subject in chosen:
+            if subject.buggy:
+                doing = f"the sampling strategies on {subject.name}"
+                sampling += sampling_rows(subject, settings, logged)
+        doing = "the growth table"
+        growth = growth_rows(settings, logged) if settings.layers and settings.gc_runs else []
+    except KeyboardInterrupt as stop:
+        partial = document(finished["exhaustive"], finished["sampling"], finished["growth"])
+        rows = sum(len(rows) for rows in finished.values())
+        partial["partial"] = f"interrupted during {doing}; the tables hold the {rows} rows finished before"
+        raise Interrupted(partial) from stop
+    return document(exhaustive, sampling, growth)
 
 
 def settings(seconds: float = 120.0, seeds: int = 20, cap: int = 1000, hypothesis_cap: int = 100,

@@ -28,6 +28,7 @@ from types import ModuleType
 
 from unpack_race import __version__
 from unpack_race.reports.trace_text import model_failure_text, schedule_written
+from unpack_race.scenarios import interrupts
 from unpack_race.scenarios.api import INPUT_ERRORS, ModelRaised
 from unpack_race.scenarios.commands.streams import keeping_exit_code
 from unpack_race.scheduler.echo import LIMIT, echo_text
@@ -94,8 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except ModelRaised as raised:
         return _model_raised(raised, args)
-    except KeyboardInterrupt:
-        print("unpack-race: interrupted", file=sys.stderr)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the command printed and wrote what it finished
+        print(interrupts.message(), file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as err:  # noqa: BLE001 - the last line of defence: one line, exit 3
         import traceback

@@ -13,11 +13,18 @@ actors and effect kinds) that no earlier case has. The test suite
 
 `--check` regenerates in memory and compares with the files in the directory
 (`differing`, `stale`); the command itself is scenarios/commands/corpus_command.py.
+
+A regeneration can end without a verdict for some case: Ctrl-C (`build_corpus` raises
+`Interrupted` with the corpus so far), or a case whose search runs out of its execution
+budget (`NoVerdict`; the other cases go on). It is then *partial*: the files finished are
+written, never a "left out" for a case that was not decided, and a marker file,
+corpus-partial.txt (`write_partial`), lists the files not generated, so that a later
+`--check` tells a file a partial run did not write from a file the corpus lost.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +35,7 @@ from unpack_race.scenarios.registry import SCENARIOS
 from unpack_race.scenarios.registry import scenario as get_scenario
 from unpack_race.scheduler.explore import PASS, VIOLATION, Budget, explore
 from unpack_race.scheduler.files import write_atomically
+from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.minimize import minimize_run
 from unpack_race.scheduler.schedule import Schedule
 from unpack_race.scheduler.strategies.dfs import DepthFirst
@@ -47,9 +55,12 @@ EXTRA: tuple[tuple[str, str, Mapping[str, Any], str], ...] = (
     ("retry-after-cancel", "stat-early-return", {"kmutex": False}, "no-kmutex"),
 )
 
-#: a case whose DFS finds no counterexample within this many executions is left out
-#: (and reported); an execution budget, not a time limit, so the corpus is deterministic.
+#: a case whose DFS has no verdict within this many executions makes the corpus partial
+#: (and is reported); an execution budget, not a time limit, so the corpus is deterministic.
 MAX_EXECUTIONS = 100_000
+
+#: the marker a partial regeneration leaves in the corpus directory (removed by a whole one)
+PARTIAL = "corpus-partial.txt"
 
 
 @attrs.frozen
@@ -81,6 +92,10 @@ class CorpusError(RuntimeError):
     """A case that does not behave as its scenario says (a bug to look at)."""
 
 
+class NoVerdict(Exception):
+    """A case whose search ran out of its budget before a verdict."""
+
+
 def expectations(schedule: Schedule) -> dict[str, dict[str, Any]]:
     """The verdict of each variant of the schedule's scenario when the schedule is
     followed under it (RESYNC policy, as `replay --all-variants` does)."""
@@ -94,14 +109,23 @@ def expectations(schedule: Schedule) -> dict[str, dict[str, Any]]:
 
 
 def generate(case: Case) -> Schedule | None:
-    """The case's minimal counterexample with its expectations, or None when the DFS
-    finds none within MAX_EXECUTIONS."""
+    """The case's minimal counterexample with its expectations, or None when the
+    exhaustive search proves there is none and the scenario expects none. Raises
+    NoVerdict when the search has no verdict within MAX_EXECUTIONS, CorpusError when the
+    search proves there is none but the scenario expects a violation, and Interrupted
+    (a KeyboardInterrupt) on Ctrl-C."""
     sc = get_scenario(case.scenario)
     params = sc.resolve(case.overrides)
     built = sc.build(case.variant, params)
     result = explore(built.program, DepthFirst(state_caching=True), built.properties,
                      bounds=built.bounds, budget=Budget(max_executions=MAX_EXECUTIONS))
+    if not result.verdict.decided:
+        raise NoVerdict(f"{case.filename}: no verdict within {MAX_EXECUTIONS} executions (the search's budget "
+                        f"ran out)")
     if result.verdict != VIOLATION:
+        if sc.expected(case.variant, params).verdict == VIOLATION:
+            raise CorpusError(f"{case.filename}: the exhaustive search finds no counterexample (verdict "
+                              f"{result.verdict.value}), but the scenario expects a violation")
         return None
     small = minimize_run(built.program, built.properties, result.run, result.violation)
     schedule = Schedule(case.scenario, case.variant, params, small.steps)
@@ -129,17 +153,61 @@ def _shape(schedule: Schedule) -> tuple[tuple[str, str], ...]:
     return tuple((s.actor, s.effect) for s in schedule.steps)
 
 
-def build_corpus(progress=None) -> tuple[dict[str, Schedule], list[str]]:
-    """Every corpus file by name, and notes on the cases left out."""
+@attrs.frozen
+class Generated:
+    """A regeneration: the files by name, notes on the cases decided but left out, and
+    what is not decided: cases without a verdict (their search's budget ran out) and, after
+    Ctrl-C, the case under way and those after it."""
+
+    files: Mapping[str, Schedule]
+    notes: tuple[str, ...]
+    cases: tuple[Case, ...]  # every case, in order
+    done: int  # cases gone through (decided or not), in order, before Ctrl-C if it came
+    no_verdict: tuple[str, ...] = ()  # NoVerdict messages
+    undecided: tuple[str, ...] = ()  # the file names of the cases without a verdict
+    interrupted: str | None = None  # the file name of the case under way at Ctrl-C
+
+    @property
+    def unfinished(self) -> tuple[str, ...]:
+        """The file names of every case not decided: no verdict, interrupted, not reached."""
+        return self.undecided + tuple(c.filename for c in self.cases[self.done:])
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.unfinished)
+
+
+def build_corpus(progress=None) -> Generated:
+    """Every corpus file by name, with notes on the cases left out. On Ctrl-C raises
+    Interrupted (a KeyboardInterrupt) whose `partial` is the Generated so far."""
+    everything = tuple(cases())
     files: dict[str, Schedule] = {}
     shapes: set[tuple] = set()
     notes: list[str] = []
-    for case in cases():
-        if progress is not None:
-            progress(case)
-        schedule = generate(case)
+    no_verdict: list[str] = []
+    undecided: list[str] = []
+    done = 0
+
+    def so_far(interrupted: str | None = None) -> Generated:
+        return Generated(dict(files), tuple(notes), everything, done, tuple(no_verdict), tuple(undecided),
+                         interrupted)
+
+    for case in everything:
+        try:
+            if progress is not None:
+                progress(case)
+            schedule = generate(case)
+        except NoVerdict as err:
+            no_verdict.append(str(err))
+            undecided.append(case.filename)
+            done += 1
+            continue
+        except KeyboardInterrupt as stop:
+            raise Interrupted(so_far(case.filename)) from stop
+        done += 1
         if schedule is None:
-            notes.append(f"{case.filename}: no counterexample within {MAX_EXECUTIONS} executions; left out")
+            notes.append(f"{case.filename}: no counterexample (the exhaustive search passes, as the scenario "
+                         f"expects); left out")
             continue
         shape = _shape(schedule)
         if case.tag and shape in shapes:
@@ -147,13 +215,14 @@ def build_corpus(progress=None) -> tuple[dict[str, Schedule], list[str]]:
             continue
         shapes.add(shape)
         files[case.filename] = schedule
-    return files, notes
+    return so_far()
 
 
-def stale(files: Mapping[str, Schedule], directory: Path) -> tuple[str, ...]:
-    """The corpus files in `directory` that no case generates."""
+def stale(files: Mapping[str, Schedule], directory: Path, unfinished: Iterable[str] = ()) -> tuple[str, ...]:
+    """The corpus files in `directory` that no case generates (not counting those of the
+    `unfinished` cases, which might)."""
     existing = {p.name for p in directory.glob(f"*{SUFFIX}")} if directory.is_dir() else set()
-    return tuple(sorted(existing - set(files)))
+    return tuple(sorted(existing - set(files) - set(unfinished)))
 
 
 def differing(files: Mapping[str, Schedule], directory: Path) -> tuple[str, ...]:
@@ -166,3 +235,29 @@ def write(files: Mapping[str, Schedule], directory: Path) -> None:
     """Write every file (atomically) into `directory`."""
     for name, schedule in sorted(files.items()):
         write_atomically(directory / name, schedule.dumps())
+
+
+def write_partial(directory: Path, why: str, unfinished: Iterable[str]) -> Path:
+    """Leave the PARTIAL marker in `directory`: why the regeneration is partial, and the
+    files it did not generate (one per line after "not generated: ")."""
+    lines = [f"This corpus is partial: {why}.",
+             "`unpack-race corpus --out DIR` regenerates it whole (and removes this file); until then",
+             "`unpack-race corpus --check` does not count a file below that is missing as a regression.",
+             *(f"not generated: {name}" for name in unfinished)]
+    return write_atomically(directory / PARTIAL, "\n".join(lines) + "\n")
+
+
+def read_partial(directory: Path) -> tuple[str, ...] | None:
+    """The files the last, partial, regeneration into `directory` did not generate (None
+    when it left no PARTIAL marker: the last regeneration was whole)."""
+    marker = directory / PARTIAL
+    if not marker.is_file():
+        return None
+    prefix = "not generated: "
+    return tuple(line[len(prefix):] for line in marker.read_text(encoding="utf-8").splitlines()
+                 if line.startswith(prefix))
+
+
+def clear_partial(directory: Path) -> None:
+    """Remove the PARTIAL marker (after a whole regeneration)."""
+    (directory / PARTIAL).unlink(missing_ok=True)

@@ -6,8 +6,10 @@ needs to know about the others. For each execution it asks the strategy for a pr
 replays it (`scheduler.choices.replay`: the one prefix replay, with its determinism
 check; the steps an earlier execution already checked are not checked again), then asks
 the strategy at every choice point. A search ends at the first violation (its run
-becomes the counterexample), when the strategy has nothing left, when a budget runs out,
-or on Ctrl-C; the result then says what was covered so far.
+becomes the counterexample), when the strategy has nothing left, or when a budget runs
+out; the result then says what was covered so far. Ctrl-C is not a result: `explore`
+raises `Interrupted` (scheduler.interrupts), a KeyboardInterrupt whose `partial` is the
+result so far (verdict INTERRUPTED), so that whatever runs the search stops too.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from unpack_race.scheduler.checks import Checks
 from unpack_race.scheduler.choice_point import ChoicePoint, Cut
 from unpack_race.scheduler.choices import Choice, Recorded, replay
 from unpack_race.scheduler.coverage import VIOLATED, Coverage, Facts, Kind
+from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.kernel import Execution, HistoryInterner, ModelError, ProtocolError, Step
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property, Violation
@@ -136,7 +139,9 @@ def explore(
     deadlock check). `bounds` names the program's bounds in the result; `progress` is
     called every `progress_every` seconds and once at the end; `on_run` receives every
     execution's run. Raises PropertyScopeError when the strategy cannot check a
-    property, NondeterminismError when the program is not deterministic."""
+    property, NondeterminismError when the program is not deterministic, and on Ctrl-C
+    (a KeyboardInterrupt anywhere in the search, a nested one's included) `Interrupted`,
+    whose `partial` is this search's Result so far, with verdict INTERRUPTED."""
     properties = list(properties)
     refusal = strategy.refuse(properties)
     if refusal is not None:
@@ -144,8 +149,6 @@ def explore(
     checks = Checks(properties)
     interner = HistoryInterner() if strategy.keys_states else None
     limit = budget.max_steps_per_execution
-    strategy.start(program.actor_names(), lambda chooser: dry_run(program, chooser, limit))
-    keep_runs = on_run is not None or strategy.facts().kind is Kind.SINGLE_RUN
     executions = complete = steps = 0
     cut: dict[str, int] = {}
     violation: Violation | None = None
@@ -164,6 +167,8 @@ def explore(
         progress(Progress(executions, steps, strategy.facts().states, now - started))
 
     try:
+        strategy.start(program.actor_names(), lambda chooser: dry_run(program, chooser, limit))
+        keep_runs = on_run is not None or strategy.facts().kind is Kind.SINGLE_RUN
         while True:
             prefix = strategy.next_execution()
             if prefix is None:
@@ -237,11 +242,11 @@ def explore(
     coverage = Coverage(strategy.facts(), bounds, executions, complete, dict(sorted(cut.items())), steps,
                         finished and violation is None)
     common = dict(coverage=coverage, reached=reached, unreached=unreached, elapsed=elapsed)
-    if violation is not None:
+    if violation is not None and (found is not None or not interrupted):  # a verdict, unless Ctrl-C beat its run
         return Result(VIOLATION, violation=violation, run=found, found_in=executions, **common)
     single = last if coverage.kind is Kind.SINGLE_RUN else None
     if interrupted:
-        return Result(INTERRUPTED, run=single, **common)
+        raise Interrupted(Result(INTERRUPTED, run=single, **common))
     if not finished:
         return Result(BUDGET, run=single, **common)
     if unreached:
@@ -283,5 +288,5 @@ class _Chooser(SingleExecution):
         return Facts(Kind.SINGLE_RUN, "a dry run off the record", "")
 
 
-__all__ = ["BUDGET", "INTERRUPTED", "PASS", "VACUOUS", "VIOLATION", "Budget", "ModelFailure", "Progress",
+__all__ = ["BUDGET", "INTERRUPTED", "PASS", "VACUOUS", "VIOLATION", "Budget", "Interrupted", "ModelFailure", "Progress",
            "PropertyScopeError", "Result", "dry_run", "explore"]

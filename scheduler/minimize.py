@@ -27,7 +27,9 @@ not a proof that no shorter violating run exists: a breadth-first search proves 
 
 `minimize` replays a schedule first; `minimize_run` starts from a run at hand (a search's
 counterexample), so that only the candidates are run. The result carries the run of the
-schedule it found, for narrating it.
+schedule it found, for narrating it. Ctrl-C during the candidates raises Interrupted
+(scheduler.interrupts) whose `partial` is the Minimized so far (`interrupted` set): the
+smallest violating schedule found until then.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from unpack_race.scheduler.follow import (
     follow_schedule,
 )
 from unpack_race.scheduler.happens_before import dependent, fewest_preemptions_order
+from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property, Violation
 from unpack_race.scheduler.run import Run
@@ -136,6 +139,7 @@ class Minimized:
     reorder_exhaustive: bool  # the preemption search covered every order
     phases: tuple[str, ...]  # what each accepted improvement was, in order
     run: Run | None = attrs.field(default=None, eq=False, repr=False)  # the run of `steps`, to narrate it
+    interrupted: bool = False  # Ctrl-C stopped it before a fixpoint (the smallest so far; see _minimize)
 
     @property
     def improved(self) -> bool:
@@ -253,6 +257,11 @@ def _minimize(program: Program, properties: Iterable[Property], original: Follow
                 break
     except _Budget:
         exhausted = True
+    except KeyboardInterrupt as stop:  # the smallest so far is a violating schedule too
+        raise Interrupted(Minimized(
+            steps=best.schedule(), violation=best.violation, before=before, after=best_measure, runs=m.runs,
+            exhausted=False, reorder_exhaustive=reorder_exhaustive, phases=tuple(phases), run=best.run,
+            interrupted=True)) from stop
     return Minimized(
         steps=best.schedule(),
         violation=best.violation,

@@ -25,7 +25,10 @@ A counterexample at hand (a check's result) is never run again: its narration,
 preemptions, schedule and story come from its frozen run; the one different run it may
 need, how each actor ends if the run goes on, is run once and shared. A schedule file is
 replayed strictly once. Bad input raises one of `INPUT_ERRORS` with a one-line message
-(the command line prints it and exits 2). Rendering lives in `reports/`.
+(the command line prints it and exits 2). Ctrl-C raises `Interrupted`, a
+KeyboardInterrupt whose `partial` is what was done so far (the Checked, the Compared, the
+lints finished...: each function says), so that a loop of calls stops too and the
+caller can still show what was covered. Rendering lives in `reports/`.
 """
 
 from unpack_race.scenarios.api.catalog import ScenarioEntry, VariantEntry, catalog
@@ -51,9 +54,11 @@ from unpack_race.scenarios.api.replaying import (
 )
 from unpack_race.scenarios.api.sources import Loaded, load
 from unpack_race.scheduler.explore import Budget, Progress
+from unpack_race.scheduler.interrupts import Interrupted
 
 __all__ = [
-    "INPUT_ERRORS", "Budget", "Checked", "Compared", "Counterexample", "Explained", "Loaded", "Minimization",
+    "INPUT_ERRORS", "Budget", "Checked", "Compared", "Counterexample", "Explained", "Interrupted", "Loaded",
+    "Minimization",
     "OptionError", "Outcome", "ParamError", "Progress", "PropertyScopeError", "Replayed", "ReplayedAll", "Row",
     "ScenarioEntry", "ScheduleError", "VariantEntry", "VariantReplay", "catalog", "check", "compare", "explain",
     "Linted", "ModelRaised", "lint", "load", "minimize", "replay",

@@ -22,6 +22,7 @@ from unpack_race.scenarios.api.counterexample import (
 from unpack_race.scenarios.base import Built, Expectation, Scenario, Unreachable
 from unpack_race.scenarios.registry import scenario as get_scenario
 from unpack_race.scheduler.explore import Budget, Progress, Result
+from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.schedule import Schedule
 from unpack_race.scheduler.strategies.registry import search
 from unpack_race.scheduler.verdict import Verdict
@@ -88,17 +89,29 @@ def check(
     scheduler.strategies.registry, with its options) within `budget`. `params` override
     the scenario's defaults. Raises ParamError for an unknown scenario, variant or
     parameter, OptionError for an unknown strategy or option, PropertyScopeError for a
-    property the strategy cannot check, ModelRaised when the model itself raises."""
+    property the strategy cannot check, ModelRaised when the model itself raises. On
+    Ctrl-C once the search has started, raises Interrupted (a KeyboardInterrupt) whose
+    `partial` is the Checked so far, without a counterexample: its result says what the
+    search covered (verdict INTERRUPTED), or is the search's verdict when Ctrl-C came
+    after it."""
     sc = scenario_of(scenario)
     sc.check_variant(variant)
     values = sc.resolve(params or {})
     built = sc.build(variant, values)
-    with raised_in(sc, variant, values):
-        result = run_search(built, strategy, budget, progress, strategy_options)
-    found = None
-    if result.violation is not None and result.run is not None:
-        found = continued(counterexample(sc, variant, values, built, result.run, result.violation))
-    return Checked(sc, variant, values, built, result, sc.expected(variant, values), found)
+    expected = sc.expected(variant, values)
+    result = None
+    try:
+        with raised_in(sc, variant, values):
+            result = run_search(built, strategy, budget, progress, strategy_options)
+        found = None
+        if result.violation is not None and result.run is not None:
+            found = continued(counterexample(sc, variant, values, built, result.run, result.violation))
+    except KeyboardInterrupt as stop:
+        so_far = result if result is not None else stop.partial if isinstance(stop, Interrupted) else None
+        if so_far is None:  # before the search had a result to show
+            raise
+        raise Interrupted(Checked(sc, variant, values, built, so_far, expected, None)) from stop
+    return Checked(sc, variant, values, built, result, expected, found)
 
 
 __all__ = ["Checked", "check", "matches"]

@@ -1,8 +1,9 @@
 """`compare()`: every variant of a scenario searched alike, side by side, each verdict
 held against the one the scenario expects (from containerd's history), and the overall
 outcome: every verdict as expected, some not (a finding), or no verdict for some
-(a budget ran out or the search was interrupted, and none contradicts its expectation).
-Nothing is printed or written.
+(a budget ran out, and none contradicts its expectation). Ctrl-C ends the whole
+comparison, not just the search under way: `compare()` raises Interrupted with the
+comparison so far (outcome INTERRUPTED). Nothing is printed or written.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from unpack_race.scenarios.api.counterexample import Counterexample, counterexam
 from unpack_race.scenarios.base import Built, Expectation, Scenario, Unreachable
 from unpack_race.scenarios.registry import CANONICAL
 from unpack_race.scheduler.explore import Budget, Progress, Result
+from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.verdict import Verdict
 
 
@@ -27,10 +29,12 @@ class Outcome(enum.Enum):
     AS_EXPECTED = "as-expected"  # every verdict is the expected one
     NOT_AS_EXPECTED = "not-as-expected"  # a decided verdict contradicts its expectation
     NO_VERDICT = "no-verdict"  # some search ended before a verdict, and none contradicts
+    INTERRUPTED = "interrupted"  # Ctrl-C ended the comparison: the rows so far
 
     @property
     def exit_code(self) -> int:
-        return {Outcome.AS_EXPECTED: 0, Outcome.NOT_AS_EXPECTED: 1, Outcome.NO_VERDICT: 4}[self]
+        return {Outcome.AS_EXPECTED: 0, Outcome.NOT_AS_EXPECTED: 1, Outcome.NO_VERDICT: 4,
+                Outcome.INTERRUPTED: 4}[self]
 
 
 @attrs.frozen
@@ -57,6 +61,15 @@ class Compared:
     strategy: str
     options: Mapping[str, Any]  # the strategy options given
     rows: tuple[Row, ...]  # in the scenario's order of variants
+    #: Ctrl-C ended the comparison while this variant was being built or searched: the rows
+    #: are those finished, then this variant's own with what its search covered (verdict
+    #: INTERRUPTED), if it had started (None: not interrupted)
+    interrupted: str | None = None
+
+    @property
+    def finished(self) -> tuple[Row, ...]:
+        """The rows whose search ended by itself (not the interrupted one)."""
+        return tuple(r for r in self.rows if r.variant != self.interrupted)
 
     @property
     def bounds(self) -> str:
@@ -79,6 +92,8 @@ class Compared:
 
     @property
     def outcome(self) -> Outcome:
+        if self.interrupted is not None:
+            return Outcome.INTERRUPTED
         if all(r.as_expected for r in self.rows):
             return Outcome.AS_EXPECTED
         return Outcome.NOT_AS_EXPECTED if self.wrong else Outcome.NO_VERDICT
@@ -95,25 +110,42 @@ def compare(
 ) -> Compared:
     """Search every variant of `scenario` with the same strategy, options, parameters and
     budget; `progress(variant, p)` is called as each search goes. Raises ParamError,
-    OptionError or PropertyScopeError as `check()` does."""
+    OptionError or PropertyScopeError as `check()` does. On Ctrl-C raises Interrupted (a
+    KeyboardInterrupt) whose `partial` is the Compared so far: the rows finished, the
+    interrupted variant's row with what its search covered (if it had started), and
+    `interrupted` naming that variant; no further variant is searched."""
     sc = scenario_of(scenario)
     values = sc.resolve(params or {})
     rows = []
-    for variant in sc.variants:
-        started = time.monotonic()
-        built = sc.build(variant, values)
-        shown = (lambda p, v=variant: progress(v, p)) if progress is not None else None
-        with raised_in(sc, variant, values):
-            result = run_search(built, strategy, budget, shown, strategy_options)
-        seconds = time.monotonic() - started
-        expected = sc.expected(variant, values)
-        found = None
-        if result.violation is not None and result.run is not None:
-            found = counterexample(sc, variant, values, built, result.run, result.violation)
-        known = VARIANTS.get(variant)
-        rows.append(Row(variant, known.releases if known else None, built, result, expected,
-                        matches(result, expected), seconds, found))
+    variant = sc.variants[0] if sc.variants else None
+    try:
+        for variant in sc.variants:
+            started = time.monotonic()
+            built = sc.build(variant, values)
+            shown = (lambda p, v=variant: progress(v, p)) if progress is not None else None
+            try:
+                with raised_in(sc, variant, values):
+                    result = run_search(built, strategy, budget, shown, strategy_options)
+            except Interrupted as stop:  # what its search covered, as its row
+                rows.append(_row(sc, variant, values, built, stop.partial, time.monotonic() - started, None))
+                raise
+            found = None
+            try:
+                if result.violation is not None and result.run is not None:
+                    found = counterexample(sc, variant, values, built, result.run, result.violation)
+            finally:  # (on Ctrl-C here: the row without its counterexample)
+                rows.append(_row(sc, variant, values, built, result, time.monotonic() - started, found))
+    except KeyboardInterrupt as stop:
+        raise Interrupted(Compared(sc, values, strategy, dict(strategy_options), tuple(rows), variant)) from stop
     return Compared(sc, values, strategy, dict(strategy_options), tuple(rows))
+
+
+def _row(sc: Scenario, variant: str, values: Mapping[str, Any], built: Built, result: Result, seconds: float,
+         found: Counterexample | None) -> Row:
+    expected = sc.expected(variant, values)
+    known = VARIANTS.get(variant)
+    return Row(variant, known.releases if known else None, built, result, expected, matches(result, expected),
+               seconds, found)
 
 
 __all__ = ["Compared", "Outcome", "Row", "compare"]

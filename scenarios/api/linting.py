@@ -11,6 +11,7 @@ from unpack_race.scenarios.base import Built
 from unpack_race.scenarios.registry import scenario as get_scenario
 from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.lint import DEFAULT_MAX_STATES, LintReport
+from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.lint import lint as lint_program
 from unpack_race.scheduler.strategies.registry import OptionError
 
@@ -23,9 +24,19 @@ class Linted:
     report: LintReport
 
 
+@attrs.frozen
+class LintedSoFar:
+    """What an interrupted lint finished: the variants linted, and the one under way."""
+
+    linted: tuple[Linted, ...]
+    variants: tuple[str, ...]  # every variant asked for
+    interrupted: str
+
+
 def lint(scenario: str, *, variant: str | None = None, params: Mapping[str, Any] | None = None,
          max_states: int = DEFAULT_MAX_STATES) -> tuple[Linted, ...]:
-    """Lint `scenario` under `variant`, or under each of its variants."""
+    """Lint `scenario` under `variant`, or under each of its variants. On Ctrl-C raises
+    Interrupted (a KeyboardInterrupt) whose `partial` is a LintedSoFar."""
     if max_states < 1:
         raise OptionError(f"--max-states must be at least 1, got {echo(max_states)}")
     sc = get_scenario(scenario)
@@ -33,7 +44,10 @@ def lint(scenario: str, *, variant: str | None = None, params: Mapping[str, Any]
     resolved = sc.resolve(params or {})
     found = []
     for name in variants:
-        built = sc.build(name, resolved)
-        report = lint_program(built.program, built.properties, max_states=max_states)
+        try:
+            built = sc.build(name, resolved)
+            report = lint_program(built.program, built.properties, max_states=max_states)
+        except KeyboardInterrupt as stop:
+            raise Interrupted(LintedSoFar(tuple(found), tuple(variants), name)) from stop
         found.append(Linted(sc.name, name, built, report))
     return tuple(found)

@@ -1,5 +1,6 @@
 """`unpack-race bench --out DIR`: measure every strategy on every program
-(scenarios.bench); writes bench.md and bench.json into DIR, progress on stderr."""
+(scenarios.bench); writes bench.md and bench.json into DIR, progress on stderr. Ctrl-C
+(or SIGTERM) ends it: the rows finished are written, marked partial, and it exits 4."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import argparse
 import json
 import sys
 
-from unpack_race.reports.bench_tables import bench_markdown, progress_line, written_line
+from unpack_race.reports.bench_tables import bench_markdown, partial_line, progress_line, written_line
 from unpack_race.scenarios import bench
+from unpack_race.scenarios.api import Interrupted
 from unpack_race.scenarios.commands.arguments import growth, output_directory, runs, seconds
+from unpack_race.scenarios.interrupts import held
 from unpack_race.scheduler.files import write_atomically
 
 
@@ -38,9 +41,18 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(progress_line(event, row), file=sys.stderr, flush=True)
 
-    data = bench.run(settings, log=log)
+    stop = None
+    try:
+        data = bench.run(settings, log=log)
+    except Interrupted as interrupted:  # the rows finished: written, marked partial
+        data, stop = interrupted.partial, interrupted
     data["command"] = command
-    write_atomically(args.out / "bench.json", json.dumps(data, indent=1) + "\n")
-    write_atomically(args.out / "bench.md", bench_markdown(data, command))
-    print(written_line(args.out, data["seconds"]))
+    with held(reraise=stop is None):  # both files are written whole, also on a second Ctrl-C
+        write_atomically(args.out / "bench.json", json.dumps(data, indent=1) + "\n")
+        write_atomically(args.out / "bench.md", bench_markdown(data, command))
+        print(written_line(args.out, data["seconds"]))
+        if stop is not None:
+            print(partial_line(data))
+    if stop is not None:
+        raise stop  # exit 4, with the one line (scenarios/cli.py)
     return 0

@@ -2,7 +2,8 @@
 the narrated counterexample and how each actor ends, and write its schedule (into --out,
 or a new temporary directory); then what the search proved or found, and on a pass why
 the race cannot occur, where the scenario says so. Exit with the verdict's code: 0 pass,
-1 violation, 4 budget or Ctrl-C before a verdict, 5 vacuous."""
+1 violation, 4 budget or Ctrl-C (or SIGTERM) before a verdict, 5 vacuous; on Ctrl-C it
+prints what the search covered so far."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from unpack_race.reports.result_text import summarize, why_safe_text
 from unpack_race.reports.trace_text import counterexample_text, schedule_written
-from unpack_race.scenarios.api import check
+from unpack_race.scenarios.api import Interrupted, check
 from unpack_race.scenarios.commands.arguments import output_directory
 from unpack_race.scenarios.commands.options import (
     add_param_options,
@@ -21,6 +22,7 @@ from unpack_race.scenarios.commands.options import (
     progress_printer,
     search_settings,
 )
+from unpack_race.scenarios.interrupts import held
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -37,13 +39,19 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     strategy, budget, options = search_settings(args)
     show = progress_printer(args.quiet)
-    checked = check(args.scenario, args.variant, params=overrides(args), strategy=strategy, budget=budget,
-                    progress=(lambda p: show(args.variant, p)) if show is not None else None, **options)
+    try:
+        checked = check(args.scenario, args.variant, params=overrides(args), strategy=strategy, budget=budget,
+                        progress=(lambda p: show(args.variant, p)) if show is not None else None, **options)
+    except Interrupted as stop:  # what the search covered, then exit 4 (scenarios/cli.py)
+        with held(reraise=False):
+            print(summarize(stop.partial.result))
+        raise
     cx = checked.counterexample
     if cx is not None:
         print(counterexample_text(cx.steps, cx.violation, cx.continuation))
         directory = args.out if args.out is not None else Path(tempfile.mkdtemp(prefix="unpack-race-"))
-        print(schedule_written(cx.schedule.save(directory / cx.filename)))
+        with held():
+            print(schedule_written(cx.schedule.save(directory / cx.filename)))
     print(summarize(checked.result))
     safe = why_safe_text(checked.why_safe)
     if safe is not None:

@@ -2,7 +2,9 @@
 job), each verdict held against the one expected from containerd's history. With --out,
 also compare.md, compare.json (each row with its coverage record) and the
 counterexamples' schedules. Exit 0 when every verdict is the expected one, 1 when a
-verdict is not, 4 when a budget ran out before a verdict and none was unexpected."""
+verdict is not, 4 when a budget ran out before a verdict and none was unexpected. Ctrl-C
+(or SIGTERM) ends the comparison: the rows finished and the interrupted one are printed
+(and written, marked partial), and the exit code is 4."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from unpack_race.reports.compare_text import (
     compare_text,
     written_line,
 )
-from unpack_race.scenarios.api import compare
+from unpack_race.scenarios.api import Interrupted, compare
 from unpack_race.scenarios.commands.arguments import output_directory
 from unpack_race.scenarios.commands.options import (
     add_param_options,
@@ -24,6 +26,7 @@ from unpack_race.scenarios.commands.options import (
     progress_printer,
     search_settings,
 )
+from unpack_race.scenarios.interrupts import held
 from unpack_race.scenarios.registry import CANONICAL
 from unpack_race.scheduler.files import write_atomically
 
@@ -40,17 +43,25 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     strategy, budget, options = search_settings(args)
-    compared = compare(args.scenario, params=overrides(args), strategy=strategy, budget=budget,
-                       progress=progress_printer(args.quiet), **options)
-    schedules = {}
-    if args.out is not None:
-        for row in compared.rows:
-            if row.counterexample is not None:
-                cx = row.counterexample
-                schedules[row.variant] = str(cx.schedule.save(args.out / cx.filename))
-    print(compare_text(compared))
-    if args.out is not None:
-        write_atomically(args.out / "compare.md", compare_markdown(compared))
-        write_atomically(args.out / "compare.json", json.dumps(compare_document(compared, schedules), indent=1) + "\n")
-        print(written_line(args.out / "compare.md", args.out / "compare.json"))
+    stop = None
+    try:
+        compared = compare(args.scenario, params=overrides(args), strategy=strategy, budget=budget,
+                           progress=progress_printer(args.quiet), **options)
+    except Interrupted as interrupted:  # the rows finished, and the interrupted one: shown and written
+        compared, stop = interrupted.partial, interrupted
+    with held(reraise=stop is None):  # the files are written whole, also on a second Ctrl-C
+        schedules = {}
+        if args.out is not None:
+            for row in compared.rows:
+                if row.counterexample is not None:
+                    cx = row.counterexample
+                    schedules[row.variant] = str(cx.schedule.save(args.out / cx.filename))
+        print(compare_text(compared))
+        if args.out is not None:
+            write_atomically(args.out / "compare.md", compare_markdown(compared))
+            write_atomically(args.out / "compare.json",
+                             json.dumps(compare_document(compared, schedules), indent=1) + "\n")
+            print(written_line(args.out / "compare.md", args.out / "compare.json"))
+    if stop is not None:
+        raise stop  # exit 4, with the one line (scenarios/cli.py)
     return compared.outcome.exit_code

@@ -1,6 +1,12 @@
 """`unpack-race corpus --out DIR [--check]`: regenerate the regression corpus of minimal
 counterexamples into DIR (scenarios.regression_corpus), or with --check write nothing and
-exit 1 if DIR differs from a fresh regeneration."""
+exit 1 if DIR differs from a fresh regeneration.
+
+A regeneration that is partial (Ctrl-C or SIGTERM, or a case whose search has no verdict
+within its budget) writes the files finished, says "partial: ..." and leaves the marker
+corpus-partial.txt in DIR listing the files not generated; it exits 4. `--check` does not
+count a file such a marker lists as missing as a regression: it exits 4 (not 1) when that
+is all it finds, and 4 when it is itself partial (on Ctrl-C, whatever it found)."""
 
 from __future__ import annotations
 
@@ -10,17 +16,27 @@ from pathlib import Path
 from unpack_race.reports.corpus_text import (
     case_line,
     check_lines,
+    no_verdict_line,
     note_line,
+    partial_line,
+    partial_why,
     written_lines,
 )
+from unpack_race.scenarios.api import Interrupted
 from unpack_race.scenarios.base import ParamError
 from unpack_race.scenarios.commands.arguments import corpus_directory
+from unpack_race.scenarios.interrupts import held
 from unpack_race.scenarios.regression_corpus import (
+    PARTIAL,
     CorpusError,
+    Generated,
     build_corpus,
+    clear_partial,
     differing,
+    read_partial,
     stale,
     write,
+    write_partial,
 )
 
 
@@ -35,19 +51,66 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     directory = corpus_directory(args.out, checking=args.check)  # before the regeneration, not after
+    stop = None
     try:
-        files, notes = build_corpus(lambda case: print(case_line(case.filename), flush=True))
+        generated = build_corpus(lambda case: print(case_line(case.filename), flush=True))
+    except Interrupted as interrupted:  # the cases finished: shown, checked or written
+        generated, stop = interrupted.partial, interrupted
     except ParamError as err:  # a scenario without its defaults: a bug, reported in one line
         raise CorpusError(str(err)) from None
-    left = stale(files, directory)
-    for note in notes:
+    with held(reraise=stop is None):  # the files (and the marker) are written whole, also on a second Ctrl-C
+        code = (check if args.check else regenerate)(generated, directory)
+    if stop is not None:
+        raise stop  # exit 4, with the one line (scenarios/cli.py)
+    return code
+
+
+def partial(generated: Generated, *, checking: bool, marker: Path | None = None) -> list[str]:
+    if not generated.partial:
+        return []
+    lines = [no_verdict_line(message) for message in generated.no_verdict]
+    lines.append(partial_line(why(generated), checking=checking, marker=marker))
+    return lines
+
+
+def why(generated: Generated) -> str:
+    return partial_why(generated.done, len(generated.cases), generated.interrupted, generated.undecided)
+
+
+def check(generated: Generated, directory: Path) -> int:
+    """`--check`: exit 1 on a regression the cases finished show, 4 when nothing is
+    wrong but something is unchecked (this check or the directory is partial), else 0."""
+    files, unfinished = generated.files, generated.unfinished
+    left = stale(files, directory, unfinished)
+    for note in generated.notes:
         print(note_line(note))
-    if args.check:
-        differ = differing(files, directory)
-        for line in check_lines(directory, len(files), differ, left):
-            print(line)
-        return 0 if not differ and not left else 1
+    differ = differing(files, directory)
+    marked = read_partial(directory) or ()
+    unwritten = tuple(name for name in differ if name in marked and not (directory / name).is_file())
+    differ = tuple(name for name in differ if name not in unwritten)
+    for line in check_lines(directory, len(files), differ, left, unwritten, PARTIAL):
+        print(line)
+    for line in partial(generated, checking=True):
+        print(line)
+    if generated.interrupted is None and (differ or left):
+        return 1
+    return 4 if generated.partial or unwritten else 0
+
+
+def regenerate(generated: Generated, directory: Path) -> int:
+    """`--out DIR`: write the files finished; a partial corpus leaves its marker (exit 4)."""
+    files, unfinished = generated.files, generated.unfinished
+    left = stale(files, directory, unfinished)
+    for note in generated.notes:
+        print(note_line(note))
     write(files, directory)
+    marker = None
+    if generated.partial:
+        marker = write_partial(directory, why(generated), unfinished)
+    else:
+        clear_partial(directory)
     for line in written_lines(directory, len(files), left):
         print(line)
-    return 0
+    for line in partial(generated, checking=False, marker=marker):
+        print(line)
+    return 4 if generated.partial else 0

@@ -4,17 +4,18 @@ soundness self-check (scheduler.lint) on a scenario, every variant unless one is
 Exit codes: 0 clean (every reachable state within the bounds checked), 1 findings
 (each printed with the offending steps and the run reaching the state, in the model's
 words), 2 bad usage, 4 no finding but the state budget ran out before every reachable
-state was checked.
+state was checked, or on Ctrl-C (or SIGTERM), after the variants linted so far.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from unpack_race.reports.lint_text import incomplete_text, render
-from unpack_race.scenarios.api import lint
+from unpack_race.reports.lint_text import incomplete_text, interrupted_text, render
+from unpack_race.scenarios.api import Interrupted, lint
 from unpack_race.scenarios.commands.arguments import count
 from unpack_race.scenarios.commands.options import add_param_options, overrides
+from unpack_race.scenarios.interrupts import held
 from unpack_race.scheduler.lint import DEFAULT_MAX_STATES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BUDGET = 0, 1, 4
@@ -34,7 +35,15 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    linted = lint(args.scenario, variant=args.variant, params=overrides(args), max_states=args.max_states)
+    try:
+        linted = lint(args.scenario, variant=args.variant, params=overrides(args), max_states=args.max_states)
+    except Interrupted as stop:  # the variants linted so far, then exit 4 (scenarios/cli.py)
+        so_far = stop.partial
+        with held(reraise=False):
+            for x in so_far.linted:
+                print(render(x.report, f"{x.scenario} [{x.variant}] ({x.built.bounds})") + "\n")
+            print(interrupted_text(args.scenario, so_far.interrupted, len(so_far.linted), len(so_far.variants)))
+        raise
     print("\n\n".join(render(x.report, f"{x.scenario} [{x.variant}] ({x.built.bounds})") for x in linted))
     if any(not x.report.clean for x in linted):
         return EXIT_FINDINGS

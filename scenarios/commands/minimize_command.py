@@ -2,7 +2,8 @@
 preemptions and actors, that still violate the same property. Prints the measures before
 and after (and says so when the schedule is already minimal) and writes the minimised
 schedule (to --out, or a new temporary directory; an already minimal one only with
---out). Exit 0, or 2 when the file cannot be used."""
+--out). Exit 0, or 2 when the file cannot be used. Ctrl-C (or SIGTERM) stops it: the
+smallest violating schedule found so far is shown and written as above, and it exits 4."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from pathlib import Path
 
 from unpack_race.reports.minimize_text import minimize_lines
 from unpack_race.reports.trace_text import schedule_written
-from unpack_race.scenarios.api import minimize
+from unpack_race.scenarios.api import Interrupted, minimize
 from unpack_race.scenarios.commands.arguments import count, output_file
 from unpack_race.scenarios.api.minimizing import MAX_RUNS
+from unpack_race.scenarios.interrupts import held
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -28,14 +30,20 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    m = minimize(args.file, max_runs=args.max_runs)
-    for line in minimize_lines(m):
-        print(line)
-    if not m.improved and args.out is None:
-        return 0
-    out = args.out if args.out is not None else (
-        Path(tempfile.mkdtemp(prefix="unpack-race-")) / f"{stem(args.file)}.min.schedule.json")
-    print(schedule_written(m.schedule.save(out)))
+    stop = None
+    try:
+        m = minimize(args.file, max_runs=args.max_runs)
+    except Interrupted as interrupted:  # the smallest violating schedule so far: shown, and written if smaller
+        m, stop = interrupted.partial, interrupted
+    with held(reraise=stop is None):
+        for line in minimize_lines(m):
+            print(line)
+        if m.improved or args.out is not None:
+            out = args.out if args.out is not None else (
+                Path(tempfile.mkdtemp(prefix="unpack-race-")) / f"{stem(args.file)}.min.schedule.json")
+            print(schedule_written(m.schedule.save(out)))
+    if stop is not None:
+        raise stop  # exit 4, with the one line (scenarios/cli.py)
     return 0
 
 

@@ -26,9 +26,11 @@ import attrs
 import hypothesis
 from hypothesis import HealthCheck, Phase, Verbosity
 from hypothesis import strategies as st
+from hypothesis.errors import HypothesisException
 from unpack_race.scheduler.choice_point import ChoicePoint
 from unpack_race.scheduler.coverage import Coverage, Facts, Kind
 from unpack_race.scheduler.explore import Budget, Result, explore
+from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Kind as PropertyKind
 from unpack_race.scheduler.properties import Property
@@ -90,6 +92,16 @@ class _OutOfBudget(BaseException):
     """The search's budget ran out (a BaseException: Hypothesis lets it through)."""
 
 
+class _Escape(BaseException):
+    """An error in an example's execution that is not a verdict (an execution past the
+    budget's `max_steps_per_execution`, a protocol or determinism error): carried past
+    Hypothesis, which would take it for a failing example and spend minutes shrinking it,
+    and raised as it is, at once, as `explore` raises it."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
 def hypothesis_search(
     program: Program,
     properties: Iterable[Property] = (),
@@ -106,7 +118,12 @@ def hypothesis_search(
     already found, in which case shrinking stops there and the shortest counterexample
     so far is reported. Every violation counts as the same failure to Hypothesis, so if a
     shorter execution violates another property, the shrunk counterexample may be that
-    one; the result names the property the reported counterexample violates."""
+    one; the result names the property the reported counterexample violates. An error
+    that is no verdict (an execution longer than the budget's `max_steps_per_execution`:
+    ProtocolError) is raised at once, as `explore` raises it, not shrunk. Ctrl-C
+    raises `Interrupted` (scheduler.interrupts), as `explore` does, whose `partial` is the
+    result so far: verdict INTERRUPTED, or, when a violation was found and being shrunk,
+    the shortest counterexample so far (verdict VIOLATION)."""
     if runs < 1:
         raise ValueError(f"a Hypothesis search needs at least one example, got runs={runs}")
     if len(program.actors) > MAX_ACTORS:
@@ -143,10 +160,13 @@ def hypothesis_search(
     @hypothesis.seed(seed)
     @hypothesis.given(st.data())
     def one_example(data) -> None:
-        result = explore(program, DrawnChoices(data), properties, bounds=bounds, budget=one_execution)
-        count["steps"] += result.steps
-        if result.verdict is Verdict.INTERRUPTED:  # Ctrl-C: Hypothesis lets it through
-            raise KeyboardInterrupt
+        try:
+            result = explore(program, DrawnChoices(data), properties, bounds=bounds, budget=one_execution)
+        except HypothesisException:  # Hypothesis's own control flow, from a draw
+            raise
+        except Exception as error:
+            raise _Escape(error) from None
+        count["steps"] += result.steps  # (Ctrl-C raises Interrupted, a KeyboardInterrupt: Hypothesis lets it through)
         count["executions"] += 1
         count["complete"] += result.coverage.complete
         for cause, n in result.coverage.cut.items():
@@ -171,8 +191,11 @@ def hypothesis_search(
     except _OutOfBudget:
         out = True
         found = shortest[0] if shortest else None
-    except KeyboardInterrupt:
+    except _Escape as escape:
+        raise escape.error from None
+    except KeyboardInterrupt:  # in an example's execution (explore's Interrupted) or in Hypothesis itself
         interrupted = True
+        found = shortest[0] if shortest else None
     elapsed = time.monotonic() - started
     reached_names = tuple(name for name in wanted if name in reached)
     unreached = tuple(name for name in wanted if name not in reached)
@@ -188,6 +211,8 @@ def hypothesis_search(
                       f"example runs {length} steps too")
         if out:
             shrunk += " (then the budget ran out)"
+        elif interrupted:
+            shrunk += " (then it was interrupted)"
         notes = (f"the first violating example ran {first['length']} steps, {shrunk}",)
     facts = Facts(
         Kind.SAMPLED, "Hypothesis-drawn choices", CITATION, {"runs": runs, "seed": seed, "examples": examples},
@@ -199,9 +224,12 @@ def hypothesis_search(
     common = dict(coverage=coverage, reached=reached_names, unreached=unreached, elapsed=elapsed)
     if found is not None:
         # the shrunk execution's own violation and run, with the whole search's coverage
-        return attrs.evolve(found, found_in=first["example"], **common)
+        shown = attrs.evolve(found, found_in=first["example"], **common)
+        if interrupted:
+            raise Interrupted(shown)
+        return shown
     if interrupted:
-        return Result(Verdict.INTERRUPTED, **common)
+        raise Interrupted(Result(Verdict.INTERRUPTED, **common))
     if out:
         return Result(Verdict.BUDGET, **common)
     if unreached:

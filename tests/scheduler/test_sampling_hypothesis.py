@@ -19,6 +19,7 @@ from shared_memory import (
 )
 from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import PASS, VACUOUS, VIOLATION, explore
+from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import always, on_state, on_step, sometimes
 from unpack_race.scheduler.schedule import ScheduledStep
@@ -161,7 +162,7 @@ def test_a_sometimes_property_never_reached_makes_the_search_vacuous():
     assert claim(result).startswith("vacuous: never reached counter-reaches-ten; sampled, not exhaustive")
 
 
-def test_ctrl_c_during_the_hypothesis_search_returns_what_was_covered_so_far():
+def test_ctrl_c_during_the_hypothesis_search_stops_it_with_what_was_covered_so_far():
     calls = []
 
     def interrupt_on_the_tenth_check(world) -> bool:
@@ -170,8 +171,11 @@ def test_ctrl_c_during_the_hypothesis_search_returns_what_was_covered_so_far():
             raise KeyboardInterrupt
         return True
 
-    result = hypothesis_search(bank_account(locked=True), [always("ctrl-c", on_state(interrupt_on_the_tenth_check))],
-                               runs=50, seed=0)
+    with pytest.raises(Interrupted) as stopped:
+        hypothesis_search(bank_account(locked=True), [always("ctrl-c", on_state(interrupt_on_the_tenth_check))],
+                          runs=50, seed=0)
+    assert len(calls) == 10  # nothing ran after the interrupt
+    result = stopped.value.partial
     assert result.verdict == Verdict.INTERRUPTED
     assert result.executions == 1
     assert claim(result) == (

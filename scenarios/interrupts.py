@@ -1,0 +1,80 @@
+"""Ctrl-C and SIGTERM for the command line: both end the whole command.
+
+- `install()` (called first thing by the process entry, `unpack_race.__main__.entry`)
+  makes SIGTERM raise KeyboardInterrupt in the main thread, as Ctrl-C (SIGINT) does, and
+  remembers which signal came, so that `message()` can say so. Nothing is installed when
+  the command line runs inside another program (`cli.main()` called in-process): the
+  host's handlers stay as they are.
+- `held()` defers both signals while a command writes its files (or, after a first
+  Ctrl-C, prints and writes what it finished), so that a set of files is written whole
+  and no temporary file is left behind; a signal that came meanwhile is raised when the
+  block ends (or dropped, `reraise=False`, when the command is already ending because of
+  one).
+
+How a search stops on Ctrl-C, and how the commands report what was covered, is
+scheduler.interrupts (the `Interrupted` exception) and each command's module. This module
+imports only the standard library: the entry imports it before anything else.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+#: the last signal that interrupted the command (None: none, or a KeyboardInterrupt
+#: raised some other way)
+received: int | None = None
+
+
+def _interrupt(signum, frame) -> None:
+    global received
+    received = signum
+    raise KeyboardInterrupt
+
+
+def install() -> None:
+    """SIGINT and SIGTERM raise KeyboardInterrupt (in the main thread)."""
+    for signum in _SIGNALS:
+        signal.signal(signum, _interrupt)
+
+
+def message() -> str:
+    """The one line a command prints on stderr when it is interrupted."""
+    if received is not None and received != signal.SIGINT:
+        return f"unpack-race: interrupted ({signal.Signals(received).name})"
+    return "unpack-race: interrupted"
+
+
+@contextmanager
+def held(reraise: bool = True) -> Iterator[None]:
+    """Defer SIGINT and SIGTERM during the block. A signal that came meanwhile is raised
+    when the block ends normally (as the handler in place before would have), unless
+    `reraise` is False. Outside the main thread signals cannot be handled: nothing is held."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+
+    def hold(signum, frame) -> None:
+        pending.append(signum)
+
+    previous = {signum: signal.signal(signum, hold) for signum in _SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+    if pending and reraise:
+        signum = pending[0]
+        handler = previous[signum]
+        if callable(handler):
+            handler(signum, None)  # ours or Python's: raises KeyboardInterrupt
+        elif handler != signal.SIG_IGN:
+            signal.raise_signal(signum)  # the default action
+
+
+__all__ = ["held", "install", "message", "received"]
