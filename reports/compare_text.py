@@ -54,7 +54,7 @@ def outcome_line(compared: Any) -> str:
     elif compared.wrong:
         verdict = "SOME VERDICTS ARE NOT AS EXPECTED"
     else:
-        verdict = (f"NO VERDICT (budget ran out or interrupted) for {', '.join(undecided)}"
+        verdict = (f"NO VERDICT (a budget ran out) for {', '.join(undecided)}"
                    + ("; the others are as expected" if len(undecided) < len(rows) else ""))
     return f"{verdict}; no violation within these bounds: {', '.join(safe)}"
 

@@ -304,13 +304,6 @@ def test_a_corpus_case_whose_budget_runs_out_makes_it_partial_exit_4_and_never_l
     assert regression_corpus.read_partial(tmp_path) == tuple(names)
 
 
-def test_compare_exits_4_when_a_budget_runs_out_before_a_verdict(capsys):
-    code = cli.main(["compare", "--quiet", "--max-executions", "3"])
-    out, err = capsys.readouterr()
-    assert code == 4, out
-    assert "budget" in out
-
-
 def test_the_bench_interrupted_after_its_second_row_writes_the_rows_marked_partial_and_exits_4(
         monkeypatch, capsys, tmp_path):
     real, rows = bench_command.progress_line, []

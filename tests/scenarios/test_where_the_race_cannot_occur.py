@@ -181,7 +181,7 @@ def test_compare_exits_4_when_a_budget_runs_out_before_a_verdict(capsys):
     assert code == 4, out
     rows = [line.split() for line in out.splitlines() if line.split() and line.split()[0] in VARIANTS]
     assert [r[1] for r in rows] == ["budget"] * 4
-    assert "NO VERDICT (budget ran out or interrupted) for stat-early-return-no-lease, " in out
+    assert "NO VERDICT (a budget ran out) for stat-early-return-no-lease, " in out
 
 
 def test_compare_exits_1_when_a_decided_verdict_is_not_the_expected_one_even_if_another_ran_out(capsys, monkeypatch):

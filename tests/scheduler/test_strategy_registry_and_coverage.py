@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from shared_memory import bank_account, independent_program, no_lost_update
+from shared_memory import bank_account, independent_program, no_lost_update, racy_counter
 from unpack_race.reports.claims import claim
 from unpack_race.scenarios import bench
 from unpack_race.scenarios.cli import build_parser
@@ -99,3 +99,23 @@ def test_the_hypothesis_search_keeps_to_its_execution_budget():
     found = search("hypothesis", bank_account(locked=False), [no_lost_update()], runs=100, seed=0,
                    budget=Budget(max_executions=40))
     assert found.verdict is Verdict.VIOLATION and found.executions <= 40
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_every_strategy_keeps_to_an_execution_budget(name):
+    # four actors incrementing a shared counter three times each: thousands of executions
+    # even after any reduction, so no strategy can finish in three
+    options = {"runs": 10**6} if REGISTRY[name].sampling else {}
+    result = search(name, racy_counter(4, 3), [], budget=Budget(max_executions=3), **options)
+    assert result.verdict is Verdict.BUDGET and result.executions == 3 and not result.coverage.finished
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_every_strategy_keeps_to_a_time_budget(name):
+    # the same program, a million runs for a sampler: none ends of itself within the budget;
+    # the search stops after the execution under way when the time is up (one execution
+    # takes a millisecond here: the slack allows a loaded machine many times over)
+    options = {"runs": 10**6} if REGISTRY[name].sampling else {}
+    result = search(name, racy_counter(4, 3), [], budget=Budget(max_seconds=0.2), **options)
+    assert result.verdict is Verdict.BUDGET and not result.coverage.finished
+    assert 0.2 <= result.elapsed < 5, result.elapsed
