@@ -122,3 +122,10 @@ def assert_refused(code: int | None, out: str, err: str, *named: str) -> str:
 def files_under(directory: Path) -> set[Path]:
     """Every file and directory under `directory` (relative paths)."""
     return {p.relative_to(directory) for p in directory.rglob("*")}
+
+
+def fuzz_examples(default: int) -> int:
+    """How many examples a fuzzer tries: `default` in the suite, or the count in
+    UNPACK_RACE_FUZZ_EXAMPLES for a longer campaign (e.g. 20000)."""
+    given = os.environ.get("UNPACK_RACE_FUZZ_EXAMPLES", "")
+    return int(given) if given.isdigit() and int(given) > 0 else default

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from pathlib import Path
 
 import pytest
 from cli_harness import CORPUS, assert_refused, child, files_under, run, stop_before_work

@@ -17,13 +17,13 @@ import os
 import tempfile
 
 import pytest
-from cli_harness import CORPUS, assert_refused, files_under, run, stop_before_work
+from cli_harness import CORPUS, assert_refused, files_under, fuzz_examples, run, stop_before_work
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from unpack_race.scenarios import cli
 from unpack_race.scenarios.registry import SCENARIOS
 
-FUZZ = settings(max_examples=120, deadline=None, database=None,
+FUZZ = settings(max_examples=fuzz_examples(120), deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 PARSER = cli.build_parser()

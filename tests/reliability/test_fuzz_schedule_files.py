@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from cli_harness import CORPUS, WorkStarted, assert_refused, files_under, run, stop_before_work
+from cli_harness import CORPUS, WorkStarted, assert_refused, files_under, fuzz_examples, run, stop_before_work
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from unpack_race.scheduler.schedule import Schedule, ScheduleError
@@ -29,7 +29,7 @@ VARIANTS = sorted({d["variant"] for d in DOCUMENTS} | {"prepare-with-lease", "no
 FIELDS = ["format", "version", "scenario", "variant", "params", "steps", "expect", "comment", "x-tool",
           "actor", "effect", "args", "verdict", "property", "layers", "gc_runs", "N", "key", ""]
 
-FUZZ = settings(max_examples=300, deadline=None, database=None,
+FUZZ = settings(max_examples=fuzz_examples(300), deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 scalars = st.one_of(
