@@ -21,6 +21,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from unpack_race.scenarios.base import ParamError
 from unpack_race.scenarios.registry import CANONICAL, SCENARIOS
@@ -43,19 +44,24 @@ def _refuse(message: str) -> argparse.ArgumentTypeError:
     return argparse.ArgumentTypeError(message)
 
 
+def _number(flag: str, text: str, kind: str, convert: Callable[[str], Any]) -> Any:
+    """`convert(text)`, for option `flag` that takes a `kind`; refused when the text is
+    longer than a number can usefully be or is not one."""
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _refuse(f"{flag} must be {kind} of at most {MAX_NUMBER_CHARS} characters, got {echo(text)}")
+    try:
+        return convert(text)
+    except ValueError:
+        raise _refuse(f"{flag} must be {kind}, got {echo(text)}") from None
+
+
 def whole_number(flag: str, minimum: int | None = None, maximum: int | None = None,
                  why: str = "") -> Callable[[str], int]:
     """A parser of option `flag`'s whole number in [minimum, maximum] (None: no limit on
     that side; `why` says why the maximum is what it is)."""
 
     def parse(text: str) -> int:
-        if len(text) > MAX_NUMBER_CHARS:
-            raise _refuse(f"{flag} must be a whole number of at most {MAX_NUMBER_CHARS} characters, "
-                          f"got {echo(text)}")
-        try:
-            value = int(text)
-        except ValueError:
-            raise _refuse(f"{flag} must be a whole number, got {echo(text)}") from None
+        value = _number(flag, text, "a whole number", int)
         if minimum is not None and value < minimum:
             raise _refuse(f"{flag} must be at least {minimum:,}, got {value}")
         if maximum is not None and value > maximum:
@@ -72,13 +78,7 @@ def seconds(flag: str, maximum: float = MAX_SECONDS) -> Callable[[str], float]:
     at most `maximum`."""
 
     def parse(text: str) -> float:
-        if len(text) > MAX_NUMBER_CHARS:
-            raise _refuse(f"{flag} must be a number of seconds of at most {MAX_NUMBER_CHARS} characters, "
-                          f"got {echo(text)}")
-        try:
-            value = float(text)
-        except ValueError:
-            raise _refuse(f"{flag} must be a number of seconds, got {echo(text)}") from None
+        value = _number(flag, text, "a number of seconds", float)
         if not math.isfinite(value):
             raise _refuse(f"{flag} must be a finite number of seconds, got {echo(text)}")
         if value <= 0:
