@@ -220,6 +220,21 @@ def test_replay_under_every_variant_checks_a_corpus_files_expectations():
         name: True for name in expect}
 
 
+def test_a_schedule_of_a_users_own_scenario_replays_with_that_scenario_given(tmp_path):
+    # a scenario the registry does not know: account_bad under another name (its verdict,
+    # a violation of no-assertion-failure, is SCTBench's)
+    mine = type("MyAccount", (type(scenario("account_bad")),), {"name": "my-account"})()
+    path = api.check(mine, "as-written").schedule.save(tmp_path / "mine.schedule.json")
+    with pytest.raises(api.ScheduleError, match=r"mine.schedule.json: unknown scenario 'my-account'"):
+        api.replay(path)
+    replayed = api.replay(path, scenario=mine)
+    assert replayed.violated and replayed.result.violation.property == "no-assertion-failure"
+    assert api.replay(path, scenario=mine, all_variants=True).any_violation
+    with pytest.raises(api.ScheduleError, match=r"field scenario: expected 'account_bad' \(the scenario given\), "
+                                                 r"got 'my-account'$"):
+        api.replay(path, scenario=scenario("account_bad"))
+
+
 # -- the catalog ------------------------------------------------------------------------------
 
 
