@@ -67,9 +67,14 @@ class Executions:
 # -- check ----------------------------------------------------------------------------------
 
 
+# The four canonical verdicts go through the pytest plugin (scenarios/pytest_plugin.py): the
+# check must reach the scenario's expected verdict, or the test fails with the narrated
+# counterexample and keeps its schedule for the next run.
+
+
 @pytest.mark.parametrize("variant", BEFORE_THE_FIX)
-def test_check_finds_the_missing_parent_under_every_variant_released_before_the_fix(variant):
-    checked = api.check(RACE, variant, params=FAST)
+def test_check_finds_the_missing_parent_under_every_variant_released_before_the_fix(unpack_race_check, variant):
+    checked = unpack_race_check(RACE, variant, params=FAST, expect="scenario")
     assert checked.verdict is Verdict.VIOLATION and checked.as_expected
     cx = checked.counterexample
     last = cx.steps[-1]
@@ -78,8 +83,8 @@ def test_check_finds_the_missing_parent_under_every_variant_released_before_the_
     assert checked.why_safe == ()
 
 
-def test_check_proves_the_fixed_variant_safe_within_its_bounds():
-    checked = api.check(RACE, THE_FIX, params=FAST)
+def test_check_proves_the_fixed_variant_safe_within_its_bounds(unpack_race_check):
+    checked = unpack_race_check(RACE, THE_FIX, params=FAST, expect="scenario")
     assert checked.verdict is Verdict.PASS and checked.as_expected
     assert checked.counterexample is None and checked.schedule is None
     assert checked.result.coverage.finished
