@@ -3,8 +3,6 @@
 Installed with the package (entry point `pytest11`), so any test can ask for it:
 
 ```python
-from unpack_race.scenarios.api import Budget
-
 def test_the_fix_is_safe(unpack_race_check):  # a proof within bounds, or a failure
     unpack_race_check("retry-after-cancel", "prepare-with-lease", params={"overlap": False})
 
@@ -12,9 +10,12 @@ def test_the_variant_has_containerds_verdict(unpack_race_check):
     checked = unpack_race_check("retry-after-cancel", "stat-early-return", expect="scenario")
     assert checked.counterexample.steps[-1].actor == "pull-2"
 
-def test_sampled(unpack_race_check):
-    unpack_race_check(my_scenario, "v1", strategy="pct", budget=Budget(max_executions=500), seed=3, depth=2)
+def test_my_own_model(unpack_race_check):  # a Scenario object of your own, sampled by PCT
+    unpack_race_check(MyScenario(), "as-written", strategy="pct", runs=500, seed=3, depth=2)
 ```
+
+Where the package is not installed, `-p unpack_race.scenarios.pytest_plugin` (or that name
+in a conftest's `pytest_plugins`) loads it.
 
 `unpack_race_check(scenario, variant, *, params, strategy, budget, expect, **strategy_options)`
 runs `api.check` (a scenario name, or a user's own `Scenario` object) and returns the
@@ -24,7 +25,8 @@ the scenario's own expectation (its verdicts come from containerd's history), or
 the narrated counterexample, what the search covered, the path of the schedule file and
 the exact command that replays it.
 
-The schedule of a failing check is kept in a directory, the database (`.unpack-race/`
+The schedule of a failing check is kept in a directory, the database, as Hypothesis keeps
+its failing examples in `.hypothesis/` (`.unpack-race/`
 under pytest's rootdir; `--unpack-race-database DIR` or the ini option
 `unpack_race_database` choose another), one file per scenario, variant, parameters and
 properties (scenarios/schedule_database.py). The next check of the same key replays it
@@ -37,9 +39,9 @@ executions, states, verdict, and where it came from: `search` or `database`) int
 test's `user_properties`, as pytest's `record_property` does (but without its warning under
 the default junit_family xunit2, whose schema has no per-test properties; set
 `junit_family = xunit1` for a schema-valid file), so that `--junitxml` carries it as
-`<property name="unpack_race.executions" value="..."/>`, one set per check, in order. Under pytest-xdist (`-n`) each
-worker checks its own tests and the files are written atomically; the plugin does not
-need xdist.
+`<property name="unpack_race.executions" value="..."/>`, one set per check, in order.
+Under pytest-xdist (`-n`) each worker checks its own tests and the files are written
+atomically; the plugin does not need xdist.
 """
 
 from __future__ import annotations

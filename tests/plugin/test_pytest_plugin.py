@@ -13,8 +13,10 @@ top of PR 10187, containerd 1.6.37, 1.7.23, 2.0.0) does not.
 
 from __future__ import annotations
 
+import re
 import textwrap
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from unpack_race.scenarios import api
@@ -255,3 +257,11 @@ def test_under_pytest_xdist_each_worker_keeps_its_schedules_and_the_next_run_rep
     for variant in names:
         (check,) = properties(pytester.path / "b.xml", f"test_safe[{variant}]")
         assert check["source"] == "database"
+
+
+def test_the_readme_example_runs_as_written(pytester):
+    section = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```python\n(.*?)```", section.split("## pytest plugin", 1)[1], re.S).group(1)
+    assert len(example.strip().splitlines()) < 15
+    pytester.makepyfile(test_readme=example)
+    run(pytester).assert_outcomes(passed=3)
