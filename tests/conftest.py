@@ -1,6 +1,9 @@
 """Puts tests/scheduler on sys.path, so that every test directory imports the tests' one
 shared-memory world as `from shared_memory import ...` (tests/ has no __init__.py files,
-and pytest puts only a test file's own directory on the path)."""
+and pytest puts only a test file's own directory on the path); loads unpack-race's own
+pytest plugin (its entry point does where the package is installed, and then this is a
+no-op) and pytester, which tests/plugin runs inner test files with (pytest accepts
+`pytest_plugins` only in a conftest it loads before collecting, as it does this one)."""
 
 import sys
 from pathlib import Path
@@ -8,3 +11,5 @@ from pathlib import Path
 SHARED_MEMORY = str(Path(__file__).resolve().parent / "scheduler")
 if SHARED_MEMORY not in sys.path:
     sys.path.insert(0, SHARED_MEMORY)
+
+pytest_plugins = ["pytester", "unpack_race.scenarios.pytest_plugin"]

@@ -86,16 +86,19 @@ class ReplayedAll:
         return any(v.problem is not None or v.run is None or v.run.violation is not None for v in self.variants)
 
 
-def replay(target: Target, *, variant: str | None = None, all_variants: bool = False) -> Replayed | ReplayedAll:
+def replay(target: Target, *, variant: str | None = None, all_variants: bool = False,
+           scenario: Scenario | None = None) -> Replayed | ReplayedAll:
     """Replay a schedule (a file, a Schedule, or a counterexample's) strictly under
     `variant` (by default the one it was recorded under), or with `all_variants` follow it
-    under each variant of its scenario. Raises ScheduleError for a file that cannot be used or (strictly) does not
-    replay, ParamError for an unknown variant or for both a variant and all_variants."""
+    under each variant of its scenario. `scenario` is the scenario the schedule belongs to
+    when the registry does not know it (a user's own, of the schedule's name). Raises
+    ScheduleError for a file that cannot be used or (strictly) does not replay, ParamError
+    for an unknown variant or for both a variant and all_variants."""
     if all_variants:
         if variant is not None:
             raise ParamError("--variant and --all-variants cannot be used together")
-        return _replay_all(target)
-    loaded = load(target, variant, check_names=False)  # an unknown actor is the replay's divergence
+        return _replay_all(target, scenario)
+    loaded = load(target, variant, check_names=False, scenario=scenario)  # an unknown actor is the replay's divergence
     return Replayed(loaded, replay_strictly(loaded))
 
 
@@ -120,8 +123,8 @@ def follow_under_every_variant(schedule: Schedule, sc: Scenario, params: Mapping
     return tuple(found)
 
 
-def _replay_all(target: Target) -> ReplayedAll:
-    loaded = load(target)
+def _replay_all(target: Target, scenario: Scenario | None) -> ReplayedAll:
+    loaded = load(target, scenario=scenario)
     try:  # strictly under its own variant, not stopping at a violation: what the others are held against
         with raised_in(loaded.scenario, loaded.variant, loaded.params):
             recorded = follow(loaded.built.program, loaded.schedule.steps).steps

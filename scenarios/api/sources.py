@@ -19,7 +19,7 @@ from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.api.counterexample import Counterexample, counterexample
 from unpack_race.scenarios.base import Built, ParamError, Scenario
 from unpack_race.scenarios.registry import scenario as get_scenario
-from unpack_race.scheduler.echo import echo_path
+from unpack_race.scheduler.echo import echo, echo_path
 from unpack_race.scheduler.explore import Result, explore
 from unpack_race.scheduler.follow import checked
 from unpack_race.scheduler.schedule import Schedule, ScheduleError
@@ -46,10 +46,13 @@ class Loaded:
         return f"{self.scenario.name}, variant {self.variant}, {self.built.bounds}"
 
 
-def load(target: str | os.PathLike[str] | Schedule, variant: str | None = None, *, check_names: bool = True) -> Loaded:
+def load(target: str | os.PathLike[str] | Schedule, variant: str | None = None, *, check_names: bool = True,
+         scenario: Scenario | None = None) -> Loaded:
     """Read a schedule (unless given one, or a counterexample's) and build its program
-    under `variant` (by default its own). With `check_names`, steps naming an actor or effect the program
-    does not have are refused here, naming the field; without, a replay meets them."""
+    under `variant` (by default its own). Its scenario is the registry's of its name, or
+    `scenario` (a user's own, which must carry the schedule's name). With `check_names`,
+    steps naming an actor or effect the program does not have are refused here, naming
+    the field; without, a replay meets them."""
     found = getattr(target, "counterexample", target)  # a check's result: its counterexample (or None)
     if isinstance(found, Counterexample):
         source, schedule = found.source or "<schedule>", found.schedule
@@ -61,8 +64,11 @@ def load(target: str | os.PathLike[str] | Schedule, variant: str | None = None, 
         raise ScheduleError("the check found no counterexample: there is no schedule")
     else:
         raise ScheduleError(f"expected a schedule file, a Schedule or a counterexample, got {type(target).__name__}")
+    if scenario is not None and scenario.name != schedule.scenario:
+        raise ScheduleError(f"{source}: field scenario: expected {echo(scenario.name)} (the scenario given), "
+                            f"got {echo(schedule.scenario)}")
     try:
-        sc = get_scenario(schedule.scenario)
+        sc = scenario if scenario is not None else get_scenario(schedule.scenario)
         chosen = sc.check_variant(variant or schedule.variant)
         params = sc.resolve(schedule.params)
     except ParamError as err:

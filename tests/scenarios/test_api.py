@@ -67,9 +67,14 @@ class Executions:
 # -- check ----------------------------------------------------------------------------------
 
 
+# The four canonical verdicts go through the pytest plugin (scenarios/pytest_plugin.py): the
+# check must reach the scenario's expected verdict, or the test fails with the narrated
+# counterexample and keeps its schedule for the next run.
+
+
 @pytest.mark.parametrize("variant", BEFORE_THE_FIX)
-def test_check_finds_the_missing_parent_under_every_variant_released_before_the_fix(variant):
-    checked = api.check(RACE, variant, params=FAST)
+def test_check_finds_the_missing_parent_under_every_variant_released_before_the_fix(unpack_race_check, variant):
+    checked = unpack_race_check(RACE, variant, params=FAST, expect="scenario")
     assert checked.verdict is Verdict.VIOLATION and checked.as_expected
     cx = checked.counterexample
     last = cx.steps[-1]
@@ -78,8 +83,8 @@ def test_check_finds_the_missing_parent_under_every_variant_released_before_the_
     assert checked.why_safe == ()
 
 
-def test_check_proves_the_fixed_variant_safe_within_its_bounds():
-    checked = api.check(RACE, THE_FIX, params=FAST)
+def test_check_proves_the_fixed_variant_safe_within_its_bounds(unpack_race_check):
+    checked = unpack_race_check(RACE, THE_FIX, params=FAST, expect="scenario")
     assert checked.verdict is Verdict.PASS and checked.as_expected
     assert checked.counterexample is None and checked.schedule is None
     assert checked.result.coverage.finished
@@ -218,6 +223,21 @@ def test_replay_under_every_variant_checks_a_corpus_files_expectations():
     expect = json.loads(path.read_text())["expect"]
     assert replayed.all_as_expected and {v.variant: v.as_expected for v in replayed.variants} == {
         name: True for name in expect}
+
+
+def test_a_schedule_of_a_users_own_scenario_replays_with_that_scenario_given(tmp_path):
+    # a scenario the registry does not know: account_bad under another name (its verdict,
+    # a violation of no-assertion-failure, is SCTBench's)
+    mine = type("MyAccount", (type(scenario("account_bad")),), {"name": "my-account"})()
+    path = api.check(mine, "as-written").schedule.save(tmp_path / "mine.schedule.json")
+    with pytest.raises(api.ScheduleError, match=r"mine.schedule.json: unknown scenario 'my-account'"):
+        api.replay(path)
+    replayed = api.replay(path, scenario=mine)
+    assert replayed.violated and replayed.result.violation.property == "no-assertion-failure"
+    assert api.replay(path, scenario=mine, all_variants=True).any_violation
+    with pytest.raises(api.ScheduleError, match=r"field scenario: expected 'account_bad' \(the scenario given\), "
+                                                 r"got 'my-account'$"):
+        api.replay(path, scenario=scenario("account_bad"))
 
 
 # -- the catalog ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ working directory cannot shadow any part of it."""
 
 from __future__ import annotations
 
+import configparser
 import os
 import subprocess
 import sys
@@ -44,6 +45,17 @@ def test_the_wheel_puts_one_import_package_and_its_dist_info_into_site_packages(
     assert "unpack_race/scheduler/schedule.schema.json" in names
     assert any(n.startswith("unpack_race/scenarios/corpus/") and n.endswith(".json") for n in names)
     assert not any(n.startswith(("unpack_race/tests/", "unpack_race/notebooks/", "unpack_race/docs/")) for n in names)
+
+
+def test_the_wheel_registers_the_pytest_plugin_under_its_module_name(wheel):
+    # named by its module, so that tests/conftest.py's pytest_plugins entry is a no-op where it is installed
+    with zipfile.ZipFile(wheel) as archive:
+        (entry_points,) = [n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt")]
+        parser = configparser.ConfigParser()
+        parser.read_string(archive.read(entry_points).decode("utf-8"))
+        assert "unpack_race/scenarios/pytest_plugin.py" in archive.namelist()
+    plugin = "unpack_race.scenarios.pytest_plugin"
+    assert dict(parser["pytest11"]) == {plugin: plugin}
 
 
 @pytest.mark.parametrize("shadow", ["model.py", "scheduler.py", "scenarios.py", "reports.py"])
