@@ -30,7 +30,9 @@ from unpack_race.scheduler.strategies.registry import entry
 #: program's own words (a divergence names the step expected and the one found)
 LINE_LIMIT = 1000
 #: the package's parent and the checkout, for a child process to import this unpack_race
-PACKAGE_PARENT = Path(unpack_race.__file__).resolve().parent.parent
+#: (the folder as imported, not resolved: where unpack_race is a symbolic link to a
+#: checkout, the checkout's own parent would put its sibling folders on the path)
+PACKAGE_PARENT = Path(unpack_race.__file__).absolute().parent.parent
 CORPUS = Path(unpack_race.__file__).resolve().parent / "scenarios" / "corpus"
 
 
