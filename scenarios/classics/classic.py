@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 from unpack_race.scenarios.base import Built, Expectation, Param, Scenario
-from unpack_race.scenarios.classics.primitives import AssertionFailed, assertions_hold
+from unpack_race.scheduler.shared_memory import AssertionFailed, assertions_hold
 from unpack_race.scheduler.choice_point import ChoicePoint, Cut
 from unpack_race.scheduler.explore import Budget, explore
 from unpack_race.scheduler.kernel import Status, Step

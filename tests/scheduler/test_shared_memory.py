@@ -1,5 +1,6 @@
-"""The pthread-like primitives of the classics: dormant children, joins, locks, folded
-critical sections, footprints, asserts, and the world's fingerprint."""
+"""The pthread-style shared-memory module (scheduler.shared_memory): dormant children,
+joins, locks, folded critical sections, footprints, asserts, and the world's
+fingerprint."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 
 import attrs
 import pytest
-from unpack_race.scenarios.classics.primitives import (
+from unpack_race.scheduler.shared_memory import (
     MAIN,
     NO_ASSERTION_FAILURE,
     AssertionFailed,
@@ -22,7 +23,7 @@ from unpack_race.scenarios.classics.primitives import (
     Unlock,
     Write,
     assertions_hold,
-    check,
+    assert_that,
     pthread_program,
 )
 from unpack_race.scheduler.effect import Footprint
@@ -245,7 +246,7 @@ def test_a_cas_that_would_fail_only_reads_the_cell():
 def test_a_failing_assert_in_a_thread_s_own_code_fails_the_step_that_evaluated_it():
     def reader():
         value = yield Read("x")
-        check(value == 0, "x == 0", f"x is {value}")
+        assert_that(value == 0, "x == 0", f"x is {value}")
         yield Write("x", 2)
 
     program = pthread_program("asserts", {"x": 0}, (), [("w", child_writes_x), ("r", reader)])
@@ -258,7 +259,7 @@ def test_a_failing_assert_in_a_thread_s_own_code_fails_the_step_that_evaluated_i
 def test_a_failing_assert_inside_a_critical_section_fails_the_lock_step_and_stops_the_thread():
     def check_x(mem):
         """assert(x == 0);"""
-        check(mem["x"] == 0, "x == 0")
+        assert_that(mem["x"] == 0, "x == 0")
 
     def checker():
         yield Lock("m", then=Section(check_x))
