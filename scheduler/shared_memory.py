@@ -67,8 +67,8 @@ from typing import Any, ClassVar
 
 import attrs
 from unpack_race.scheduler.effect import Effect, Failure, Footprint
-from unpack_race.scheduler.kernel import Status, close_generator
-from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.kernel import Status, close_generator, not_an_effect, start_actor
+from unpack_race.scheduler.program import ActorSpec, Program, check_factory
 from unpack_race.scheduler.properties import Property, always, on_step
 from unpack_race.scheduler.resources import Constant, Keyed, ResourceMap
 
@@ -471,9 +471,9 @@ def pthread_program(
         raise ValueError(f"{name}: no thread may be called {MAIN!r}")
     actors = []
     if main is not None:
-        actors.append(ActorSpec(MAIN, _stamped(MAIN, main, dormant=False)))
+        actors.append(ActorSpec(MAIN, _stamped(MAIN, check_factory(main, MAIN), dormant=False)))
     for thread, body in threads:
-        actors.append(ActorSpec(thread, _stamped(thread, body, dormant=main is not None)))
+        actors.append(ActorSpec(thread, _stamped(thread, check_factory(body, thread), dormant=main is not None)))
     initial, locks = dict(shared), frozenset(mutexes)
     return Program(name, lambda: Shared(dict(initial), locks), tuple(actors), on_exit=_record_exit)
 
@@ -488,7 +488,7 @@ def _stamped(thread: str, body: ThreadBody, dormant: bool) -> ThreadBody:
     (a failing step is thrown into the body; an assert the body raises ends the thread)."""
 
     def run():
-        gen = body()
+        gen = start_actor(body, thread)
         try:
             effect = next(gen)
         except StopIteration as stop:
@@ -496,7 +496,8 @@ def _stamped(thread: str, body: ThreadBody, dormant: bool) -> ThreadBody:
         try:
             for index in itertools.count():
                 if not isinstance(effect, Op):
-                    raise TypeError(f"thread {thread} yielded {effect!r}; threads yield shared_memory.Op effects")
+                    problem = not_an_effect(effect) or _NOT_AN_OP.format(type(effect).__name__)
+                    raise TypeError(f"thread {thread} {problem}")
                 effect = attrs.evolve(effect, thread=thread, first=dormant and index == 0)
                 try:
                     result = yield effect
@@ -515,6 +516,10 @@ def _stamped(thread: str, body: ThreadBody, dormant: bool) -> ThreadBody:
             raise
 
     return run
+
+
+_NOT_AN_OP = ("yielded {}, an effect of another world; a thread of pthread_program yields the effects of "
+              "scheduler.shared_memory (Read, Write, Cas, Lock, Unlock, Create, Join)")
 
 
 def create_all(children: Iterable[str]):

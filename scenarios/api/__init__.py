@@ -39,6 +39,7 @@ from unpack_race.scenarios.api.errors import (
                                               INPUT_ERRORS,
                                               OptionError,
                                               ParamError,
+                                              ProgramError,
                                               PropertyScopeError,
                                               ScheduleError,
 )
@@ -58,8 +59,8 @@ from unpack_race.scheduler.interrupts import Interrupted
 
 __all__ = [
     "INPUT_ERRORS", "Budget", "Checked", "Compared", "Counterexample", "Explained", "Interrupted", "Loaded",
-    "Minimization",
-    "OptionError", "Outcome", "ParamError", "Progress", "PropertyScopeError", "Replayed", "ReplayedAll", "Row",
+    "Minimization", "OptionError", "Outcome", "ParamError", "ProgramError", "Progress", "PropertyScopeError",
+    "Replayed", "ReplayedAll", "Row",
     "ScenarioEntry", "ScheduleError", "VariantEntry", "VariantReplay", "catalog", "check", "compare", "explain",
     "Linted", "ModelRaised", "lint", "load", "minimize", "replay",
 ]

@@ -35,7 +35,8 @@ def test_an_actor_yielding_something_that_is_not_an_effect_is_a_protocol_error_n
     def yields_a_number():
         yield 42
 
-    with pytest.raises(ProtocolError, match=r"actor bad-actor yielded 42; an actor must yield Effect objects"):
+    expected = r"actor bad-actor yielded 42 \(type int\), not an effect; an actor yields instances of an @attrs.frozen"
+    with pytest.raises(ProtocolError, match=expected):
         Execution(program_of(ActorSpec("good", well_behaved), ActorSpec("bad-actor", yields_a_number)))
 
 
