@@ -119,6 +119,9 @@ def census(program: Program, memo: bool = True, max_executions: int | None = Non
 class _UntilAnAssertFails(DepthFirst):
     """Plain DFS whose executions end at a failed assert, as a C program aborts there."""
 
+    def __init__(self) -> None:
+        super().__init__(state_caching=False)
+
     def choose(self, point: ChoicePoint) -> str | Cut:
         if point.last is not None and _assert_failed(point.last):
             return Cut(ASSERT_FAILED)

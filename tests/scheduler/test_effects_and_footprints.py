@@ -161,7 +161,7 @@ def test_an_effect_with_a_field_called_name_is_still_described_by_its_class_name
 
 def test_a_schedule_names_the_effect_class_even_when_the_effect_has_a_name_field():
     result = explore(
-        copier_program(), DepthFirst(), [COPY_IS_CURRENT]
+        copier_program(), DepthFirst(state_caching=False), [COPY_IS_CURRENT]
     )
     assert result.verdict == VIOLATION
     schedule = Schedule.of("toy", "plain", {}, result.counterexample)

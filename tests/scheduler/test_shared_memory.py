@@ -139,7 +139,7 @@ def test_a_join_that_never_becomes_enabled_is_reported_as_a_deadlock():
         yield Create("child")
         yield Join("child")
 
-    result = explore(family(child=holds_forever, main=main), DepthFirst(), ())
+    result = explore(family(child=holds_forever, main=main), DepthFirst(state_caching=False), ())
     assert result.verdict == Verdict.VIOLATION
     assert result.violation.property == "no-deadlock"
     assert "main waits to Join(child='child') (thread child has not exited)" in result.violation.message
@@ -250,7 +250,7 @@ def test_a_failing_assert_in_a_thread_s_own_code_fails_the_step_that_evaluated_i
         yield Write("x", 2)
 
     program = pthread_program("asserts", {"x": 0}, (), [("w", child_writes_x), ("r", reader)])
-    result = explore(program, DepthFirst(), (assertions_hold(),))
+    result = explore(program, DepthFirst(state_caching=False), (assertions_hold(),))
     assert result.verdict == Verdict.VIOLATION and result.violation.property == NO_ASSERTION_FAILURE
     assert [(s.actor, s.effect.name) for s in result.counterexample] == [("w", "Write"), ("r", "Read")]
     assert "r: assert(x == 0) failed: x is 1" in result.violation.message
@@ -272,7 +272,7 @@ def test_a_failing_assert_inside_a_critical_section_fails_the_lock_step_and_stop
     assert isinstance(step.error, AssertionFailed)
     assert execution.actor("c").status is Status.FAILED
     assert "c: locks m; holding it, runs { assert(x == 0); }; assert(x == 0) failed" in step.narrate()
-    result = explore(program, DepthFirst(), (assertions_hold(),))
+    result = explore(program, DepthFirst(state_caching=False), (assertions_hold(),))
     assert result.violation.property == NO_ASSERTION_FAILURE and result.violation.step_index == 1
 
 
