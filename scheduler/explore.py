@@ -72,6 +72,9 @@ class Budget:
 
 @attrs.frozen
 class Progress:
+    """What `explore` reports to its `progress` callback: executions and steps run so far,
+    distinct states (None when the strategy does not key states), seconds elapsed."""
+
     executions: int
     steps: int
     states: int | None

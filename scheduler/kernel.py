@@ -37,6 +37,8 @@ class ModelError(ProtocolError):
 
 
 class Status(enum.Enum):
+    """How an actor stands: still running (an effect pending), done, or failed."""
+
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"

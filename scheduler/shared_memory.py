@@ -147,6 +147,8 @@ class Shared:
 
 
 def var(name: str) -> str:
+    """The footprint resource of shared variable `name`: `var/x` (for `on_state(...,
+    reads=[var("x")])`)."""
     return f"var/{name}"
 
 

@@ -9,8 +9,8 @@ reaches a state already explored (Holzmann's stateful DFS): the same reachable s
 steps and verdicts, with far fewer executions. That holds because every transition out
 of every state is still taken once, so every property scope is preserved: the step just
 taken, the state between steps, and final states (no property can read the order of
-earlier steps). Without state caching (`state_caching=False`) it enumerates every interleaving: correct, complete and
-exponential, and the world needs no `fingerprint()`.
+earlier steps). Without state caching (`state_caching=False`) it enumerates every
+interleaving: correct, complete and exponential, and the world needs no `fingerprint()`.
 
 With `preemption_bound=k` only schedules with at most k preemptions are explored (a
 preemption: moving another actor while the one that just moved could go on). This is
