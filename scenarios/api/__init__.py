@@ -19,6 +19,8 @@ api.minimize(checked)
 - `minimize(counterexample_or_schedule_or_path, *, max_runs) -> Minimization`
 - `explain(counterexample_or_schedule_or_path, *, max_executions) -> Explained`
 - `lint(scenario, *, variant, params, max_states) -> (Linted, ...)`
+
+`scenario` is a registered name or a `Scenario` object (see README, "Model your own race").
 - `catalog() -> (ScenarioEntry, ...)`
 
 A counterexample at hand (a check's result) is never run again: its narration,
