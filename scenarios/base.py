@@ -21,6 +21,9 @@ class ParamError(ValueError):
 
 @attrs.frozen
 class Param:
+    """A scenario parameter: its name, default (whose type is the parameter's), help, and
+    bounds (`minimum`/`maximum` for whole numbers, `choices` for text)."""
+
     name: str
     default: Any
     help: str
@@ -51,6 +54,9 @@ class Param:
 
 @attrs.frozen
 class Expectation:
+    """The verdict a variant is expected to have, where it comes from (`why`), and, for a
+    violation, the property expected to fail (None: any)."""
+
     verdict: Verdict  # pass, violation or vacuous
     property: str | None = None  # the property expected to fail
     why: str = ""
@@ -69,6 +75,9 @@ class Unreachable:
 
 @attrs.frozen
 class Built:
+    """What `Scenario.build` returns: the program, its properties, the bounds in words
+    (shown in every result), and the `sometimes` properties left out as unreachable."""
+
     program: Program
     properties: tuple[Property, ...]
     bounds: str
@@ -76,6 +85,12 @@ class Built:
 
 
 class Scenario(abc.ABC):
+    """A named configuration that `api.check`, `api.compare`, `api.lint` and the others
+    take as a name (registered) or as an object. A subclass sets `name`, `summary`,
+    `params` (a tuple of `Param`, possibly empty) and `variants`, and defines
+    `build(variant, params)` (a `Built`) and `expected(variant, params)` (an
+    `Expectation`); `params` arrive resolved, every default filled in."""
+
     name: str
     summary: str
     params: tuple[Param, ...]

@@ -6,7 +6,7 @@ sends the result back. The same engine runs a model of a real system and a bank 
 """
 
 from unpack_race.scheduler.effect import Effect, Failure, Footprint
-from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.program import ActorSpec, Program, ProgramError
 from unpack_race.scheduler.properties import (
     End,
     Property,
@@ -24,6 +24,7 @@ __all__ = [
     "Failure",
     "Footprint",
     "Program",
+    "ProgramError",
     "Property",
     "always",
     "at_end",

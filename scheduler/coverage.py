@@ -17,6 +17,8 @@ import attrs
 
 
 class Kind(enum.Enum):
+    """What kind of claim a search makes: exhaustive, bounded, sampled or a single run."""
+
     EXHAUSTIVE = "exhaustive"  # every reachable state (or interleaving) within the bounds
     UP_TO_TRACES = "up-to-traces"  # every Mazurkiewicz trace within the bounds
     BOUNDED = "bounded"  # exhaustive within the bounds and an extra search bound
@@ -46,6 +48,9 @@ class Facts:
 
 @attrs.frozen
 class Coverage:
+    """What a search covered: its strategy's facts (algorithm, paper, guarantee, states),
+    the bounds, executions complete and cut by cause, steps, and whether it finished."""
+
     facts: Facts
     bounds: str  # the program's bounds, as its scenario states them
     executions: int  # started

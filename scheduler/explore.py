@@ -24,7 +24,7 @@ from unpack_race.scheduler.choices import Choice, Recorded, replay
 from unpack_race.scheduler.coverage import VIOLATED, Coverage, Facts, Kind
 from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.kernel import Execution, HistoryInterner, ModelError, ProtocolError, Step
-from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.program import Program, check_fingerprint
 from unpack_race.scheduler.properties import Property, Violation
 from unpack_race.scheduler.run import Run
 from unpack_race.scheduler.strategies.base import SingleExecution, Strategy
@@ -72,6 +72,9 @@ class Budget:
 
 @attrs.frozen
 class Progress:
+    """What `explore` reports to its `progress` callback: executions and steps run so far,
+    distinct states (None when the strategy does not key states), seconds elapsed."""
+
     executions: int
     steps: int
     states: int | None
@@ -184,6 +187,8 @@ def explore(
             except ProtocolError as error:
                 raise _model_failure(error, execution, executions + 1) from error
             if executions == 0:
+                if interner is not None:  # before the first choice asks for a state key
+                    check_fingerprint(execution.world, program.name, strategy.facts().algorithm)
                 violation = checks.initial(execution.world)
             checked = prefix.checked
 

@@ -8,13 +8,16 @@ into it). The kernel never chooses: strategies do.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-from collections.abc import Hashable
+import inspect
+from collections.abc import Generator, Hashable
 from typing import Any
 
 import attrs
+from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.effect import Effect, Failure, Footprint
-from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.program import ActorBody, Program
 
 
 class ProtocolError(Exception):
@@ -34,6 +37,8 @@ class ModelError(ProtocolError):
 
 
 class Status(enum.Enum):
+    """How an actor stands: still running (an effect pending), done, or failed."""
+
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
@@ -129,7 +134,7 @@ class Execution:
         self.actors: list[Actor] = []
         self._by_name: dict[str, Actor] = {}
         for spec in program.actors:
-            actor = Actor(spec.name, spec.daemon, spec.body())
+            actor = Actor(spec.name, spec.daemon, start_actor(spec.body, spec.name))
             self.actors.append(actor)
             self._by_name[spec.name] = actor
             self._advance(actor, lambda gen: next(gen))
@@ -247,11 +252,48 @@ class Execution:
                 f"actor {actor.name} raised {type(exc).__name__}: {exc} "
                 f"(only scheduler.Failure subclasses may escape an actor)", actor.name, None, exc,
             ) from exc
-        if not isinstance(effect, Effect):
-            raise ProtocolError(
-                f"actor {actor.name} yielded {effect!r}; an actor must yield Effect objects"
-            )
+        if type(effect) not in _EFFECT_TYPES:
+            problem = not_an_effect(effect)
+            if problem is not None:
+                raise ProtocolError(f"actor {actor.name} {problem}")
+            _EFFECT_TYPES.add(type(effect))
         actor.pending = effect
+
+
+#: the effect classes already checked to be attrs subclasses of Effect
+_EFFECT_TYPES: set[type] = set()
+
+
+def not_an_effect(value: Any) -> str | None:
+    """Why `value` cannot be an actor's step, as the rest of a sentence that begins with
+    the actor's name, or None when it is an effect: an instance of an attrs class that
+    subclasses `Effect` (a schedule and a trace name a step by its attrs fields)."""
+    kind = type(value).__name__
+    if isinstance(value, Effect):
+        if attrs.has(type(value)):
+            return None
+        made = "a @dataclass" if dataclasses.is_dataclass(value) else "a plain class"
+        return (f"yielded {kind}, an Effect subclass that is {made}, not an attrs class; decorate it with "
+                f"@attrs.frozen instead: schedules and traces read a step's arguments from its attrs fields")
+    if dataclasses.is_dataclass(value):
+        return (f"yielded {echo(value)}, a dataclass, not an effect; write it as @attrs.frozen "
+                f"class {kind}(Effect) with apply(world) (and enabled, footprint as needed)")
+    if inspect.isgenerator(value):
+        return (f"yielded a generator object ({value.__name__}(...)); to take a helper's steps inside an "
+                f"actor write `yield from {value.__name__}(...)`, not `yield {value.__name__}(...)`")
+    return (f"yielded {echo(value)} (type {kind}), not an effect; an actor yields instances of an "
+            f"@attrs.frozen subclass of scheduler.Effect, one atomic step each")
+
+
+def start_actor(body: ActorBody, actor: str) -> Generator[Any, Any, Any]:
+    """The actor's generator, built by its factory; ProtocolError when it is not one."""
+    generator = body()
+    if not inspect.isgenerator(generator):
+        raise ProtocolError(
+            f"actor {actor} raised TypeError: its factory returned {echo(generator)}, not a generator; an actor's "
+            f"body yields its effects (`result = yield Effect(...)`): a function without `yield` is not an actor"
+        )
+    return generator
 
 
 def close_generator(generator) -> None:

@@ -32,11 +32,15 @@ from unpack_race.scheduler.kernel import ActorEnd, Step
 
 
 class Kind(enum.Enum):
+    """How often a property must hold: always, or at least once in the whole search."""
+
     ALWAYS = "always"
     SOMETIMES = "sometimes"
 
 
 class Scope(enum.Enum):
+    """What a property's predicate reads (see the module docstring)."""
+
     ON_STEP = "on-step"  # the step just taken and its result
     ON_STATE = "on-state"  # the world between steps, through declared resources
     AT_END = "at-end"  # the final state
@@ -97,6 +101,10 @@ def on_end(holds: Callable[[End], bool]) -> OnEnd:
 
 @attrs.frozen
 class Property:
+    """A named property with its kind and scope; build one with `always`, `sometimes` or
+    `at_end` (the module docstring explains kinds and scopes). `explain(argument)` may
+    add details to a violation's message."""
+
     name: str
     kind: Kind
     scope: Scope

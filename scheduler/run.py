@@ -18,6 +18,9 @@ from unpack_race.scheduler.kernel import ActorEnd, Execution, Status, Step
 
 @attrs.frozen
 class Run:
+    """One execution, frozen: its steps (`Step`), the runnable actors before each step,
+    how every actor ended, and the final world. A counterexample is a Run."""
+
     program: str
     actors: tuple[str, ...]  # program order
     steps: tuple[Step, ...]

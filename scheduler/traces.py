@@ -110,8 +110,8 @@ def count_traces(program: Program, *, max_executions: int | None = None) -> Trac
     `max_executions`, stop after that many; `exhausted` says whether the enumeration was
     complete. Exponential: for small programs only."""
     runs: list[Run] = []
-    result = explore(program.all_daemons(), DepthFirst(), budget=Budget(max_executions=max_executions),
-                     on_run=runs.append)
+    result = explore(program.all_daemons(), DepthFirst(state_caching=False),
+                     budget=Budget(max_executions=max_executions), on_run=runs.append)
     return TraceCount(
         executions=len(runs),
         traces=len({trace_key(r.steps) for r in runs}),

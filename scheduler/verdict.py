@@ -11,6 +11,9 @@ EXIT_INTERNAL = 3  # a bug in unpack-race, or a model that raised
 
 
 class Verdict(enum.Enum):
+    """What a search found: pass, violation, vacuous (a `sometimes` property never
+    reached), budget (ran out first) or interrupted; `exit_code` is the command line's."""
+
     PASS = "pass"  # no property violated, every `sometimes` reached
     VIOLATION = "violation"  # a property violated (the result has the run)
     VACUOUS = "vacuous"  # nothing violated, but a `sometimes` property never held

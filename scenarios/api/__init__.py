@@ -19,6 +19,8 @@ api.minimize(checked)
 - `minimize(counterexample_or_schedule_or_path, *, max_runs) -> Minimization`
 - `explain(counterexample_or_schedule_or_path, *, max_executions) -> Explained`
 - `lint(scenario, *, variant, params, max_states) -> (Linted, ...)`
+
+`scenario` is a registered name or a `Scenario` object (see README, "Model your own race").
 - `catalog() -> (ScenarioEntry, ...)`
 
 A counterexample at hand (a check's result) is never run again: its narration,
@@ -39,6 +41,7 @@ from unpack_race.scenarios.api.errors import (
                                               INPUT_ERRORS,
                                               OptionError,
                                               ParamError,
+                                              ProgramError,
                                               PropertyScopeError,
                                               ScheduleError,
 )
@@ -58,8 +61,8 @@ from unpack_race.scheduler.interrupts import Interrupted
 
 __all__ = [
     "INPUT_ERRORS", "Budget", "Checked", "Compared", "Counterexample", "Explained", "Interrupted", "Loaded",
-    "Minimization",
-    "OptionError", "Outcome", "ParamError", "Progress", "PropertyScopeError", "Replayed", "ReplayedAll", "Row",
+    "Minimization", "OptionError", "Outcome", "ParamError", "ProgramError", "Progress", "PropertyScopeError",
+    "Replayed", "ReplayedAll", "Row",
     "ScenarioEntry", "ScheduleError", "VariantEntry", "VariantReplay", "catalog", "check", "compare", "explain",
     "Linted", "ModelRaised", "lint", "load", "minimize", "replay",
 ]

@@ -12,6 +12,8 @@ from unpack_race.scenarios.registry import SCENARIOS
 
 @attrs.frozen
 class VariantEntry:
+    """A variant as `catalog()` lists it: its expected verdict and what it stands for."""
+
     name: str
     expected: Expectation  # with default parameters
     releases: str | None  # containerd releases (None: not one of containerd's variants)
@@ -20,6 +22,8 @@ class VariantEntry:
 
 @attrs.frozen
 class ScenarioEntry:
+    """A registered scenario as `catalog()` lists it: its parameters and variants."""
+
     name: str
     summary: str
     params: tuple[Param, ...]

@@ -30,6 +30,11 @@ from unpack_race.scheduler.verdict import Verdict
 
 @attrs.frozen
 class Checked:
+    """What `check()` returns: the scenario, variant and parameters, the built program,
+    the search's `Result` (verdict, coverage, violation), the expected verdict
+    (`as_expected` compares them), and on a violation the `Counterexample` (its steps,
+    preemptions, `schedule`)."""
+
     scenario: Scenario
     variant: str
     params: Mapping[str, Any]  # every parameter, defaults filled in

@@ -26,6 +26,8 @@ from unpack_race.scheduler.verdict import Verdict
 
 
 class Outcome(enum.Enum):
+    """A comparison's outcome over all its rows, with the command line's exit code."""
+
     AS_EXPECTED = "as-expected"  # every verdict is the expected one
     NOT_AS_EXPECTED = "not-as-expected"  # a decided verdict contradicts its expectation
     NO_VERDICT = "no-verdict"  # some search ended before a verdict, and none contradicts
@@ -39,6 +41,8 @@ class Outcome(enum.Enum):
 
 @attrs.frozen
 class Row:
+    """One variant of a comparison: its search's result beside its expected verdict."""
+
     variant: str
     releases: str | None  # the containerd releases the variant stands for (None: not a containerd variant)
     built: Built
@@ -56,6 +60,9 @@ class Row:
 
 @attrs.frozen
 class Compared:
+    """What `compare()` returns: one `Row` per variant, under the same strategy and
+    parameters, and the `outcome` over them all."""
+
     scenario: Scenario
     params: Mapping[str, Any]
     strategy: str

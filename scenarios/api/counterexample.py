@@ -25,6 +25,10 @@ from unpack_race.scheduler.schedule import Schedule, ScheduledStep
 
 @attrs.frozen
 class Counterexample:
+    """A violation found or read from a schedule file: the frozen run up to the violating
+    step, the violation, its schedule, and the scenario, variant and parameters it
+    belongs to (see the module docstring)."""
+
     scenario: Scenario
     variant: str
     params: Mapping[str, Any]

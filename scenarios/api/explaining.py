@@ -27,6 +27,10 @@ MAX_EXECUTIONS = 20_000
 
 @attrs.frozen
 class Explained:
+    """What `explain()` returns: the counterexample, its `Explanation` (happens-before
+    graph, racing pair, the smallest reordering that makes the property hold), and for
+    the issue-3787 race its story in containerd's words."""
+
     counterexample: Counterexample  # with its continuation
     explanation: Explanation
     story: tuple[str, ...] | None  # issue 3787 told in sentences, or None when the run has another shape

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-from unpack_race.scenarios.base import Built
-from unpack_race.scenarios.registry import scenario as get_scenario
+from unpack_race.scenarios.api.checking import scenario_of
+from unpack_race.scenarios.base import Built, Scenario
 from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.lint import DEFAULT_MAX_STATES, LintReport
 from unpack_race.scheduler.interrupts import Interrupted
@@ -18,6 +18,9 @@ from unpack_race.scheduler.strategies.registry import OptionError
 
 @attrs.frozen
 class Linted:
+    """One variant's lint: the built program and the `LintReport` (its findings, each
+    with what to fix, and what the lint covered)."""
+
     scenario: str
     variant: str
     built: Built
@@ -33,13 +36,14 @@ class LintedSoFar:
     interrupted: str
 
 
-def lint(scenario: str, *, variant: str | None = None, params: Mapping[str, Any] | None = None,
+def lint(scenario: str | Scenario, *, variant: str | None = None, params: Mapping[str, Any] | None = None,
          max_states: int = DEFAULT_MAX_STATES) -> tuple[Linted, ...]:
-    """Lint `scenario` under `variant`, or under each of its variants. On Ctrl-C raises
+    """Lint `scenario` (a name or a Scenario) under `variant`, or under each of its
+    variants, within its bounds (at most `max_states` states each). On Ctrl-C raises
     Interrupted (a KeyboardInterrupt) whose `partial` is a LintedSoFar."""
     if max_states < 1:
         raise OptionError(f"--max-states must be at least 1, got {echo(max_states)}")
-    sc = get_scenario(scenario)
+    sc = scenario_of(scenario)
     variants = [sc.check_variant(variant)] if variant is not None else list(sc.variants)
     resolved = sc.resolve(params or {})
     found = []

@@ -22,6 +22,9 @@ MAX_RUNS = 20_000
 
 @attrs.frozen
 class Minimization:
+    """What `minimize()` returns: the counterexample it started from, the measures before
+    and after (fewest steps, then fewest preemptions), and the minimised schedule."""
+
     counterexample: Counterexample  # what was minimised
     minimized: Minimized  # the measures before and after, the phases, and the run found
     schedule: Schedule  # the minimised schedule, under the counterexample's variant

@@ -1,8 +1,9 @@
 """Classic concurrency bugs on the generic scheduler, as teaching material and as
 benchmarks: twelve programs of SCTBench (Thomson, Donaldson and Betts) and three of the
 dynamic partial-order reduction papers (lastzero; indexer and filesystem), each ported
-to the effect style with SCTBench's scheduling points (see `primitives`) and a module
-docstring stating its source, its bug, its scheduling points and its expected verdict.
+to the effect style with SCTBench's scheduling points (see `scheduler.shared_memory`)
+and a module docstring stating its source, its bug, its scheduling points and its
+expected verdict.
 See docs/classics.md.
 """
 

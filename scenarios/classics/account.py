@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
-from unpack_race.scenarios.classics.primitives import (
+from unpack_race.scheduler.shared_memory import (
     Lock,
     Section,
     Unlock,
-    check,
+    assert_that,
     create_all,
     pthread_program,
 )
@@ -48,7 +48,7 @@ def check_result_cs(mem):
     """if (deposit_done && withdraw_done) assert(balance == (x - y) - z);"""
     if mem["deposit_done"] and mem["withdraw_done"]:
         balance, expected = mem["balance"], (mem["x"] - mem["y"]) - mem["z"]
-        check(balance == expected, "balance == (x - y) - z", f"balance is {balance}, (x - y) - z is {expected}")
+        assert_that(balance == expected, "balance == (x - y) - z", f"balance is {balance}, (x - y) - z is {expected}")
 
 
 def critical(section):

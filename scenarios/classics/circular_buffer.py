@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
-from unpack_race.scenarios.classics.primitives import (
+from unpack_race.scheduler.shared_memory import (
     Lock,
     Section,
     Unlock,
     array,
     cell,
-    check,
+    assert_that,
     create_all,
     join_all,
     pthread_program,
@@ -39,7 +39,7 @@ ERROR = -1
 
 
 def remove_log_element(mem):
-    check(mem["first"] >= 0, "first>=0")
+    assert_that(mem["first"] >= 0, "first>=0")
     if mem["next"] > 0 and mem["first"] < mem["buffer_size"]:
         mem["first"] = mem["first"] + 1
         return mem[cell("buffer", mem["first"] - 1)]
@@ -50,7 +50,7 @@ def insert_log_element(mem, b):
     if mem["next"] < mem["buffer_size"] and mem["buffer_size"] > 0:
         mem[cell("buffer", mem["next"])] = b
         mem["next"] = (mem["next"] + 1) % mem["buffer_size"]
-        check(mem["next"] < mem["buffer_size"], "next<buffer_size")
+        assert_that(mem["next"] < mem["buffer_size"], "next<buffer_size")
         return b
     return ERROR
 
@@ -67,7 +67,7 @@ def receive_cs(mem, i):
     """if (receive) { assert(removeLogElement()==i); receive=FALSE; send=TRUE; }"""
     if mem["receive"]:
         removed = remove_log_element(mem)
-        check(removed == i, "removeLogElement()==i", f"t2 removed {removed} in its turn i == {i}")
+        assert_that(removed == i, "removeLogElement()==i", f"t2 removed {removed} in its turn i == {i}")
         mem["receive"] = 0
         mem["send"] = 1
 

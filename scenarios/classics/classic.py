@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 from unpack_race.scenarios.base import Built, Expectation, Param, Scenario
-from unpack_race.scenarios.classics.primitives import AssertionFailed, assertions_hold
+from unpack_race.scheduler.shared_memory import AssertionFailed, assertions_hold
 from unpack_race.scheduler.choice_point import ChoicePoint, Cut
 from unpack_race.scheduler.explore import Budget, explore
 from unpack_race.scheduler.kernel import Status, Step
@@ -118,6 +118,9 @@ def census(program: Program, memo: bool = True, max_executions: int | None = Non
 
 class _UntilAnAssertFails(DepthFirst):
     """Plain DFS whose executions end at a failed assert, as a C program aborts there."""
+
+    def __init__(self) -> None:
+        super().__init__(state_caching=False)
 
     def choose(self, point: ChoicePoint) -> str | Cut:
         if point.last is not None and _assert_failed(point.last):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
-from unpack_race.scenarios.classics.primitives import (
+from unpack_race.scheduler.shared_memory import (
     Lock,
     Section,
     Unlock,

@@ -34,7 +34,7 @@ from collections import Counter
 
 from unpack_race.scenarios.base import Expectation, Param
 from unpack_race.scenarios.classics.classic import Classic
-from unpack_race.scenarios.classics.primitives import Cas, array, cell, pthread_program
+from unpack_race.scheduler.shared_memory import Cas, array, cell, pthread_program
 from unpack_race.scheduler.properties import at_end
 from unpack_race.scheduler.verdict import Verdict
 

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
-from unpack_race.scenarios.classics.primitives import (
+from unpack_race.scheduler.shared_memory import (
     Lock,
     Section,
     Unlock,
-    check,
+    assert_that,
     create_all,
     join_all,
     pthread_program,
@@ -43,7 +43,7 @@ def add_two(mem):
 def check_data(mem):
     """if (data >= 3) { assert(0); }"""
     data = mem["data"]
-    check(not data >= 3, "0", f"thread3 found data == {data} >= 3")
+    assert_that(not data >= 3, "0", f"thread3 found data == {data} >= 3")
 
 
 def critical(section):

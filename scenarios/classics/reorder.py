@@ -23,10 +23,10 @@ from __future__ import annotations
 
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
-from unpack_race.scenarios.classics.primitives import (
+from unpack_race.scheduler.shared_memory import (
     Read,
     Write,
-    check,
+    assert_that,
     create_all,
     join_all,
     pthread_program,
@@ -57,7 +57,7 @@ def check_thread():
             b = yield Read("b")
             seen.append(f"b == {b}")
             ok = b == -1
-    check(ok, "0", f"checkThread read {', '.join(seen)}: one write of a setThread is seen without the other")
+    assert_that(ok, "0", f"checkThread read {', '.join(seen)}: one write of a setThread is seen without the other")
 
 
 def reorder_program(i_set: int, i_check: int = 1):

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
-from unpack_race.scenarios.classics.primitives import (
+from unpack_race.scheduler.shared_memory import (
     Lock,
     Section,
     Unlock,
     array,
     cell,
-    check,
+    assert_that,
     create_all,
     join_all,
     pthread_program,
@@ -54,14 +54,14 @@ def pop(mem):
 
 def push_cs(mem, i):
     """assert(push(arr,i)!=OVERFLOW); flag=TRUE;"""
-    check(push(mem, i) != OVERFLOW, "push(arr,i)!=OVERFLOW", "the stack is full")
+    assert_that(push(mem, i) != OVERFLOW, "push(arr,i)!=OVERFLOW", "the stack is full")
     mem["flag"] = 1
 
 
 def pop_cs(mem):
     """if (flag) assert(pop(arr)!=UNDERFLOW);"""
     if mem["flag"]:
-        check(pop(mem) != UNDERFLOW, "pop(arr)!=UNDERFLOW", "flag is TRUE but the stack is empty")
+        assert_that(pop(mem) != UNDERFLOW, "pop(arr)!=UNDERFLOW", "flag is TRUE but the stack is empty")
 
 
 def t1():

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
-from unpack_race.scenarios.classics.primitives import (
+from unpack_race.scheduler.shared_memory import (
     Lock,
     Section,
     Unlock,
-    check,
+    assert_that,
     create_all,
     pthread_program,
 )
@@ -55,9 +55,9 @@ def t4_cs(mem):
     if mem["flag1"] and mem["flag2"] and mem["flag3"]:
         x1, x2 = mem["x1"], mem["x2"]
         if x1 != x2:
-            check(False, "x1 == x2 && x2 == x3", f"x1 == {x1} but x2 == {x2}")
+            assert_that(False, "x1 == x2 && x2 == x3", f"x1 == {x1} but x2 == {x2}")
         x3 = mem["x3"]
-        check(x2 == x3, "x1 == x2 && x2 == x3", f"x1 == x2 == {x2} but x3 == {x3}")
+        assert_that(x2 == x3, "x1 == x2 && x2 == x3", f"x1 == x2 == {x2} but x3 == {x3}")
 
 
 def atomic(section):

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
-from unpack_race.scenarios.classics.primitives import (
+from unpack_race.scheduler.shared_memory import (
     Lock,
     Section,
     Unlock,
-    check,
+    assert_that,
     create_all,
     join_all,
     pthread_program,
@@ -69,7 +69,7 @@ def func_b():
     yield Unlock("data1Lock")
     t2 = yield Lock("data2Lock", then=Section(read_data2))
     yield Unlock("data2Lock")
-    check(t2 == t1 + 1, "t2 == t1 + 1", f"funcB read data1Value == {t1} but data2Value == {t2}")
+    assert_that(t2 == t1 + 1, "t2 == t1 + 1", f"funcB read data1Value == {t1} but data2Value == {t2}")
 
 
 def twostage_program(t_threads: int = 1, r_threads: int = 1):

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
-from unpack_race.scenarios.classics.primitives import (
+from unpack_race.scheduler.shared_memory import (
     Lock,
     Read,
     Unlock,
     Write,
-    check,
+    assert_that,
     create_all,
     join_all,
     pthread_program,
@@ -41,7 +41,7 @@ def func_a():
     value = yield Read("dataValue")  # dataValue++;
     yield Write("dataValue", value + 1)
     now = yield Read("dataValue")  # if (dataValue != (x+1)) assert(0);
-    check(now == x + 1, "0", f"funcA read dataValue == {x}, incremented it, and now reads {now}")
+    assert_that(now == x + 1, "0", f"funcA read dataValue == {x}, incremented it, and now reads {now}")
     yield Unlock("dataLock")
 
 

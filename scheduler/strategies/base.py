@@ -27,6 +27,10 @@ ALL_SCOPES = tuple(s.value for s in Scope)
 
 
 class Strategy(abc.ABC):
+    """What every search strategy implements (see the module docstring); `explore` drives
+    it. To write one: `next_execution`, `choose` and `facts`; `refuse` for a property
+    scope its reduction cannot preserve."""
+
     #: the property scopes whose verdicts the search preserves
     scopes: frozenset[Scope] = frozenset(Scope)
 

@@ -23,6 +23,9 @@ EXPANDED = "expanded"
 
 
 class BreadthFirst(Strategy):
+    """Exhaustive breadth-first search over states: `BreadthFirst()`. A counterexample
+    it finds is a shortest one. It keys states, so the world needs `fingerprint()`."""
+
     keys_states = True
 
     def __init__(self) -> None:

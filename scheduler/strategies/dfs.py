@@ -3,13 +3,14 @@ execution from the start and replays the prefix, as loom and shuttle do; Godefro
 "Model checking for programming languages using VeriSoft", POPL 1997), walking a
 `ChoiceTree`.
 
-Without state caching it enumerates every interleaving: correct, complete and
-exponential. With `state_caching=True` it keys each state by the world's fingerprint and
-every actor's interned history, and cuts an execution that reaches a state already
-explored (Holzmann's stateful DFS): the same reachable states, steps and verdicts, with
-far fewer executions. That holds because every transition out of every state is still
-taken once, so every property scope is preserved: the step just taken, the state between
-steps, and final states (no property can read the order of earlier steps).
+With `state_caching=True`, the default (as on the command line), it keys each state by
+the world's fingerprint and every actor's interned history, and cuts an execution that
+reaches a state already explored (Holzmann's stateful DFS): the same reachable states,
+steps and verdicts, with far fewer executions. That holds because every transition out
+of every state is still taken once, so every property scope is preserved: the step just
+taken, the state between steps, and final states (no property can read the order of
+earlier steps). Without state caching (`state_caching=False`) it enumerates every
+interleaving: correct, complete and exponential, and the world needs no `fingerprint()`.
 
 With `preemption_bound=k` only schedules with at most k preemptions are explored (a
 preemption: moving another actor while the one that just moved could go on). This is
@@ -37,8 +38,18 @@ CONTEXT_BOUNDING = "Musuvathi and Qadeer, Iterative context bounding for systema
 
 
 class DepthFirst(Strategy):
+    """Exhaustive depth-first search: `DepthFirst()` proves a property within the
+    program's bounds, or finds a counterexample.
+
+    - `state_caching` (default True): cut an execution at a state already explored; it
+      needs the world's `fingerprint()` (see `Program`). False runs every interleaving.
+    - `preemption_bound`: only schedules with at most that many preemptions (a bounded,
+      not exhaustive, search; the coverage says so).
+    - `root`: explore only the continuations of this fixed prefix of recorded steps.
+    """
+
     def __init__(
-        self, state_caching: bool = False, preemption_bound: int | None = None, root: Sequence[Recorded] = ()
+        self, state_caching: bool = True, preemption_bound: int | None = None, root: Sequence[Recorded] = ()
     ) -> None:
         if preemption_bound is not None and preemption_bound < 0:
             raise ValueError(f"a preemption bound must be 0 or more, got {preemption_bound}")

@@ -74,6 +74,12 @@ class Node:
 
 
 class Dpor(Strategy):
+    """Exhaustive search with dynamic partial-order reduction: `Dpor()` (source sets,
+    Abdulla et al. POPL 2014) or `Dpor("fg05")` (Flanagan and Godefroid, POPL 2005), with
+    sleep sets unless `sleep_sets=False`. It trusts the effects' footprints (check them
+    with `unpack-race lint`), refuses an `on_state` property that does not declare its
+    `reads`, and counts distinct states by the world's `fingerprint()`."""
+
     keys_states = True  # for the count of distinct states only: the reduction does not use them
 
     def __init__(self, reduction: str = "source", sleep_sets: bool = True) -> None:

@@ -46,6 +46,10 @@ CITATION = ("Burckhardt, Kothari, Musuvathi, Nagarakatte, A randomized scheduler
 
 
 class PCT(Sampling):
+    """Sampled: `runs` runs of PCT for bugs of depth `depth`, seeded with `seed`; `k`
+    floors the estimate of the steps per execution (see the module docstring). The
+    coverage states the miss probability where the paper's theorem applies."""
+
     def __init__(self, runs: int, seed: int, depth: int = 3, k: int | None = None) -> None:
         super().__init__(runs, seed, "PCT")
         if depth < 1:

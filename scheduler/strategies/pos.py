@@ -28,6 +28,9 @@ from unpack_race.scheduler.strategies.base import ALL_SCOPES, Sampling
 
 
 class POS(Sampling):
+    """Sampled: `runs` runs of partial order sampling, seeded with `seed`; it reads the
+    pending steps' footprints."""
+
     def __init__(self, runs: int, seed: int) -> None:
         super().__init__(runs, seed, "POS")
         self._priorities: dict[str, float] = {}  # actor -> priority of its next step

@@ -12,6 +12,9 @@ from unpack_race.scheduler.strategies.base import ALL_SCOPES, Sampling
 
 
 class RandomWalk(Sampling):
+    """Sampled: `runs` random walks (every runnable actor equally likely at every choice),
+    seeded with `seed`."""
+
     def __init__(self, runs: int, seed: int) -> None:
         super().__init__(runs, seed, "a random walk")
 

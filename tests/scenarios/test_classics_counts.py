@@ -31,7 +31,7 @@ import pytest
 from shared_memory import fold_executions, multinomial
 from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scenarios.classics.classic import Census, census
-from unpack_race.scenarios.classics.primitives import AssertionFailed
+from unpack_race.scheduler.shared_memory import AssertionFailed
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.kernel import Execution, Status
 from unpack_race.scheduler.program import Program

@@ -11,7 +11,7 @@ from __future__ import annotations
 import attrs
 import pytest
 from unpack_race.scenarios.classics import CLASSICS
-from unpack_race.scenarios.classics.primitives import Write, pthread_program
+from unpack_race.scheduler.shared_memory import Write, pthread_program
 from unpack_race.scheduler.effect import Footprint
 from unpack_race.scheduler.kernel import Execution
 from unpack_race.scheduler.lint import lint

@@ -3,7 +3,7 @@ read, write, increment, lock and unlock them, the toy programs built on them, ra
 programs drawn by Hypothesis, and brute-force enumerators that use the kernel alone
 (never one of the engine's searches), each once.
 
-The world is the classics' (scenarios/classics/primitives.py), a user-facing API:
+The world is scheduler/shared_memory.py, the user-facing pthread-style API:
 `Shared` holds the variables, the mutexes and their holders; `Read`, `Write`, `Lock` and
 `Unlock` are its effects, and `pthread_program` (here `program`) stamps each effect with
 the thread that yields it. Footprints name `var/x` and `mutex/m`. Added here, for what
@@ -29,7 +29,7 @@ from typing import Any
 
 import attrs
 from hypothesis import strategies as st
-from unpack_race.scenarios.classics.primitives import (
+from unpack_race.scheduler.shared_memory import (
     Lock,
     Op,
     Read,

@@ -35,7 +35,7 @@ def test_exhaustive_search_finds_the_lost_update(caching):
 
 def test_the_first_executions_in_dfs_order_do_not_lose_the_update():
     # DFS tries alice, alice, bob, bob first (no race) and finds the race in execution 2.
-    result = explore(bank_account(locked=False), DepthFirst(), [no_lost_update()])
+    result = explore(bank_account(locked=False), DepthFirst(state_caching=False), [no_lost_update()])
     assert result.executions == 2
     assert [s.actor for s in result.counterexample] == ["alice", "bob", "alice", "bob"]
 
@@ -64,7 +64,7 @@ def test_a_random_walk_finds_a_lost_update_among_three_depositors(seed):
     ],
 )
 def test_the_lock_protected_account_passes_the_exhaustive_search(deposits, executions):
-    result = explore(bank_account(locked=True, deposits=deposits), DepthFirst(), [no_lost_update(deposits)])
+    result = explore(bank_account(locked=True, deposits=deposits), DepthFirst(state_caching=False), [no_lost_update(deposits)])
     assert result.verdict == PASS
     assert result.executions == executions
     assert claim(result).startswith("exhaustive within bounds")

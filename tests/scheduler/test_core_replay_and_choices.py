@@ -190,7 +190,7 @@ def distinct_prefixes(sizes: tuple[int, ...]) -> int:
 @pytest.mark.parametrize("sizes", [(1, 1), (2, 1), (2, 2), (1, 2, 1)])
 def test_plain_dfs_checks_each_step_once_per_distinct_prefix_not_again_on_replays(sizes):
     calls = []
-    result = explore(independent_program(sizes), DepthFirst(), [always("count", on_step(lambda s: calls.append(1) or True))])
+    result = explore(independent_program(sizes), DepthFirst(state_caching=False), [always("count", on_step(lambda s: calls.append(1) or True))])
     assert result.verdict is Verdict.PASS
     assert len(calls) == distinct_prefixes(sizes)
     assert result.steps > len(calls) or sizes == (1, 1)  # the prefixes replayed were not checked again
@@ -202,13 +202,13 @@ def test_plain_dfs_checks_each_step_once_per_distinct_prefix_not_again_on_replay
 def test_a_choice_tree_written_to_json_and_read_back_resumes_the_same_search():
     program = independent_program((2, 1, 1))
     whole = Recording()
-    explore(program, DepthFirst(), on_run=whole)
+    explore(program, DepthFirst(state_caching=False), on_run=whole)
 
-    first = DepthFirst()
+    first = DepthFirst(state_caching=False)
     head = Recording()
     explore(program, first, on_run=head, budget=_budget(5))
     saved = json.loads(json.dumps(first.tree.to_json()))
-    resumed = DepthFirst()
+    resumed = DepthFirst(state_caching=False)
     resumed.tree = ChoiceTree.from_json(saved)
     tail = Recording()
     explore(program, resumed, on_run=tail)
@@ -227,7 +227,7 @@ def _budget(executions: int):
 def test_a_prefix_with_a_fixed_root_explores_only_the_continuations_of_that_run():
     program = independent_program((1, 1, 1))
     runs = Recording()
-    explore(program, DepthFirst(root=[Move("a1")]), on_run=runs)
+    explore(program, DepthFirst(state_caching=False, root=[Move("a1")]), on_run=runs)
     assert runs.interleavings() == [("a1", "a0", "a2"), ("a1", "a2", "a0")]
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from shared_memory import Audit, Read, Shared, Write, program, var
-from unpack_race.scenarios.classics.primitives import Op
+from unpack_race.scheduler.shared_memory import Op
 from unpack_race.scheduler.effect import EVERYTHING, Effect, Footprint
 from unpack_race.scheduler.explore import VIOLATION, explore
 from unpack_race.scheduler.kernel import Execution
@@ -161,7 +161,7 @@ def test_an_effect_with_a_field_called_name_is_still_described_by_its_class_name
 
 def test_a_schedule_names_the_effect_class_even_when_the_effect_has_a_name_field():
     result = explore(
-        copier_program(), DepthFirst(), [COPY_IS_CURRENT]
+        copier_program(), DepthFirst(state_caching=False), [COPY_IS_CURRENT]
     )
     assert result.verdict == VIOLATION
     schedule = Schedule.of("toy", "plain", {}, result.counterexample)

@@ -59,7 +59,7 @@ def world_after(program: Program, steps) -> Shared:
 
 def test_an_always_violation_stops_the_search_at_the_violating_step():
     recording = Recording()
-    result = explore(shared_incrementers(), DepthFirst(), [always("x-below-3", x_below(3))], on_run=recording)
+    result = explore(shared_incrementers(), DepthFirst(state_caching=False), [always("x-below-3", x_below(3))], on_run=recording)
     assert result.verdict == VIOLATION
     assert result.violation.property == "x-below-3"
     # The first DFS execution is p, p, q, ...: x reaches 3 at step 2 and the search ends
@@ -77,7 +77,7 @@ def test_an_always_violation_stops_the_search_at_the_violating_step():
 def test_an_always_violation_message_names_the_step_and_what_it_did():
     result = explore(
         shared_incrementers(),
-        DepthFirst(),
+        DepthFirst(state_caching=False),
         [always("x-below-3", x_below(3), "x stays below 3", explain=lambda world: f"x is {world.vars['x']}")],
     )
     assert result.violation.message == (
@@ -87,7 +87,7 @@ def test_an_always_violation_message_names_the_step_and_what_it_did():
 
 
 def test_an_always_property_false_in_the_initial_state_is_a_violation_with_no_steps():
-    result = explore(shared_incrementers(), DepthFirst(), [always("x-is-positive", on_state(lambda world: world.vars["x"] > 0))])
+    result = explore(shared_incrementers(), DepthFirst(state_caching=False), [always("x-is-positive", on_state(lambda world: world.vars["x"] > 0))])
     assert result.verdict == VIOLATION
     assert result.violation.step_index is None
     assert result.counterexample == ()
@@ -95,7 +95,7 @@ def test_an_always_property_false_in_the_initial_state_is_a_violation_with_no_st
 
 
 def test_an_always_property_that_holds_everywhere_passes_the_exhaustive_search():
-    result = explore(shared_incrementers(), DepthFirst(), [always("x-below-5", x_below(5))])
+    result = explore(shared_incrementers(), DepthFirst(state_caching=False), [always("x-below-5", x_below(5))])
     assert result.verdict == PASS
     assert result.executions == 6
 
@@ -106,7 +106,7 @@ def test_an_always_property_that_holds_everywhere_passes_the_exhaustive_search()
 def test_a_sometimes_property_never_reached_makes_the_verdict_vacuous():
     result = explore(
         shared_incrementers(),
-        DepthFirst(),
+        DepthFirst(state_caching=False),
         [sometimes("x-reaches-5", on_state(lambda world: world.vars["x"] == 5))],
     )
     assert result.verdict == VACUOUS
@@ -120,7 +120,7 @@ def test_a_sometimes_property_never_reached_makes_the_verdict_vacuous():
 def test_a_sometimes_property_reached_once_passes_and_is_listed_as_reached():
     result = explore(
         shared_incrementers(),
-        DepthFirst(),
+        DepthFirst(state_caching=False),
         [
             sometimes("x-reaches-4", on_state(lambda world: world.vars["x"] == 4)),
             sometimes("q-moves-first", on_step(lambda step: step.index == 0 and step.actor == "q")),
@@ -133,14 +133,14 @@ def test_a_sometimes_property_reached_once_passes_and_is_listed_as_reached():
 
 def test_a_state_property_sometimes_true_only_in_the_initial_state_is_reached():
     # a state property ranges over every state, the initial one included
-    result = explore(shared_incrementers(), DepthFirst(), [sometimes("x-is-0", on_state(lambda world: world.vars["x"] == 0))])
+    result = explore(shared_incrementers(), DepthFirst(state_caching=False), [sometimes("x-is-0", on_state(lambda world: world.vars["x"] == 0))])
     assert result.verdict == PASS and result.reached == ("x-is-0",)
 
 
 def test_a_step_property_is_not_reached_by_the_initial_state():
     # a step property needs a step: no execution of a program without steps reaches it
     idle = program("idle", {"x": 0}, [])
-    result = explore(idle, DepthFirst(), [sometimes("any-step", on_step(lambda step: True))])
+    result = explore(idle, DepthFirst(state_caching=False), [sometimes("any-step", on_step(lambda step: True))])
     assert result.verdict == VACUOUS and result.unreached == ("any-step",)
 
 
@@ -154,14 +154,14 @@ def test_an_at_end_property_is_checked_only_on_final_states_once_per_execution()
         calls.append((tuple(a.status for a in end.actors), end.world.vars["x"]))
         return True
 
-    result = explore(shared_incrementers(), DepthFirst(), [at_end("ends-well", holds)])
+    result = explore(shared_incrementers(), DepthFirst(state_caching=False), [at_end("ends-well", holds)])
     assert result.verdict == PASS
     assert calls == [((Status.DONE, Status.DONE), 4)] * 6
 
 
 def test_a_predicate_false_midway_but_true_at_the_end_passes_as_at_end_and_fails_as_always():
-    assert explore(shared_incrementers(), DepthFirst(), [at_end("x-is-4", lambda end: end.world.vars["x"] == 4)]).verdict == PASS
-    as_always = explore(shared_incrementers(), DepthFirst(), [always("x-is-4", on_state(lambda world: world.vars["x"] == 4))])
+    assert explore(shared_incrementers(), DepthFirst(state_caching=False), [at_end("x-is-4", lambda end: end.world.vars["x"] == 4)]).verdict == PASS
+    as_always = explore(shared_incrementers(), DepthFirst(state_caching=False), [always("x-is-4", on_state(lambda world: world.vars["x"] == 4))])
     assert as_always.verdict == VIOLATION
     assert as_always.violation.step_index is None  # already false in the initial state
 
@@ -169,7 +169,7 @@ def test_a_predicate_false_midway_but_true_at_the_end_passes_as_at_end_and_fails
 def test_an_at_end_violation_names_the_last_step_and_explains_itself():
     result = explore(
         shared_incrementers(),
-        DepthFirst(),
+        DepthFirst(state_caching=False),
         [at_end("x-is-3", lambda end: end.world.vars["x"] == 3, "x ends at 3", explain=lambda end: f"x is {end.world.vars['x']}")],
     )
     assert result.verdict == VIOLATION
@@ -195,7 +195,7 @@ def test_an_at_end_property_is_not_checked_on_executions_cut_by_state_caching():
 
 
 def test_two_actors_taking_two_locks_in_opposite_order_deadlock():
-    result = explore(opposite_locks(), DepthFirst())
+    result = explore(opposite_locks(), DepthFirst(state_caching=False))
     assert result.verdict == VIOLATION
     violation = result.violation
     assert violation.property == NO_DEADLOCK == "no-deadlock"
@@ -214,13 +214,13 @@ def test_a_random_walk_also_reports_the_deadlock():
 
 
 def test_a_daemon_left_blocked_is_not_a_deadlock():
-    result = explore(waiter_on_closed_gate(daemon=True), DepthFirst())
+    result = explore(waiter_on_closed_gate(daemon=True), DepthFirst(state_caching=False))
     assert result.verdict == PASS
     assert result.executions == 1  # the daemon never moves, so there is no choice
 
 
 def test_the_same_actor_left_blocked_is_a_deadlock_when_it_is_not_a_daemon():
-    result = explore(waiter_on_closed_gate(daemon=False), DepthFirst())
+    result = explore(waiter_on_closed_gate(daemon=False), DepthFirst(state_caching=False))
     assert result.verdict == VIOLATION
     assert result.violation.property == NO_DEADLOCK
     assert "watcher waits to Lock(mutex='gate')" in result.violation.message
@@ -232,13 +232,13 @@ def test_the_same_actor_left_blocked_is_a_deadlock_when_it_is_not_a_daemon():
 
 
 def test_a_search_stopped_by_its_execution_budget_is_not_a_pass():
-    result = explore(shared_incrementers(), DepthFirst(), budget=Budget(max_executions=2))
+    result = explore(shared_incrementers(), DepthFirst(state_caching=False), budget=Budget(max_executions=2))
     assert result.verdict == BUDGET
     assert result.executions == 2
     assert claim(result).startswith("budget ran out before a verdict; covered so far:")
 
 
 def test_a_budget_exactly_as_large_as_the_search_still_gives_a_verdict():
-    result = explore(shared_incrementers(), DepthFirst(), budget=Budget(max_executions=6))
+    result = explore(shared_incrementers(), DepthFirst(state_caching=False), budget=Budget(max_executions=6))
     assert result.verdict == PASS
     assert result.executions == 6

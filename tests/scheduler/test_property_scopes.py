@@ -57,7 +57,7 @@ def sometimes_both(reads=None):
 
 
 EXHAUSTIVE = {
-    "dfs": lambda: DepthFirst(),
+    "dfs": lambda: DepthFirst(state_caching=False),
     "dfs with state caching": lambda: DepthFirst(state_caching=True),
     "dfs, at most 1 preemption": lambda: DepthFirst(state_caching=True, preemption_bound=1),
     "bfs": lambda: BreadthFirst(),

@@ -32,7 +32,7 @@ PARAMS = {"initial": 40, "accounts": ["balance"], "audited": False}
 
 
 def counterexample():
-    result = explore(spender_and_depositor(), DepthFirst(), [money_is_conserved()])
+    result = explore(spender_and_depositor(), DepthFirst(state_caching=False), [money_is_conserved()])
     assert result.verdict == VIOLATION
     return result
 
@@ -90,7 +90,7 @@ def test_a_schedule_file_is_versioned_json_naming_actor_effect_and_arguments():
 
 def test_every_execution_of_an_exhaustive_search_replays_from_its_schedule():
     recording = Recording()
-    assert explore(racy_counter(2, rounds=2), DepthFirst(), on_run=recording).verdict == PASS
+    assert explore(racy_counter(2, rounds=2), DepthFirst(state_caching=False), on_run=recording).verdict == PASS
     assert len(recording.executions) == multinomial((4, 4))  # every step of the racy counter is enabled
     for steps in recording.executions:
         loaded = Schedule.loads(Schedule.of("toy", "racy", {}, steps).dumps())
@@ -180,7 +180,7 @@ def test_replay_stops_where_the_schedule_moves_a_blocked_actor():
 
 
 def test_a_schedule_of_the_racy_account_does_not_replay_on_the_locked_account():
-    found = explore(bank_account(locked=False), DepthFirst(), [no_lost_update()])
+    found = explore(bank_account(locked=False), DepthFirst(state_caching=False), [no_lost_update()])
     assert found.verdict == VIOLATION
     racy = Schedule.of("toy-bank", "racy", {}, found.counterexample)
     with pytest.raises(ReplayDivergence) as caught:

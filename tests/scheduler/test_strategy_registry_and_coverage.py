@@ -13,6 +13,7 @@ from unpack_race.scenarios.cli import build_parser
 from unpack_race.scheduler.coverage import Kind
 from unpack_race.scheduler.explore import Budget
 from unpack_race.scheduler.properties import Scope
+from unpack_race.scheduler.strategies import DepthFirst
 from unpack_race.scheduler.strategies.registry import (
     REGISTRY,
     OptionError,
@@ -46,6 +47,12 @@ def test_every_coverage_record_is_json_data_with_its_counts(name):
     assert data["finished"] is True
     assert set(data["scopes"]) <= {s.value for s in Scope} and data["scopes"]
     assert data["guarantee"] and data["algorithm"]
+
+
+def test_depth_first_search_caches_states_by_default_in_the_library_as_on_the_command_line():
+    library, command_line = DepthFirst(), REGISTRY["dfs"].create()  # `--strategy dfs`, no --no-state-cache
+    assert library.state_caching and command_line.state_caching
+    assert library.facts().algorithm == command_line.facts().algorithm == "DFS with state caching"
 
 
 def test_a_preemption_bound_makes_the_search_bounded_and_the_claim_says_so():

@@ -1,11 +1,31 @@
-"""A small pthread-like world for the classic concurrency bugs, on the generic scheduler.
+"""Threads, shared variables and mutexes: the pthread-style way to model a race.
 
-The classics (SCTBench's C programs, and the benchmarks of the DPOR papers) are ported
-to the effect style with the scheduling points that SCTBench uses (Thomson, Donaldson
-and Betts, "Concurrency testing using schedule bounding: an empirical study", PPoPP
-2014; TOPC 2016 as "... using controlled schedulers ..."): thread create and join,
-mutex lock and unlock, and every *racy*
-access to a shared variable, one step per read and one per write, in C's evaluation
+The quickest way to write your own program for the engine (the README's "Model your own
+race" starts here): thread bodies are plain generator functions that yield `Read`,
+`Write`, `Cas`, `Lock`, `Unlock`, `Create` and `Join`; `pthread_program` turns them and
+the initial values of the shared variables into a `Program`; `assert_that` is C's
+`assert`, and `assertions_hold()` the property that reports a failing one. The world
+(`Shared`) already has the `fingerprint()` state caching needs and exact footprints, so
+every strategy runs such a program. A lost update in a few lines:
+
+    def increment():
+        x = yield Read("x")
+        yield Write("x", x + 1)
+
+    def main():
+        yield from create_all(["t1", "t2"])
+        yield from join_all(["t1", "t2"])
+        assert_that((yield Read("x")) == 2, "x == 2")
+
+    program = pthread_program("lost-update", {"x": 0}, (), [("t1", increment), ("t2", increment)], main)
+
+Nothing here knows what is being modelled; the classic concurrency bugs of
+`scenarios/classics` are written with it.
+
+The scheduling points are those SCTBench uses (Thomson, Donaldson and Betts,
+"Concurrency testing using schedule bounding: an empirical study", PPoPP 2014; TOPC 2016
+as "... using controlled schedulers ..."): thread create and join, mutex lock and
+unlock, and every *racy* access to a shared variable, one step per read and one per write, in C's evaluation
 order (`x = x + 1` is a read step then a write step; `a == 0 && b == 0` reads `b`
 only when `a` is 0).
 
@@ -47,8 +67,8 @@ from typing import Any, ClassVar
 
 import attrs
 from unpack_race.scheduler.effect import Effect, Failure, Footprint
-from unpack_race.scheduler.kernel import Status, close_generator
-from unpack_race.scheduler.program import ActorSpec, Program
+from unpack_race.scheduler.kernel import Status, close_generator, not_an_effect, start_actor
+from unpack_race.scheduler.program import ActorSpec, Program, check_factory
 from unpack_race.scheduler.properties import Property, always, on_step
 from unpack_race.scheduler.resources import Constant, Keyed, ResourceMap
 
@@ -63,7 +83,7 @@ class AssertionFailed(Failure):
     property `no-assertion-failure` turns it into a violation at that very step."""
 
 
-def check(condition: bool, assertion: str, detail: str = "") -> None:
+def assert_that(condition: bool, assertion: str, detail: str = "") -> None:
     """C's `assert(assertion)`: raise `AssertionFailed` unless `condition` holds."""
     if not condition:
         raise AssertionFailed(f"assert({assertion}) failed" + (f": {detail}" if detail else ""))
@@ -127,6 +147,8 @@ class Shared:
 
 
 def var(name: str) -> str:
+    """The footprint resource of shared variable `name`: `var/x` (for `on_state(...,
+    reads=[var("x")])`)."""
     return f"var/{name}"
 
 
@@ -160,7 +182,7 @@ class Section:
     """Code that runs inside a step, right after its visible operation: `fn(memory,
     *args)`, a module-level function whose docstring's first line is the C code it
     ports. It may only touch variables no other thread can touch meanwhile (see the
-    module docstring); it may call `check` for a C assert."""
+    module docstring); it may call `assert_that` for a C assert."""
 
     fn: Callable[..., Any]
     args: tuple[Any, ...] = ()
@@ -451,9 +473,9 @@ def pthread_program(
         raise ValueError(f"{name}: no thread may be called {MAIN!r}")
     actors = []
     if main is not None:
-        actors.append(ActorSpec(MAIN, _stamped(MAIN, main, dormant=False)))
+        actors.append(ActorSpec(MAIN, _stamped(MAIN, check_factory(main, MAIN), dormant=False)))
     for thread, body in threads:
-        actors.append(ActorSpec(thread, _stamped(thread, body, dormant=main is not None)))
+        actors.append(ActorSpec(thread, _stamped(thread, check_factory(body, thread), dormant=main is not None)))
     initial, locks = dict(shared), frozenset(mutexes)
     return Program(name, lambda: Shared(dict(initial), locks), tuple(actors), on_exit=_record_exit)
 
@@ -468,7 +490,7 @@ def _stamped(thread: str, body: ThreadBody, dormant: bool) -> ThreadBody:
     (a failing step is thrown into the body; an assert the body raises ends the thread)."""
 
     def run():
-        gen = body()
+        gen = start_actor(body, thread)
         try:
             effect = next(gen)
         except StopIteration as stop:
@@ -476,7 +498,8 @@ def _stamped(thread: str, body: ThreadBody, dormant: bool) -> ThreadBody:
         try:
             for index in itertools.count():
                 if not isinstance(effect, Op):
-                    raise TypeError(f"thread {thread} yielded {effect!r}; threads yield primitives.Op effects")
+                    problem = not_an_effect(effect) or _NOT_AN_OP.format(type(effect).__name__)
+                    raise TypeError(f"thread {thread} {problem}")
                 effect = attrs.evolve(effect, thread=thread, first=dormant and index == 0)
                 try:
                     result = yield effect
@@ -495,6 +518,10 @@ def _stamped(thread: str, body: ThreadBody, dormant: bool) -> ThreadBody:
             raise
 
     return run
+
+
+_NOT_AN_OP = ("yielded {}, an effect of another world; a thread of pthread_program yields the effects of "
+              "scheduler.shared_memory (Read, Write, Cas, Lock, Unlock, Create, Join)")
 
 
 def create_all(children: Iterable[str]):

@@ -1,5 +1,6 @@
-"""The pthread-like primitives of the classics: dormant children, joins, locks, folded
-critical sections, footprints, asserts, and the world's fingerprint."""
+"""The pthread-style shared-memory module (scheduler.shared_memory): dormant children,
+joins, locks, folded critical sections, footprints, asserts, and the world's
+fingerprint."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 
 import attrs
 import pytest
-from unpack_race.scenarios.classics.primitives import (
+from unpack_race.scheduler.shared_memory import (
     MAIN,
     NO_ASSERTION_FAILURE,
     AssertionFailed,
@@ -22,7 +23,7 @@ from unpack_race.scenarios.classics.primitives import (
     Unlock,
     Write,
     assertions_hold,
-    check,
+    assert_that,
     pthread_program,
 )
 from unpack_race.scheduler.effect import Footprint
@@ -138,7 +139,7 @@ def test_a_join_that_never_becomes_enabled_is_reported_as_a_deadlock():
         yield Create("child")
         yield Join("child")
 
-    result = explore(family(child=holds_forever, main=main), DepthFirst(), ())
+    result = explore(family(child=holds_forever, main=main), DepthFirst(state_caching=False), ())
     assert result.verdict == Verdict.VIOLATION
     assert result.violation.property == "no-deadlock"
     assert "main waits to Join(child='child') (thread child has not exited)" in result.violation.message
@@ -245,11 +246,11 @@ def test_a_cas_that_would_fail_only_reads_the_cell():
 def test_a_failing_assert_in_a_thread_s_own_code_fails_the_step_that_evaluated_it():
     def reader():
         value = yield Read("x")
-        check(value == 0, "x == 0", f"x is {value}")
+        assert_that(value == 0, "x == 0", f"x is {value}")
         yield Write("x", 2)
 
     program = pthread_program("asserts", {"x": 0}, (), [("w", child_writes_x), ("r", reader)])
-    result = explore(program, DepthFirst(), (assertions_hold(),))
+    result = explore(program, DepthFirst(state_caching=False), (assertions_hold(),))
     assert result.verdict == Verdict.VIOLATION and result.violation.property == NO_ASSERTION_FAILURE
     assert [(s.actor, s.effect.name) for s in result.counterexample] == [("w", "Write"), ("r", "Read")]
     assert "r: assert(x == 0) failed: x is 1" in result.violation.message
@@ -258,7 +259,7 @@ def test_a_failing_assert_in_a_thread_s_own_code_fails_the_step_that_evaluated_i
 def test_a_failing_assert_inside_a_critical_section_fails_the_lock_step_and_stops_the_thread():
     def check_x(mem):
         """assert(x == 0);"""
-        check(mem["x"] == 0, "x == 0")
+        assert_that(mem["x"] == 0, "x == 0")
 
     def checker():
         yield Lock("m", then=Section(check_x))
@@ -271,7 +272,7 @@ def test_a_failing_assert_inside_a_critical_section_fails_the_lock_step_and_stop
     assert isinstance(step.error, AssertionFailed)
     assert execution.actor("c").status is Status.FAILED
     assert "c: locks m; holding it, runs { assert(x == 0); }; assert(x == 0) failed" in step.narrate()
-    result = explore(program, DepthFirst(), (assertions_hold(),))
+    result = explore(program, DepthFirst(state_caching=False), (assertions_hold(),))
     assert result.violation.property == NO_ASSERTION_FAILURE and result.violation.step_index == 1
 
 
