@@ -40,7 +40,7 @@ def test_the_variant_before_the_fix_is_safe(unpack_race_check):
 USER_SCENARIO = """
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.classics.classic import Classic
-from unpack_race.scenarios.classics.primitives import Read, Write, check, pthread_program
+from unpack_race.scheduler.shared_memory import Read, Write, assert_that, pthread_program
 from unpack_race.scheduler.verdict import Verdict
 
 ACCEPTED, WRITTEN = {accepted}, {written}
@@ -50,7 +50,7 @@ def writer():
 
 def reader():
     seen = yield Read("x")
-    check(seen in ACCEPTED, "x is accepted", f"reader read x == {{seen}}")
+    assert_that(seen in ACCEPTED, "x is accepted", f"reader read x == {{seen}}")
 
 class Flag(Classic):
     name, summary, source, bug = "my-flag", "a user's own scenario", "tests/plugin", "the reader may see the write"
