@@ -1,18 +1,13 @@
 """The `unpack-race` command line: list, check, replay, compare, minimize, explain,
-corpus and bench.
+corpus, bench and lint.
 
 This module is the dispatcher: the parser, the table of commands (COMMANDS: one module
 each in scenarios/commands/, with `add_parser(sub)` and `run(args)`), and the error
 handling they share. A command parses, calls the facade (scenarios.api), renders with reports/ and
 returns its exit code.
 
-Exit codes (as model checkers users know): `check` exits with its verdict's code
-(scheduler.verdict): 0 pass, 1 a property violated, 4 a budget ran out or the run was
-interrupted before a verdict, 5 vacuous (a `sometimes` property never reached); 2 bad
-usage or input (one line, no traceback), 3 internal error or a model that raised (with
-the narrated run and a schedule that reproduces it), 4 on Ctrl-C. `compare` exits 0
-when every verdict is the expected one, 1 when a verdict is not as expected, 4 when a
-budget ran out before a verdict (and none was unexpected). `replay` exits 0 or 1.
+Exit codes: one table for every command (scenarios/commands/exit_codes.py), shown by
+`--help` and in the README.
 """
 
 from __future__ import annotations
@@ -30,6 +25,7 @@ from unpack_race import __version__
 from unpack_race.reports.trace_text import model_failure_text, schedule_written
 from unpack_race.scenarios import interrupts
 from unpack_race.scenarios.api import INPUT_ERRORS, ModelRaised
+from unpack_race.scenarios.commands import exit_codes
 from unpack_race.scenarios.commands.streams import keeping_exit_code
 from unpack_race.scheduler.echo import LIMIT, echo_text
 
@@ -76,7 +72,8 @@ def one_line(message: str, limit: int = 400) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="unpack-race", description=__doc__.split("\n\n")[0])
+    parser = _Parser(prog="unpack-race", description=__doc__.split("\n\n")[0], epilog=exit_codes.text(),
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"unpack-race {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMANDS:
