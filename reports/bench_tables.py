@@ -1,11 +1,14 @@
 """The bench results as Markdown: one table per section, with the columns a reader
 compares (reduction ratios, rates, time to the first violation); the progress line of each
-row as the bench goes; and the line saying what was written."""
+row as the bench goes; the line saying what was written; and bench.json, the same data as
+a document (format unpack-race.bench, reports/schemas/bench.schema.json), which
+`bench --json` prints too."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from unpack_race.reports.documents import document
 from unpack_race.reports.table import markdown_table
 
 
@@ -15,6 +18,11 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+def bench_document(data: dict[str, Any], exit_code: int) -> dict[str, Any]:
+    """bench.json: the bench's data (scenarios.bench.run's, with the command line) as a document."""
+    return document("bench", exit_code, data)
 
 
 def bench_markdown(data: dict[str, Any], command: str) -> str:

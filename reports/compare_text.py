@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from unpack_race.reports.claims import claim
+from unpack_race.reports.documents import document
 from unpack_race.reports.result_text import why_safe_text
 from unpack_race.reports.table import markdown_table, text_table
 from unpack_race.scheduler.verdict import Verdict
@@ -106,9 +107,10 @@ def compare_markdown(compared: Any) -> str:
 
 
 def compare_document(compared: Any, schedules: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """compare.json: the scenario, its parameters, one record per variant (with its
-    coverage record as it is, and the path of its counterexample's schedule where one was
-    written: `schedules` by variant), and the outcome."""
+    """compare.json, which `compare --json` prints too (format unpack-race.compare,
+    reports/schemas/compare.schema.json): the scenario, its parameters, one record per
+    variant (with its coverage record as it is, and the path of its counterexample's
+    schedule where one was written: `schedules` by variant), and the outcome."""
     schedules = schedules or {}
     records = []
     for row in compared.rows:
@@ -131,12 +133,13 @@ def compare_document(compared: Any, schedules: Mapping[str, str] | None = None) 
             if row.variant in schedules:
                 record["schedule"] = str(schedules[row.variant])
         records.append(record)
-    document = {"scenario": compared.scenario.name, "params": dict(compared.params), "bounds": compared.bounds,
-                "rows": records, "all_as_expected": compared.outcome.value == "as-expected",
-                "outcome": compared.outcome.value}
+    content = {"scenario": compared.scenario.name, "params": dict(compared.params), "bounds": compared.bounds,
+               "strategy": _strategy(compared), "rows": records,
+               "all_as_expected": compared.outcome.value == "as-expected", "outcome": compared.outcome.value,
+               "summary": outcome_line(compared)}
     if compared.interrupted is not None:  # partial: the rows finished, then the interrupted one
-        document["partial"] = interrupted_line(compared)
-    return document
+        content["partial"] = interrupted_line(compared)
+    return document("compare", compared.outcome.exit_code, content)
 
 
 def written_line(markdown: Any, document: Any) -> str:

@@ -1,10 +1,15 @@
 """The regression corpus command's lines: the case being generated, the notes on cases
-left out, and either what differs from the directory (`--check`) or what was written."""
+left out, and either what differs from the directory (`--check`) or what was written;
+and the same as `corpus --json`'s document (format unpack-race.corpus,
+reports/schemas/corpus.schema.json)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Any
+
+from unpack_race.reports.documents import document
 
 
 def case_line(filename: str) -> str:
@@ -64,5 +69,32 @@ def written_lines(directory: str | os.PathLike[str], count: int, stale: Sequence
     return lines
 
 
-__all__ = ["case_line", "check_lines", "no_verdict_line", "note_line", "partial_line", "partial_why",
+def corpus_document(*, checking: bool, directory: str | os.PathLike[str], files: Sequence[str], exit_code: int,
+                    notes: Sequence[str] = (), no_verdict: Sequence[str] = (), unfinished: Sequence[str] = (),
+                    differ: Sequence[str] = (), stale: Sequence[str] = (), unwritten: Sequence[str] = (),
+                    marker: str | os.PathLike[str] | None = None, partial: str | None = None) -> dict[str, Any]:
+    """What `corpus --json` prints: the mode ("check" or "regenerate"), the directory, the
+    files the cases finished generated, the notes on cases left out, the cases without a
+    verdict and every case not finished; for --check, the files that differ, the stale ones
+    and those the directory's partial regeneration did not write (and whether it is up to
+    date); for a regeneration, the marker written when it is partial; `partial` says why."""
+    content: dict[str, Any] = {
+        "mode": "check" if checking else "regenerate",
+        "directory": str(directory),
+        "files": list(files),
+        "notes": list(notes),
+        "no_verdict": list(no_verdict),
+        "unfinished": list(unfinished),
+        "stale": list(stale),
+    }
+    if checking:
+        content |= {"differ": list(differ), "unwritten": list(unwritten), "up_to_date": not differ and not stale}
+    else:
+        content["marker"] = str(marker) if marker is not None else None
+    if partial is not None:
+        content["partial"] = partial
+    return document("corpus", exit_code, content)
+
+
+__all__ = ["case_line", "check_lines", "corpus_document", "no_verdict_line", "note_line", "partial_line", "partial_why",
            "written_lines"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from unpack_race.reports.documents import document
+from unpack_race.reports.records import step_data, violation_data
 from unpack_race.scheduler.explain import (
     AFTER,
     HOLDS,
@@ -118,21 +120,6 @@ def explanation_lines(x: Explanation) -> list[str]:
     return lines
 
 
-def step_data(step: Step) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "index": step.index,
-        "actor": step.actor,
-        "effect": _kind(step),
-        "args": step.effect.args(),
-        "narration": step.narrate(),
-        "ok": step.ok,
-    }
-    if step.footprint is not None:
-        data["reads"] = sorted(step.footprint.reads)
-        data["writes"] = sorted(step.footprint.writes)
-    return data
-
-
 def move_data(x: Explanation, move: Move) -> dict[str, Any]:
     return {
         "move": move.describe(),
@@ -152,11 +139,7 @@ def explanation_data(x: Explanation) -> dict[str, Any]:
     """The same explanation as JSON-ready data."""
     smallest = x.smallest
     data: dict[str, Any] = {
-        "violation": {
-            "property": x.violation.property,
-            "step": x.violation.step_index,
-            "message": x.violation.message,
-        },
+        "violation": violation_data(x.violation),
         "steps": [step_data(s) for s in x.steps],
         "graph": {
             "nodes": [s.index for s in x.steps],
@@ -207,17 +190,17 @@ def explain_text(explained: Any) -> str:
 
 
 def explain_document(explained: Any) -> dict[str, Any]:
-    """What `explain --json` prints: where the run comes from, the story, and the
-    explanation's data."""
+    """What `explain --json` prints (format unpack-race.explain, reports/schemas/explain.schema.json):
+    where the run comes from, the story, and the explanation's data."""
     cx = explained.counterexample
-    return {
+    return document("explain", 0, {
         "schedule": cx.source,
         "scenario": cx.scenario.name,
         "variant": cx.variant,
         "params": dict(cx.params),
         "story": list(explained.story) if explained.story is not None else None,
         **explanation_data(explained.explanation),
-    }
+    })
 
 
 __all__ = ["explain_document", "explain_text", "explanation_data", "explanation_lines", "moved_steps"]

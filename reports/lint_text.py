@@ -1,10 +1,14 @@
 """A lint report as text: what was checked, then each finding with the run that reaches
-its state, narrated step by step in the model's words."""
+its state, narrated step by step in the model's words; and the reports of a lint as
+`lint --json`'s document (format unpack-race.lint, reports/schemas/lint.schema.json)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+import attrs
+from unpack_race.reports.documents import document
 from unpack_race.scheduler.kernel import Step
 from unpack_race.scheduler.lint import Finding, LintReport
 
@@ -71,3 +75,30 @@ def _path(title: str, steps: Sequence[Step]) -> list[str]:
         return [f"    {title} no step: it is the initial state"]
     return [f"    {title} {len(steps)} step{'s' if len(steps) != 1 else ''}:"] + [
         f"      {i:>3}. {step.narrate()}" for i, step in enumerate(steps)]
+
+
+def finding_data(finding: Finding) -> dict[str, Any]:
+    """A finding: its kind, summary, advice, steps and details, and the runs reaching its state (narrated)."""
+    return {
+        "kind": finding.kind, "summary": finding.summary, "advice": finding.advice,
+        "steps": list(finding.steps), "details": list(finding.details),
+        "path": [step.narrate() for step in finding.path],
+        "other_path": [step.narrate() for step in finding.other_path] if finding.other_path is not None else None,
+        "also": finding.also,
+    }
+
+
+def lint_document(scenario: str, linted: Sequence[Any], variants: Sequence[str], exit_code: int,
+                  interrupted: str | None = None) -> dict[str, Any]:
+    """What `lint --json` prints: one record per variant linted (scenarios.api.Linted:
+    clean or its findings, and the lint's coverage), the variants asked for, and, after
+    Ctrl-C, the variant under way (`interrupted`; the document is then marked partial)."""
+    records = [{"variant": x.variant, "bounds": x.built.bounds, "clean": x.report.clean,
+                "complete": x.report.coverage.complete,
+                "coverage": {**attrs.asdict(x.report.coverage), "seconds": round(x.report.coverage.seconds, 3)},
+                "findings": [finding_data(f) for f in x.report.findings]} for x in linted]
+    content: dict[str, Any] = {"scenario": scenario, "variants": list(variants), "linted": records}
+    if interrupted is not None:
+        content["partial"] = interrupted_text(scenario, interrupted, len(linted), len(variants))
+    return document("lint", exit_code, content)
+

@@ -1,11 +1,14 @@
 """The scenarios, their parameters and their variants as `unpack-race list` prints them:
 each variant with the verdict expected under default parameters and, for containerd's
-variants, the releases it stands for."""
+variants, the releases it stands for; and the same as `list --json`'s document (format
+unpack-race.list, reports/schemas/list.schema.json)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, Protocol
+
+from unpack_race.reports.documents import document
 
 
 class Param(Protocol):
@@ -45,4 +48,21 @@ def catalog_lines(entries: Sequence[Any]) -> list[str]:
     return lines
 
 
-__all__ = ["catalog_lines", "param_text"]
+def catalog_document(entries: Sequence[Any]) -> dict[str, Any]:
+    """`list --json`: each scenario with its parameters (default, range or choices, help) and
+    its variants (the verdict expected with default parameters, why, the containerd releases)."""
+    scenarios = []
+    for sc in entries:
+        scenarios.append({
+            "name": sc.name,
+            "summary": sc.summary,
+            "params": [{"name": p.name, "default": p.default, "minimum": p.minimum, "maximum": p.maximum,
+                        "choices": list(p.choices), "help": p.help} for p in sc.params],
+            "variants": [{"name": v.name, "expected": {"verdict": v.expected.verdict.value,
+                                                       "property": v.expected.property, "why": v.expected.why},
+                          "releases": v.releases, "summary": v.summary} for v in sc.variants],
+        })
+    return document("list", 0, {"scenarios": scenarios})
+
+
+__all__ = ["catalog_document", "catalog_lines", "param_text"]

@@ -4,12 +4,16 @@ counterexample narrated from the run the minimiser found (nothing is run again).
 
 `minimize_lines` reads a scenarios.api.Minimization (its counterexample, the engine's
 Minimized and the budget of candidate runs); reports imports nothing from scenarios.
+`minimize_document` says the same as `minimize --json`'s document (format
+unpack-race.minimize, reports/schemas/minimize.schema.json).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from unpack_race.reports.documents import document
+from unpack_race.reports.records import step_data, violation_data
 from unpack_race.reports.trace_text import narrate_steps
 
 
@@ -44,4 +48,29 @@ def minimize_lines(m: Any) -> list[str]:
     return lines
 
 
-__all__ = ["minimize_lines"]
+def _measure(measure: Any) -> dict[str, int]:
+    return {"steps": measure.steps, "preemptions": measure.preemptions, "actors": measure.actors,
+            "context_switches": measure.switches}
+
+
+def minimize_document(m: Any, written: str | None, exit_code: int) -> dict[str, Any]:
+    """What `minimize --json` prints: the schedule minimised, the measures before and
+    after, each accepted improvement, whether the result is 1-minimal (or why it may not
+    be), its steps when it improved, and where it was written (`written`, None when not)."""
+    found, cx = m.minimized, m.counterexample
+    content: dict[str, Any] = {
+        "schedule": cx.source, "scenario": cx.scenario.name, "variant": cx.variant, "params": dict(cx.params),
+        "violation": violation_data(found.violation),
+        "before": _measure(found.before), "after": _measure(found.after), "phases": list(found.phases),
+        "runs": found.runs, "max_runs": m.max_runs, "improved": found.improved,
+        "one_minimal": not (found.interrupted or found.exhausted), "exhausted": found.exhausted,
+        "reorder_exhaustive": found.reorder_exhaustive,
+        "steps": [step_data(s) for s in found.run.steps] if found.improved and found.run is not None else None,
+        "written": written,
+    }
+    if found.interrupted:
+        content["partial"] = "interrupted before a fixpoint, so a smaller schedule may exist"
+    return document("minimize", exit_code, content)
+
+
+__all__ = ["minimize_document", "minimize_lines"]

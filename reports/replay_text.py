@@ -6,7 +6,8 @@ the recording; and every variant of a scenario so (`replay_all_text`).
 
 `replay_text` and `replay_all_text` read a scenarios.api.Replayed / ReplayedAll (their
 loaded schedule, result, recorded steps and per-variant runs); reports imports nothing
-from scenarios.
+from scenarios. `replay_document` says the same as `replay --json`'s document (format
+unpack-race.replay, reports/schemas/replay.schema.json).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from unpack_race.reports.documents import document
+from unpack_race.reports.records import result_data, step_data, violation_data
 from unpack_race.reports.trace_text import narrate_steps
 from unpack_race.scheduler.follow import REPLACED, UNKNOWN_ACTOR, Followed
 from unpack_race.scheduler.kernel import Step
@@ -128,3 +131,46 @@ def replay_all_text(replayed: Any) -> str:
         lines.append("every verdict is the expected one" if replayed.all_as_expected
                      else "SOME VERDICTS ARE NOT AS EXPECTED")
     return "\n".join(lines)
+
+
+def _source(loaded: Any) -> dict[str, Any]:
+    return {"schedule": loaded.source, "scenario": loaded.scenario.name, "params": dict(loaded.params),
+            "bounds": loaded.built.bounds, "scheduled_steps": len(loaded.schedule.steps)}
+
+
+def _followed(v: Any, recorded: Sequence[Step]) -> dict[str, Any]:
+    """One variant's run along the schedule: its verdict (None when it cannot follow it,
+    `problem` says why), the file's expectation and whether it is met, and the departures."""
+    run = v.run if v.problem is None else None
+    return {
+        "variant": v.variant,
+        "recorded": v.recorded,
+        "verdict": v.verdict,
+        "violation": violation_data(run.violation) if run is not None else None,
+        "problem": v.problem,
+        "expected": dict(v.wanted) if v.wanted is not None else None,
+        "as_expected": v.as_expected,
+        "exact": run.exact if run is not None else None,
+        "departures": [d.describe() for d in run.departures] if run is not None else [],
+        "details": followed_lines(v.run, recorded) if v.run is not None else [],
+    }
+
+
+def replay_document(replayed: Any, exit_code: int) -> dict[str, Any]:
+    """What `replay --json` prints: for a strict replay (mode "strict") the variant, the
+    result (a single run's coverage) and the steps; for `--all-variants` (mode
+    "all-variants") each variant's run along the schedule and, for a file with an `expect`
+    object, whether every verdict is the expected one."""
+    loaded = replayed.loaded
+    if not hasattr(replayed, "variants"):  # a strict replay (scenarios.api.Replayed)
+        return document("replay", exit_code, {
+            "mode": "strict", **_source(loaded), "variant": loaded.variant,
+            "result": result_data(replayed.result), "steps": [step_data(s) for s in replayed.result.run.steps]})
+    return document("replay", exit_code, {
+        "mode": "all-variants", **_source(loaded), "variant": loaded.variant,
+        "variants": [_followed(v, replayed.recorded) for v in replayed.variants],
+        "expect": dict(replayed.expect) if replayed.expect is not None else None,
+        "all_as_expected": replayed.all_as_expected if replayed.expect is not None else None,
+        "any_violation": replayed.any_violation,
+    })
+

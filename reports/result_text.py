@@ -1,14 +1,17 @@
 """A search result as a short statement: the verdict, what was proved or found, and the
 numbers behind it; why the race cannot occur where a scenario leaves a `sometimes`
-property out; and the progress line of a running search."""
+property out; the progress line of a running search; and `check`'s JSON document, which
+says the same (format unpack-race.check, reports/schemas/check.schema.json)."""
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from unpack_race.reports.claims import claim
+from unpack_race.reports.documents import document
+from unpack_race.reports.records import result_data, step_data
 from unpack_race.scheduler.explore import Progress, Result
 
 
@@ -54,3 +57,33 @@ def progress_line(label: str, p: Progress) -> str:
     states = f", {p.states:,} states" if p.states is not None else ""
     rate = p.steps / p.elapsed if p.elapsed else 0
     return f"  [{label}] {p.executions:,} executions{states}, {rate:,.0f} steps/s, {p.elapsed:.0f} s"
+
+
+def check_document(checked: Any, strategy: str, schedule: str | None = None,
+                   partial: str | None = None) -> dict[str, Any]:
+    """What `check --json` prints, from a scenarios.api.Checked: the scenario, variant,
+    parameters and bounds, the result (verdict, claim, coverage record), the verdict
+    expected from the scenario, the counterexample (its steps, preemptions and the path
+    of the schedule written, `schedule`), and why the race cannot occur on a pass;
+    `partial` says what was cut short (Ctrl-C)."""
+    cx = checked.counterexample
+    content: dict[str, Any] = {
+        "scenario": checked.scenario.name,
+        "variant": checked.variant,
+        "params": dict(checked.params),
+        "bounds": checked.built.bounds,
+        "strategy": strategy,
+        "result": result_data(checked.result),
+        "expected": {"verdict": checked.expected.verdict.value, "property": checked.expected.property},
+        "as_expected": checked.as_expected,
+        "counterexample": None if cx is None else {
+            "steps": [step_data(step) for step in cx.steps],
+            "preemptions": cx.preemptions,
+            "schedule": schedule,
+        },
+        "not_sought": [{"property": u.property, "why": u.why} for u in checked.why_safe],
+    }
+    if partial is not None:
+        content["partial"] = partial
+    return document("check", checked.verdict.exit_code, content)
+

@@ -1,18 +1,14 @@
 """The `unpack-race` command line: list, check, replay, compare, minimize, explain,
-corpus and bench.
+corpus, bench and lint.
 
 This module is the dispatcher: the parser, the table of commands (COMMANDS: one module
 each in scenarios/commands/, with `add_parser(sub)` and `run(args)`), and the error
 handling they share. A command parses, calls the facade (scenarios.api), renders with reports/ and
 returns its exit code.
 
-Exit codes (as model checkers users know): `check` exits with its verdict's code
-(scheduler.verdict): 0 pass, 1 a property violated, 4 a budget ran out or the run was
-interrupted before a verdict, 5 vacuous (a `sometimes` property never reached); 2 bad
-usage or input (one line, no traceback), 3 internal error or a model that raised (with
-the narrated run and a schedule that reproduces it), 4 on Ctrl-C. `compare` exits 0
-when every verdict is the expected one, 1 when a verdict is not as expected, 4 when a
-budget ran out before a verdict (and none was unexpected). `replay` exits 0 or 1.
+Exit codes: one table for every command (scenarios/commands/exit_codes.py), shown by
+`--help` and in the README. With `--json` (every command has it: json_output.py), stdout
+carries one JSON document and the text goes to stderr.
 """
 
 from __future__ import annotations
@@ -30,6 +26,8 @@ from unpack_race import __version__
 from unpack_race.reports.trace_text import model_failure_text, schedule_written
 from unpack_race.scenarios import interrupts
 from unpack_race.scenarios.api import INPUT_ERRORS, ModelRaised
+from unpack_race.scenarios.commands import exit_codes
+from unpack_race.scenarios.commands.json_output import add_json_option, json_mode
 from unpack_race.scenarios.commands.streams import keeping_exit_code
 from unpack_race.scheduler.echo import LIMIT, echo_text
 
@@ -76,12 +74,15 @@ def one_line(message: str, limit: int = 400) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="unpack-race", description=__doc__.split("\n\n")[0])
+    parser = _Parser(prog="unpack-race", description=__doc__.split("\n\n")[0], epilog=exit_codes.text(),
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"unpack-race {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMANDS:
         module = command(name)
-        module.add_parser(sub).set_defaults(run=module.run)
+        parser_of_command = module.add_parser(sub)
+        add_json_option(parser_of_command, name)
+        parser_of_command.set_defaults(run=module.run)
     return parser
 
 
@@ -89,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return args.run(args)
+        with json_mode(args):  # with --json: the text to stderr, the document to stdout
+            return args.run(args)
     except (UsageError, *INPUT_ERRORS) as err:
         print(f"unpack-race: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -110,12 +112,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _model_raised(raised: ModelRaised, args: argparse.Namespace) -> int:
     """A model that raised: its run narrated, the schedule that reproduces it written (into
     --out when the command writes a directory there, else a new temporary directory),
-    one line on stderr; exit 3."""
-    print(model_failure_text(raised.failure))
+    one line on stderr; exit 3. With --json, all of it goes to stderr (no document: the command did not end)."""
+    text = sys.stderr if getattr(args, "json", False) else sys.stdout
+    print(model_failure_text(raised.failure), file=text)
     out = getattr(args, "out", None)
     directory = out if out is not None and args.command in ("check", "compare") else Path(
         tempfile.mkdtemp(prefix="unpack-race-"))
-    print(schedule_written(raised.schedule.save(directory / raised.filename)))
+    print(schedule_written(raised.schedule.save(directory / raised.filename)), file=text)
     print(f"unpack-race: the model raised (scenario {raised.scenario.name}, variant {raised.variant}): {raised}",
           file=sys.stderr)
     return EXIT_INTERNAL

@@ -1,17 +1,19 @@
 """`unpack-race bench --out DIR`: measure every strategy on every program
 (scenarios.bench); writes bench.md and bench.json into DIR, progress on stderr. Ctrl-C
-(or SIGTERM) ends it: the rows finished are written, marked partial, and it exits 4."""
+(or SIGTERM) ends it: the rows finished are written, marked partial, and it exits 4.
+With --json, stdout carries bench.json's document too (partial as the file is)."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from unpack_race.reports.bench_tables import bench_markdown, partial_line, progress_line, written_line
+from unpack_race.reports.bench_tables import bench_document, bench_markdown, partial_line, progress_line, written_line
+from unpack_race.reports.documents import dumps
 from unpack_race.scenarios import bench
 from unpack_race.scenarios.api import Interrupted
 from unpack_race.scenarios.commands.arguments import growth, output_directory, runs, seconds
+from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.interrupts import held
 from unpack_race.scheduler.files import write_atomically
 
@@ -47,12 +49,14 @@ def run(args: argparse.Namespace) -> int:
     except Interrupted as interrupted:  # the rows finished: written, marked partial
         data, stop = interrupted.partial, interrupted
     data["command"] = command
+    document = bench_document(data, 4 if stop is not None else 0)
     with held(reraise=stop is None):  # both files are written whole, also on a second Ctrl-C
-        write_atomically(args.out / "bench.json", json.dumps(data, indent=1) + "\n")
+        write_atomically(args.out / "bench.json", dumps(document))
         write_atomically(args.out / "bench.md", bench_markdown(data, command))
         print(written_line(args.out, data["seconds"]))
         if stop is not None:
             print(partial_line(data))
+        emit(args, document)
     if stop is not None:
         raise stop  # exit 4, with the one line (scenarios/cli.py)
     return 0

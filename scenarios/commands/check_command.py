@@ -3,7 +3,8 @@ the narrated counterexample and how each actor ends, and write its schedule (int
 or a new temporary directory); then what the search proved or found, and on a pass why
 the race cannot occur, where the scenario says so. Exit with the verdict's code: 0 pass,
 1 violation, 4 budget or Ctrl-C (or SIGTERM) before a verdict, 5 vacuous; on Ctrl-C it
-prints what the search covered so far."""
+prints what the search covered so far. With --json, stdout carries the result as one JSON
+document (reports.result_text.check_document), the text goes to stderr."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from unpack_race.reports.result_text import summarize, why_safe_text
+from unpack_race.reports.result_text import check_document, summarize, why_safe_text
 from unpack_race.reports.trace_text import counterexample_text, schedule_written
 from unpack_race.scenarios.api import Interrupted, check
 from unpack_race.scenarios.commands.arguments import output_directory
+from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.options import (
     add_param_options,
     add_strategy_options,
@@ -45,15 +47,19 @@ def run(args: argparse.Namespace) -> int:
     except Interrupted as stop:  # what the search covered, then exit 4 (scenarios/cli.py)
         with held(reraise=False):
             print(summarize(stop.partial.result))
+            emit(args, check_document(stop.partial, strategy, partial="interrupted before a verdict"))
         raise
     cx = checked.counterexample
+    written = None
     if cx is not None:
         print(counterexample_text(cx.steps, cx.violation, cx.continuation))
         directory = args.out if args.out is not None else Path(tempfile.mkdtemp(prefix="unpack-race-"))
         with held():
-            print(schedule_written(cx.schedule.save(directory / cx.filename)))
+            written = cx.schedule.save(directory / cx.filename)
+            print(schedule_written(written))
     print(summarize(checked.result))
     safe = why_safe_text(checked.why_safe)
     if safe is not None:
         print(safe)
+    emit(args, check_document(checked, strategy, schedule=str(written) if written is not None else None))
     return checked.verdict.exit_code

@@ -4,12 +4,12 @@ also compare.md, compare.json (each row with its coverage record) and the
 counterexamples' schedules. Exit 0 when every verdict is the expected one, 1 when a
 verdict is not, 4 when a budget ran out before a verdict and none was unexpected. Ctrl-C
 (or SIGTERM) ends the comparison: the rows finished and the interrupted one are printed
-(and written, marked partial), and the exit code is 4."""
+(and written, marked partial), and the exit code is 4. With --json, stdout carries
+compare.json's document (partial too, on Ctrl-C), whether or not --out is given."""
 
 from __future__ import annotations
 
 import argparse
-import json
 
 from unpack_race.reports.compare_text import (
     compare_document,
@@ -17,8 +17,10 @@ from unpack_race.reports.compare_text import (
     compare_text,
     written_line,
 )
+from unpack_race.reports.documents import dumps
 from unpack_race.scenarios.api import Interrupted, compare
 from unpack_race.scenarios.commands.arguments import output_directory
+from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.options import (
     add_param_options,
     add_strategy_options,
@@ -57,11 +59,12 @@ def run(args: argparse.Namespace) -> int:
                     cx = row.counterexample
                     schedules[row.variant] = str(cx.schedule.save(args.out / cx.filename))
         print(compare_text(compared))
+        document = compare_document(compared, schedules)
         if args.out is not None:
             write_atomically(args.out / "compare.md", compare_markdown(compared))
-            write_atomically(args.out / "compare.json",
-                             json.dumps(compare_document(compared, schedules), indent=1) + "\n")
+            write_atomically(args.out / "compare.json", dumps(document))
             print(written_line(args.out / "compare.md", args.out / "compare.json"))
+        emit(args, document)
     if stop is not None:
         raise stop  # exit 4, with the one line (scenarios/cli.py)
     return compared.outcome.exit_code

@@ -6,16 +6,21 @@ A regeneration that is partial (Ctrl-C or SIGTERM, or a case whose search has no
 within its budget) writes the files finished, says "partial: ..." and leaves the marker
 corpus-partial.txt in DIR listing the files not generated; it exits 4. `--check` does not
 count a file such a marker lists as missing as a regression: it exits 4 (not 1) when that
-is all it finds, and 4 when it is itself partial (on Ctrl-C, whatever it found)."""
+is all it finds, and 4 when it is itself partial (on Ctrl-C, whatever it found).
+
+With --json, stdout carries one JSON document of what was checked or written
+(reports.corpus_text.corpus_document), marked partial as above; the lines go to stderr."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from unpack_race.reports.corpus_text import (
     case_line,
     check_lines,
+    corpus_document,
     no_verdict_line,
     note_line,
     partial_line,
@@ -25,6 +30,7 @@ from unpack_race.reports.corpus_text import (
 from unpack_race.scenarios.api import Interrupted
 from unpack_race.scenarios.base import ParamError
 from unpack_race.scenarios.commands.arguments import corpus_directory
+from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.interrupts import held
 from unpack_race.scenarios.regression_corpus import (
     PARTIAL,
@@ -59,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     except ParamError as err:  # a scenario without its defaults: a bug, reported in one line
         raise CorpusError(str(err)) from None
     with held(reraise=stop is None):  # the files (and the marker) are written whole, also on a second Ctrl-C
-        code = (check if args.check else regenerate)(generated, directory)
+        code, document = (check if args.check else regenerate)(generated, directory)
+        emit(args, document)
     if stop is not None:
         raise stop  # exit 4, with the one line (scenarios/cli.py)
     return code
@@ -77,9 +84,10 @@ def why(generated: Generated) -> str:
     return partial_why(generated.done, len(generated.cases), generated.interrupted, generated.undecided)
 
 
-def check(generated: Generated, directory: Path) -> int:
+def check(generated: Generated, directory: Path) -> tuple[int, dict[str, Any]]:
     """`--check`: exit 1 on a regression the cases finished show, 4 when nothing is
-    wrong but something is unchecked (this check or the directory is partial), else 0."""
+    wrong but something is unchecked (this check or the directory is partial), else 0;
+    with the exit code, the document of `--json`."""
     files, unfinished = generated.files, generated.unfinished
     left = stale(files, directory, unfinished)
     for note in generated.notes:
@@ -93,12 +101,18 @@ def check(generated: Generated, directory: Path) -> int:
     for line in partial(generated, checking=True):
         print(line)
     if generated.interrupted is None and (differ or left):
-        return 1
-    return 4 if generated.partial or unwritten else 0
+        code = 1
+    else:
+        code = 4 if generated.partial or unwritten else 0
+    return code, corpus_document(checking=True, directory=directory, files=sorted(files), exit_code=code,
+                                 notes=generated.notes, no_verdict=generated.no_verdict, unfinished=unfinished,
+                                 differ=differ, stale=left, unwritten=unwritten,
+                                 partial=why(generated) if generated.partial else None)
 
 
-def regenerate(generated: Generated, directory: Path) -> int:
-    """`--out DIR`: write the files finished; a partial corpus leaves its marker (exit 4)."""
+def regenerate(generated: Generated, directory: Path) -> tuple[int, dict[str, Any]]:
+    """`--out DIR`: write the files finished; a partial corpus leaves its marker (exit 4).
+    With the exit code, the document of `--json`."""
     files, unfinished = generated.files, generated.unfinished
     left = stale(files, directory, unfinished)
     for note in generated.notes:
@@ -113,4 +127,7 @@ def regenerate(generated: Generated, directory: Path) -> int:
         print(line)
     for line in partial(generated, checking=False, marker=marker):
         print(line)
-    return 4 if generated.partial else 0
+    code = 4 if generated.partial else 0
+    return code, corpus_document(checking=False, directory=directory, files=sorted(files), exit_code=code,
+                                 notes=generated.notes, no_verdict=generated.no_verdict, unfinished=unfinished,
+                                 stale=left, marker=marker, partial=why(generated) if generated.partial else None)

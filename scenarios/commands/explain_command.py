@@ -1,23 +1,23 @@
 """`unpack-race explain FILE [--json]`: the happens-before graph, the racing pair, the
 window and the counterfactuals (scheduler.explain), with the story of issue 3787 in
-containerd's words when the run has its shape. Exit 0, or 2 when the file cannot be used."""
+containerd's words when the run has its shape; with --json, the same as one JSON document
+(the graph's edges listed, the text not printed). Exit 0, or 2 when the file cannot be used."""
 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from unpack_race.reports.explain_text import explain_document, explain_text
 from unpack_race.scenarios.api import explain
 from unpack_race.scenarios.commands.arguments import count
+from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.api.explaining import MAX_EXECUTIONS
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("explain", help="why a schedule violates its property: the race, the window, counterfactuals")
     p.add_argument("file", type=Path)
-    p.add_argument("--json", action="store_true", help="print the explanation as JSON data")
     p.add_argument("--max-executions", type=count("--max-executions"), default=MAX_EXECUTIONS, metavar="N",
                    help="continuations explored per counterfactual (beyond: undecided)")
     return p
@@ -25,5 +25,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     explained = explain(args.file, max_executions=args.max_executions)
-    print(json.dumps(explain_document(explained), indent=1) if args.json else explain_text(explained))
+    if args.json:
+        emit(args, explain_document(explained))
+    else:
+        print(explain_text(explained))
     return 0

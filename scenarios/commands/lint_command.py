@@ -4,16 +4,18 @@ soundness self-check (scheduler.lint) on a scenario, every variant unless one is
 Exit codes: 0 clean (every reachable state within the bounds checked), 1 findings
 (each printed with the offending steps and the run reaching the state, in the model's
 words), 2 bad usage, 4 no finding but the state budget ran out before every reachable
-state was checked, or on Ctrl-C (or SIGTERM), after the variants linted so far.
+state was checked, or on Ctrl-C (or SIGTERM), after the variants linted so far. With
+--json, the reports as one JSON document on stdout (reports.lint_text.lint_document).
 """
 
 from __future__ import annotations
 
 import argparse
 
-from unpack_race.reports.lint_text import incomplete_text, interrupted_text, render
+from unpack_race.reports.lint_text import incomplete_text, interrupted_text, lint_document, render
 from unpack_race.scenarios.api import Interrupted, lint
 from unpack_race.scenarios.commands.arguments import count
+from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.options import add_param_options, overrides
 from unpack_race.scenarios.interrupts import held
 from unpack_race.scheduler.lint import DEFAULT_MAX_STATES
@@ -43,11 +45,14 @@ def run(args: argparse.Namespace) -> int:
             for x in so_far.linted:
                 print(render(x.report, f"{x.scenario} [{x.variant}] ({x.built.bounds})") + "\n")
             print(interrupted_text(args.scenario, so_far.interrupted, len(so_far.linted), len(so_far.variants)))
+            emit(args, lint_document(args.scenario, so_far.linted, so_far.variants, EXIT_BUDGET, so_far.interrupted))
         raise
     print("\n\n".join(render(x.report, f"{x.scenario} [{x.variant}] ({x.built.bounds})") for x in linted))
+    code = EXIT_OK
     if any(not x.report.clean for x in linted):
-        return EXIT_FINDINGS
-    if any(not x.report.coverage.complete for x in linted):
+        code = EXIT_FINDINGS
+    elif any(not x.report.coverage.complete for x in linted):
         print(incomplete_text(args.max_states))
-        return EXIT_BUDGET
-    return EXIT_OK
+        code = EXIT_BUDGET
+    emit(args, lint_document(args.scenario, linted, [x.variant for x in linted], code))
+    return code

@@ -1,9 +1,11 @@
-"""`unpack-race minimize FILE [--out FILE2]`: the fewest steps, then the fewest
-preemptions and actors, that still violate the same property. Prints the measures before
-and after (and says so when the schedule is already minimal) and writes the minimised
-schedule (to --out, or a new temporary directory; an already minimal one only with
---out). Exit 0, or 2 when the file cannot be used. Ctrl-C (or SIGTERM) stops it: the
-smallest violating schedule found so far is shown and written as above, and it exits 4."""
+"""`unpack-race minimize FILE [--out FILE2]`: the fewest steps, then the fewest preemptions
+and actors, that still violate the same property. Prints the measures before and after
+(and says so when the schedule is already minimal) and writes the minimised schedule (to
+--out, or a new temporary directory; an already minimal one only with --out). Exit 0, or
+2 when the file cannot be used. Ctrl-C (or SIGTERM) stops it: the smallest violating
+schedule found so far is shown and written as above, and it exits 4. With --json, the
+same as one JSON document on stdout (reports.minimize_text.minimize_document; marked
+partial after Ctrl-C)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from unpack_race.reports.minimize_text import minimize_lines
+from unpack_race.reports.minimize_text import minimize_document, minimize_lines
 from unpack_race.reports.trace_text import schedule_written
 from unpack_race.scenarios.api import Interrupted, minimize
 from unpack_race.scenarios.commands.arguments import count, output_file
+from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.api.minimizing import MAX_RUNS
 from unpack_race.scenarios.interrupts import held
 
@@ -38,10 +41,13 @@ def run(args: argparse.Namespace) -> int:
     with held(reraise=stop is None):
         for line in minimize_lines(m):
             print(line)
+        written = None
         if m.improved or args.out is not None:
             out = args.out if args.out is not None else (
                 Path(tempfile.mkdtemp(prefix="unpack-race-")) / f"{stem(args.file)}.min.schedule.json")
-            print(schedule_written(m.schedule.save(out)))
+            written = m.schedule.save(out)
+            print(schedule_written(written))
+        emit(args, minimize_document(m, str(written) if written is not None else None, 4 if stop is not None else 0))
     if stop is not None:
         raise stop  # exit 4, with the one line (scenarios/cli.py)
     return 0

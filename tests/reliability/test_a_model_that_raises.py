@@ -101,3 +101,12 @@ def test_the_library_raises_model_raised_with_what_reproduces_it(panics):
     schedule = raised.value.schedule
     assert schedule.scenario == "panics" and schedule.variant == "as-written"
     assert "replay" in schedule.extensions["comment"]
+
+
+def test_with_json_a_model_that_raises_prints_no_document_and_all_its_text_on_stderr(panics, tmp_path, capsys):
+    assert main(["check", "panics", "--variant", "as-written", "--out", str(tmp_path), "--quiet", "--json"]) == 3
+    out, err = capsys.readouterr()
+    assert out == ""  # the command did not end: no document, exit 3 says why
+    assert "The model raised an exception in execution 1" in err and "Schedule written to" in err
+    assert err.splitlines()[-1].startswith("unpack-race: the model raised (scenario panics")
+    assert len(list(tmp_path.glob("*.schedule.json"))) == 1

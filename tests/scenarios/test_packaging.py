@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import unpack_race
+from unpack_race.reports.documents import COMMON, schema_names
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,6 +44,8 @@ def test_the_wheel_puts_one_import_package_and_its_dist_info_into_site_packages(
     for subpackage in ("scheduler/strategies", "scheduler/lint", "scenarios/classics"):
         assert f"unpack_race/{subpackage}/__init__.py" in names
     assert "unpack_race/scheduler/schedule.schema.json" in names
+    for name in (*schema_names(), COMMON):  # every document's schema, and the one they share
+        assert f"unpack_race/reports/schemas/{name}.schema.json" in names
     assert any(n.startswith("unpack_race/scenarios/corpus/") and n.endswith(".json") for n in names)
     assert not any(n.startswith(("unpack_race/tests/", "unpack_race/notebooks/", "unpack_race/docs/")) for n in names)
 
