@@ -26,7 +26,34 @@ def _ignore_signals() -> None:
 
 
 def entry() -> int:
-    """Run the command line on sys.argv; its exit code."""
+    """Run the command line on sys.argv; its exit code. An interrupted command (exit 4)
+    ends the process here, with its streams flushed (see `_end_interrupted`)."""
+    code = _run()
+    if code == 4:
+        _end_interrupted(code)
+    return code
+
+
+def _end_interrupted(code: int) -> None:
+    """End the process with `code` at once, after flushing stdout and stderr.
+
+    CPython marks a KeyboardInterrupt raised inside `exec` or `eval` of a string as
+    unhandled even when the code around it catches it (namedtuple, dataclasses and attrs
+    build their classes that way, so a Ctrl-C during an import can land there), and under
+    `python -m` the interpreter then ends by SIGINT (exit -2) instead of with our exit 4.
+    Everything the command writes is already written and fsynced; only the interpreter's
+    own finalisation is skipped."""
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    os._exit(code)
+
+
+def _run() -> int:
     interrupts = None
     try:  # the first thing: all but `sys` is imported inside it
         from unpack_race.scenarios import interrupts
