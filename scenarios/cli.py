@@ -31,6 +31,7 @@ from unpack_race.reports.trace_text import model_failure_text, schedule_written
 from unpack_race.scenarios import interrupts
 from unpack_race.scenarios.api import INPUT_ERRORS, ModelRaised
 from unpack_race.scenarios.commands.streams import keeping_exit_code
+from unpack_race.scenarios.variant_files import from_environment, variant_files
 from unpack_race.scheduler.echo import LIMIT, echo_text
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 2, 3, 4
@@ -49,6 +50,11 @@ COMMANDS = (
     "bench",
     "lint",
 )
+
+#: The commands that go over a scenario's variants also take `--variant-file F` (repeatable):
+#: variants of one's own, registered while the command runs, after those the environment's
+#: UNPACK_RACE_VARIANT_FILES names (scenarios/variant_files.py).
+VARIANT_FILE_COMMANDS = ("list", "check", "replay", "compare", "minimize", "explain", "lint")
 
 
 def command(name: str) -> ModuleType:
@@ -81,7 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMANDS:
         module = command(name)
-        module.add_parser(sub).set_defaults(run=module.run)
+        p = module.add_parser(sub)
+        p.set_defaults(run=module.run)
+        if name in VARIANT_FILE_COMMANDS:
+            p.add_argument("--variant-file", dest="variant_files", action="append", default=[], metavar="F",
+                           help="a Python file defining VARIANTS, variants of your own (docs/variants.md); "
+                                "may be given more than once")
     return parser
 
 
@@ -89,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return args.run(args)
+        files = [*from_environment(), *args.variant_files] if hasattr(args, "variant_files") else []
+        with variant_files(files):
+            return args.run(args)
     except (UsageError, *INPUT_ERRORS) as err:
         print(f"unpack-race: {err}", file=sys.stderr)
         return EXIT_USAGE

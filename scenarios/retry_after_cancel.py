@@ -103,6 +103,7 @@ class RetryAfterCancel(Scenario):
         Param("cancel", True, "the kubelet cancels the first pull (a restart) and retries it; "
               "without it the pull runs alone beside the GC"),
     )
+    more_variants = "; a variant of your own needs its file: --variant-file F (docs/variants.md)"
 
     @property
     def variants(self) -> tuple[str, ...]:

@@ -1,6 +1,8 @@
 """Puts tests/scheduler on sys.path, so that every test directory imports the tests' one
 shared-memory world as `from shared_memory import ...` (tests/ has no __init__.py files,
-and pytest puts only a test file's own directory on the path)."""
+and pytest puts only a test file's own directory on the path). Registers the variants of
+the files UNPACK_RACE_VARIANT_FILES names for the whole session, so that every test that
+goes over the registered variants checks a researcher's too (docs/variants.md)."""
 
 import sys
 from pathlib import Path
@@ -8,3 +10,7 @@ from pathlib import Path
 SHARED_MEMORY = str(Path(__file__).resolve().parent / "scheduler")
 if SHARED_MEMORY not in sys.path:
     sys.path.insert(0, SHARED_MEMORY)
+
+from unpack_race.scenarios.variant_files import from_environment, register_files  # noqa: E402
+
+register_files(from_environment())
