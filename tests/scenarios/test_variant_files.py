@@ -8,6 +8,7 @@ the worked example's (docs/variants.md) and the fix's (1.6.37+, 1.7.23+, 2.0.0+)
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -127,3 +128,27 @@ def test_a_bad_variant_file_is_one_line_naming_the_file_and_exit_2(capsys, tmp_p
     assert len(err.splitlines()) == 1
     assert registered() == BEFORE
 
+
+def test_explain_finds_by_its_own_counterfactuals_that_the_window_closes_at_the_add_resource(capsys, example,
+                                                                                              tmp_path):
+    run(capsys, "check", "retry-after-cancel", "--variant", EXAMPLE, "--variant-file", example, "--quiet",
+        "--out", tmp_path)
+    schedule = tmp_path / f"retry-after-cancel.{EXAMPLE}.schedule.json"
+    data = json.loads(schedule.read_text())
+    steps = data["steps"]
+    gc = next(i for i, s in enumerate(steps) if s["actor"] == "gc" and s["effect"] == "GcCollect")
+    add = next(i for i, s in enumerate(steps) if s["effect"] == "AddResource")
+    assert gc < add
+    code, out, _ = run(capsys, "explain", schedule, "--variant-file", example)
+    assert code == 0
+    assert f"just after step {add}, no-missing-parent holds" in out
+    assert f"before pull-2's AddResource (step {add}) is done, the GC breaks the pull" in out
+    assert f"only in a call of its own (AddResource, step {add})" in out
+    # independently of explain: the recorded run (GC between the Stat and the AddResource)
+    # fails, and the same run with the GC just after the AddResource passes
+    moved = steps[:gc] + steps[gc + 1: add + 1] + [steps[gc]] + steps[add + 1:]
+    path = tmp_path / "moved.schedule.json"
+    path.write_text(json.dumps(dict(data, steps=moved)))
+    assert run(capsys, "replay", schedule, "--variant-file", example)[0] == 1
+    code, out, _ = run(capsys, "replay", path, "--variant-file", example)
+    assert code == 0 and "no violation" in out, out
