@@ -20,6 +20,7 @@ that goes over the variants reads `registered()`.
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import attrs
@@ -47,6 +48,9 @@ class Variant:
         if not NAME.fullmatch(self.name):
             raise ValueError(f"variant name {self.name!r}: use 1 to 64 lower-case letters, digits, '-' or '.', "
                              f"starting with a letter or digit")
+        if self.skip_check is not None and not inspect.isgeneratorfunction(self.skip_check):
+            raise ValueError(f"variant {self.name}: skip_check must be None or a generator function "
+                             f"(def check(ctx, chain): ... yield Stat(chain) ... return True to skip the layer)")
 
 
 SHIPPED: tuple[Variant, ...] = (

@@ -102,3 +102,8 @@ def test_a_variant_name_must_be_fit_for_a_file_name(name):
 def test_an_unknown_variant_lists_the_known_ones():
     with pytest.raises(KeyError, match="the variants are: stat-early-return-no-lease, stat-early-return"):
         variant("nope")
+
+
+def test_a_skip_check_that_is_not_a_generator_function_is_refused_when_the_variant_is_defined():
+    with pytest.raises(ValueError, match="skip_check must be None or a generator function"):
+        Variant("my-idea", "an idea", "Stat then skip", lambda ctx, chain: True, True, None, "a test")

@@ -113,6 +113,8 @@ def test_the_fix_with_the_stat_early_return_kept_is_not_as_expected_and_compare_
     ("x = 1\n", "define VARIANTS, a tuple of unpack_race.model.variants.Variant (got NoneType)"),
     ("VARIANTS = ('stat-early-return',)\n", "define VARIANTS, a tuple of unpack_race.model.variants.Variant"),
     ("import math\nmath.sqrt(-1)\n", "line 2: ValueError: math domain error"),
+    ("from unpack_race.model.variants import Variant\nVARIANTS = (Variant('x', 'r', 's', print, True, None, 'w'),)\n",
+     "line 2: ValueError: variant x: skip_check must be None or a generator function"),
     ("from unpack_race.model.variants import variant\nVARIANTS = (variant('prepare-with-lease'),)\n",
      "a variant named 'prepare-with-lease' is already registered; give it another name"),
 ])
