@@ -1,17 +1,19 @@
 """Leases (core/metadata/leases.go, core/leases, client/lease.go).
 
 A lease is a GC root that owns the snapshots and content a pull creates. Membership is
-implicit: the metadata store reads the lease ID from the caller's ctx
+mostly implicit: the metadata store reads the lease ID from the caller's ctx
 (`leases.FromContext`) and calls `addSnapshotLease` / `removeSnapshotLease` /
 `addContentLease` inside its own write transaction. Here the ctx's lease ID travels as
-the `lease` field of each effect ("" = no lease on the ctx).
+the `lease` field of each effect ("" = no lease on the ctx). It can also be explicit:
+`leases.Manager.AddResource` / `DeleteResource` name the lease and the resource, each in a
+transaction of its own (AddResource, DeleteResource below).
 """
 
 from __future__ import annotations
 
 import attrs
-from unpack_race.model.errdefs import AlreadyExists, NotFound
-from unpack_race.model.names import LEASE_EXPIRY_SECONDS
+from unpack_race.model.errdefs import AlreadyExists, InvalidArgument, NotFound
+from unpack_race.model.names import LEASE_EXPIRY_SECONDS, SNAPSHOTTER
 from unpack_race.model.world import Lease, PullContext, World
 from unpack_race.scheduler.effect import Effect, Footprint, result_ignored
 
@@ -117,6 +119,96 @@ class DeleteLease(Effect):
             f"{actor} returns and its deferred done() deletes lease {self.lease} "
             f"(db dirty; nothing it held is rooted by it any more)"
         )
+
+
+#: the leases.Resource types the model holds (core/metadata/leases.go parseLeaseResource):
+#: "snapshots/<snapshotter>" and "content"; Go also knows "ingests" and "images"
+SNAPSHOTS = f"snapshots/{SNAPSHOTTER}"
+CONTENT = "content"
+_MEMBERS = {SNAPSHOTS: "snapshots", CONTENT: "content"}
+
+
+def resource_member(resource_type: str) -> str:
+    """parseLeaseResource: which of the lease's sets a resource type names. Go's errors for
+    a malformed type; a well-formed type the model does not hold (another snapshotter,
+    ingests, images) is a mistake in the model's use, not a containerd error."""
+    keys = resource_type.split("/")
+    if keys[0] == "content" and len(keys) != 1:
+        raise InvalidArgument(f"invalid resource type {resource_type}")
+    if keys[0] == "snapshots" and len(keys) != 2:
+        raise InvalidArgument(f"invalid snapshot resource type {resource_type}")
+    if resource_type not in _MEMBERS:
+        raise ValueError(f"lease resource type {resource_type!r} is not in the model; it holds "
+                         f"{', '.join(_MEMBERS)}")
+    return _MEMBERS[resource_type]
+
+
+def _lease_bucket(world: World, lease: str) -> Lease:
+    """getBucket(..., leases, lease.ID), or Go's `lease "<id>": not found`."""
+    record = world.leases.get(lease)
+    if record is None:
+        raise NotFound(f'lease "{lease}"')  # Go: fmt.Errorf("lease %q: %w", lease.ID, errdefs.ErrNotFound)
+    return record
+
+
+@attrs.frozen
+class AddResource(Effect):
+    """leases.Manager.AddResource (core/metadata/leases.go, L186): one write transaction that
+    finds the lease's bucket (`lease "<id>": not found` if it is gone), parses the resource
+    type, and puts the resource's ID in the lease. It does not check that the resource
+    exists: a snapshot that is not there, or was swept a step ago, is recorded all the same
+    (GC's mark skips a name with no bucket), and the call succeeds. No db.dirty. The lease
+    is named explicitly, not read from the ctx."""
+
+    outcome_key = result_ignored  # no actor reads the result
+
+    lease: str
+    resource_type: str
+    id: str
+
+    def apply(self, world: World) -> str:
+        record = _lease_bucket(world, self.lease)
+        member = resource_member(self.resource_type)
+        world.leases[self.lease] = attrs.evolve(record, **{member: getattr(record, member) | {self.id}})
+        return self.id
+
+    def footprint(self, world: World | None = None) -> Footprint:
+        return Footprint.of(writes={f"lease/{self.lease}"})
+
+    def narrate(self, actor, result, error) -> str:
+        if error:
+            return f"{actor} cannot add {self.resource_type} {self.id} to lease {self.lease}: {error}"
+        return (f"{actor} adds {self.resource_type} {self.id} to lease {self.lease} (AddResource, its own "
+                f"transaction; it does not check that {self.id} exists)")
+
+
+@attrs.frozen
+class DeleteResource(Effect):
+    """leases.Manager.DeleteResource (core/metadata/leases.go, L215): one write transaction
+    that finds the lease's bucket (`lease "<id>": not found` if it is gone), parses the
+    resource type, deletes the resource's ID from the lease if it is there (a missing one
+    is not an error), and increments db.dirty whether or not anything was removed."""
+
+    outcome_key = result_ignored  # no actor reads the result
+
+    lease: str
+    resource_type: str
+    id: str
+
+    def apply(self, world: World) -> str:
+        record = _lease_bucket(world, self.lease)
+        member = resource_member(self.resource_type)
+        world.leases[self.lease] = attrs.evolve(record, **{member: getattr(record, member) - {self.id}})
+        world.dirty += 1
+        return self.id
+
+    def footprint(self, world: World | None = None) -> Footprint:
+        return Footprint.of(writes={f"lease/{self.lease}", "db/dirty"})
+
+    def narrate(self, actor, result, error) -> str:
+        if error:
+            return f"{actor} cannot delete {self.resource_type} {self.id} from lease {self.lease}: {error}"
+        return f"{actor} deletes {self.resource_type} {self.id} from lease {self.lease} (db dirty)"
 
 
 @attrs.frozen

@@ -3,7 +3,8 @@ d7f83034c^ (with the Stat early return) and d7f83034c (without it): §1.3 of
 containerd-semantics.md, step by step.
 
 Per layer i, bottom to top, under the chain ID's lock:
-  Stat(chainID) and skip the layer if it exists (only when `stat_early_return`);
+  the variant's `skip_check`, if it has one, which may skip the layer: before d7f83034c,
+  `stat_early_return` (Stat(chainID) and skip the layer if it exists);
   up to 3 tries of Prepare(key, parent, snapshot.ref=chainID): on AlreadyExists,
   Stat(chainID): found -> the layer is done; NotFound -> retry with a new key;
   wait for the layer's blob (the wait observes cancellation: abort and return);
@@ -25,7 +26,7 @@ Modelling choices, each an inference stated here:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 import attrs
 from unpack_race.model.content import UpdateContentLabels, fetch, fetch_footprint
@@ -57,9 +58,27 @@ class Ctx:
     lease: str
 
 
+Steps = Generator[Effect, object, None]
+
+#: A variant's step before Prepare: given the pull's ctx and the layer's chain ID, yield
+#: effects and return True to skip the layer (it is unpacked already), False to go on.
+SkipCheck = Callable[[Ctx, str], Generator[Effect, object, bool]]
+
+
+def stat_early_return(ctx: Ctx, chain: str) -> Generator[Effect, object, bool]:
+    """doUnpackFn before d7f83034c (PR 10723): `if _, err := sn.Stat(ctx, chainID); err ==
+    nil { return nil }`, and any error other than NotFound fails the layer. Skipping takes
+    no lease, fetches nothing and labels nothing."""
+    try:
+        yield Stat(chain)
+    except NotFound:
+        return False
+    return True
+
+
 @attrs.frozen
 class UnpackOptions:
-    stat_early_return: bool
+    skip_check: SkipCheck | None = None  # None: always Prepare (d7f83034c, PR 10723)
     kmutex: bool = True  # CRI passes its process-wide duplication suppressor
 
 
@@ -86,9 +105,6 @@ class WaitForLayerFetch(Effect):
         if error:
             return f"{actor} waits for layer blob {self.digest} and sees its ctx cancelled: {error}"
         return f"{actor} has layer blob {self.digest} (fetched into {self.lease}) and applies it"
-
-
-Steps = Generator[Effect, object, None]
 
 
 def unpack(ctx: Ctx, image: ImageSpec, options: UnpackOptions) -> Steps:
@@ -122,12 +138,8 @@ def do_unpack(ctx: Ctx, image: ImageSpec, i: int, options: UnpackOptions, attemp
 def _unpack_layer(ctx: Ctx, image: ImageSpec, i: int, options: UnpackOptions, attempts: Iterator[int]) -> Steps:
     parent = chain_id(i - 1) if i else ""
     chain = chain_id(i)
-    if options.stat_early_return:
-        try:
-            yield Stat(chain)
-            return  # already unpacked: skip the layer (no lease, no fetch, no label)
-        except NotFound:
-            pass
+    if options.skip_check is not None and (yield from options.skip_check(ctx, chain)):
+        return  # already unpacked: skip the layer
     labels = ((SNAPSHOT_REF, chain),)
     key = ""
     last: ContainerdError | None = None

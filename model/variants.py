@@ -1,49 +1,105 @@
-"""The code variants the model compares: two independent switches, tied to releases.
+"""The variants of containerd's code the model compares, each one small, self-describing
+definition: its name, the releases or PR it stands for, what it changes in the code path
+(the unpacker's step before Prepare, and whether the metadata snapshotter leases an
+existing snapshot), and the verdict containerd's history gives it, written down as data.
 
-- `stat_early_return`: the unpacker's `sn.Stat(chainID)` then `return nil` before
-  Prepare (core/unpack/unpacker.go before d7f83034c, PR 10723);
-- `lease_on_exists`: the metadata snapshotter leases an existing snapshot on the
-  AlreadyExists paths of Prepare and Commit (c7fb8a925, PR 10187).
+The expectation is never derived from the code switches: a variant whose code is wrong
+for what it claims to be (say, the fix's name and expectation with the Stat early return
+kept) then shows as NOT AS EXPECTED instead of quietly changing its own expectation.
+
+The four shipped variants are the combinations of containerd's two changes:
+- the unpacker's `sn.Stat(chainID)` then `return nil` before Prepare
+  (core/unpack/unpacker.go before d7f83034c, PR 10723): `stat_early_return`;
+- the metadata snapshotter leases an existing snapshot on the AlreadyExists paths of
+  Prepare and Commit (c7fb8a925, PR 10187): `lease_on_exists`.
+
+More can be registered (`register`), for instance from a researcher's file outside the
+package (scenarios/variant_files.py, `--variant-file F`); every scenario, command and test
+that goes over the variants reads `registered()`.
 """
 
 from __future__ import annotations
 
+import inspect
+import re
+
 import attrs
+from unpack_race.model.unpacker import SkipCheck, stat_early_return
+
+#: the property issue 3787 violates (scenarios/invariants.NO_MISSING_PARENT)
+MISSING_PARENT = "no-missing-parent"
+ISSUE_3787 = "containerd issue 3787: the retry relies on an unleased snapshot"
+NAME = re.compile(r"[a-z0-9][a-z0-9.-]{0,63}")
 
 
 @attrs.frozen
 class Variant:
-    name: str
-    stat_early_return: bool
-    lease_on_exists: bool
-    releases: str
-    summary: str
+    name: str  # lower case, digits, '-' and '.' (it becomes part of file names)
+    releases: str  # the containerd releases or PR it stands for
+    summary: str  # what it changes in the code path, in words
+    skip_check: SkipCheck | None  # the unpacker's step before Prepare (model/unpacker.py); None: always Prepare
+    lease_on_exists: bool  # the metadata snapshotter's PR 10187 ("lease on already exists")
+    #: the property containerd's history (or the variant's author) says fails under this
+    #: variant wherever the race can occur; every other property holds. None: all hold.
+    violates: str | None
+    why: str  # where the expectation comes from
+
+    def __attrs_post_init__(self) -> None:
+        if not NAME.fullmatch(self.name):
+            raise ValueError(f"variant name {self.name!r}: use 1 to 64 lower-case letters, digits, '-' or '.', "
+                             f"starting with a letter or digit")
+        if self.skip_check is not None and not inspect.isgeneratorfunction(self.skip_check):
+            raise ValueError(f"variant {self.name}: skip_check must be None or a generator function "
+                             f"(def check(ctx, chain): ... yield Stat(chain) ... return True to skip the layer)")
 
 
-VARIANTS: tuple[Variant, ...] = (
+SHIPPED: tuple[Variant, ...] = (
     Variant(
-        "stat-early-return-no-lease", True, False,
-        "up to 1.6.31 and 1.7.16",
+        "stat-early-return-no-lease", "up to 1.6.31 and 1.7.16",
         "Stat then skip; Prepare/Commit return AlreadyExists without leasing",
+        stat_early_return, False, MISSING_PARENT, ISSUE_3787,
     ),
     Variant(
-        "stat-early-return", True, True,
-        "1.6.32-1.6.36, 1.7.17-1.7.22, 2.0.0-rc.2 to rc.5",
+        "stat-early-return", "1.6.32-1.6.36, 1.7.17-1.7.22, 2.0.0-rc.2 to rc.5",
         "Stat then skip; PR 10187 leases on AlreadyExists, but the Stat path never asks",
+        stat_early_return, True, MISSING_PARENT, ISSUE_3787,
     ),
     Variant(
-        "prepare-without-lease", False, False,
-        "never released (PR 10723 alone)",
+        "prepare-without-lease", "never released (PR 10723 alone)",
         "always Prepare; AlreadyExists comes back without a lease",
+        None, False, MISSING_PARENT, ISSUE_3787,
     ),
     Variant(
-        "prepare-with-lease", False, True,
-        "1.6.37+, 1.7.23+, 2.0.0+",
+        "prepare-with-lease", "1.6.37+, 1.7.23+, 2.0.0+",
         "always Prepare; the existing snapshot is leased in the same transaction (the fix)",
+        None, True, None, "PR 10723 + PR 10187: the snapshot is leased when relied on",
     ),
 )
 
-BY_NAME = {v.name: v for v in VARIANTS}
+#: every registered variant by name, in registration order (the shipped four first)
+BY_NAME: dict[str, Variant] = {v.name: v for v in SHIPPED}
+
+
+def registered() -> tuple[Variant, ...]:
+    return tuple(BY_NAME.values())
+
+
+def register(v: Variant) -> Variant:
+    """Add a variant; a name already registered is a ValueError (names identify variants in
+    schedule files, so two definitions may not share one)."""
+    if not isinstance(v, Variant):
+        raise TypeError(f"expected a unpack_race.model.variants.Variant, got {type(v).__name__}")
+    if v.name in BY_NAME:
+        raise ValueError(f"a variant named {v.name!r} is already registered; choose another name")
+    BY_NAME[v.name] = v
+    return v
+
+
+def unregister(name: str) -> None:
+    """Remove a variant registered with `register` (the shipped four stay)."""
+    if any(v.name == name for v in SHIPPED):
+        raise ValueError(f"variant {name!r} is one of the shipped variants and cannot be removed")
+    BY_NAME.pop(name, None)
 
 
 def variant(name: str) -> Variant:

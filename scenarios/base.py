@@ -95,6 +95,8 @@ class Scenario(abc.ABC):
     summary: str
     params: tuple[Param, ...]
     variants: tuple[str, ...]
+    #: what an unknown variant's message adds, where more variants can be given
+    more_variants: str = ""
 
     def resolve(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         """Defaults plus checked overrides; unknown names are an error."""
@@ -111,7 +113,7 @@ class Scenario(abc.ABC):
         if variant not in self.variants:
             raise ParamError(
                 f"scenario {self.name} has no variant {echo(variant)}; its variants are: "
-                f"{', '.join(self.variants)}"
+                f"{', '.join(self.variants)}{self.more_variants}"
             )
         return variant
 

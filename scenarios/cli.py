@@ -29,6 +29,7 @@ from unpack_race.scenarios.api import INPUT_ERRORS, ModelRaised
 from unpack_race.scenarios.commands import exit_codes
 from unpack_race.scenarios.commands.json_output import add_json_option, json_mode
 from unpack_race.scenarios.commands.streams import keeping_exit_code
+from unpack_race.scenarios.variant_files import from_environment, variant_files
 from unpack_race.scheduler.echo import LIMIT, echo_text
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 2, 3, 4
@@ -47,6 +48,11 @@ COMMANDS = (
     "bench",
     "lint",
 )
+
+#: The commands that go over a scenario's variants also take `--variant-file F` (repeatable):
+#: variants of one's own, registered while the command runs, after those the environment's
+#: UNPACK_RACE_VARIANT_FILES names (scenarios/variant_files.py).
+VARIANT_FILE_COMMANDS = ("list", "check", "replay", "compare", "minimize", "explain", "lint")
 
 
 def command(name: str) -> ModuleType:
@@ -83,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
         parser_of_command = module.add_parser(sub)
         add_json_option(parser_of_command, name)
         parser_of_command.set_defaults(run=module.run)
+        if name in VARIANT_FILE_COMMANDS:
+            parser_of_command.add_argument(
+                "--variant-file", dest="variant_files", action="append", default=[], metavar="F",
+                help="a Python file defining VARIANTS, variants of your own (docs/variants.md); may be given more than once")
     return parser
 
 
@@ -90,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        with json_mode(args):  # with --json: the text to stderr, the document to stdout
+        files = [*from_environment(), *args.variant_files] if hasattr(args, "variant_files") else []
+        with variant_files(files), json_mode(args):  # with --json: the text to stderr, the document to stdout
             return args.run(args)
     except (UsageError, *INPUT_ERRORS) as err:
         print(f"unpack-race: {err}", file=sys.stderr)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from unpack_race.model.errdefs import AlreadyExists
 from unpack_race.model.gc import GcCollect
 from unpack_race.model.kubelet import CancelPull, RequestPull
-from unpack_race.model.leases import DeleteLease
+from unpack_race.model.leases import AddResource, DeleteLease
 from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Stat
 from unpack_race.reports.explain_text import moved_steps
 from unpack_race.scenarios.invariants import saw_missing_parent
@@ -93,7 +93,7 @@ def story(x: Explanation, continuation: Run | None = None) -> list[str] | None:
     if opening is None or not _relied(opening, pull, parent):
         opening = next((s for s in reversed(steps[:w]) if _relied(s, pull, parent)), None)
     if opening is not None:
-        sentences.append(_reliance(steps, opening, who, parent))
+        sentences.append(_reliance(steps, opening, who, parent, _leased_later(x, pull, parent, w)))
 
     sentences.append(f"Then gc marks from the roots and sweeps {parent} (step {w}).")
     kind = "Prepare's first transaction" if isinstance(failed.effect, PrepareT1) else "Prepare's second transaction"
@@ -107,8 +107,18 @@ def story(x: Explanation, continuation: Run | None = None) -> list[str] | None:
     return sentences
 
 
-def _reliance(steps: tuple[Step, ...], step: Step, who: str, parent: str) -> str:
+def _leased_later(x: Explanation, pull: str, parent: str, w: int) -> Step | None:
+    """The pull's own AddResource of `parent` after the GC (w), in the run explained."""
+    return next((s for s in x.steps[w + 1:] if s.actor == pull and isinstance(s.effect, AddResource)
+                 and s.effect.id == parent and s.ok), None)
+
+
+def _reliance(steps: tuple[Step, ...], step: Step, who: str, parent: str, leased: Step | None = None) -> str:
     effect = step.effect
+    if isinstance(effect, Stat) and leased is not None:
+        return (f"{who} stats {parent} (step {step.index}): it exists, so the unpacker will skip the layer; "
+                f"it adds {parent} to lease {leased.effect.lease} only in a call of its own (AddResource, "
+                f"step {leased.index}), and until then no lease holds {parent}.")
     if isinstance(effect, Stat):
         prior = next((s for s in reversed(steps[: step.index]) if s.actor == step.actor), None)
         if prior is not None and isinstance(prior.effect, PrepareT1) and isinstance(prior.error, AlreadyExists):
@@ -144,7 +154,10 @@ def _what(step: Step, numbered: bool = True) -> str:
 def _counterfactuals(x: Explanation, pull: str, parent: str) -> list[str]:
     w, v = x.racing
     out = []
-    after = next((m for m in x.moves if m.where == AFTER and m.verdict == HOLDS), None)
+    # where the window closes is what the exploration found (Explanation.closes), which may
+    # be a step before the failing Prepare (say, one that leases the parent)
+    after = next((m for m in x.moves if m.where == AFTER and m.verdict == HOLDS
+                  and (m.anchor, m.extra) == x.closes), None)
     closing = None
     if after is not None:
         what = "; ".join(_changed(after, x))
@@ -152,7 +165,7 @@ def _counterfactuals(x: Explanation, pull: str, parent: str) -> list[str]:
             last = next(s for s in reversed(after.run[: after.moved_to]) if s.actor == pull)
             closing = _what(last, numbered=False)
         else:
-            closing = _what(x.steps[v])
+            closing = _what(x.steps[after.anchor])
         out.append(f"Had the GC come after {closing}: {what}; "
                    f"no continuation violates {x.violation.property}.")
     before: Move | None = next((m for m in x.moves if m.where == BEFORE and m.verdict == HOLDS), None)

@@ -14,10 +14,13 @@ Given a run that violates property P at step v (of actor A):
   explored (stateful DFS within a budget), so "holds" means that no way of going on
   from the reordered run violates any property;
 - *after* moves delay w until after v, then after each further step of A in turn
-  (A moving alone), until the property holds; *before* moves put w just before each
-  earlier step of A it conflicts with, latest first, until the property holds;
+  (A moving alone), until the property holds; once one holds, w is also put just after
+  each step of A between w and v, earliest first, until the property holds there: the
+  window may close before v (a step of A that makes w harmless, found by exploring, not
+  assumed); *before* moves put w just before each earlier step of A it conflicts with,
+  latest first, until the property holds;
 - the first step of A that w must precede (the *window's opening*) is the observation
-  A relied on; the step of A after which w is harmless closes the window. The smallest
+  A relied on; the earliest step of A after which w is harmless closes the window. The smallest
   move that makes the property hold is the counterfactual, measured by how many of A's
   steps w is moved across.
 
@@ -90,7 +93,7 @@ class Explanation:
     resources: tuple[str, ...]  # what w and v meet on
     moves: tuple[Move, ...]  # every move tried, in the order tried
     opens: int | None  # the step of v's actor that w must precede for the property to hold
-    closes: tuple[int, int] | None  # (anchor, extra) of the first AFTER move that holds
+    closes: tuple[int, int] | None  # (anchor, extra) of the earliest AFTER move that holds
     passed_over: tuple[int, ...] = ()  # other candidates for w, tried first, whose delay did not help
 
     @property
@@ -172,6 +175,13 @@ def explain_run(
             break
     (w, a), moves, closes = next((t for t in tried if t[2] is not None), tried[0])
     ctx = _Context(program, properties, E, graph, w, v, violation.property, max_executions)
+    if closes is not None:  # does w become harmless earlier, after a step of A before v?
+        for s in (s for s in E[w + 1: v] if s.actor == victim.actor):
+            move = ctx.inside(s.index)
+            moves.append(move)
+            if move.verdict == HOLDS:
+                closes = (s.index, 0)
+                break
     opens = None
     for o in reversed(range(w)):
         if E[o].actor != victim.actor or not E[o].footprint.conflicts_with(E[w].footprint):
@@ -232,6 +242,24 @@ class _Context:
         execution.close()
         verdict, message, executions, _ = self._judge(prefix)
         return Move(w, AFTER, v, extra, distance, verdict, message, executions, tuple(execution.steps), len(prefix) - 1)
+
+    def inside(self, s: int) -> Move:
+        """w (and the mover's steps up to s) moved just after step s of the racing actor,
+        w < s < v; the rest keep their order."""
+        E, w = self.E, self.w
+        head = [x for x in E[: s + 1] if not (x.actor == self.mover and x.index >= w)]
+        moved = [E[w]] + [x for x in E[w + 1: s + 1] if x.actor == self.mover]
+        order = [ScheduledStep.of(x) for x in head + moved + list(E[s + 1:])]
+        distance = sum(1 for x in E[w + 1: s + 1] if x.actor == self.victim)
+        followed = follow_schedule(self.program, order, self.properties, RESYNC)
+        moved_to = len(head)
+        if any(d.index <= moved_to for d in followed.departures):
+            return Move(w, AFTER, s, 0, distance, IMPOSSIBLE, f"{self.mover} cannot take step {w} there", 0)
+        if followed.violation is not None:
+            verdict = VIOLATED if followed.violation.property == self.prop else OTHER
+            return Move(w, AFTER, s, 0, distance, verdict, followed.violation.message, 0, followed.steps, moved_to)
+        verdict, message, executions, _ = self._judge([Choice(x.actor, x.effect) for x in followed.steps])
+        return Move(w, AFTER, s, 0, distance, verdict, message, executions, followed.steps, moved_to)
 
     def before(self, o: int) -> Move:
         E, w, graph = self.E, self.w, self.graph

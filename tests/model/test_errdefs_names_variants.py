@@ -12,7 +12,8 @@ from unpack_race.model.errdefs import (
     NotFound,
 )
 from unpack_race.model.names import backend_key, chain_id, extract_key, unpack_lock_key
-from unpack_race.model.variants import VARIANTS, variant
+from unpack_race.model.unpacker import stat_early_return
+from unpack_race.model.variants import SHIPPED, Variant, register, registered, unregister, variant
 from unpack_race.scheduler.effect import Failure
 
 
@@ -55,14 +56,56 @@ def test_containerd_names_follow_the_formats_the_go_code_uses():
     assert backend_key(7, "sha256:c1") == "k8s.io/7/sha256:c1"
 
 
-def test_the_variants_are_the_four_combinations_of_the_two_switches():
-    assert sorted((v.stat_early_return, v.lease_on_exists) for v in VARIANTS) == [
+def test_the_shipped_variants_are_the_four_combinations_of_containerds_two_changes():
+    assert sorted((v.skip_check is stat_early_return, v.lease_on_exists) for v in SHIPPED) == [
         (False, False), (False, True), (True, False), (True, True)
     ]
     fixed = variant("prepare-with-lease")
-    assert (fixed.stat_early_return, fixed.lease_on_exists) == (False, True)
+    assert (fixed.skip_check, fixed.lease_on_exists) == (None, True)
+
+
+def test_containerds_history_fixes_issue_3787_only_with_both_changes():
+    # PR 10723 (no Stat early return) needs PR 10187 (lease on AlreadyExists): 1.6.37, 1.7.23, 2.0.0
+    assert [v.name for v in SHIPPED if v.violates is None] == ["prepare-with-lease"]
+    assert {v.violates for v in SHIPPED if v.violates} == {"no-missing-parent"}
+
+
+def a_variant(name: str) -> Variant:
+    return Variant(name, "an idea", "always Prepare", None, True, None, "a test")
+
+
+def test_a_registered_variant_is_listed_after_the_shipped_ones_until_it_is_unregistered():
+    before = registered()  # the shipped ones first, then any UNPACK_RACE_VARIANT_FILES names
+    assert before[: len(SHIPPED)] == SHIPPED
+    register(a_variant("my-idea"))
+    try:
+        assert [v.name for v in registered()] == [v.name for v in before] + ["my-idea"]
+        assert variant("my-idea").releases == "an idea"
+        with pytest.raises(ValueError, match="a variant named 'my-idea' is already registered"):
+            register(a_variant("my-idea"))
+    finally:
+        unregister("my-idea")
+    assert registered() == before
+
+
+def test_a_shipped_variant_cannot_be_replaced_or_removed():
+    with pytest.raises(ValueError, match="already registered"):
+        register(a_variant("prepare-with-lease"))
+    with pytest.raises(ValueError, match="one of the shipped variants"):
+        unregister("prepare-with-lease")
+
+
+@pytest.mark.parametrize("name", ["", "My-Idea", "a b", "-x", "x/y", "x" * 65])
+def test_a_variant_name_must_be_fit_for_a_file_name(name):
+    with pytest.raises(ValueError, match="lower-case letters, digits"):
+        a_variant(name)
 
 
 def test_an_unknown_variant_lists_the_known_ones():
     with pytest.raises(KeyError, match="the variants are: stat-early-return-no-lease, stat-early-return"):
         variant("nope")
+
+
+def test_a_skip_check_that_is_not_a_generator_function_is_refused_when_the_variant_is_defined():
+    with pytest.raises(ValueError, match="skip_check must be None or a generator function"):
+        Variant("my-idea", "an idea", "Stat then skip", lambda ctx, chain: True, True, None, "a test")

@@ -20,7 +20,7 @@ from unpack_race.model.kubelet import CancelPull
 from unpack_race.model.leases import CreateLease, DeleteLease
 from unpack_race.model.names import GC_REF_SNAPSHOT, SNAPSHOT_REF, UNCOMPRESSED
 from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Stat
-from unpack_race.model.unpacker import Ctx, UnpackOptions, WaitForLayerFetch, unpack
+from unpack_race.model.unpacker import Ctx, UnpackOptions, WaitForLayerFetch, stat_early_return, unpack
 from unpack_race.model.world import PullContext, World
 from unpack_race.scheduler.effect import Effect
 
@@ -96,7 +96,7 @@ PULL_END = ["UpdateContentLabels", "CreateImage", "DeleteLease"]
 
 def test_a_two_layer_pull_without_the_stat_early_return_prepares_and_commits_each_layer():
     world = new_world()
-    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(stat_early_return=False), False), world)
+    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(), False), world)
     assert run.error is None
     assert run.returned == IMAGE.name
     assert run.names == PULL_START + LAYER + LAYER + PULL_END
@@ -104,7 +104,7 @@ def test_a_two_layer_pull_without_the_stat_early_return_prepares_and_commits_eac
 
 def test_a_two_layer_pull_with_the_stat_early_return_stats_each_layer_before_preparing_it():
     world = new_world()
-    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(stat_early_return=True), False), world)
+    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(stat_early_return), False), world)
     assert run.error is None
     assert run.names == PULL_START + LAYER_AFTER_STAT + LAYER_AFTER_STAT + PULL_END
     stats = [outcome for effect, outcome in run.steps if isinstance(effect, Stat)]
@@ -116,7 +116,7 @@ def test_a_two_layer_pull_with_the_stat_early_return_stats_each_layer_before_pre
 
 def test_the_prepare_steps_of_a_pull_carry_the_extract_keys_parents_targets_and_lease():
     world = new_world()
-    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(stat_early_return=False), False), world)
+    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(), False), world)
     t1s = [effect for effect, _ in run.steps if isinstance(effect, PrepareT1)]
     assert t1s == [
         PrepareT1("extract-pull-1.0 sha256:c1", "", "sha256:c1", LEASE),
@@ -128,7 +128,7 @@ def test_the_prepare_steps_of_a_pull_carry_the_extract_keys_parents_targets_and_
 
 def test_a_completed_pull_leaves_the_chain_rooted_by_the_image_after_its_lease_is_deleted():
     world = new_world()
-    drive(pull_image("pull-1", IMAGE, UnpackOptions(stat_early_return=False), False), world)
+    drive(pull_image("pull-1", IMAGE, UnpackOptions(), False), world)
     assert {n: (s.kind, s.parent) for n, s in world.snapshots.items()} == {
         "sha256:c1": ("committed", ""),
         "sha256:c2": ("committed", "sha256:c1"),
@@ -147,7 +147,7 @@ def test_a_completed_pull_leaves_the_chain_rooted_by_the_image_after_its_lease_i
 
 def test_a_pull_without_the_duplication_suppressor_takes_no_locks():
     world = new_world()
-    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(stat_early_return=False, kmutex=False), False), world)
+    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(kmutex=False), False), world)
     assert "Lock" not in run.names and "Unlock" not in run.names
     assert run.error is None
 
@@ -155,7 +155,7 @@ def test_a_pull_without_the_duplication_suppressor_takes_no_locks():
 def test_a_retry_pull_first_waits_for_the_kubelets_request():
     world = new_world()
     world.pulls["pull-2"] = PullContext()
-    actor = pull_image("pull-2", IMAGE, UnpackOptions(stat_early_return=False), True)
+    actor = pull_image("pull-2", IMAGE, UnpackOptions(), True)
     first = next(actor)
     assert isinstance(first, AwaitPullRequest)
     assert first.enabled(world) is False
@@ -168,7 +168,7 @@ def test_a_retry_pull_first_waits_for_the_kubelets_request():
 def test_the_stat_variant_skips_an_existing_layer_without_leasing_it(lease_on_exists):
     world = world_with_c1(lease_on_exists)
     ctx = ready_for_unpack(world)
-    run = drive(unpack(ctx, IMAGE, UnpackOptions(stat_early_return=True)), world)
+    run = drive(unpack(ctx, IMAGE, UnpackOptions(stat_early_return)), world)
     assert run.error is None
     assert run.names[:3] == ["Lock", "Stat", "Unlock"]
     assert run.names[3:] == LAYER_AFTER_STAT + ["UpdateContentLabels"]
@@ -183,7 +183,7 @@ def test_the_stat_variant_skips_an_existing_layer_without_leasing_it(lease_on_ex
 def test_the_prepare_variant_with_lease_on_exists_leases_an_existing_layer_then_stats_it():
     world = world_with_c1(lease_on_exists=True)
     ctx = ready_for_unpack(world)
-    run = drive(unpack(ctx, IMAGE, UnpackOptions(stat_early_return=False)), world)
+    run = drive(unpack(ctx, IMAGE, UnpackOptions()), world)
     assert run.error is None
     assert run.names[:4] == ["Lock", "PrepareT1", "Stat", "Unlock"]
     assert run.names[4:] == LAYER + ["UpdateContentLabels"]
@@ -196,7 +196,7 @@ def test_the_prepare_variant_with_lease_on_exists_leases_an_existing_layer_then_
 def test_the_prepare_variant_without_lease_on_exists_relies_on_an_existing_layer_without_leasing_it():
     world = world_with_c1(lease_on_exists=False)
     ctx = ready_for_unpack(world)
-    run = drive(unpack(ctx, IMAGE, UnpackOptions(stat_early_return=False)), world)
+    run = drive(unpack(ctx, IMAGE, UnpackOptions()), world)
     assert run.names[:4] == ["Lock", "PrepareT1", "Stat", "Unlock"]
     assert run.steps[1][1].leased is False
     assert "sha256:c1" not in world.leases["L"].snapshots
@@ -215,7 +215,7 @@ def gc_before_preparing_on_c1(effect: Effect, world: World) -> None:
 @pytest.mark.parametrize("lease_on_exists", [True, False])
 def test_with_the_stat_early_return_gc_between_stat_and_prepare_fails_the_pull_with_the_issue_text(lease_on_exists):
     world = world_with_c1(lease_on_exists)
-    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(stat_early_return=True), False), world,
+    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(stat_early_return), False), world,
                 gc_before_preparing_on_c1)
     assert isinstance(run.error, NotFound)
     assert str(run.error) == (
@@ -229,7 +229,7 @@ def test_with_the_stat_early_return_gc_between_stat_and_prepare_fails_the_pull_w
 
 def test_with_prepare_and_lease_on_exists_the_same_gc_keeps_c1_and_the_pull_succeeds():
     world = world_with_c1(lease_on_exists=True)
-    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(stat_early_return=False), False), world,
+    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(), False), world,
                 gc_before_preparing_on_c1)
     assert run.error is None
     assert "old" not in world.leases  # the hook did run
@@ -238,7 +238,7 @@ def test_with_prepare_and_lease_on_exists_the_same_gc_keeps_c1_and_the_pull_succ
 
 def test_with_prepare_but_without_lease_on_exists_the_same_gc_still_fails_the_pull():
     world = world_with_c1(lease_on_exists=False)
-    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(stat_early_return=False), False), world,
+    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(), False), world,
                 gc_before_preparing_on_c1)
     assert str(run.error).endswith(
         'failed to prepare extraction snapshot "extract-pull-1.1 sha256:c2": '
@@ -256,7 +256,7 @@ def test_a_pull_cancelled_while_waiting_for_a_layer_removes_its_extraction_key_a
         if isinstance(effect, WaitForLayerFetch) and effect.digest == "sha256:l2":
             CancelPull("pull-1").apply(world)
 
-    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(stat_early_return=False), False), world, cancel_at_layer_2)
+    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(), False), world, cancel_at_layer_2)
     assert isinstance(run.error, Canceled)
     assert str(run.error) == 'failed to pull and unpack image "docker.io/library/app:latest": context canceled'
     assert run.names[-4:] == ["WaitForLayerFetch", "Remove", "Unlock", "DeleteLease"]
@@ -268,7 +268,7 @@ def test_a_pull_cancelled_while_waiting_for_a_layer_removes_its_extraction_key_a
 def test_a_pull_cancelled_before_it_fetches_anything_only_deletes_its_lease():
     world = new_world()
     CancelPull("pull-1").apply(world)
-    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(stat_early_return=False), False), world)
+    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(), False), world)
     assert run.names == ["CreateLease", "FetchBlob", "DeleteLease"]
     assert str(run.error) == 'failed to pull and unpack image "docker.io/library/app:latest": context canceled'
 
@@ -281,7 +281,7 @@ def test_a_pull_cancelled_while_waiting_for_a_lock_gives_up_without_unlocking():
             world.locks[effect.key] = "pull-2"
             CancelPull("pull-1").apply(world)
 
-    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(stat_early_return=False), False), world, held_then_cancelled)
+    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(), False), world, held_then_cancelled)
     assert run.names == PULL_START + ["Lock", "DeleteLease"]
     assert isinstance(run.error, Canceled)
     assert world.locks == {"sn://overlayfs/sha256:c1": "pull-2"}
@@ -301,7 +301,7 @@ def test_when_someone_else_commits_the_chain_first_the_unpacker_aborts_and_count
             PrepareT2("x sha256:c1", "", bkey, bparent, "other").apply(world)
             Commit("sha256:c1", "x sha256:c1", "other").apply(world)
 
-    run = drive(unpack(ctx, IMAGE, UnpackOptions(stat_early_return=False)), world, commit_c1_elsewhere)
+    run = drive(unpack(ctx, IMAGE, UnpackOptions()), world, commit_c1_elsewhere)
     assert run.error is None
     assert run.names[:7] == ["Lock", "PrepareT1", "PrepareT2", "WaitForLayerFetch", "Commit", "Remove", "Unlock"]
     assert "extract-pull-1.0 sha256:c1" not in world.snapshots
@@ -314,7 +314,7 @@ def test_an_existing_extract_key_with_no_chain_snapshot_makes_the_unpacker_retry
     ctx = ready_for_unpack(world)
     bkey, bparent = PrepareT1("extract-pull-1.0 sha256:c1", "", "", "").apply(world)
     PrepareT2("extract-pull-1.0 sha256:c1", "", bkey, bparent, "").apply(world)
-    run = drive(unpack(ctx, IMAGE, UnpackOptions(stat_early_return=False)), world)
+    run = drive(unpack(ctx, IMAGE, UnpackOptions()), world)
     assert run.error is None
     assert run.names[:5] == ["Lock", "PrepareT1", "Stat", "PrepareT1", "PrepareT2"]
     assert run.steps[3][0].key == "extract-pull-1.1 sha256:c1"
@@ -328,7 +328,7 @@ def test_three_existing_extract_keys_make_the_unpacker_give_up_and_release_the_l
         key = f"extract-pull-1.{attempt} sha256:c1"
         bkey, bparent = PrepareT1(key, "", "", "").apply(world)
         PrepareT2(key, "", bkey, bparent, "").apply(world)
-    run = drive(unpack(ctx, IMAGE, UnpackOptions(stat_early_return=False)), world)
+    run = drive(unpack(ctx, IMAGE, UnpackOptions()), world)
     assert isinstance(run.error, AlreadyExists)
     assert str(run.error) == (
         'unable to prepare extraction snapshot: snapshot "extract-pull-1.2 sha256:c1": already exists'
@@ -345,7 +345,7 @@ def test_a_commit_that_fails_otherwise_aborts_and_wraps_the_error():
         if isinstance(effect, Commit) and "L" in world.leases:
             DeleteLease("L", "pull-1").apply(world)
 
-    run = drive(unpack(ctx, IMAGE, UnpackOptions(stat_early_return=False)), world, delete_lease_before_commit)
+    run = drive(unpack(ctx, IMAGE, UnpackOptions()), world, delete_lease_before_commit)
     assert str(run.error) == (
         "failed to commit snapshot extract-pull-1.0 sha256:c1: lease does not exist: not found"
     )
@@ -356,6 +356,6 @@ def test_a_commit_that_fails_otherwise_aborts_and_wraps_the_error():
 def test_a_missing_config_blob_fails_the_final_gc_reference_label():
     world = new_world()
     CreateLease("L", "pull-1").apply(world)
-    run = drive(unpack(Ctx("pull-1", "L"), IMAGE, UnpackOptions(stat_early_return=False)), world)
+    run = drive(unpack(Ctx("pull-1", "L"), IMAGE, UnpackOptions()), world)
     assert str(run.error) == "failed to update image config gc references: content sha256:f0: not found"
     assert set(world.snapshots) == {"sha256:c1", "sha256:c2"}

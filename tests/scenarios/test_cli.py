@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import unpack_race
+from unpack_race.model.variants import registered
 from unpack_race.scenarios.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,14 +22,14 @@ def run(capsys, *argv):
     return code, out, err
 
 
-def test_list_names_the_scenario_its_parameters_and_the_four_variants(capsys):
+def test_list_names_the_scenario_its_parameters_and_every_registered_variant(capsys):
     code, out, _ = run(capsys, "list")
     assert code == 0
     assert "scenario retry-after-cancel" in out
     for word in ("layers=2", "gc_runs=1", "overlap=True", "gc_policy='any'"):
         assert word in out
-    for variant in ("stat-early-return-no-lease", "stat-early-return", "prepare-without-lease", "prepare-with-lease"):
-        assert variant in out
+    for v in registered():
+        assert v.name in out and v.releases in out
     assert "1.6.37+, 1.7.23+, 2.0.0+" in out
 
 
@@ -119,15 +120,16 @@ def test_malformed_schedule_files_exit_2_naming_the_file_and_field(capsys, tmp_p
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_compare_runs_the_four_variants_and_exits_0_when_every_verdict_is_as_expected(capsys, tmp_path):
+def test_compare_runs_every_registered_variant_and_exits_0_when_every_verdict_is_as_expected(capsys, tmp_path):
     code, out, _ = run(capsys, "compare", "--no-overlap", "--out", str(tmp_path), "--quiet")
     assert code == 0
-    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.split() and line.split()[0] in (
-        "stat-early-return-no-lease", "stat-early-return", "prepare-without-lease", "prepare-with-lease")}
-    assert rows["prepare-with-lease"][1:3] == ["pass", "pass"]
-    for buggy in ("stat-early-return-no-lease", "stat-early-return", "prepare-without-lease"):
-        assert rows[buggy][1:4] == ["violation", "violation", "no-missing-parent"]
-    assert "every verdict is the expected one; no violation within these bounds: prepare-with-lease" in out
+    names = [v.name for v in registered()]
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.split() and line.split()[0] in names}
+    assert list(rows) == names
+    for v in registered():  # each as its definition writes down (model/variants.py)
+        assert rows[v.name][1:4] == (["violation", "violation", v.violates] if v.violates else ["pass", "pass", "-"])
+    safe = ", ".join(v.name for v in registered() if v.violates is None)
+    assert f"every verdict is the expected one; no violation within these bounds: {safe}" in out
     data = json.loads((tmp_path / "compare.json").read_text())
     assert data["all_as_expected"] is True and data["outcome"] == "as-expected"
     for record in data["rows"]:  # each row carries its search's coverage record as it is

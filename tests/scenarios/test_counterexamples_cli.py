@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import unpack_race
+from unpack_race.model.variants import registered
 from unpack_race.scenarios.cli import main
 from unpack_race.scheduler.schedule import Schedule
 
@@ -167,8 +168,7 @@ def test_replay_all_variants_gives_each_verdict_and_where_each_variant_takes_ano
     assert code == 1  # some variants violate the property
     blocks = text.split("\n- ")
     by_variant = {b.split(":")[0].split(" ")[0]: b for b in blocks[1:]}
-    assert set(by_variant) == {"stat-early-return-no-lease", "stat-early-return", "prepare-without-lease",
-                               "prepare-with-lease"}
+    assert list(by_variant) == [v.name for v in registered()]
     assert "stat-early-return (recorded): VIOLATION of no-missing-parent" in text
     assert "the run follows the schedule exactly" in by_variant["stat-early-return-no-lease"]
     assert "VIOLATION of no-missing-parent" in by_variant["prepare-without-lease"]

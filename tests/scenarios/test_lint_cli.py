@@ -4,6 +4,7 @@ them, 2 on bad usage, 4 when the state budget runs out before every state is che
 from __future__ import annotations
 
 from unpack_race.model import snapshotter
+from unpack_race.model.variants import registered
 from unpack_race.scenarios.cli import main
 from unpack_race.scheduler.effect import Footprint
 
@@ -18,7 +19,7 @@ def test_a_clean_scenario_exits_0_and_says_what_was_checked(capsys):
 def test_without_a_variant_every_variant_is_linted(capsys):
     assert main(["lint", "retry-after-cancel", "--layers", "1", "--no-overlap"]) == 0
     out = capsys.readouterr().out
-    for variant in ("stat-early-return-no-lease", "stat-early-return", "prepare-without-lease", "prepare-with-lease"):
+    for variant in (v.name for v in registered()):
         assert f"retry-after-cancel [{variant}] (layers=1, gc-runs=1, overlap=no" in out
 
 

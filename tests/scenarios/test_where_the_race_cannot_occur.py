@@ -23,6 +23,7 @@ import pytest
 from unpack_race.model.gc import GcCollect
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.snapshotter import Commit
+from unpack_race.model.variants import registered
 from unpack_race.scenarios import invariants
 from unpack_race.scenarios.base import Expectation
 from unpack_race.scenarios.cli import main
@@ -33,7 +34,7 @@ from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
 from unpack_race.scheduler.verdict import Verdict
 
 SCENARIO = scenario("retry-after-cancel")
-VARIANTS = ("stat-early-return-no-lease", "stat-early-return", "prepare-without-lease", "prepare-with-lease")
+VARIANTS = tuple(v.name for v in registered())  # every registered variant (model/variants.py)
 REUSES, SWEEPS = "retry-reuses-cancelled-layer", "gc-sweeps-committed-layer"
 
 #: configuration -> (command-line flags, parameters, the `sometimes` properties that no
@@ -86,7 +87,7 @@ def test_compare_of_a_configuration_safe_by_construction_exits_0_with_every_verd
     for variant in VARIANTS:
         assert rows[variant][1:4] == ["pass", "pass", "-"], rows[variant]
     assert "every verdict is the expected one" in out
-    assert " ".join(out.split()).count(words) == 1  # once, for all four variants
+    assert " ".join(out.split()).count(words) == 1  # once, for all the variants
 
 
 @pytest.mark.parametrize("config", list(SAFE))
@@ -180,7 +181,7 @@ def test_compare_exits_4_when_a_budget_runs_out_before_a_verdict(capsys):
     code, out, _ = run(capsys, "compare", "--max-executions", "10", "--quiet")
     assert code == 4, out
     rows = [line.split() for line in out.splitlines() if line.split() and line.split()[0] in VARIANTS]
-    assert [r[1] for r in rows] == ["budget"] * 4
+    assert [r[1] for r in rows] == ["budget"] * len(VARIANTS)
     assert "NO VERDICT (a budget ran out) for stat-early-return-no-lease, " in out
 
 

@@ -74,6 +74,19 @@ class Pin(Effect):
 
 
 @attrs.frozen
+class PinAnyway(Effect):
+    """Pin by name, without looking at the item (a separate step after a Check)."""
+
+    name: str
+
+    def apply(self, world: Store) -> None:
+        world.pins.add(self.name)
+
+    def footprint(self, world=None) -> Footprint:
+        return Footprint.of(writes={f"pin/{self.name}"})
+
+
+@attrs.frozen
 class Use(Effect):
     name: str
 
@@ -128,6 +141,10 @@ def program(kind: str = "check-then-use", cleaner_notes: int = 0, gated: bool = 
         yield Note("user starts")
         if kind == "check-then-use":
             if (yield Check("res")):
+                yield Use("res")
+        elif kind == "check-pin-use":
+            if (yield Check("res")):
+                yield PinAnyway("res")
                 yield Use("res")
         elif kind == "pin-then-use":
             if (yield Pin("res")):
@@ -266,6 +283,19 @@ def test_the_window_scan_reports_the_moves_that_still_fail():
     assert x.racing == (4, 5)
     kinds = [(m.where, m.anchor, m.verdict) for m in x.moves]
     assert kinds == [(AFTER, 5, HOLDS), (BEFORE, 1, HOLDS)]
+
+
+def test_the_window_closes_at_the_step_after_which_the_delete_is_harmless_found_by_moving_it_there():
+    # check, then pin in a step of its own, then use: the delete between the check and the
+    # pin breaks the use; after the pin it is harmless, before the use or not
+    x = explain(program("check-pin-use"), [NO_MISSING], (
+        S("user", "Note", text="user starts"), S("user", "Check", name="res"),
+        S("cleaner", "Delete", name="res"), S("user", "PinAnyway", name="res"), S("user", "Use", name="res")))
+    assert x.racing == (2, 4)
+    kinds = [(m.where, m.anchor, m.verdict) for m in x.moves]
+    assert kinds == [(AFTER, 4, HOLDS), (AFTER, 3, HOLDS), (BEFORE, 1, HOLDS)]
+    assert x.opens == 1 and x.closes == (3, 0)
+    assert x.smallest.describe() == "step 2 moved after step 3"
 
 
 def test_a_schedule_without_a_violation_has_nothing_to_explain_or_minimise():
