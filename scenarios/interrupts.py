@@ -18,7 +18,9 @@ imports only the standard library: the entry imports it before anything else.
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,9 +39,30 @@ def _interrupt(signum, frame) -> None:
 
 
 def install() -> None:
-    """SIGINT and SIGTERM raise KeyboardInterrupt (in the main thread)."""
+    """SIGINT and SIGTERM raise KeyboardInterrupt (in the main thread); one that Python
+    could not raise is delivered again (`_redeliver`)."""
     for signum in _SIGNALS:
         signal.signal(signum, _interrupt)
+    previous = sys.unraisablehook
+
+    def unraisable(hook_args) -> None:
+        if isinstance(hook_args.exc_value, KeyboardInterrupt):
+            _redeliver()
+        else:
+            previous(hook_args)
+
+    sys.unraisablehook = unraisable
+
+
+def _redeliver() -> None:
+    """A KeyboardInterrupt raised where Python cannot raise it (a weakref callback or a
+    `__del__`, such as importlib's module-lock callback during an import) is swallowed as
+    "Exception ignored", and the command would go on as if no Ctrl-C had come. So the
+    signal is sent again, a moment later from another thread, for the main thread to
+    raise at its next ordinary step (sending it from here would raise it inside this hook,
+    where it would be swallowed again)."""
+    signum = received if received is not None else signal.SIGINT
+    threading.Timer(0.01, os.kill, (os.getpid(), signum)).start()
 
 
 def message() -> str:

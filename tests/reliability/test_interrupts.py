@@ -331,6 +331,7 @@ def test_the_bench_interrupted_after_its_second_row_writes_the_rows_marked_parti
 
 
 def test_signals_are_held_while_files_are_written_and_raised_after():
+    hook = sys.unraisablehook
     interrupts.install()
     try:
         done = []
@@ -347,4 +348,29 @@ def test_signals_are_held_while_files_are_written_and_raised_after():
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        sys.unraisablehook = hook
         interrupts.received = None
+
+
+def test_an_interrupt_python_could_not_raise_is_delivered_again(tmp_path):
+    # the signal handler can run inside a weakref callback (importlib's module-lock one,
+    # during an import), where its KeyboardInterrupt is "Exception ignored" and lost; a
+    # callback raising it stands for that here
+    script = tmp_path / "lost.py"
+    script.write_text(
+        "import sys, time, weakref\n"
+        "from unpack_race.scenarios import interrupts\n"
+        "interrupts.install()\n"
+        "class T: pass\n"
+        "def callback(ref): raise KeyboardInterrupt\n"
+        "t = T(); ref = weakref.ref(t, callback)\n"
+        "try:\n"
+        "    del t\n"
+        "    time.sleep(5)\n"
+        "    print('the interrupt was lost'); sys.exit(0)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted'); sys.exit(4)\n")
+    proc = subprocess.run([sys.executable, str(script)], env=child_env(), capture_output=True, text=True,
+                          timeout=60)
+    assert (proc.returncode, proc.stdout) == (4, "interrupted\n"), (proc.stdout, proc.stderr)
+    assert "Exception ignored" not in proc.stderr, proc.stderr
