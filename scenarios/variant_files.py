@@ -18,7 +18,6 @@ import contextlib
 import hashlib
 import importlib.util
 import os
-import stat
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 from unpack_race.model.variants import BY_NAME, Variant, register, unregister
 from unpack_race.scenarios.base import ParamError
 from unpack_race.scheduler.echo import echo_path, echo_text
+from unpack_race.scheduler.schedule import file_kind
 
 SHAPE = "a tuple of unpack_race.model.variants.Variant"
 ENVIRONMENT = "UNPACK_RACE_VARIANT_FILES"
@@ -36,10 +36,13 @@ def load_variant_file(path: str | Path) -> tuple[Variant, ...]:
     path = Path(path)
     shown = echo_path(path)
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            raise ParamError(f"variant file {shown}: not a regular file")
+        kind = file_kind(path.stat().st_mode)
+    except ValueError:  # os.stat refuses a NUL character in a path
+        raise ParamError(f"variant file {shown}: a file name cannot contain a NUL character") from None
     except OSError as err:
         raise ParamError(f"variant file {shown}: {err.strerror or 'cannot be read'}") from None
+    if kind is not None:
+        raise ParamError(f"variant file {shown}: {kind}, not a regular file")
     name = "unpack_race_variant_file_" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:

@@ -82,6 +82,10 @@ CASES = {
     "a 50 kB effect argument in a schedule": (("replay", i("long-args.json")),
                                               ("long-args.json", "step 0", "next effect")),
     "a NUL character in a schedule's path": (("replay", "{inputs}/a\0b.json"), ("NUL",)),
+    "a NUL character in a --variant-file path (found by the options fuzzer)": (
+        ("explain", i("schedule.json"), "--variant-file", "a\0b.py"), ("variant file", "NUL")),
+    "a directory as a --variant-file": (("check", *RACE, "--variant-file", i("adir")),
+                                        ("variant file", "adir", "a directory, not a regular file")),
     # -- numeric options -------------------------------------------------------------------
     "pct --depth 1000": ((*CHECK, "--strategy", "pct", "--depth", "1000"), ("--depth", "at most")),
     "--max-seconds -1": ((*CHECK, "--max-seconds", "-1"), ("--max-seconds", "more than 0")),
