@@ -227,41 +227,38 @@ def run(settings: Settings, log: Log = lambda event, row: None) -> dict[str, Any
     On Ctrl-C raises Interrupted (a KeyboardInterrupt) whose `partial` is the document
     with the rows finished so far and a "partial" entry saying what was under way."""
     started = time.monotonic()
-    finished: dict[str, list[dict[str, Any]]] = {"exhaustive": [], "sampling": [], "growth": []}
+    rows: dict[str, list[dict[str, Any]]] = {"exhaustive": [], "sampling": [], "growth": []}  # as they finish
     doing = "choosing the programs"
 
     def logged(event: str, row: dict[str, Any]) -> None:
-        if event in finished:
-            finished[event].append(row)
+        rows[event].append(row)
         log(event, row)
 
-    def document(exhaustive, sampling, growth) -> dict[str, Any]:
+    def document() -> dict[str, Any]:  # format and version: the envelope's (reports.bench_tables)
         return {
-            "format": "unpack-race.bench", "version": 1,
             "date": time.strftime("%Y-%m-%d"), "machine": machine(),
-            "settings": attrs.asdict(settings), "seconds": round(time.monotonic() - started, 1),
-            "exhaustive": exhaustive, "sampling": sampling, "growth": growth,
+            "settings": attrs.asdict(settings), "seconds": round(time.monotonic() - started, 1), **rows,
         }
 
     try:
         chosen = subjects(settings)
         log("programs", {"count": len(chosen)})
-        exhaustive, sampling = [], []
         for subject in chosen:
             doing = f"the exhaustive strategies on {subject.name}"
-            exhaustive += exhaustive_rows(subject, settings, logged)
+            exhaustive_rows(subject, settings, logged)
         for subject in chosen:
             if subject.buggy:
                 doing = f"the sampling strategies on {subject.name}"
-                sampling += sampling_rows(subject, settings, logged)
+                sampling_rows(subject, settings, logged)
         doing = "the growth table"
-        growth = growth_rows(settings, logged) if settings.layers and settings.gc_runs else []
+        if settings.layers and settings.gc_runs:
+            growth_rows(settings, logged)
     except KeyboardInterrupt as stop:
-        partial = document(finished["exhaustive"], finished["sampling"], finished["growth"])
-        rows = sum(len(rows) for rows in finished.values())
-        partial["partial"] = f"interrupted during {doing}; the tables hold the {rows} rows finished before"
+        partial = document()
+        count = sum(len(table) for table in rows.values())
+        partial["partial"] = f"interrupted during {doing}; the tables hold the {count} rows finished before"
         raise Interrupted(partial) from stop
-    return document(exhaustive, sampling, growth)
+    return document()
 
 
 def settings(seconds: float = 120.0, seeds: int = 20, cap: int = 1000, hypothesis_cap: int = 100,
