@@ -29,7 +29,7 @@ from unpack_race.reports.corpus_text import (
 )
 from unpack_race.scenarios.api import Interrupted
 from unpack_race.scenarios.base import ParamError
-from unpack_race.scenarios.commands.arguments import corpus_directory
+from unpack_race.scenarios.commands.arguments import corpus_directory, directory_path
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.interrupts import held
 from unpack_race.scenarios.regression_corpus import (
@@ -48,8 +48,8 @@ from unpack_race.scenarios.regression_corpus import (
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("corpus", help="regenerate (or --check) the regression corpus of minimal counterexamples")
-    p.add_argument("--out", type=Path, required=True,
-                   help="the corpus directory (the shipped one is scenarios/corpus)")
+    p.add_argument("--out", type=directory_path, required=True, metavar="DIR",
+                   help="the corpus directory (the shipped one is scenarios/corpus); with --check, an existing one")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 if the directory differs from a fresh regeneration")
     return p
