@@ -219,10 +219,19 @@ def machine() -> dict[str, Any]:
             "commit": commit}
 
 
+def planned_rows(chosen: Sequence[Subject], settings: Settings) -> int:
+    """How many rows the bench of `chosen` measures: each exhaustive strategy on every
+    program, each sampler on every program with a bug, the growth table's points under
+    every variant."""
+    growth = len(settings.layers) * len(settings.gc_runs) * len(get_scenario("retry-after-cancel").variants)
+    return len(chosen) * len(EXHAUSTIVE) + sum(s.buggy for s in chosen) * len(SAMPLERS) + growth
+
+
 def run(settings: Settings, log: Log = lambda event, row: None) -> dict[str, Any]:
     """Every table's rows as one JSON-ready document. `log(event, row)` is called as the
-    bench goes: ("programs", {"count": n}) first, then ("exhaustive" | "sampling" |
-    "growth", row) for each row (reports.bench_tables.progress_line renders them).
+    bench goes: ("programs", {"count": n, "rows": rows planned}) first, then ("exhaustive"
+    | "sampling" | "growth", row) for each row (reports.bench_tables.progress_line renders
+    them).
 
     On Ctrl-C raises Interrupted (a KeyboardInterrupt) whose `partial` is the document
     with the rows finished so far and a "partial" entry saying what was under way."""
@@ -242,7 +251,8 @@ def run(settings: Settings, log: Log = lambda event, row: None) -> dict[str, Any
 
     try:
         chosen = subjects(settings)
-        log("programs", {"count": len(chosen)})
+        planned = planned_rows(chosen, settings)
+        log("programs", {"count": len(chosen), "rows": planned})
         for subject in chosen:
             doing = f"the exhaustive strategies on {subject.name}"
             exhaustive_rows(subject, settings, logged)

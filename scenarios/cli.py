@@ -28,6 +28,7 @@ from unpack_race.scenarios import interrupts
 from unpack_race.scenarios.api import INPUT_ERRORS, ModelRaised
 from unpack_race.scenarios.commands import exit_codes
 from unpack_race.scenarios.commands.json_output import add_json_option, json_mode
+from unpack_race.scenarios.commands.progress import add_verbosity_options
 from unpack_race.scenarios.commands.streams import keeping_exit_code
 from unpack_race.scenarios.variant_files import from_environment, variant_files
 from unpack_race.scheduler.echo import LIMIT, echo_text
@@ -53,6 +54,10 @@ COMMANDS = (
 #: variants of one's own, registered while the command runs, after those the environment's
 #: UNPACK_RACE_VARIANT_FILES names (scenarios/variant_files.py).
 VARIANT_FILE_COMMANDS = ("list", "check", "replay", "compare", "minimize", "explain", "lint")
+
+#: The commands that show progress or details on stderr take `-q`/`--quiet` and
+#: `-v`/`--verbose` (scenarios/commands/progress.py); `list` prints its listing only.
+VERBOSITY_COMMANDS = tuple(name for name in COMMANDS if name != "list")
 
 
 def command(name: str) -> ModuleType:
@@ -88,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
         module = command(name)
         parser_of_command = module.add_parser(sub)
         add_json_option(parser_of_command, name)
+        if name in VERBOSITY_COMMANDS:
+            add_verbosity_options(parser_of_command)
         parser_of_command.set_defaults(run=module.run)
         if name in VARIANT_FILE_COMMANDS:
             parser_of_command.add_argument(

@@ -21,9 +21,10 @@ from unpack_race.scenarios.commands.options import (
     add_param_options,
     add_strategy_options,
     overrides,
-    progress_printer,
+    search_progress,
     search_settings,
 )
+from unpack_race.scenarios.commands.progress import showing
 from unpack_race.scenarios.interrupts import held
 
 
@@ -40,10 +41,11 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     strategy, budget, options = search_settings(args)
-    show = progress_printer(args.quiet)
     try:
-        checked = check(args.scenario, args.variant, params=overrides(args), strategy=strategy, budget=budget,
-                        progress=(lambda p: show(args.variant, p)) if show is not None else None, **options)
+        with showing(args) as shown:
+            show = search_progress(shown, strategy, budget, options)
+            checked = check(args.scenario, args.variant, params=overrides(args), strategy=strategy, budget=budget,
+                            progress=(lambda p: show(args.variant, p)) if show is not None else None, **options)
     except Interrupted as stop:  # what the search covered, then exit 4 (scenarios/cli.py)
         with held(reraise=False):
             print(summarize(stop.partial.result))
