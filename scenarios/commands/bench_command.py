@@ -1,6 +1,8 @@
 """`unpack-race bench --out DIR`: measure every strategy on every program
 (scenarios.bench); writes bench.md and bench.json into DIR, progress on stderr (a line per
-row, with how far the bench has come). Ctrl-C (or SIGTERM) ends it: the rows finished
+row, with how far the bench has come). Both files are rewritten after each row, marked
+partial, so that a bench stopped in any way, even killed outright, keeps every row it
+measured; at the end, the whole document. Ctrl-C (or SIGTERM) ends it: the rows finished
 are written, marked partial, and it exits 4. With --json, stdout carries bench.json's
 document too (partial as the file is)."""
 
@@ -33,7 +35,7 @@ from unpack_race.scheduler.files import write_atomically
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure the strategies; write bench.md and bench.json")
     p.add_argument("--out", type=output_directory, required=True, metavar="DIR",
-                   help="directory for bench.md and bench.json")
+                   help="directory for bench.md and bench.json (rewritten after each row)")
     p.add_argument("--seconds", type=seconds("--seconds"), default=120.0, help="budget of each exhaustive search")
     p.add_argument("--seeds", type=runs("--seeds"), default=20, help="seeds per sampling strategy (at least 1)")
     p.add_argument("--cap", type=runs("--cap"), default=1000, help="runs per seed of a sampling strategy")
@@ -76,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
                 shown.line(line if event == "programs" else line + rows_text(done, planned, time.monotonic() - started))
 
         try:
-            data = bench.run(settings, log=log)
+            data = bench.run(settings, log=log, keep=lambda so_far: write(args.out, so_far, command, 4))
         except Interrupted as interrupted:  # the rows finished: written, marked partial
             data, stop = interrupted.partial, interrupted
     with held(reraise=stop is None):  # both files are written whole, also on a second Ctrl-C

@@ -1,12 +1,14 @@
 """-q, the default and -v on the command line: what each shows on stderr while the work
-runs (progress, rows, cases, settings), and that stdout carries only the result."""
+runs (progress, rows, cases, settings), that stdout carries only the result, and the bench
+handing over its document after each row."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from unpack_race.scenarios import cli, regression_corpus
+from unpack_race.reports.documents import validate
+from unpack_race.scenarios import bench, cli, regression_corpus
 from unpack_race.scenarios.commands.progress import ERASE
 
 RACE = ["check", "retry-after-cancel", "--variant", "prepare-with-lease"]
@@ -106,3 +108,16 @@ def test_the_bench_counts_its_rows_as_it_measures_them(capsys, tmp_path):
     assert len(lines) == 10
     assert run(capsys, "bench", "--out", str(tmp_path), *BENCH, "-q")[2] == ""
 
+
+def test_after_each_row_the_bench_hands_over_its_document_so_far_marked_partial(monkeypatch, tmp_path):
+    kept = []
+    settings = bench.settings(seconds=10, seeds=1, cap=5, hypothesis_cap=2, max_layers=0, max_gc_runs=0,
+                              only=["account_bad"])
+    whole = bench.run(settings, keep=kept.append)
+    rows = lambda doc: [row for table in ("exhaustive", "sampling", "growth") for row in doc[table]]  # noqa: E731
+    assert [len(rows(doc)) for doc in kept] == list(range(1, len(rows(whole)) + 1))
+    assert all(rows(doc) == rows(whole)[:len(rows(doc))] for doc in kept)  # each the rows so far, as measured
+    assert all(doc["partial"].startswith("still running when written") for doc in kept) and "partial" not in whole
+    assert f"{len(rows(whole))} of {len(rows(whole))} rows measured" in kept[-1]["partial"]
+    for doc in kept:
+        validate({"format": "unpack-race.bench", "version": 1, "exit_code": 4, **doc, "command": "unpack-race bench"})
