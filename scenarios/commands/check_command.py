@@ -16,6 +16,7 @@ from unpack_race.reports.result_text import check_document, summarize, why_safe_
 from unpack_race.reports.trace_text import counterexample_text, schedule_written
 from unpack_race.scenarios.api import Interrupted, check
 from unpack_race.scenarios.commands.arguments import output_directory
+from unpack_race.scenarios.commands.colour import print_result
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.options import (
     add_param_options,
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
                             progress=(lambda p: show(args.variant, p)) if show is not None else None, **options)
     except Interrupted as stop:  # what the search covered, then exit 4 (scenarios/cli.py)
         with held(reraise=False):
-            print(summarize(stop.partial.result))
+            print_result(args, summarize(stop.partial.result))
             emit(args, check_document(stop.partial, strategy, partial="interrupted before a verdict"))
         raise
     cx = checked.counterexample
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         with held():
             written = cx.schedule.save(directory / cx.filename)
             print(schedule_written(written))
-    print(summarize(checked.result))
+    print_result(args, summarize(checked.result))
     safe = why_safe_text(checked.why_safe)
     if safe is not None:
         print(safe)

@@ -22,6 +22,7 @@ from unpack_race.reports.documents import dumps
 from unpack_race.scenarios.api import Interrupted, compare
 from unpack_race.scenarios.api.checking import scenario_of
 from unpack_race.scenarios.commands.arguments import output_directory
+from unpack_race.scenarios.commands.colour import print_result
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.options import (
     add_param_options,
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
                 if row.counterexample is not None:
                     cx = row.counterexample
                     schedules[row.variant] = str(cx.schedule.save(args.out / cx.filename))
-        print(compare_text(compared))
+        print_result(args, compare_text(compared))
         document = compare_document(compared, schedules)
         if args.out is not None:
             write_atomically(args.out / "compare.md", compare_markdown(compared))
