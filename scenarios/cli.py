@@ -52,8 +52,10 @@ COMMANDS = (
 
 #: The commands that go over a scenario's variants also take `--variant-file F` (repeatable):
 #: variants of one's own, registered while the command runs, after those the environment's
-#: UNPACK_RACE_VARIANT_FILES names (scenarios/variant_files.py).
-VARIANT_FILE_COMMANDS = ("list", "check", "replay", "compare", "minimize", "explain", "lint")
+#: UNPACK_RACE_VARIANT_FILES names (scenarios/variant_files.py); `bench` measures them beside
+#: the shipped ones. Not `corpus`: the regression corpus records the shipped variants'
+#: verdicts (each file's `expect`), which a variant of one's own would change in every file.
+VARIANT_FILE_COMMANDS = ("list", "check", "replay", "compare", "minimize", "explain", "lint", "bench")
 
 #: The commands that show progress or details on stderr take `-q`/`--quiet` and
 #: `-v`/`--verbose` (scenarios/commands/progress.py); `list` prints its listing only.
