@@ -27,6 +27,7 @@ from unpack_race.reports.trace_text import model_failure_text, schedule_written
 from unpack_race.scenarios import interrupts
 from unpack_race.scenarios.api import INPUT_ERRORS, ModelRaised
 from unpack_race.scenarios.commands import exit_codes
+from unpack_race.scenarios.commands.arguments import PathError, writing_into
 from unpack_race.scenarios.commands.json_output import add_json_option, json_mode
 from unpack_race.scenarios.commands.progress import add_verbosity_options
 from unpack_race.scenarios.commands.streams import keeping_exit_code
@@ -136,9 +137,13 @@ def _model_raised(raised: ModelRaised, args: argparse.Namespace) -> int:
     text = sys.stderr if getattr(args, "json", False) else sys.stdout
     print(model_failure_text(raised.failure), file=text)
     out = getattr(args, "out", None)
-    directory = out if out is not None and args.command in ("check", "compare") else Path(
+    directory = out if out is not None and args.command in ("check", "compare", "minimize") else Path(
         tempfile.mkdtemp(prefix="unpack-race-"))
-    print(schedule_written(raised.schedule.save(directory / raised.filename)), file=text)
+    try:
+        with writing_into(directory):
+            print(schedule_written(raised.schedule.save(directory / raised.filename)), file=text)
+    except PathError as err:  # the model's failure is still the outcome (exit 3); this says what is missing
+        print(f"unpack-race: {err}", file=sys.stderr)
     print(f"unpack-race: the model raised (scenario {raised.scenario.name}, variant {raised.variant}): {raised}",
           file=sys.stderr)
     return EXIT_INTERNAL

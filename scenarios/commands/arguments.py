@@ -12,15 +12,18 @@ option's name), before any work starts.
   stays: it creates a probe file (in a probe directory where the directory does not
   exist yet) and removes it again. `corpus --out` is checked the same way once it is
   known whether `--check` only reads it (`directory_path`, then `corpus_directory`).
+  What the check cannot foresee (a file the command writes there that exists as a
+  directory, a full disk) is refused as the file is written: `writing_into`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +216,21 @@ class PathError(ParamError):
     """A path given on the command line that the command cannot use (exit 2, one line)."""
 
 
+@contextlib.contextmanager
+def writing_into(directory: Path, option: str = "--out") -> Iterator[None]:
+    """Files written into `directory`: a write that fails (a file of that name that is a
+    directory, a full disk) raises PathError, one line naming the file and why (exit 2), not
+    an internal error."""
+    try:
+        yield
+    except OSError as exc:
+        failed = Path(exc.filename) if exc.filename is not None else directory
+        if failed.parent == directory:
+            failed = Path(failed.name)  # the directory is named already
+        raise PathError(f"{option} {echo_path(directory)}: cannot write {echo_path(failed)} "
+                        f"({exc.strerror or type(exc).__name__}); clear the way for it, or choose another {option}") from None
+
+
 def corpus_directory(path: Path, *, checking: bool) -> Path:
     """The corpus directory of `corpus --out DIR`: one to write into, or with --check an
     existing one, which is only read. Raises PathError."""
@@ -226,4 +244,4 @@ output_directory.__name__ = directory_path.__name__ = "directory"
 
 
 __all__ = ["MAX_COUNT", "MAX_SECONDS", "PathError", "corpus_directory", "count", "directory_path", "existing_directory",
-           "growth", "output_directory", "runs", "seconds", "whole_number", "writable_directory"]
+           "growth", "output_directory", "runs", "seconds", "whole_number", "writable_directory", "writing_into"]

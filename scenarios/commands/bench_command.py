@@ -25,7 +25,7 @@ from unpack_race.reports.bench_tables import (
 from unpack_race.reports.documents import dumps
 from unpack_race.scenarios import bench
 from unpack_race.scenarios.api import Interrupted
-from unpack_race.scenarios.commands.arguments import growth, output_directory, runs, seconds
+from unpack_race.scenarios.commands.arguments import growth, output_directory, runs, seconds, writing_into
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.progress import showing
 from unpack_race.scenarios.interrupts import held
@@ -52,8 +52,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def write(directory: Path, data: dict[str, Any], command: str, exit_code: int) -> dict[str, Any]:
     """bench.json and bench.md of `data` in `directory`, each atomically; bench.json's document."""
     document = bench_document({**data, "command": command}, exit_code)
-    write_atomically(directory / "bench.json", dumps(document))
-    write_atomically(directory / "bench.md", bench_markdown(data, command))
+    with writing_into(directory):
+        write_atomically(directory / "bench.json", dumps(document))
+        write_atomically(directory / "bench.md", bench_markdown(data, command))
     return document
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from unpack_race.reports.result_text import check_document, summarize, why_safe_text
 from unpack_race.reports.trace_text import counterexample_text, schedule_written
 from unpack_race.scenarios.api import Interrupted, check
-from unpack_race.scenarios.commands.arguments import output_directory
+from unpack_race.scenarios.commands.arguments import output_directory, writing_into
 from unpack_race.scenarios.commands.colour import print_result
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.options import (
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if cx is not None:
         print(counterexample_text(cx.steps, cx.violation, cx.continuation))
         directory = args.out if args.out is not None else Path(tempfile.mkdtemp(prefix="unpack-race-"))
-        with held():
+        with held(), writing_into(directory):
             written = cx.schedule.save(directory / cx.filename)
             print(schedule_written(written))
     print_result(args, summarize(checked.result))

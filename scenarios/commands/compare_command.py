@@ -21,7 +21,7 @@ from unpack_race.reports.compare_text import (
 from unpack_race.reports.documents import dumps
 from unpack_race.scenarios.api import Interrupted, compare
 from unpack_race.scenarios.api.checking import scenario_of
-from unpack_race.scenarios.commands.arguments import output_directory
+from unpack_race.scenarios.commands.arguments import output_directory, writing_into
 from unpack_race.scenarios.commands.colour import print_result
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.options import (
@@ -62,15 +62,17 @@ def run(args: argparse.Namespace) -> int:
     with held(reraise=stop is None):  # the files are written whole, also on a second Ctrl-C
         schedules = {}
         if args.out is not None:
-            for row in compared.rows:
-                if row.counterexample is not None:
-                    cx = row.counterexample
-                    schedules[row.variant] = str(cx.schedule.save(args.out / cx.filename))
+            with writing_into(args.out):
+                for row in compared.rows:
+                    if row.counterexample is not None:
+                        cx = row.counterexample
+                        schedules[row.variant] = str(cx.schedule.save(args.out / cx.filename))
         print_result(args, compare_text(compared))
         document = compare_document(compared, schedules)
         if args.out is not None:
-            write_atomically(args.out / "compare.md", compare_markdown(compared))
-            write_atomically(args.out / "compare.json", dumps(document))
+            with writing_into(args.out):
+                write_atomically(args.out / "compare.md", compare_markdown(compared))
+                write_atomically(args.out / "compare.json", dumps(document))
             print(written_line(args.out / "compare.md", args.out / "compare.json"))
         emit(args, document)
     if stop is not None:

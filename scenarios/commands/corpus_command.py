@@ -31,7 +31,7 @@ from unpack_race.reports.corpus_text import (
 )
 from unpack_race.scenarios.api import Interrupted
 from unpack_race.scenarios.base import ParamError
-from unpack_race.scenarios.commands.arguments import corpus_directory, directory_path
+from unpack_race.scenarios.commands.arguments import corpus_directory, directory_path, writing_into
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.progress import showing
 from unpack_race.scenarios.interrupts import held
@@ -124,12 +124,13 @@ def regenerate(generated: Generated, directory: Path) -> tuple[int, dict[str, An
     left = stale(files, directory, unfinished)
     for note in generated.notes:
         print(note_line(note))
-    write(files, directory)
     marker = None
-    if generated.partial:
-        marker = write_partial(directory, why(generated), unfinished)
-    else:
-        clear_partial(directory)
+    with writing_into(directory):
+        write(files, directory)
+        if generated.partial:
+            marker = write_partial(directory, why(generated), unfinished)
+        else:
+            clear_partial(directory)
     for line in written_lines(directory, len(files), left):
         print(line)
     for line in partial(generated, checking=False, marker=marker):

@@ -17,7 +17,7 @@ from pathlib import Path
 from unpack_race.reports.minimize_text import minimize_document, minimize_lines
 from unpack_race.reports.trace_text import schedule_written
 from unpack_race.scenarios.api import Interrupted, minimize
-from unpack_race.scenarios.commands.arguments import count, output_directory
+from unpack_race.scenarios.commands.arguments import count, output_directory, writing_into
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.api.minimizing import MAX_RUNS
 from unpack_race.scenarios.interrupts import held
@@ -46,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
         written = None
         if m.improved or args.out is not None:
             directory = args.out if args.out is not None else Path(tempfile.mkdtemp(prefix="unpack-race-"))
-            written = m.schedule.save(directory / minimized_name(args.file))
+            with writing_into(directory):
+                written = m.schedule.save(directory / minimized_name(args.file))
             print(schedule_written(written))
         emit(args, minimize_document(m, str(written) if written is not None else None, 4 if stop is not None else 0))
     if stop is not None:
