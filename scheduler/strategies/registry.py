@@ -168,11 +168,12 @@ def search(
     **given: Any,
 ) -> Result:
     """Run the strategy `name` with the options `given` (see `Entry.resolve`); `progress`
-    is called every PROGRESS_EVERY seconds of a pull-style strategy's search (the command
-    line shows what it chooses of that: scenarios/commands/progress.py)."""
+    is called every PROGRESS_EVERY seconds of the search (the command line shows what it
+    chooses of that: scenarios/commands/progress.py)."""
     chosen = entry(name)
     values = chosen.resolve(given)
     if chosen.drive is not None:
-        return chosen.drive(program, properties, bounds=bounds, budget=budget, **values)
+        return chosen.drive(program, properties, bounds=bounds, budget=budget, progress=progress,
+                            progress_every=PROGRESS_EVERY, **values)
     return explore(program, chosen.make(**values), properties, bounds=bounds, budget=budget,
                    progress=progress, progress_every=PROGRESS_EVERY)

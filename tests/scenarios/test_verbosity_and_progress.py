@@ -33,6 +33,15 @@ def test_quiet_shows_no_progress_and_the_same_result_as_by_default(capsys):
     assert run(capsys, *SAMPLED, "--quiet")[2] == ""  # the long name too
 
 
+def test_the_hypothesis_search_shows_its_progress_too_and_finds_the_same_with_or_without_it(capsys):
+    argv = ["check", "retry-after-cancel", "--variant", "stat-early-return", "--strategy", "hypothesis", "--runs", "60"]
+    code, out, err = run(capsys, *argv)
+    assert re.search(r"^  \[stat-early-return\] [\d,]+ executions of 60, ", err, re.M), err
+    quiet_code, quiet_out, _ = run(capsys, *argv, "-q")
+    strip = lambda text: [line for line in text.splitlines() if " steps in " not in line]  # noqa: E731 - timings
+    assert (quiet_code, strip(quiet_out)) == (code, strip(out))  # the display changes nothing of the search
+
+
 def test_progress_never_goes_to_stdout_and_in_a_pipe_is_whole_lines(capsys):
     code, out, err = run(capsys, *SAMPLED, "-v")
     assert "executions/s" not in out and "search:" not in out
