@@ -86,8 +86,7 @@ class Display:
             return
         self._shown_at, self._topic = now, topic
         if self.redraw:
-            width = shutil.get_terminal_size().columns - 1
-            self._write("\r" + line[:width] + ERASE)
+            self._write("\r" + line[:self._width() - 1] + ERASE)
             self._drawn = True
         else:
             self._write(line + "\n")
@@ -108,6 +107,14 @@ class Display:
         if self._drawn:
             self._write("\r" + ERASE)
             self._drawn = False
+
+    def _width(self) -> int:
+        """The terminal's width in columns (the stream's own terminal: stdout may be a file)."""
+        try:
+            columns = os.get_terminal_size(self.stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            columns = 0
+        return columns if columns > 1 else shutil.get_terminal_size().columns
 
     def _write(self, text: str) -> None:
         self.stream.write(text)

@@ -25,15 +25,15 @@ VIOLATES = ["check", "retry-after-cancel", "--variant", "stat-early-return"]
 PASSES = ["check", "retry-after-cancel", "--variant", "prepare-with-lease"]
 
 
-def on_a_terminal(argv: list[str], tmp_path, columns: int = 200, **environment: str) -> tuple[int, str]:
-    """Exit code and everything the child wrote to its terminal (stdout and stderr both), a
-    terminal `columns` wide."""
+def on_a_terminal(argv: list[str], tmp_path, columns: int = 200, stdout=None, **environment: str) -> tuple[int, str]:
+    """Exit code and everything the child wrote to its terminal, a terminal `columns` wide:
+    stdout and stderr both, or stderr alone when `stdout` is given (a file)."""
     controller, terminal = pty.openpty()
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     env = {key: value for key, value in child_env().items() if key not in ("NO_COLOR", "TERM", "COLUMNS", "LINES")}
     env.update(TERM="xterm", **environment)
     proc = subprocess.Popen([sys.executable, "-m", "unpack_race", *argv], cwd=tmp_path, env=env,
-                            stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal)
+                            stdin=subprocess.DEVNULL, stdout=terminal if stdout is None else stdout, stderr=terminal)
     os.close(terminal)
     seen = b""
     try:
@@ -87,6 +87,14 @@ def test_on_a_narrow_terminal_the_progress_line_is_cut_to_its_width(tmp_path):
     drawn = re.findall(r"\r([^\r\n]*?)" + re.escape(ERASE), seen)
     assert code == 0 and [line for line in drawn if line], seen[:2000]
     assert all(len(line) <= 49 for line in drawn), drawn  # never wrapped, so \r goes back to its start
+
+
+def test_with_stdout_in_a_file_the_progress_is_cut_to_stderr_s_terminal_and_the_result_not_coloured(tmp_path):
+    with open(tmp_path / "result.txt", "w") as result:
+        code, seen = on_a_terminal([*PASSES, "--layers", "3"], tmp_path, columns=50, stdout=result)
+    drawn = re.findall(r"\r([^\r\n]*?)" + re.escape(ERASE), seen)
+    assert code == 0 and [line for line in drawn if line] and all(len(line) <= 49 for line in drawn), drawn
+    assert (tmp_path / "result.txt").read_text().startswith("PASS: ")  # no colour in a file
 
 
 def test_in_pipes_nothing_is_redrawn_or_coloured(tmp_path):
