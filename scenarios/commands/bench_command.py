@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import attrs
 from unpack_race.reports.bench_tables import (
     bench_document,
     bench_markdown,
@@ -66,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     started, planned, done = time.monotonic(), 0, 0
     stop = None
     with showing(args) as shown:
-        shown.detail(f"  settings: {settings}; writing into {args.out}")
+        given = ", ".join(f"{name.replace('_', '-')} {value}" for name, value in attrs.asdict(settings).items())
+        shown.detail(f"  bench: {given}; writing into {args.out}")
 
         def log(event: str, row: dict) -> None:
             nonlocal planned, done

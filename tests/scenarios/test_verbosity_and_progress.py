@@ -116,6 +116,9 @@ def test_the_bench_counts_its_rows_as_it_measures_them(capsys, tmp_path):
         assert f" [{done} of 9 rows, " in line, line
     assert len(lines) == 10
     assert run(capsys, "bench", "--out", str(tmp_path), *BENCH, "-q")[2] == ""
+    verbose = run(capsys, "bench", "--out", str(tmp_path), *BENCH, "-v")[2].splitlines()
+    assert verbose[0].startswith("  bench: seconds 10.0, seeds 1, cap 5, hypothesis-cap 2, ") and verbose[1:] == [
+        line for line in verbose[1:] if line.startswith(("bench: ", "  account_bad "))]
 
 
 def test_after_each_row_the_bench_hands_over_its_document_so_far_marked_partial(monkeypatch, tmp_path):
