@@ -3,8 +3,8 @@
 Every command but `list` takes `-q`/`--quiet` and `-v`/`--verbose` (the dispatcher,
 scenarios/cli.py, adds them):
 - `-q`: no progress at all, only the result lines (and errors);
-- by default: a progress line of a running search every 2 s, a line per bench row and per
-  corpus case;
+- by default: a progress line of a running search every 2 s, a line per bench row, per
+  corpus case and per variant lint goes through;
 - `-v`: the same, a search's line every 0.5 s, and details: the settings the command
   runs with before it starts.
 

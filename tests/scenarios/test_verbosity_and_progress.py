@@ -133,3 +133,10 @@ def test_after_each_row_the_bench_hands_over_its_document_so_far_marked_partial(
     assert f"{len(rows(whole))} of {len(rows(whole))} rows measured" in kept[-1]["partial"]
     for doc in kept:
         validate({"format": "unpack-race.bench", "version": 1, "exit_code": 4, **doc, "command": "unpack-race bench"})
+
+
+def test_lint_shows_each_variant_with_how_far_it_has_come_on_stderr_unless_quiet(capsys):
+    code, out, err = run(capsys, "lint", "lastzero")
+    assert code == 0 and re.fullmatch(r"  \[0 of 1 variants, \d+ s elapsed\] as-written \.\.\.\n", err), err
+    assert "as-written ..." not in out  # progress, not the report
+    assert run(capsys, "lint", "lastzero", "-q")[2] == ""
