@@ -5,6 +5,7 @@ a counterexample told with both, as `check` prints it."""
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Sequence
 
 from unpack_race.scheduler.explore import ModelFailure
@@ -49,9 +50,18 @@ def counterexample_text(steps: Sequence[Step], violation: Violation | None, cont
     )
 
 
-def schedule_written(path: str | os.PathLike[str]) -> str:
-    """Where a schedule was written, and how to replay it."""
-    return f"Schedule written to {path}\n  replay it: unpack-race replay {path}"
+def schedule_written(path: str | os.PathLike[str], source: str | None = None) -> str:
+    """Where a schedule was written, and how to replay it (naming its scenario's
+    `source`, for one defined outside unpack-race)."""
+    return f"Schedule written to {path}\n  replay it: {replay_command(path, source)}"
+
+
+def replay_command(path: str | os.PathLike[str], source: str | None = None) -> str:
+    """The command line that replays a schedule file: `--scenario` loads a scenario
+    defined outside unpack-race from its file or module (`source`), as a schedule never
+    imports code by itself."""
+    scenario = f" --scenario {shlex.quote(source)}" if source is not None else ""
+    return f"unpack-race replay {shlex.quote(str(path))}{scenario}"
 
 
 def model_failure_text(failure: ModelFailure) -> str:

@@ -129,7 +129,8 @@ def _model_raised(raised: ModelRaised, args: argparse.Namespace) -> int:
     out = getattr(args, "out", None)
     directory = out if out is not None and args.command in ("check", "compare") else Path(
         tempfile.mkdtemp(prefix="unpack-race-"))
-    print(schedule_written(raised.schedule.save(directory / raised.filename)), file=text)
+    schedule = raised.schedule
+    print(schedule_written(schedule.save(directory / raised.filename), schedule.source), file=text)
     print(f"unpack-race: the model raised (scenario {raised.scenario.name}, variant {raised.variant}): {raised}",
           file=sys.stderr)
     return EXIT_INTERNAL

@@ -47,7 +47,6 @@ atomically; the plugin does not need xdist.
 from __future__ import annotations
 
 import json
-import shlex
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -56,6 +55,7 @@ import pytest
 from unpack_race.reports.replay_text import replay_text
 from unpack_race.reports.result_text import summarize
 from unpack_race.reports.trace_text import counterexample_text
+from unpack_race.reports.trace_text import replay_command as trace_replay_command
 from unpack_race.scenarios import api
 from unpack_race.scenarios.api.checking import matches
 from unpack_race.scenarios.base import Expectation, Scenario
@@ -186,9 +186,14 @@ def found(result: Result) -> str:
 
 
 def replay_command(sc: Scenario, path: Path) -> str:
-    """The command line for a scenario the registry knows; the library call for a user's own."""
+    """The command line that replays the schedule (with `--scenario` for a scenario of
+    the user's, loaded from its file); the library call for one that no reference loads
+    (a class that takes arguments, one defined in a function)."""
     if type(SCENARIOS.get(sc.name)) is type(sc):
-        return f"unpack-race replay {shlex.quote(str(path))}"
+        return trace_replay_command(path)
+    reference = sc.reference()
+    if reference is not None:
+        return trace_replay_command(path, reference)
     return f"api.replay({str(path)!r}, scenario=<your {type(sc).__name__}>)  (from unpack_race.scenarios import api)"
 
 

@@ -13,7 +13,8 @@ or refused), then validated against the JSON Schema shipped beside this module
 `ScheduleError` with one line naming the file, the field and what was expected.
 
 Extension fields: keys starting with `x-` are free for tools; `expect` (each variant's
-verdict when the schedule is replayed under it) and `comment` are read by unpack-race.
+verdict when the schedule is replayed under it), `comment` and `source` (where a scenario
+defined outside the package is, as a reference to load it by) are read by unpack-race.
 They travel in `Schedule.extensions`.
 """
 
@@ -141,6 +142,12 @@ class Schedule:
         )
         extensions = {k: v for k, v in data.items() if k not in BASE_FIELDS}
         return cls(data["scenario"], data["variant"], data.get("params", {}), steps, extensions)
+
+    @property
+    def source(self) -> str | None:
+        """Where the schedule's scenario is defined, when outside the package: the
+        reference that loads it (`file.py:NAME`, `module:NAME`), else None."""
+        return self.extensions.get("source")
 
     def check_names(self, actors: Iterable[str], source: str = "<schedule>") -> None:
         """Refuse steps that name an actor the program does not have, or an effect kind

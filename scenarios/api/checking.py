@@ -20,7 +20,7 @@ from unpack_race.scenarios.api.counterexample import (
     counterexample,
 )
 from unpack_race.scenarios.base import Built, Expectation, Scenario, Unreachable
-from unpack_race.scenarios.registry import scenario as get_scenario
+from unpack_race.scenarios.registry import scenario_of
 from unpack_race.scheduler.explore import Budget, Progress, Result
 from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.schedule import Schedule
@@ -66,11 +66,6 @@ def matches(result: Result, expected: Expectation) -> bool:
     """The verdict is the expected one (and so is the property violated, where one is named)."""
     found = result.violation.property if result.violation is not None else None
     return result.verdict is expected.verdict and (expected.property is None or found == expected.property)
-
-
-def scenario_of(scenario: str | Scenario) -> Scenario:
-    """A scenario by name (ParamError names the known ones), or the one given."""
-    return get_scenario(scenario) if isinstance(scenario, str) else scenario
 
 
 def run_search(built: Built, strategy: str, budget: Budget, progress: Callable[[Progress], None] | None,

@@ -35,7 +35,8 @@ from unpack_race.scheduler.files import write_atomically
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="every variant side by side (the main job)")
-    p.add_argument("--scenario", default=CANONICAL)
+    p.add_argument("--scenario", default=CANONICAL, metavar="SCENARIO",
+                   help=f"the scenario (default: {CANONICAL}): a name, or one of your own: FILE.py:NAME or MODULE:NAME")
     p.add_argument("--out", type=output_directory, default=None,
                    help="also write compare.md, compare.json and the counterexamples here")
     add_param_options(p)

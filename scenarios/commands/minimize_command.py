@@ -18,6 +18,7 @@ from unpack_race.reports.trace_text import schedule_written
 from unpack_race.scenarios.api import Interrupted, minimize
 from unpack_race.scenarios.commands.arguments import count, output_file
 from unpack_race.scenarios.commands.json_output import emit
+from unpack_race.scenarios.commands.options import add_scenario_option
 from unpack_race.scenarios.api.minimizing import MAX_RUNS
 from unpack_race.scenarios.interrupts import held
 
@@ -29,13 +30,14 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help="where to write the minimised schedule (default: a new temporary directory)")
     p.add_argument("--max-runs", type=count("--max-runs"), default=MAX_RUNS, metavar="N",
                    help="give up improving after N candidate runs (the result is still a violating schedule)")
+    add_scenario_option(p)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     stop = None
     try:
-        m = minimize(args.file, max_runs=args.max_runs)
+        m = minimize(args.file, max_runs=args.max_runs, scenario=args.scenario)
     except Interrupted as interrupted:  # the smallest violating schedule so far: shown, and written if smaller
         m, stop = interrupted.partial, interrupted
     with held(reraise=stop is None):
@@ -46,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
             out = args.out if args.out is not None else (
                 Path(tempfile.mkdtemp(prefix="unpack-race-")) / f"{stem(args.file)}.min.schedule.json")
             written = m.schedule.save(out)
-            print(schedule_written(written))
+            print(schedule_written(written, m.schedule.source))
         emit(args, minimize_document(m, str(written) if written is not None else None, 4 if stop is not None else 0))
     if stop is not None:
         raise stop  # exit 4, with the one line (scenarios/cli.py)

@@ -46,6 +46,14 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {p.name: getattr(args, p.name) for p in all_params() if getattr(args, p.name, None) is not None}
 
 
+def add_scenario_option(parser: argparse.ArgumentParser) -> None:
+    """`--scenario REF`, for a command that reads a schedule: the schedule's scenario when
+    it is defined outside unpack-race (scenarios/user_scenarios.py)."""
+    parser.add_argument("--scenario", default=None, metavar="REF",
+                        help="the schedule's scenario, when it is one of your own: FILE.py:NAME or MODULE:NAME "
+                             "(the schedule's `source` field records it; a schedule never imports code by itself)")
+
+
 def add_strategy_options(parser: argparse.ArgumentParser, *, choose: bool = True) -> None:
     group = parser.add_argument_group("search")
     if choose:

@@ -64,8 +64,9 @@ def test_extension_fields_travel_through_load_and_save():
     "change, expected",
     [
         ({"colour": "red"}, "field colour: unknown field; expected format, version, scenario, variant, params, steps, "
-                            "expect, comment, or a name starting with x-"),
+                            "expect, comment, source, or a name starting with x-"),
         ({"comment": 3}, "field comment: expected a string, got 3"),
+        ({"source": "x"}, "field source: expected a reference FILE.py:NAME or MODULE:NAME, got 'x'"),
         ({"expect": {"v": {"verdict": "maybe"}}}, "field expect.v.verdict: expected \"pass\" or \"violation\", got 'maybe'"),
         ({"expect": {"v": {"verdict": "pass", "why": 1}}}, "field expect.v.why: unknown field"),
         ({"steps": [{"actor": "a", "effect": "E", "when": 3}]}, "field steps[0].when: unknown field; expected actor, "
