@@ -199,7 +199,7 @@ def test_compare_finds_the_race_everywhere_but_in_the_fix_and_agrees_with_check_
         assert row.result.coverage.to_json() == alone.result.coverage.to_json()
         assert (row.counterexample is None) == (alone.counterexample is None)
     releases = {r.variant: r.releases for r in compared.rows}
-    assert releases[THE_FIX] == "1.6.37+, 1.7.23+, 2.0.0+"
+    assert releases[THE_FIX] == "containerd 1.6.37+, 1.7.23+, 2.0.0+"
 
 
 def test_compare_has_no_verdict_when_only_budgets_stand_between_it_and_one():
@@ -251,7 +251,7 @@ def test_the_catalog_lists_every_scenario_with_its_variants_and_containerds_rele
     assert [v.name for v in race.variants] == [v.name for v in registered()]
     assert {v.name: v.expected.verdict for v in race.variants} == {
         v.name: Verdict.VIOLATION if v.violates else Verdict.PASS for v in registered()}
-    assert {v.name: v.releases for v in race.variants}[THE_FIX] == "1.6.37+, 1.7.23+, 2.0.0+"
+    assert {v.name: v.releases for v in race.variants}[THE_FIX] == "containerd 1.6.37+, 1.7.23+, 2.0.0+"
     assert all(v.releases is None for e in entries.values() if e.name != RACE for v in e.variants)
 
 

@@ -81,7 +81,7 @@ def case_list(capsys, tmp_path):
     scenarios = {s["name"]: s for s in doc["scenarios"]}
     variants = {v["name"]: v for v in scenarios["retry-after-cancel"]["variants"]}
     assert {name: (v["expected"]["verdict"], v["expected"]["property"]) for name, v in variants.items()} == HISTORY
-    assert variants["prepare-with-lease"]["releases"] == "1.6.37+, 1.7.23+, 2.0.0+"
+    assert variants["prepare-with-lease"]["releases"] == "containerd 1.6.37+, 1.7.23+, 2.0.0+"
     text = run(capsys, "list")[1]
     names = [line.split()[1].rstrip(":") for line in text.splitlines() if line.startswith("scenario ")]
     assert names == list(scenarios)
