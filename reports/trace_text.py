@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from unpack_race.reports.documents import document
+from unpack_race.reports.records import step_data
 from unpack_race.scheduler.explore import ModelFailure
 from unpack_race.scheduler.kernel import Status, Step
 from unpack_race.scheduler.properties import Violation
@@ -81,3 +84,18 @@ def model_failure_text(failure: ModelFailure) -> str:
     else:
         lines.append(f">> {failure}")
     return "\n".join(lines)
+
+
+def model_error_document(failure: ModelFailure, exit_code: int, command: str, scenario: str, variant: str,
+                         params: Mapping[str, Any], schedule: str) -> dict[str, Any]:
+    """What `--json` prints when the model raised (exit 3): the command, the scenario,
+    variant and parameters, the error, the execution and the steps up to the failing one,
+    and the schedule written that replays it (format unpack-race.model-error)."""
+    steps = failure.run.steps if failure.run is not None else ()
+    return document("model-error", exit_code, {
+        "command": command, "scenario": scenario, "variant": variant, "params": dict(params),
+        "error": str(failure), "execution": failure.execution, "steps": [step_data(s) for s in steps],
+        "failing": None if failure.failing is None else {
+            "actor": failure.failing.actor, "effect": type(failure.failing.effect).__name__},
+        "schedule": schedule,
+    })

@@ -23,11 +23,11 @@ from pathlib import Path
 from types import ModuleType
 
 from unpack_race import __version__
-from unpack_race.reports.trace_text import model_failure_text, schedule_written
+from unpack_race.reports.trace_text import model_error_document, model_failure_text, schedule_written
 from unpack_race.scenarios import interrupts
 from unpack_race.scenarios.api import INPUT_ERRORS, ModelRaised
 from unpack_race.scenarios.commands import exit_codes
-from unpack_race.scenarios.commands.json_output import add_json_option, json_mode
+from unpack_race.scenarios.commands.json_output import add_json_option, emit, json_mode
 from unpack_race.scenarios.commands.streams import keeping_exit_code
 from unpack_race.scenarios.variant_files import from_environment, variant_files
 from unpack_race.scheduler.echo import LIMIT, echo_text
@@ -123,16 +123,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _model_raised(raised: ModelRaised, args: argparse.Namespace) -> int:
     """A model that raised: its run narrated, the schedule that reproduces it written (into
     --out when the command writes a directory there, else a new temporary directory),
-    one line on stderr; exit 3. With --json, all of it goes to stderr (no document: the command did not end)."""
+    one line on stderr; exit 3. With --json, all of it goes to stderr, and stdout carries the
+    model-error document (reports.trace_text.model_error_document) instead of the command's."""
     text = sys.stderr if getattr(args, "json", False) else sys.stdout
     print(model_failure_text(raised.failure), file=text)
     out = getattr(args, "out", None)
     directory = out if out is not None and args.command in ("check", "compare") else Path(
         tempfile.mkdtemp(prefix="unpack-race-"))
     schedule = raised.schedule
-    print(schedule_written(schedule.save(directory / raised.filename), schedule.source), file=text)
+    written = schedule.save(directory / raised.filename)
+    print(schedule_written(written, schedule.source), file=text)
     print(f"unpack-race: the model raised (scenario {raised.scenario.name}, variant {raised.variant}): {raised}",
           file=sys.stderr)
+    emit(args, model_error_document(raised.failure, EXIT_INTERNAL, args.command, raised.scenario.name,
+                                    raised.variant, raised.params, str(written)))
     return EXIT_INTERNAL
 
 
