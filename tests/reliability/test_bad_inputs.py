@@ -28,9 +28,12 @@ def good() -> dict:
 
 
 @pytest.fixture
-def place(tmp_path, monkeypatch, capsys):
+def place(tmp_path_factory, monkeypatch, capsys):
     """A working directory with the inputs the cases name, and nothing else written to:
-    the current directory and the temporary directory are inside it."""
+    the current directory and the temporary directory are inside it. Its path is short
+    (not named after the test), so that a message that cuts a long path still shows the
+    file's name, under pytest-xdist's longer temporary paths too."""
+    tmp_path = tmp_path_factory.mktemp("bad")
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     (inputs / "afile").write_text("not a directory\n")
