@@ -206,3 +206,14 @@ def test_reference_errors_from_the_library_are_param_errors(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ParamError, match="scenario file nothing.py: No such file"):
         api.check("nothing.py:X", "racy")
+
+
+def test_list_shows_a_users_scenario_by_reference_and_only_what_it_is_given(model, capsys):
+    code, out, _ = run(capsys, "list", "counter_model.py:Counter")
+    assert code == 0 and out.startswith("scenario counter: a lost update")
+    assert "racy" in out and "locked" in out and "retry-after-cancel" not in out
+    code, out, _ = run(capsys, "list", "counter_model.py:Counter", "--json")
+    listed = json.loads(out)["scenarios"]
+    assert [s["name"] for s in listed] == ["counter"]
+    assert [(v["name"], v["expected"]["verdict"]) for v in listed[0]["variants"]] == [("racy", "violation"),
+                                                                                      ("locked", "pass")]
