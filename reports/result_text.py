@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from unpack_race.reports.claims import claim
 from unpack_race.reports.documents import document
 from unpack_race.reports.records import result_data, step_data
+from unpack_race.reports.trace_text import replay_command
 from unpack_race.scheduler.explore import Progress, Result
 
 
@@ -80,6 +81,7 @@ def check_document(checked: Any, strategy: str, schedule: str | None = None,
             "steps": [step_data(step) for step in cx.steps],
             "preemptions": cx.preemptions,
             "schedule": schedule,
+            "replay": replay_command(schedule, cx.schedule.source) if schedule is not None else None,
         },
         "not_sought": [{"property": u.property, "why": u.why} for u in checked.why_safe],
     }

@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from unpack_race.reports import documents
 from unpack_race.scenarios import api
 from unpack_race.scenarios.api import ScheduleError
 from unpack_race.scenarios.base import Expectation, ParamError, Scenario
@@ -217,3 +218,13 @@ def test_list_shows_a_users_scenario_by_reference_and_only_what_it_is_given(mode
     assert [s["name"] for s in listed] == ["counter"]
     assert [(v["name"], v["expected"]["verdict"]) for v in listed[0]["variants"]] == [("racy", "violation"),
                                                                                       ("locked", "pass")]
+
+
+def test_check_json_gives_the_replay_command_with_the_reference(model, capsys, tmp_path):
+    code, out, _ = run(capsys, "check", "counter_model.py:Counter", "--variant", "racy", "--json",
+                       "--out", str(tmp_path / "o"))
+    found = json.loads(out)
+    documents.validate(found)
+    (written,) = (tmp_path / "o").iterdir()
+    assert code == 1 and found["counterexample"]["schedule"] == str(written)
+    assert found["counterexample"]["replay"] == f"unpack-race replay {written} --scenario {model}:Counter"
