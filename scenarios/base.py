@@ -12,6 +12,7 @@ import attrs
 from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property
+from unpack_race.scheduler.suggestions import did_you_mean
 from unpack_race.scheduler.verdict import Verdict
 
 
@@ -104,15 +105,16 @@ class Scenario(abc.ABC):
         for name in overrides:
             if name not in known:
                 raise ParamError(
-                    f"scenario {self.name} has no parameter {echo(name)}; its parameters are: "
-                    f"{', '.join(known)}"
+                    f"scenario {self.name} has no parameter {echo(name)}{did_you_mean(name, known)}; "
+                    f"its parameters are: {', '.join(known)}"
                 )
         return {p.name: p.check(overrides.get(p.name, p.default)) for p in self.params}
 
     def check_variant(self, variant: str) -> str:
         if variant not in self.variants:
             raise ParamError(
-                f"scenario {self.name} has no variant {echo(variant)}; its variants are: "
+                f"scenario {self.name} has no variant {echo(variant)}{did_you_mean(variant, self.variants)}; "
+                f"its variants are: "
                 f"{', '.join(self.variants)}{self.more_variants}"
             )
         return variant

@@ -48,6 +48,7 @@ def place(tmp_path, monkeypatch, capsys):
     steps[0] = {**steps[0], "args": {"key": HUGE}}
     (inputs / "long-args.json").write_text(json.dumps({**good(), "steps": steps}))
     (inputs / "schedule.json").write_text(SCHEDULE.read_text(encoding="utf-8"))
+    (inputs / "mistyped-param.json").write_text(json.dumps({**good(), "params": {"layer": 2}}))
     (inputs / "loop").symlink_to(inputs / "loop")
     work = tmp_path / "work"
     (work / "tmp").mkdir(parents=True)
@@ -127,6 +128,23 @@ CASES = {
     "a 50 kB command": ((HUGE,), ("invalid choice",)),
     "a 50 kB unknown option": ((*CHECK, "--" + HUGE), ("unrecognized arguments",)),
     "a newline in an unknown argument": ((*CHECK, "a\nb"), ("unrecognized arguments", "a\\nb")),
+    # -- names mistyped: the close matches suggested ----------------------------------------
+    "a mistyped scenario": (("check", "retry-after-cancle", "--variant", "x"),
+                            ("unknown scenario 'retry-after-cancle' (did you mean retry-after-cancel?)",)),
+    "a mistyped variant": (("check", "retry-after-cancel", "--variant", "prepare-with-leese"),
+                           ("no variant 'prepare-with-leese' (did you mean prepare-with-lease", "its variants are")),
+    "a mistyped parameter in a schedule": (("replay", i("mistyped-param.json")),
+                                           ("no parameter 'layer' (did you mean layers?)", "its parameters are")),
+    "a mistyped strategy": ((*CHECK, "--strategy", "dsf"), ("--strategy", "'dsf' (did you mean dfs?)", "'pct'")),
+    "a mistyped choice of a parameter": ((*CHECK, "--gc-policy", "dirt"),
+                                         ("--gc-policy", "(did you mean dirty?)", "choose from 'any', 'dirty'")),
+    "a mistyped command": (("chek", "retry-after-cancel"), ("invalid choice: 'chek' (did you mean check?)",)),
+    "an abbreviated option is not taken for the option": (
+        (*CHECK, "--layer", "3"), ("unrecognized arguments: --layer 3 (did you mean --layers?)", "check --help")),
+    "an abbreviated option with its value": ((*CHECK, "--max-exec=5"),
+                                             ("--max-exec=5 (did you mean --max-executions",)),
+    "a mistyped option among unknown ones": ((*CHECK, "zzz", "--gc-rnus", "2"),
+                                             ("zzz --gc-rnus 2 (did you mean --gc-runs",)),
     # -- output paths ------------------------------------------------------------------------
     "check --out an existing file": ((*CHECK, "--out", i("afile")), ("--out", "afile", "directory")),
     "check --out under /proc": ((*CHECK, "--out", "/proc/unpack-race-out"), ("--out", "/proc", "cannot be written")),
