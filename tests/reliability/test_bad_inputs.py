@@ -38,7 +38,7 @@ def place(tmp_path, monkeypatch, capsys):
     (inputs / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
     (inputs / "bigint.json").write_text('{"format": "unpack-race.schedule", "version": 1' + "0" * 5000 + "}")
     (inputs / "nan.json").write_text(json.dumps({**good(), "params": {"layers": float("nan")}}))
-    (inputs / "overflow.json").write_text(json.dumps(good()).replace('"version": 1', '"version": 1e999'))
+    (inputs / "overflow.json").write_text(json.dumps(good()).replace('"version": 2', '"version": 1e999'))
     with open(inputs / "large.json", "wb") as handle:  # sparse: 16 MiB and one byte
         handle.truncate(16 * 1024 * 1024 + 1)
     (inputs / "long-variant.json").write_text(json.dumps({**good(), "variant": HUGE}))
@@ -111,8 +111,8 @@ CASES = {
     "--preemption-bound 10^7": ((*CHECK, "--preemption-bound", "1" + "0" * 7), ("--preemption-bound", "at most")),
     "--layers of 5,000 digits": ((*CHECK, "--layers", "9" * 5000), ("--layers", "whole number")),
     "--layers 99": ((*CHECK, "--layers", "99"), ("layers", "out of range")),
-    "--gc-runs -1": ((*CHECK, "--gc-runs", "-1"), ("gc_runs", "out of range")),
-    "--N 1.5": (("check", "lastzero", "--variant", "as-written", "--N", "1.5"), ("--N", "whole number")),
+    "--gc-runs -1": ((*CHECK, "--gc-runs", "-1"), ("gc-runs", "out of range")),
+    "--n 1.5": (("check", "lastzero", "--variant", "as-written", "--n", "1.5"), ("--n", "whole number")),
     "bench --seconds -1": (("bench", "--out", "b", "--seconds", "-1"), ("--seconds", "more than 0")),
     "bench --seconds nan": (("bench", "--out", "b", "--seconds", "nan"), ("--seconds", "finite")),
     "bench --seeds 0": (("bench", "--out", "b", "--seeds", "0"), ("--seeds", "at least 1")),
