@@ -110,6 +110,18 @@ class Scenario(abc.ABC):
                 )
         return {p.name: p.check(overrides.get(p.name, p.default)) for p in self.params}
 
+    def choose_variant(self, variant: str | None) -> str:
+        """`variant`, checked; when it is None, the scenario's only variant. A scenario of
+        several variants needs one named: ParamError, listing them."""
+        if variant is not None:
+            return self.check_variant(variant)
+        if len(self.variants) == 1:
+            return self.variants[0]
+        raise ParamError(
+            f"scenario {self.name} has {len(self.variants)} variants; name one with --variant V: "
+            f"{', '.join(self.variants)}{self.more_variants}"
+        )
+
     def check_variant(self, variant: str) -> str:
         if variant not in self.variants:
             raise ParamError(

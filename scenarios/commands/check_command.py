@@ -1,4 +1,5 @@
-"""`unpack-race check SCENARIO --variant V`: explore one variant. On a violation, print
+"""`unpack-race check SCENARIO [--variant V]`: explore one variant (`--variant` may be
+left out when the scenario has only one, as the classics do). On a violation, print
 the narrated counterexample and how each actor ends, and write its schedule (into --out,
 or a new temporary directory); then what the search proved or found, and on a pass why
 the race cannot occur, where the scenario says so. Exit with the verdict's code: 0 pass,
@@ -30,7 +31,8 @@ from unpack_race.scenarios.interrupts import held
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="explore one scenario under one variant")
     p.add_argument("scenario", help="scenario name (see `unpack-race list`)")
-    p.add_argument("--variant", required=True, help="code variant (see `unpack-race list`)")
+    p.add_argument("--variant", default=None,
+                   help="code variant (see `unpack-race list`); needed only when the scenario has several")
     p.add_argument("--out", type=output_directory, default=None,
                    help="directory for the counterexample schedule (default: a new temporary directory)")
     add_param_options(p)
@@ -43,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     show = progress_printer(args.quiet)
     try:
         checked = check(args.scenario, args.variant, params=overrides(args), strategy=strategy, budget=budget,
-                        progress=(lambda p: show(args.variant, p)) if show is not None else None, **options)
+                        progress=(lambda p: show(args.variant or args.scenario, p)) if show is not None else None, **options)
     except Interrupted as stop:  # what the search covered, then exit 4 (scenarios/cli.py)
         with held(reraise=False):
             print(summarize(stop.partial.result))

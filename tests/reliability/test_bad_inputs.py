@@ -145,6 +145,8 @@ CASES = {
                                              ("--max-exec=5 (did you mean --max-executions",)),
     "a mistyped option among unknown ones": ((*CHECK, "zzz", "--gc-rnus", "2"),
                                              ("zzz --gc-rnus 2 (did you mean --gc-runs",)),
+    "no --variant for a scenario of several": (("check", "retry-after-cancel", "--quiet"),
+                                               ("variants; name one with --variant V", "prepare-with-lease")),
     # -- output paths ------------------------------------------------------------------------
     "check --out an existing file": ((*CHECK, "--out", i("afile")), ("--out", "afile", "directory")),
     "check --out under /proc": ((*CHECK, "--out", "/proc/unpack-race-out"), ("--out", "/proc", "cannot be written")),
