@@ -38,6 +38,7 @@ from unpack_race.scheduler.echo import echo, echo_path, echo_text
 from unpack_race.scheduler.effect import Effect, effect_name
 from unpack_race.scheduler.files import write_atomically
 from unpack_race.scheduler.kernel import Step
+from unpack_race.scheduler.suggestions import did_you_mean
 
 FORMAT = "unpack-race.schedule"
 VERSION = 2
@@ -180,12 +181,12 @@ class Schedule:
             if step.actor not in actors:
                 raise ScheduleError(
                     f"{source}: field steps[{i}].actor: expected one of the actors "
-                    f"{', '.join(actors)}, got {echo(step.actor)}"
+                    f"{', '.join(actors)}, got {echo(step.actor)}{did_you_mean(step.actor, actors)}"
                 )
             if step.effect not in kinds:
                 raise ScheduleError(
                     f"{source}: field steps[{i}].effect: expected an effect the model defines "
-                    f"({', '.join(sorted(kinds))}), got {echo(step.effect)}"
+                    f"({', '.join(sorted(kinds))}), got {echo(step.effect)}{did_you_mean(step.effect, sorted(kinds))}"
                 )
 
 
