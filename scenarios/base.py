@@ -16,6 +16,7 @@ from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property
 from unpack_race.scheduler.schedule import Schedule
+from unpack_race.scheduler.suggestions import did_you_mean
 from unpack_race.scheduler.verdict import Verdict
 
 
@@ -144,15 +145,28 @@ class Scenario(abc.ABC):
         for name in overrides:
             if name not in known:
                 raise ParamError(
-                    f"scenario {self.name} has no parameter {echo(name)}; its parameters are: "
-                    f"{', '.join(known)}"
+                    f"scenario {self.name} has no parameter {echo(name)}{did_you_mean(name, known)}; "
+                    f"its parameters are: {', '.join(known)}"
                 )
         return {p.name: p.check(overrides.get(p.name, p.default)) for p in self.params}
+
+    def choose_variant(self, variant: str | None) -> str:
+        """`variant`, checked; when it is None, the scenario's only variant. A scenario of
+        several variants needs one named: ParamError, listing them."""
+        if variant is not None:
+            return self.check_variant(variant)
+        if len(self.variants) == 1:
+            return self.variants[0]
+        raise ParamError(
+            f"scenario {self.name} has {len(self.variants)} variants; name one with --variant V: "
+            f"{', '.join(self.variants)}{self.more_variants}"
+        )
 
     def check_variant(self, variant: str) -> str:
         if variant not in self.variants:
             raise ParamError(
-                f"scenario {self.name} has no variant {echo(variant)}; its variants are: "
+                f"scenario {self.name} has no variant {echo(variant)}{did_you_mean(variant, self.variants)}; "
+                f"its variants are: "
                 f"{', '.join(self.variants)}{self.more_variants}"
             )
         return variant

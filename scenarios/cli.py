@@ -31,6 +31,7 @@ from unpack_race.scenarios.commands.json_output import add_json_option, emit, js
 from unpack_race.scenarios.commands.streams import keeping_exit_code
 from unpack_race.scenarios.variant_files import from_environment, variant_files
 from unpack_race.scheduler.echo import LIMIT, echo_text
+from unpack_race.scheduler.suggestions import did_you_mean
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 2, 3, 4
 
@@ -65,8 +66,37 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse's parser, with one-line errors that suggest the close matches of a mistyped
+    command, choice or option, and no abbreviated options: `--layer 3` is refused (did you
+    mean --layers?) rather than taken as `--layers 3`."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # argparse would exit 2 with usage; keep it one line
         raise UsageError(f"{one_line(message)} (see `{self.prog} --help`)")
+
+    def _check_value(self, action: argparse.Action, value: object) -> None:  # argparse's, with suggestions
+        if action.choices is not None and value not in action.choices:
+            choices = [str(choice) for choice in action.choices]
+            raise argparse.ArgumentError(action, f"invalid choice: {value!r}{did_you_mean(str(value), choices)} "
+                                                 f"(choose from {', '.join(map(repr, choices))})")
+
+    def parse_args(self, args=None, namespace=None):  # argparse's, with suggestions for an unknown option
+        parsed, unknown = self.parse_known_args(args, namespace)
+        if unknown:
+            command = self._command_parser(parsed)
+            hints = (did_you_mean(u.split("=", 1)[0], command._option_string_actions) for u in unknown if u[:1] == "-")
+            command.error(f"unrecognized arguments: {' '.join(unknown)}{next(filter(None, hints), '')}")
+        return parsed
+
+    def _command_parser(self, parsed: argparse.Namespace) -> argparse.ArgumentParser:
+        """The parser of the command `parsed` names (this one when it has no commands)."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and getattr(parsed, action.dest, None) in action.choices:
+                return action.choices[getattr(parsed, action.dest)]
+        return self
 
 
 def one_line(message: str, limit: int = 400) -> str:

@@ -8,6 +8,7 @@ from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scenarios.retry_after_cancel import RetryAfterCancel
 from unpack_race.scenarios.user_scenarios import file_without_name, is_reference, load_scenario
 from unpack_race.scheduler.echo import echo
+from unpack_race.scheduler.suggestions import did_you_mean
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (RetryAfterCancel(), *CLASSICS)}
 
@@ -25,8 +26,9 @@ def scenario(name: str) -> Scenario:
         return SCENARIOS[name]
     except KeyError:
         raise ParamError(
-            f"unknown scenario {echo(name)}; the scenarios are: {', '.join(SCENARIOS)} "
-            f"(see `unpack-race list`); a scenario of your own is named by its file: FILE.py:NAME"
+            f"unknown scenario {echo(name)}{did_you_mean(name, SCENARIOS)}; the scenarios are: "
+            f"{', '.join(SCENARIOS)} (see `unpack-race list`); a scenario of your own is named by its file: "
+            f"FILE.py:NAME"
         ) from None
 
 

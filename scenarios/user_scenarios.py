@@ -15,7 +15,6 @@ Every problem is a ParamError with one line naming the file or module.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import importlib.util
 import os
@@ -26,6 +25,7 @@ from typing import Any
 from unpack_race.scenarios.base import ParamError, Scenario
 from unpack_race.scenarios.python_files import line_of, run_python_file
 from unpack_race.scheduler.echo import echo, echo_path, echo_text
+from unpack_race.scheduler.suggestions import did_you_mean
 
 #: the scenarios loaded so far, by reference (each file or module is run once)
 LOADED: dict[str, Scenario] = {}
@@ -108,9 +108,7 @@ def _attribute(module: Any, name: str, shown: str) -> Any:
     for part in name.split("."):
         if not hasattr(found, part):
             candidates = _scenarios_in(module)
-            close = difflib.get_close_matches(name, candidates, n=1)
-            hint = f"; did you mean {close[0]}?" if close else ""
-            raise ParamError(f"{shown} has no {echo(name)}{hint} ({listing(candidates)})")
+            raise ParamError(f"{shown} has no {echo(name)}{did_you_mean(name, candidates)}; {listing(candidates)}")
         found = getattr(found, part)
     return found
 

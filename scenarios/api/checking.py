@@ -77,7 +77,7 @@ def run_search(built: Built, strategy: str, budget: Budget, progress: Callable[[
 
 def check(
     scenario: str | Scenario,
-    variant: str,
+    variant: str | None = None,
     *,
     params: Mapping[str, Any] | None = None,
     strategy: str = "dfs",
@@ -85,7 +85,8 @@ def check(
     progress: Callable[[Progress], None] | None = None,
     **strategy_options: Any,
 ) -> Checked:
-    """Explore `scenario` (a name or a Scenario) under `variant` with `strategy` (a name in
+    """Explore `scenario` (a name or a Scenario) under `variant` (None: the scenario's only
+    variant; a scenario of several needs one named) with `strategy` (a name in
     scheduler.strategies.registry, with its options) within `budget`. `params` override
     the scenario's defaults. Raises ParamError for an unknown scenario, variant or
     parameter, OptionError for an unknown strategy or option, PropertyScopeError for a
@@ -95,7 +96,7 @@ def check(
     search covered (verdict INTERRUPTED), or is the search's verdict when Ctrl-C came
     after it."""
     sc = scenario_of(scenario)
-    sc.check_variant(variant)
+    variant = sc.choose_variant(variant)
     values = sc.resolve(params or {})
     built = sc.build(variant, values)
     expected = sc.expected(variant, values)

@@ -26,7 +26,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--cap", type=runs("--cap"), default=1000, help="runs per seed of a sampling strategy")
     p.add_argument("--hypothesis-cap", type=runs("--hypothesis-cap"), default=100, help="examples per seed of the Hypothesis search")
     p.add_argument("--max-layers", type=growth("--max-layers", "layers"), default=5, help="growth table: layers 1..N")
-    p.add_argument("--max-gc-runs", type=growth("--max-gc-runs", "gc_runs"), default=3, help="growth table: GC runs 1..N")
+    p.add_argument("--max-gc-runs", type=growth("--max-gc-runs", "gc-runs"), default=3, help="growth table: GC runs 1..N")
     p.add_argument("--only", nargs="*", default=(), metavar="PROGRAM",
                    help="only these programs (scenario names; default: all)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")

@@ -132,3 +132,9 @@ def test_steps_must_name_the_program_s_actors_and_effects_the_model_defines():
     with pytest.raises(ScheduleError, match=r"^f\.json: field steps\[0\]\.effect: expected an effect the model "
                                             r"defines \(.*GcCollect.*\), got 'Teleport'$"):
         bad_effect.check_names(actors, "f.json")
+    mistyped_actor = Schedule("s", "v", {}, (ScheduledStep("kublet", "Stat", {}),))
+    with pytest.raises(ScheduleError, match=r"got 'kublet' \(did you mean kubelet\?\)$"):
+        mistyped_actor.check_names(actors, "f.json")
+    mistyped_effect = Schedule("s", "v", {}, (ScheduledStep("gc", "GcColect", {}),))
+    with pytest.raises(ScheduleError, match=r"got 'GcColect' \(did you mean GcCollect"):
+        mistyped_effect.check_names(actors, "f.json")

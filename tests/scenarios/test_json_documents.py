@@ -161,12 +161,12 @@ def case_explain(capsys, tmp_path):
 
 
 def case_lint(capsys, tmp_path):
-    code, doc, _ = document_of(capsys, "lint", "account_bad")
+    code, doc, _ = document_of(capsys, "lint", "account-bad")
     assert code == 0 and all(x["clean"] and x["complete"] for x in doc["linted"])
-    text_code, text, _ = run(capsys, "lint", "account_bad")
+    text_code, text, _ = run(capsys, "lint", "account-bad")
     assert text_code == code
     for x in doc["linted"]:
-        assert f"account_bad [{x['variant']}] ({x['bounds']}): clean" in text
+        assert f"account-bad [{x['variant']}] ({x['bounds']}): clean" in text
         assert f"checked {x['coverage']['states']:,} states (every reachable state)" in text
 
 
@@ -180,7 +180,7 @@ def case_corpus(capsys, tmp_path):
     assert sorted(p.name for p in (tmp_path / "fresh").glob("*.schedule.json")) == doc["files"] == shipped
 
 
-BENCH = ["--only", "reorder_3_bad", "--seeds", "1", "--cap", "5", "--hypothesis-cap", "2", "--max-layers", "0",
+BENCH = ["--only", "reorder-3-bad", "--seeds", "1", "--cap", "5", "--hypothesis-cap", "2", "--max-layers", "0",
          "--max-gc-runs", "0", "--seconds", "10", "--quiet"]
 
 
@@ -189,7 +189,7 @@ def case_bench(capsys, tmp_path):
     assert code == 0 and "partial" not in doc
     assert json.loads((tmp_path / "bench.json").read_text()) == doc  # one renderer: the file is the document
     dfs = next(r for r in doc["exhaustive"] if r["strategy"] == "dfs")
-    assert dfs["program"] == "reorder_3_bad" and dfs["verdict"] == "violation"  # the bug SCTBench seeded
+    assert dfs["program"] == "reorder-3-bad" and dfs["verdict"] == "violation"  # the bug SCTBench seeded
 
 
 CASES = {"list": case_list, "check": case_check, "replay": case_replay, "compare": case_compare,
