@@ -31,10 +31,11 @@ def close_matches(given: str, known: Iterable[str]) -> list[str]:
     names = list(dict.fromkeys(known))
     if not isinstance(given, str) or len(given) > LONGEST or given in names:
         return []
-    folded: dict[str, str] = {}
-    for name in names:
-        folded.setdefault(name.lower(), name)
-    return [folded[m] for m in difflib.get_close_matches(given.lower(), list(folded), n=MOST, cutoff=CUTOFF)]
+    folded: dict[str, list[str]] = {}
+    for name in names:  # names that differ only in case are each suggested
+        folded.setdefault(name.lower(), []).append(name)
+    found = difflib.get_close_matches(given.lower(), list(folded), n=MOST, cutoff=CUTOFF)
+    return [name for match in found for name in folded[match]][:MOST]
 
 
 def did_you_mean(given: str, known: Iterable[str]) -> str:

@@ -142,7 +142,7 @@ def test_a_file_is_run_once_per_process(model, tmp_path):
     ("missing.py:X", None, "scenario file missing.py: No such file or directory"),
     ("counter_model.py", COUNTER, "counter_model.py is a file; name the scenario in it too: FILE.py:NAME, such as "
                                   "counter_model.py:COUNTER (its scenarios: COUNTER, Counter)"),
-    ("counter_model.py:Countr", COUNTER, "counter_model.py has no 'Countr' (did you mean Counter or COUNTER?); "
+    ("counter_model.py:Countr", COUNTER, "counter_model.py has no 'Countr' (did you mean COUNTER or Counter?); "
                                          "its scenarios: COUNTER, Counter"),
     ("counter_model.py:counted", COUNTER, "counter_model.py:counted is a Property, not a scenario"),
     ("counter_model.py:X", "x = (\n", "scenario file counter_model.py, line 1: SyntaxError: '(' was never closed"),
