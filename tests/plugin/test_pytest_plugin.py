@@ -271,3 +271,18 @@ def test_the_readme_example_runs_as_written(pytester):
     assert len(example.strip().splitlines()) < 15
     pytester.makepyfile(test_readme=example)
     run(pytester).assert_outcomes(passed=3)
+
+
+def test_a_scenario_of_one_variant_and_a_users_file_by_reference_need_nothing_more(pytester):
+    """account-bad is SCTBench's: its one variant loses a deposit (the benchmark's bug),
+    so the scenario's own expectation is a violation; the flag file's reader accepts
+    only 0, which the write of 1 breaks."""
+    pytester.makepyfile(flag_model=USER_SCENARIO.format(accepted=(0,), written=1).split("def test_")[0])
+    pytester.makepyfile(test_refs="""
+def test_one_variant(unpack_race_check):
+    unpack_race_check("account-bad", expect="scenario")
+
+def test_by_reference(unpack_race_check):
+    unpack_race_check("flag_model.py:Flag", expect="violation")
+""")
+    run(pytester).assert_outcomes(passed=2)
