@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from unpack_race.model.variants import NAME
 from unpack_race.scenarios.base import ParamError, Scenario
 from unpack_race.scenarios.python_files import line_of, run_python_file
 from unpack_race.scheduler.echo import echo, echo_path, echo_text
@@ -61,6 +62,10 @@ def load_scenario(reference: str, taken: frozenset[str] = frozenset()) -> Scenar
     shown = echo_path(where) if from_file else f"module {echo(where)}"
     found = _attribute(module, name, shown)
     scenario = _scenario_of(found, name, shown)
+    for what, named in (("name", scenario.name), *(("variant", v) for v in scenario.variants)):
+        if not isinstance(named, str) or not NAME.fullmatch(named):
+            raise ParamError(f"{shown}:{name} has the {what} {echo(named)}; use 1 to 64 lower-case letters, digits, "
+                             f"'-' or '.', starting with a letter or digit (it becomes part of file names)")
     if scenario.name in taken:
         raise ParamError(f"{shown}:{name} is named {scenario.name!r}, a built-in scenario's name; give it another "
                          f"name (its `name` attribute)")

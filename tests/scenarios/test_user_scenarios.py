@@ -156,6 +156,10 @@ def test_a_file_is_run_once_per_process(model, tmp_path):
     ("counter_model.py:", None, "scenario reference 'counter_model.py:': expected FILE.py:NAME or MODULE:NAME"),
     ("counter_model.py:Needy", COUNTER + "\nclass Needy(Counter):\n    def __init__(self, k):\n        pass\n",
      "counter_model.py:Needy cannot be made without arguments"),
+    ("counter_model.py:Slash", COUNTER + "\nclass Slash(Counter):\n    name = 'a/b'\n",
+     "counter_model.py:Slash has the name 'a/b'; use 1 to 64 lower-case letters, digits, '-' or '.'"),
+    ("counter_model.py:Caps", COUNTER + "\nclass Caps(Counter):\n    variants = ('Racy',)\n",
+     "counter_model.py:Caps has the variant 'Racy'; use 1 to 64 lower-case letters"),
     ("counter_model.py:Mine", COUNTER + "\nclass Mine(Counter):\n    name = 'retry-after-cancel'\n",
      "is named 'retry-after-cancel', a built-in scenario's name; give it another name"),
 ])
