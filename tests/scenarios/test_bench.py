@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from shared_memory import all_executions
+from toy_world import all_executions
 from unpack_race.model.variants import registered
 from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scenarios.cli import main

@@ -28,7 +28,7 @@ from functools import cache
 from math import factorial
 
 import pytest
-from shared_memory import fold_executions, multinomial
+from toy_world import fold_executions, multinomial
 from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scenarios.classics.classic import Census, census
 from unpack_race.scheduler.shared_memory import AssertionFailed

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from shared_memory import count_executions, shortest_violation
+from toy_world import count_executions, shortest_violation
 from unpack_race.model.errdefs import NotFound
 from unpack_race.model.snapshotter import PrepareT1, PrepareT2
 from unpack_race.model.variants import registered

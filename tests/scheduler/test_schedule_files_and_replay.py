@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from shared_memory import (
+from toy_world import (
     Recording,
     bank_account,
     money_is_conserved,
