@@ -35,7 +35,9 @@ NAME = re.compile(r"[a-z0-9][a-z0-9.-]{0,63}")
 @attrs.frozen
 class Variant:
     name: str  # lower case, digits, '-' and '.' (it becomes part of file names)
-    releases: str  # the containerd releases or PR it stands for
+    #: what it stands for, as a phrase shown as it is: the containerd releases or PR
+    #: ("containerd 1.6.37+, ..."), or a researcher's "a fix idea, not in containerd"
+    releases: str
     summary: str  # what it changes in the code path, in words
     skip_check: SkipCheck | None  # the unpacker's step before Prepare (model/unpacker.py); None: always Prepare
     lease_on_exists: bool  # the metadata snapshotter's PR 10187 ("lease on already exists")
@@ -55,22 +57,22 @@ class Variant:
 
 SHIPPED: tuple[Variant, ...] = (
     Variant(
-        "stat-early-return-no-lease", "up to 1.6.31 and 1.7.16",
+        "stat-early-return-no-lease", "containerd up to 1.6.31 and 1.7.16",
         "Stat then skip; Prepare/Commit return AlreadyExists without leasing",
         stat_early_return, False, MISSING_PARENT, ISSUE_3787,
     ),
     Variant(
-        "stat-early-return", "1.6.32-1.6.36, 1.7.17-1.7.22, 2.0.0-rc.2 to rc.5",
+        "stat-early-return", "containerd 1.6.32-1.6.36, 1.7.17-1.7.22, 2.0.0-rc.2 to rc.5",
         "Stat then skip; PR 10187 leases on AlreadyExists, but the Stat path never asks",
         stat_early_return, True, MISSING_PARENT, ISSUE_3787,
     ),
     Variant(
-        "prepare-without-lease", "never released (PR 10723 alone)",
+        "prepare-without-lease", "never released: containerd PR 10723 alone",
         "always Prepare; AlreadyExists comes back without a lease",
         None, False, MISSING_PARENT, ISSUE_3787,
     ),
     Variant(
-        "prepare-with-lease", "1.6.37+, 1.7.23+, 2.0.0+",
+        "prepare-with-lease", "containerd 1.6.37+, 1.7.23+, 2.0.0+",
         "always Prepare; the existing snapshot is leased in the same transaction (the fix)",
         None, True, None, "PR 10723 + PR 10187: the snapshot is leased when relied on",
     ),

@@ -81,7 +81,7 @@ def compare_text(compared: Any) -> str:
              f"stop at the first violation",
              text_table(HEADER, table_rows(compared)), ""]
     for row in compared.rows:
-        origin = f" (containerd {row.releases})" if row.releases is not None else ""
+        origin = f" ({row.releases})" if row.releases is not None else ""
         lines.append(f"- {row.variant}{origin}:\n    {claim(row.result)}")
         if row.result.violation is not None:
             lines.append(f"    {row.result.violation.message}")

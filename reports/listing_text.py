@@ -42,9 +42,11 @@ def catalog_lines(entries: Sequence[Any]) -> list[str]:
         for v in sc.variants:
             expect = v.expected
             verdict = expect.verdict.value + (f" ({expect.property})" if expect.property else "")
-            releases = f"containerd {v.releases}" if v.releases is not None else ""
+            releases = v.releases if v.releases is not None else ""
             lines.append(f"    {v.name:<28} {verdict:<30} {releases}".rstrip())
-            lines.append(f"    {'':<28} {v.summary if v.summary is not None else expect.why}")
+            said = v.summary if v.summary is not None else expect.why
+            if said:  # a scenario of one's own may not say why
+                lines.append(f"    {'':<28} {said}")
     return lines
 
 

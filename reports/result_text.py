@@ -13,6 +13,7 @@ from unpack_race.reports.claims import claim
 from unpack_race.reports.documents import document
 from unpack_race.reports.progress_text import duration, left_text, rate
 from unpack_race.reports.records import result_data, step_data
+from unpack_race.reports.trace_text import replay_command
 from unpack_race.scheduler.explore import Progress, Result
 
 
@@ -104,6 +105,7 @@ def check_document(checked: Any, strategy: str, schedule: str | None = None,
             "steps": [step_data(step) for step in cx.steps],
             "preemptions": cx.preemptions,
             "schedule": schedule,
+            "replay": replay_command(schedule, cx.schedule.source) if schedule is not None else None,
         },
         "not_sought": [{"property": u.property, "why": u.why} for u in checked.why_safe],
     }

@@ -5,8 +5,12 @@ a counterexample told with both, as `check` prints it."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import shlex
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from unpack_race.reports.documents import document
+from unpack_race.reports.records import step_data
 from unpack_race.scheduler.explore import ModelFailure
 from unpack_race.scheduler.kernel import Status, Step
 from unpack_race.scheduler.properties import Violation
@@ -49,9 +53,18 @@ def counterexample_text(steps: Sequence[Step], violation: Violation | None, cont
     )
 
 
-def schedule_written(path: str | os.PathLike[str]) -> str:
-    """Where a schedule was written, and how to replay it."""
-    return f"Schedule written to {path}\n  replay it: unpack-race replay {path}"
+def schedule_written(path: str | os.PathLike[str], source: str | None = None) -> str:
+    """Where a schedule was written, and how to replay it (naming its scenario's
+    `source`, for one defined outside unpack-race)."""
+    return f"Schedule written to {path}\n  replay it: {replay_command(path, source)}"
+
+
+def replay_command(path: str | os.PathLike[str], source: str | None = None) -> str:
+    """The command line that replays a schedule file: `--scenario` loads a scenario
+    defined outside unpack-race from its file or module (`source`), as a schedule never
+    imports code by itself."""
+    scenario = f" --scenario {shlex.quote(source)}" if source is not None else ""
+    return f"unpack-race replay {shlex.quote(str(path))}{scenario}"
 
 
 def model_failure_text(failure: ModelFailure) -> str:
@@ -71,3 +84,18 @@ def model_failure_text(failure: ModelFailure) -> str:
     else:
         lines.append(f">> {failure}")
     return "\n".join(lines)
+
+
+def model_error_document(failure: ModelFailure, exit_code: int, command: str, scenario: str, variant: str,
+                         params: Mapping[str, Any], schedule: str) -> dict[str, Any]:
+    """What `--json` prints when the model raised (exit 3): the command, the scenario,
+    variant and parameters, the error, the execution and the steps up to the failing one,
+    and the schedule written that replays it (format unpack-race.model-error)."""
+    steps = failure.run.steps if failure.run is not None else ()
+    return document("model-error", exit_code, {
+        "command": command, "scenario": scenario, "variant": variant, "params": dict(params),
+        "error": str(failure), "execution": failure.execution, "steps": [step_data(s) for s in steps],
+        "failing": None if failure.failing is None else {
+            "actor": failure.failing.actor, "effect": type(failure.failing.effect).__name__},
+        "schedule": schedule,
+    })

@@ -5,13 +5,18 @@ containerd's history leads us to expect."""
 from __future__ import annotations
 
 import abc
+import inspect
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
 from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property
+from unpack_race.scheduler.schedule import Schedule
+from unpack_race.scheduler.suggestions import did_you_mean
 from unpack_race.scheduler.verdict import Verdict
 
 
@@ -97,6 +102,42 @@ class Scenario(abc.ABC):
     variants: tuple[str, ...]
     #: what an unknown variant's message adds, where more variants can be given
     more_variants: str = ""
+    #: where the scenario was loaded from, as the reference that loads it again
+    #: (`/abs/path/file.py:NAME` or `module:NAME`, scenarios/user_scenarios.py); None
+    #: for a built-in one, or one that was not loaded by reference (see `reference`)
+    loaded_from: str | None = None
+
+    def reference(self) -> str | None:
+        """How the command line can load this scenario again: `loaded_from` if it was
+        loaded by reference; for an object made in Python, `/abs/path/file.py:Class` when its
+        class is a top-level name of an importable file and takes no arguments (a
+        pytest test file's Scenario, say); None for a built-in scenario (its name is
+        enough), or when there is no such reference (a class of `__main__`, whose file
+        is a script that loading would run; one defined in a function; a class that takes
+        arguments, as the object may not have been made with the defaults)."""
+        if self.loaded_from is not None:
+            return self.loaded_from
+        cls = type(self)
+        module = sys.modules.get(cls.__module__)
+        path = getattr(module, "__file__", None)
+        if (cls.__module__ in ("__main__", "unpack_race") or cls.__module__.startswith("unpack_race.")
+                or path is None or getattr(module, cls.__qualname__, None) is not cls):
+            return None
+        try:
+            if inspect.signature(cls).parameters:  # made with arguments, perhaps not the defaults
+                return None
+        except (TypeError, ValueError):
+            return None
+        return f"{Path(path).resolve()}:{cls.__qualname__}"
+
+    def recorded(self, schedule: Schedule) -> Schedule:
+        """The schedule of a run of this scenario, with the reference that loads the
+        scenario again as its `source` field (none for a built-in one): what lets
+        `unpack-race replay`, `minimize`, `explain` and `lint` say how to load it."""
+        ref = self.reference()
+        if ref is None:
+            return schedule
+        return attrs.evolve(schedule, extensions={**schedule.extensions, "source": ref})
 
     def resolve(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         """Defaults plus checked overrides; unknown names are an error."""
@@ -104,15 +145,28 @@ class Scenario(abc.ABC):
         for name in overrides:
             if name not in known:
                 raise ParamError(
-                    f"scenario {self.name} has no parameter {echo(name)}; its parameters are: "
-                    f"{', '.join(known)}"
+                    f"scenario {self.name} has no parameter {echo(name)}{did_you_mean(name, known)}; "
+                    f"its parameters are: {', '.join(known)}"
                 )
         return {p.name: p.check(overrides.get(p.name, p.default)) for p in self.params}
+
+    def choose_variant(self, variant: str | None) -> str:
+        """`variant`, checked; when it is None, the scenario's only variant. A scenario of
+        several variants needs one named: ParamError, listing them."""
+        if variant is not None:
+            return self.check_variant(variant)
+        if len(self.variants) == 1:
+            return self.variants[0]
+        raise ParamError(
+            f"scenario {self.name} has {len(self.variants)} variants; name one with --variant V: "
+            f"{', '.join(self.variants)}{self.more_variants}"
+        )
 
     def check_variant(self, variant: str) -> str:
         if variant not in self.variants:
             raise ParamError(
-                f"scenario {self.name} has no variant {echo(variant)}; its variants are: "
+                f"scenario {self.name} has no variant {echo(variant)}{did_you_mean(variant, self.variants)}; "
+                f"its variants are: "
                 f"{', '.join(self.variants)}{self.more_variants}"
             )
         return variant

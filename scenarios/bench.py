@@ -91,7 +91,7 @@ def subjects(settings: Settings) -> list[Subject]:
     race = get_scenario("retry-after-cancel")
     found += [Subject(race, v) for v in race.variants]
     # GC only while the database is dirty: the window opens without GC firing too early
-    found.append(Subject(race, "stat-early-return", {"gc_policy": "dirty"}))
+    found.append(Subject(race, "stat-early-return", {"gc-policy": "dirty"}))
     if settings.only:
         found = [s for s in found if s.name in settings.only or s.scenario.name in settings.only]
     return found
@@ -192,7 +192,7 @@ def growth_rows(settings: Settings, log) -> list[dict[str, Any]]:
     budget = Budget(max_seconds=settings.seconds)
     for layers in settings.layers:
         for gc_runs in settings.gc_runs:
-            params = {"layers": layers, "gc_runs": gc_runs}
+            params = {"layers": layers, "gc-runs": gc_runs}
             brute = None
             for variant in race.variants:
                 built = race.build(variant, params)

@@ -23,16 +23,17 @@ from pathlib import Path
 from types import ModuleType
 
 from unpack_race import __version__
-from unpack_race.reports.trace_text import model_failure_text, schedule_written
+from unpack_race.reports.trace_text import model_error_document, model_failure_text, schedule_written
 from unpack_race.scenarios import interrupts
 from unpack_race.scenarios.api import INPUT_ERRORS, ModelRaised
 from unpack_race.scenarios.commands import exit_codes
 from unpack_race.scenarios.commands.arguments import PathError, writing_into
-from unpack_race.scenarios.commands.json_output import add_json_option, json_mode
+from unpack_race.scenarios.commands.json_output import add_json_option, emit, json_mode
 from unpack_race.scenarios.commands.progress import add_verbosity_options
 from unpack_race.scenarios.commands.streams import keeping_exit_code
 from unpack_race.scenarios.variant_files import from_environment, variant_files
 from unpack_race.scheduler.echo import LIMIT, echo_text
+from unpack_race.scheduler.suggestions import did_you_mean
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 2, 3, 4
 
@@ -73,8 +74,37 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse's parser, with one-line errors that suggest the close matches of a mistyped
+    command, choice or option, and no abbreviated options: `--layer 3` is refused (did you
+    mean --layers?) rather than taken as `--layers 3`."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # argparse would exit 2 with usage; keep it one line
         raise UsageError(f"{one_line(message)} (see `{self.prog} --help`)")
+
+    def _check_value(self, action: argparse.Action, value: object) -> None:  # argparse's, with suggestions
+        if action.choices is not None and value not in action.choices:
+            choices = [str(choice) for choice in action.choices]
+            raise argparse.ArgumentError(action, f"invalid choice: {value!r}{did_you_mean(str(value), choices)} "
+                                                 f"(choose from {', '.join(map(repr, choices))})")
+
+    def parse_args(self, args=None, namespace=None):  # argparse's, with suggestions for an unknown option
+        parsed, unknown = self.parse_known_args(args, namespace)
+        if unknown:
+            command = self._command_parser(parsed)
+            hints = (did_you_mean(u.split("=", 1)[0], command._option_string_actions) for u in unknown if u[:1] == "-")
+            command.error(f"unrecognized arguments: {' '.join(unknown)}{next(filter(None, hints), '')}")
+        return parsed
+
+    def _command_parser(self, parsed: argparse.Namespace) -> argparse.ArgumentParser:
+        """The parser of the command `parsed` names (this one when it has no commands)."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and getattr(parsed, action.dest, None) in action.choices:
+                return action.choices[getattr(parsed, action.dest)]
+        return self
 
 
 def one_line(message: str, limit: int = 400) -> str:
@@ -133,19 +163,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _model_raised(raised: ModelRaised, args: argparse.Namespace) -> int:
     """A model that raised: its run narrated, the schedule that reproduces it written (into
     --out when the command writes a directory there, else a new temporary directory),
-    one line on stderr; exit 3. With --json, all of it goes to stderr (no document: the command did not end)."""
+    one line on stderr; exit 3. With --json, all of it goes to stderr, and stdout carries the
+    model-error document (reports.trace_text.model_error_document) instead of the command's."""
     text = sys.stderr if getattr(args, "json", False) else sys.stdout
     print(model_failure_text(raised.failure), file=text)
     out = getattr(args, "out", None)
     directory = out if out is not None and args.command in ("check", "compare", "minimize") else Path(
         tempfile.mkdtemp(prefix="unpack-race-"))
+    schedule = raised.schedule
     try:
         with writing_into(directory):
-            print(schedule_written(raised.schedule.save(directory / raised.filename)), file=text)
-    except PathError as err:  # the model's failure is still the outcome (exit 3); this says what is missing
-        print(f"unpack-race: {err}", file=sys.stderr)
+            written = schedule.save(directory / raised.filename)
+    except PathError as err:  # the model's failure is still the outcome (exit 3): its schedule goes elsewhere
+        print(f"unpack-race: {err}; the schedule goes to a new temporary directory instead", file=sys.stderr)
+        written = schedule.save(Path(tempfile.mkdtemp(prefix="unpack-race-")) / raised.filename)
+    print(schedule_written(written, schedule.source), file=text)
     print(f"unpack-race: the model raised (scenario {raised.scenario.name}, variant {raised.variant}): {raised}",
           file=sys.stderr)
+    emit(args, model_error_document(raised.failure, EXIT_INTERNAL, args.command, raised.scenario.name,
+                                    raised.variant, raised.params, str(written)))
     return EXIT_INTERNAL
 
 

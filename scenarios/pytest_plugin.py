@@ -17,8 +17,9 @@ def test_my_own_model(unpack_race_check):  # a Scenario object of your own, samp
 Where the package is not installed, `-p unpack_race.scenarios.pytest_plugin` (or that name
 in a conftest's `pytest_plugins`) loads it.
 
-`unpack_race_check(scenario, variant, *, params, strategy, budget, expect, **strategy_options)`
-runs `api.check` (a scenario name, or a user's own `Scenario` object) and returns the
+`unpack_race_check(scenario, variant=None, *, params, strategy, budget, expect, **strategy_options)`
+runs `api.check` (a scenario name, a reference `file.py:NAME`, or a user's own `Scenario`
+object; the variant may be left out where the scenario has only one) and returns the
 `Checked` when the verdict is the expected one: by default a pass, `expect="scenario"`
 the scenario's own expectation (its verdicts come from containerd's history), or a
 `Verdict`, its value, or an `Expectation`. Otherwise the test fails with what was found:
@@ -47,7 +48,6 @@ atomically; the plugin does not need xdist.
 from __future__ import annotations
 
 import json
-import shlex
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ import pytest
 from unpack_race.reports.replay_text import replay_text
 from unpack_race.reports.result_text import summarize
 from unpack_race.reports.trace_text import counterexample_text
+from unpack_race.reports.trace_text import replay_command as trace_replay_command
 from unpack_race.scenarios import api
 from unpack_race.scenarios.api.checking import matches
 from unpack_race.scenarios.base import Expectation, Scenario
@@ -98,7 +99,7 @@ def unpack_race_check(request: pytest.FixtureRequest) -> Callable[..., api.Check
     def record(name: str, value: object) -> None:  # pytest's record_property
         request.node.user_properties.append((name, value))
 
-    def checking(scenario: str | Scenario, variant: str, *, params: Mapping[str, Any] | None = None,
+    def checking(scenario: str | Scenario, variant: str | None = None, *, params: Mapping[str, Any] | None = None,
                  strategy: str = "dfs", budget: api.Budget = api.Budget(),
                  expect: Verdict | str | Expectation = Verdict.PASS, **strategy_options: Any) -> api.Checked:
         try:
@@ -110,13 +111,13 @@ def unpack_race_check(request: pytest.FixtureRequest) -> Callable[..., api.Check
     return checking
 
 
-def check_or_fail(database: Database, record: Callable[[str, object], None], scenario: str | Scenario, variant: str,
-                  params: Mapping[str, Any] | None, strategy: str, budget: api.Budget,
+def check_or_fail(database: Database, record: Callable[[str, object], None], scenario: str | Scenario,
+                  variant: str | None, params: Mapping[str, Any] | None, strategy: str, budget: api.Budget,
                   expect: Verdict | str | Expectation, options: Mapping[str, Any]) -> api.Checked:
     """Replay the schedule the database keeps for this check, if any, then search; return
     the Checked when its verdict is the expected one, fail the test otherwise."""
     sc = registered(scenario) if isinstance(scenario, str) else scenario
-    sc.check_variant(variant)
+    variant = sc.choose_variant(variant)  # a scenario of one variant needs none named
     values = sc.resolve(params or {})
     wanted = expectation(expect, sc, variant, values)
     key = Key(sc.name, variant, values, tuple(p.name for p in sc.build(variant, values).properties))
@@ -186,9 +187,14 @@ def found(result: Result) -> str:
 
 
 def replay_command(sc: Scenario, path: Path) -> str:
-    """The command line for a scenario the registry knows; the library call for a user's own."""
+    """The command line that replays the schedule (with `--scenario` for a scenario of
+    the user's, loaded from its file); the library call for one that no reference loads
+    (a class that takes arguments, one defined in a function)."""
     if type(SCENARIOS.get(sc.name)) is type(sc):
-        return f"unpack-race replay {shlex.quote(str(path))}"
+        return trace_replay_command(path)
+    reference = sc.reference()
+    if reference is not None:
+        return trace_replay_command(path, reference)
     return f"api.replay({str(path)!r}, scenario=<your {type(sc).__name__}>)  (from unpack_race.scenarios import api)"
 
 

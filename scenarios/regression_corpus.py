@@ -51,7 +51,7 @@ SUFFIX = ".schedule.json"
 #: every case before it.
 EXTRA: tuple[tuple[str, str, Mapping[str, Any], str], ...] = (
     ("retry-after-cancel", "stat-early-return", {"overlap": False}, "no-overlap"),
-    ("retry-after-cancel", "stat-early-return", {"gc_policy": "dirty"}, "gc-policy-dirty"),
+    ("retry-after-cancel", "stat-early-return", {"gc-policy": "dirty"}, "gc-policy-dirty"),
     ("retry-after-cancel", "stat-early-return", {"kmutex": False}, "no-kmutex"),
 )
 

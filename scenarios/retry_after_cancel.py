@@ -75,15 +75,15 @@ def unreachable(params: Mapping[str, Any]) -> tuple[Unreachable, ...]:
     committed sha256:c1), pull-1 aborts and deletes its lease, the retry finds
     sha256:c1 (Stat, or Prepare's AlreadyExists), and a GC can fall after the lease
     delete and before anything leases sha256:c1 again. `overlap` only delays the retry,
-    `kmutex` only orders the pulls' layers, `gc_policy=dirty` still lets the GC run right
-    after the lease delete (db.dirty++), `backend_cleanup` only adds a later step after
+    `kmutex` only orders the pulls' layers, `gc-policy=dirty` still lets the GC run right
+    after the lease delete (db.dirty++), `backend-cleanup` only adds a later step after
     each collection, and extra GC runs only add steps: none of them removes such a run.
     """
     found = []
     if not params["cancel"]:
         found.append(Unreachable(REUSES, NO_RETRY))
         found.append(Unreachable(SWEEPS, NO_CANCEL))
-    if params["gc_runs"] == 0:
+    if params["gc-runs"] == 0:
         found.append(Unreachable(SWEEPS, NO_GC))
     if params["layers"] == 1:
         found.append(Unreachable(SWEEPS, ONE_LAYER))
@@ -95,11 +95,11 @@ class RetryAfterCancel(Scenario):
     summary = "a pull is cancelled at any step and retried while GC may run (issue 3787, §5.1)"
     params = (
         Param("layers", 2, "image layers", minimum=1, maximum=8),
-        Param("gc_runs", 1, "how many times GC may run", minimum=0, maximum=5),
+        Param("gc-runs", 1, "how many times GC may run", minimum=0, maximum=5),
         Param("overlap", True, "the retry may start while the cancelled pull unwinds"),
-        Param("gc_policy", "any", "when GC may run: any step, or only while the db is dirty", choices=POLICIES),
+        Param("gc-policy", "any", "when GC may run: any step, or only while the db is dirty", choices=POLICIES),
         Param("kmutex", True, "CRI's process-wide duplication suppressor is shared by both pulls"),
-        Param("backend_cleanup", False, "each GC is followed by the backend cleanup step"),
+        Param("backend-cleanup", False, "each GC is followed by the backend cleanup step"),
         Param("cancel", True, "the kubelet cancels the first pull (a restart) and retries it; "
               "without it the pull runs alone beside the GC"),
     )
@@ -131,7 +131,7 @@ class RetryAfterCancel(Scenario):
             ]
         actors.append(ActorSpec(
             "gc",
-            lambda: garbage_collector(p["gc_runs"], p["gc_policy"], p["backend_cleanup"]),
+            lambda: garbage_collector(p["gc-runs"], p["gc-policy"], p["backend-cleanup"]),
             daemon=True,
         ))
         program = Program(f"{self.name}[{variant}]", make_world, tuple(actors))
@@ -166,7 +166,7 @@ class RetryAfterCancel(Scenario):
 
 
 def bounds_text(params: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k.replace('_', '-')}={_show(v)}" for k, v in params.items())
+    return ", ".join(f"{k}={_show(v)}" for k, v in params.items())
 
 
 def _show(value: Any) -> str:

@@ -15,17 +15,14 @@ Every problem with a file is a ParamError with one line naming the file and what
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import importlib.util
 import os
-import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from unpack_race.model.variants import BY_NAME, Variant, register, unregister
 from unpack_race.scenarios.base import ParamError
-from unpack_race.scheduler.echo import echo_path, echo_text
-from unpack_race.scheduler.schedule import file_kind
+from unpack_race.scenarios.python_files import run_python_file
+from unpack_race.scheduler.echo import echo_path
 
 SHAPE = "a tuple of unpack_race.model.variants.Variant"
 ENVIRONMENT = "UNPACK_RACE_VARIANT_FILES"
@@ -33,32 +30,10 @@ ENVIRONMENT = "UNPACK_RACE_VARIANT_FILES"
 
 def load_variant_file(path: str | Path) -> tuple[Variant, ...]:
     """Run the file and return its VARIANTS (not registered yet)."""
-    path = Path(path)
-    shown = echo_path(path)
-    try:
-        kind = file_kind(path.stat().st_mode)
-    except ValueError:  # os.stat refuses a NUL character in a path
-        raise ParamError(f"variant file {shown}: a file name cannot contain a NUL character") from None
-    except OSError as err:
-        raise ParamError(f"variant file {shown}: {err.strerror or 'cannot be read'}") from None
-    if kind is not None:
-        raise ParamError(f"variant file {shown}: {kind}, not a regular file")
-    name = "unpack_race_variant_file_" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ParamError(f"variant file {shown}: cannot be loaded as Python (name it *.py)")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # attrs and dataclasses look their module up while the file runs
-    try:
-        spec.loader.exec_module(module)
-    except Exception as err:  # the user's code: any error is theirs to fix
-        line = _line_of(err, path)
-        raise ParamError(f"variant file {shown}{line}: {type(err).__name__}: {echo_text(str(err))}") from err
-    finally:
-        sys.modules.pop(name, None)
+    module = run_python_file(path, "variant file", "unpack_race_variant_file_")
     found = getattr(module, "VARIANTS", None)
     if not isinstance(found, (tuple, list)) or not found or not all(isinstance(v, Variant) for v in found):
-        raise ParamError(f"variant file {shown}: define VARIANTS, {SHAPE} (got {type(found).__name__})")
+        raise ParamError(f"variant file {echo_path(path)}: define VARIANTS, {SHAPE} (got {type(found).__name__})")
     return tuple(found)
 
 
@@ -115,17 +90,3 @@ def _resolved(path: str | Path) -> Path | None:
         return Path(path).resolve()
     except (OSError, RuntimeError, ValueError):  # too long, a loop of links, a NUL: load_variant_file says
         return None
-
-
-def _line_of(err: Exception, path: Path) -> str:
-    if isinstance(err, SyntaxError) and err.lineno:
-        return f", line {err.lineno}"
-    frames = [f for f in _frames(err) if Path(f.tb_frame.f_code.co_filename) == path]
-    return f", line {frames[-1].tb_lineno}" if frames else ""
-
-
-def _frames(err: Exception):
-    tb = err.__traceback__
-    while tb is not None:
-        yield tb
-        tb = tb.tb_next

@@ -1,19 +1,21 @@
 """Schedules: the recorded choices of one execution, as versioned JSON.
 
 ```
-{"format": "unpack-race.schedule", "version": 1,
+{"format": "unpack-race.schedule", "version": 2,
  "scenario": "...", "variant": "...", "params": {...},
  "steps": [{"actor": "pull-2", "effect": "Stat", "args": {"key": "sha256:c1"}}, ...]}
 ```
 Steps name the actor and its effect (with arguments), not bare indices, so a replay can
 say exactly where a changed model diverges. Files are parsed with `json`, their format
 and version checked (an older version is migrated step by step through `MIGRATIONS`,
-or refused), then validated against the JSON Schema shipped beside this module
+or refused: version 1 spelled scenario and parameter names with `_`, see
+`kebab_case_names`), then validated against the JSON Schema shipped beside this module
 (`schedule.schema.json`, with the `jsonschema` library); a bad file raises
 `ScheduleError` with one line naming the file, the field and what was expected.
 
 Extension fields: keys starting with `x-` are free for tools; `expect` (each variant's
-verdict when the schedule is replayed under it) and `comment` are read by unpack-race.
+verdict when the schedule is replayed under it), `comment` and `source` (where a scenario
+defined outside the package is, as a reference to load it by) are read by unpack-race.
 They travel in `Schedule.extensions`.
 """
 
@@ -37,15 +39,44 @@ from unpack_race.scheduler.echo import echo, echo_path, echo_text
 from unpack_race.scheduler.effect import Effect, effect_name
 from unpack_race.scheduler.files import write_atomically
 from unpack_race.scheduler.kernel import Step
+from unpack_race.scheduler.suggestions import did_you_mean
 
 FORMAT = "unpack-race.schedule"
-VERSION = 1
+VERSION = 2
 FIRST_VERSION = 1  # the oldest version ever written
 
-#: version n -> a function turning a version-n document into a version n+1 document.
-#: Version 1 is the first, so there is nothing to migrate yet; the next format change
-#: adds its entry here and bumps VERSION.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+def kebab_case_names(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 -> 2: the scenario's name and its parameters' names in lower-case
+    kebab-case, one naming style with the command line's flags (`account_bad` ->
+    `account-bad`, `gc_runs` -> `gc-runs`, `N` -> `n`). A rule, not a table of names:
+    version 1 names could hold `_` and capitals, version 2 names hold neither, so each
+    name is lower-cased and each `_` becomes `-`. Values, variants and steps are as
+    they were. Two parameters that become one name are refused."""
+    scenario, params = data.get("scenario"), data.get("params")
+    if isinstance(scenario, str):
+        data["scenario"] = kebab_case(scenario)
+    if isinstance(params, dict):
+        renamed: dict[str, Any] = {}
+        was: dict[str, str] = {}
+        for name, value in params.items():
+            new = kebab_case(name)
+            if new in renamed:
+                raise ScheduleError(f"field params: the version 1 parameters {echo(was[new])} and {echo(name)} are "
+                                    f"both {echo(new)} in version 2; keep one of them")
+            renamed[new], was[new] = value, name
+        data["params"] = renamed
+    return data
+
+
+def kebab_case(name: str) -> str:
+    """A version-1 name as version 2 spells it: lower-case, `-` for `_`."""
+    return name.lower().replace("_", "-")
+
+
+#: version n -> a function turning a version-n document into a version n+1 document;
+#: the next format change adds its entry here and bumps VERSION.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: kebab_case_names}
 
 BASE_FIELDS = ("format", "version", "scenario", "variant", "params", "steps")
 
@@ -142,6 +173,12 @@ class Schedule:
         extensions = {k: v for k, v in data.items() if k not in BASE_FIELDS}
         return cls(data["scenario"], data["variant"], data.get("params", {}), steps, extensions)
 
+    @property
+    def source(self) -> str | None:
+        """Where the schedule's scenario is defined, when outside the package: the
+        reference that loads it (`file.py:NAME`, `module:NAME`), else None."""
+        return self.extensions.get("source")
+
     def check_names(self, actors: Iterable[str], source: str = "<schedule>") -> None:
         """Refuse steps that name an actor the program does not have, or an effect kind
         no loaded model defines, with one line naming the field."""
@@ -151,12 +188,12 @@ class Schedule:
             if step.actor not in actors:
                 raise ScheduleError(
                     f"{source}: field steps[{i}].actor: expected one of the actors "
-                    f"{', '.join(actors)}, got {echo(step.actor)}"
+                    f"{', '.join(actors)}, got {echo(step.actor)}{did_you_mean(step.actor, actors)}"
                 )
             if step.effect not in kinds:
                 raise ScheduleError(
                     f"{source}: field steps[{i}].effect: expected an effect the model defines "
-                    f"({', '.join(sorted(kinds))}), got {echo(step.effect)}"
+                    f"({', '.join(sorted(kinds))}), got {echo(step.effect)}{did_you_mean(step.effect, sorted(kinds))}"
                 )
 
 
@@ -329,7 +366,10 @@ def migrate(data: dict[str, Any], source: str = "<schedule>") -> dict[str, Any]:
                 f"{source}: field version: schedule version {version} cannot be migrated to "
                 f"version {VERSION} by this unpack-race; re-record it with this version"
             )
-        data = step(dict(data))
+        try:
+            data = step(dict(data))
+        except ScheduleError as err:  # a migration's message names the field; the file is named here
+            raise ScheduleError(f"{source}: {err}") from None
         version += 1
         data["version"] = version
     return data

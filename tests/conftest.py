@@ -1,5 +1,5 @@
 """Puts tests/scheduler on sys.path, so that every test directory imports the tests' one
-shared-memory world as `from shared_memory import ...` (tests/ has no __init__.py files,
+shared-memory world as `from toy_world import ...` (tests/ has no __init__.py files,
 and pytest puts only a test file's own directory on the path); loads unpack-race's own
 pytest plugin (its entry point does where the package is installed, and then this is a
 no-op) and pytester, which tests/plugin runs inner test files with (pytest accepts

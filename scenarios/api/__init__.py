@@ -13,7 +13,8 @@ api.replay("x.schedule.json", all_variants=True)
 api.minimize(checked)
 ```
 
-- `check(scenario, variant, *, params, strategy, budget, progress, **options) -> Checked`
+- `check(scenario, variant=None, *, params, strategy, budget, progress, **options) -> Checked` (variant None: the
+  scenario's only one)
 - `compare(scenario, *, params, strategy, budget, progress, **options) -> Compared`
 - `replay(schedule_or_path, *, variant, all_variants) -> Replayed | ReplayedAll`
 - `minimize(counterexample_or_schedule_or_path, *, max_runs) -> Minimization`

@@ -4,10 +4,12 @@ for containerd's variants, the releases it stands for (model.variants)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import attrs
 from unpack_race.model.variants import BY_NAME as VARIANTS
-from unpack_race.scenarios.base import Expectation, Param
-from unpack_race.scenarios.registry import SCENARIOS
+from unpack_race.scenarios.base import Expectation, Param, Scenario
+from unpack_race.scenarios.registry import SCENARIOS, scenario_of
 
 
 @attrs.frozen
@@ -22,7 +24,7 @@ class VariantEntry:
 
 @attrs.frozen
 class ScenarioEntry:
-    """A registered scenario as `catalog()` lists it: its parameters and variants."""
+    """A scenario as `catalog()` lists it: its parameters and variants."""
 
     name: str
     summary: str
@@ -30,10 +32,11 @@ class ScenarioEntry:
     variants: tuple[VariantEntry, ...]
 
 
-def catalog() -> tuple[ScenarioEntry, ...]:
-    """Every scenario, in the registry's order."""
+def catalog(scenarios: Iterable[str | Scenario] | None = None) -> tuple[ScenarioEntry, ...]:
+    """Every registered scenario, in the registry's order; or the scenarios given (names,
+    references `file.py:NAME` of the user's own, or Scenario objects), in their order."""
     entries = []
-    for sc in SCENARIOS.values():
+    for sc in SCENARIOS.values() if scenarios is None else map(scenario_of, scenarios):
         variants = []
         for name in sc.variants:
             known = VARIANTS.get(name)

@@ -20,7 +20,7 @@ from unpack_race.scenarios.api.counterexample import (
     counterexample,
 )
 from unpack_race.scenarios.base import Built, Expectation, Scenario, Unreachable
-from unpack_race.scenarios.registry import scenario as get_scenario
+from unpack_race.scenarios.registry import scenario_of
 from unpack_race.scheduler.explore import Budget, Progress, Result
 from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.schedule import Schedule
@@ -68,11 +68,6 @@ def matches(result: Result, expected: Expectation) -> bool:
     return result.verdict is expected.verdict and (expected.property is None or found == expected.property)
 
 
-def scenario_of(scenario: str | Scenario) -> Scenario:
-    """A scenario by name (ParamError names the known ones), or the one given."""
-    return get_scenario(scenario) if isinstance(scenario, str) else scenario
-
-
 def run_search(built: Built, strategy: str, budget: Budget, progress: Callable[[Progress], None] | None,
                options: Mapping[str, Any]) -> Result:
     """One search of a built scenario by a named strategy of the registry."""
@@ -82,7 +77,7 @@ def run_search(built: Built, strategy: str, budget: Budget, progress: Callable[[
 
 def check(
     scenario: str | Scenario,
-    variant: str,
+    variant: str | None = None,
     *,
     params: Mapping[str, Any] | None = None,
     strategy: str = "dfs",
@@ -90,7 +85,8 @@ def check(
     progress: Callable[[Progress], None] | None = None,
     **strategy_options: Any,
 ) -> Checked:
-    """Explore `scenario` (a name or a Scenario) under `variant` with `strategy` (a name in
+    """Explore `scenario` (a name or a Scenario) under `variant` (None: the scenario's only
+    variant; a scenario of several needs one named) with `strategy` (a name in
     scheduler.strategies.registry, with its options) within `budget`. `params` override
     the scenario's defaults. Raises ParamError for an unknown scenario, variant or
     parameter, OptionError for an unknown strategy or option, PropertyScopeError for a
@@ -100,7 +96,7 @@ def check(
     search covered (verdict INTERRUPTED), or is the search's verdict when Ctrl-C came
     after it."""
     sc = scenario_of(scenario)
-    sc.check_variant(variant)
+    variant = sc.choose_variant(variant)
     values = sc.resolve(params or {})
     built = sc.build(variant, values)
     expected = sc.expected(variant, values)

@@ -16,7 +16,8 @@ from typing import Any
 import attrs
 from unpack_race.model.variants import BY_NAME as VARIANTS
 from unpack_race.scenarios.api.model_errors import raised_in
-from unpack_race.scenarios.api.checking import matches, run_search, scenario_of
+from unpack_race.scenarios.api.checking import matches, run_search
+from unpack_race.scenarios.registry import scenario_of
 from unpack_race.scenarios.api.counterexample import Counterexample, counterexample
 from unpack_race.scenarios.base import Built, Expectation, Scenario, Unreachable
 from unpack_race.scenarios.registry import CANONICAL

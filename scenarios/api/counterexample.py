@@ -70,7 +70,7 @@ def counterexample(
     """The counterexample of a run that violates `violation` (its schedule recorded from
     the run unless given)."""
     if schedule is None:
-        schedule = Schedule.of(scenario.name, variant, params, run.steps)
+        schedule = scenario.recorded(Schedule.of(scenario.name, variant, params, run.steps))
     return Counterexample(scenario, variant, dict(params), built, run, violation, schedule, None, source)
 
 

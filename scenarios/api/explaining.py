@@ -15,7 +15,7 @@ import attrs
 from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.api.counterexample import Counterexample, continued
 from unpack_race.scenarios.api.sources import Target, violating
-from unpack_race.scenarios.base import ParamError
+from unpack_race.scenarios.base import ParamError, Scenario
 from unpack_race.scenarios.issue_3787 import story
 from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.explain import Explanation, explain_run
@@ -36,15 +36,18 @@ class Explained:
     story: tuple[str, ...] | None  # issue 3787 told in sentences, or None when the run has another shape
 
 
-def explain(target: Target, *, max_executions: int = MAX_EXECUTIONS) -> Explained:
+def explain(target: Target, *, max_executions: int = MAX_EXECUTIONS,
+            scenario: str | Scenario | None = None) -> Explained:
     """Explain a counterexample: a check's result or a Counterexample as it is, or a
     schedule (file or value) replayed strictly once. `max_executions` bounds the
-    continuations explored per counterfactual (beyond: undecided). Raises ScheduleError
+    continuations explored per counterfactual (beyond: undecided). `scenario`: a
+    schedule's scenario where the registry does not know it (an object, or a reference
+    `file.py:NAME`). Raises ScheduleError
     for a file that cannot be used, does not replay or violates nothing; ParamError for
     max_executions < 1."""
     if max_executions < 1:
         raise ParamError(f"--max-executions must be at least 1, got {echo(max_executions)}")
-    cx = continued(violating(target, "explain"))
+    cx = continued(violating(target, "explain", scenario))
     built = cx.built
     try:
         with raised_in(cx.scenario, cx.variant, cx.params):

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
-from unpack_race.scenarios.api.checking import scenario_of
+from unpack_race.scenarios.registry import scenario_of
 from unpack_race.scenarios.base import Built, Scenario
 from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.lint import DEFAULT_MAX_STATES, LintReport

@@ -11,7 +11,7 @@ import attrs
 from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.api.counterexample import Counterexample
 from unpack_race.scenarios.api.sources import Target, violating
-from unpack_race.scenarios.base import ParamError
+from unpack_race.scenarios.base import ParamError, Scenario
 from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.minimize import Minimized, NotAViolation, minimize_run
@@ -35,17 +35,18 @@ class Minimization:
         return self.minimized.improved
 
 
-def minimize(target: Target, *, max_runs: int = MAX_RUNS) -> Minimization:
+def minimize(target: Target, *, max_runs: int = MAX_RUNS, scenario: str | Scenario | None = None) -> Minimization:
     """Minimise a counterexample: a check's result or a Counterexample as it is, or a
     schedule (file or value) replayed strictly once. At most `max_runs` candidate runs
-    are tried (the result is still a violating schedule). Raises ScheduleError for a file
+    are tried (the result is still a violating schedule). `scenario`: a schedule's
+    scenario where the registry does not know it (an object, or a reference `file.py:NAME`). Raises ScheduleError for a file
     that cannot be used, does not replay or violates nothing; ParamError for max_runs < 1;
     on Ctrl-C during the candidates, Interrupted (a KeyboardInterrupt) whose `partial` is
     the Minimization so far (its schedule the smallest violating one found until then)."""
     if max_runs < 1:
         raise ParamError(f"--max-runs must be at least 1, got {echo(max_runs)}")
     try:
-        cx = violating(target, "minimise")
+        cx = violating(target, "minimise", scenario)
     except Interrupted as stop:  # replaying the schedule: nothing minimised yet, nothing to show
         raise KeyboardInterrupt from stop
     built = cx.built
@@ -56,9 +57,9 @@ def minimize(target: Target, *, max_runs: int = MAX_RUNS) -> Minimization:
         raise ScheduleError(f"{cx.label}: nothing to minimise under variant {cx.variant}: {err}") from None
     except Interrupted as stop:
         so_far = stop.partial
-        raise Interrupted(Minimization(cx, so_far, Schedule(cx.scenario.name, cx.variant, cx.params, so_far.steps),
-                                       max_runs)) from stop
-    schedule = Schedule(cx.scenario.name, cx.variant, cx.params, found.steps)
+        smallest = cx.scenario.recorded(Schedule(cx.scenario.name, cx.variant, cx.params, so_far.steps))
+        raise Interrupted(Minimization(cx, so_far, smallest, max_runs)) from stop
+    schedule = cx.scenario.recorded(Schedule(cx.scenario.name, cx.variant, cx.params, found.steps))
     return Minimization(cx, found, schedule, max_runs)
 
 

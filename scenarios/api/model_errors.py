@@ -36,7 +36,8 @@ class ModelRaised(Exception):
             steps += (ScheduledStep(failing.actor, type(failing.effect).__name__, failing.effect.args()),)
         comment = (f"The model raised here: {self.failure}. Replaying the schedule raises it again "
                    f"(unpack-race replay).")
-        return Schedule(self.scenario.name, self.variant, self.params, steps, {"comment": comment})
+        return self.scenario.recorded(Schedule(self.scenario.name, self.variant, self.params, steps,
+                                               {"comment": comment}))
 
     @property
     def filename(self) -> str:

@@ -87,11 +87,11 @@ class ReplayedAll:
 
 
 def replay(target: Target, *, variant: str | None = None, all_variants: bool = False,
-           scenario: Scenario | None = None) -> Replayed | ReplayedAll:
+           scenario: str | Scenario | None = None) -> Replayed | ReplayedAll:
     """Replay a schedule (a file, a Schedule, or a counterexample's) strictly under
     `variant` (by default the one it was recorded under), or with `all_variants` follow it
     under each variant of its scenario. `scenario` is the scenario the schedule belongs to
-    when the registry does not know it (a user's own, of the schedule's name). Raises
+    when the registry does not know it (a user's own, as an object or a reference `file.py:NAME`, of the schedule's name). Raises
     ScheduleError for a file that cannot be used or (strictly) does not replay, ParamError
     for an unknown variant or for both a variant and all_variants."""
     if all_variants:
@@ -123,7 +123,7 @@ def follow_under_every_variant(schedule: Schedule, sc: Scenario, params: Mapping
     return tuple(found)
 
 
-def _replay_all(target: Target, scenario: Scenario | None) -> ReplayedAll:
+def _replay_all(target: Target, scenario: str | Scenario | None) -> ReplayedAll:
     loaded = load(target, scenario=scenario)
     try:  # strictly under its own variant, not stopping at a violation: what the others are held against
         with raised_in(loaded.scenario, loaded.variant, loaded.params):

@@ -18,6 +18,7 @@ import attrs
 from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.api.counterexample import Counterexample, counterexample
 from unpack_race.scenarios.base import Built, ParamError, Scenario
+from unpack_race.scenarios.registry import SCENARIOS, scenario_of
 from unpack_race.scenarios.registry import scenario as get_scenario
 from unpack_race.scheduler.echo import echo, echo_path
 from unpack_race.scheduler.explore import Result, explore
@@ -47,10 +48,13 @@ class Loaded:
 
 
 def load(target: str | os.PathLike[str] | Schedule, variant: str | None = None, *, check_names: bool = True,
-         scenario: Scenario | None = None) -> Loaded:
+         scenario: str | Scenario | None = None) -> Loaded:
     """Read a schedule (unless given one, or a counterexample's) and build its program
     under `variant` (by default its own). Its scenario is the registry's of its name, or
-    `scenario` (a user's own, which must carry the schedule's name). With `check_names`,
+    `scenario` (a user's own, as an object or a reference `file.py:NAME`, which must carry
+    the schedule's name): a schedule never loads code by itself, so a schedule of a
+    scenario the registry does not know needs it, and the error says which reference its
+    `source` field records. With `check_names`,
     steps naming an actor or effect the program does not have are refused here, naming
     the field; without, a replay meets them."""
     found = getattr(target, "counterexample", target)  # a check's result: its counterexample (or None)
@@ -64,11 +68,11 @@ def load(target: str | os.PathLike[str] | Schedule, variant: str | None = None, 
         raise ScheduleError("the check found no counterexample: there is no schedule")
     else:
         raise ScheduleError(f"expected a schedule file, a Schedule or a counterexample, got {type(target).__name__}")
-    if scenario is not None and scenario.name != schedule.scenario:
-        raise ScheduleError(f"{source}: field scenario: expected {echo(scenario.name)} (the scenario given), "
-                            f"got {echo(schedule.scenario)}")
     try:
-        sc = scenario if scenario is not None else get_scenario(schedule.scenario)
+        sc = scenario_of(scenario) if scenario is not None else _registered(schedule, source)
+        if sc.name != schedule.scenario:
+            raise ScheduleError(f"{source}: field scenario: expected {echo(sc.name)} (the scenario given), "
+                                f"got {echo(schedule.scenario)}")
         chosen = sc.check_variant(variant or schedule.variant)
         params = sc.resolve(schedule.params)
     except ParamError as err:
@@ -77,6 +81,16 @@ def load(target: str | os.PathLike[str] | Schedule, variant: str | None = None, 
     if check_names:
         schedule.check_names(built.program.actor_names(), source)
     return Loaded(source, schedule, sc, chosen, params, built)
+
+
+def _registered(schedule: Schedule, source: str) -> Scenario:
+    """The built-in scenario of the schedule's name; for a user's own, an error that says
+    how to name it (with the reference its `source` records, where it has one)."""
+    if schedule.scenario in SCENARIOS or schedule.source is None:
+        return get_scenario(schedule.scenario)
+    raise ParamError(f"scenario {echo(schedule.scenario)} is defined outside unpack-race, in {schedule.source}; "
+                     f"a schedule never imports code by itself: give it as --scenario {schedule.source} "
+                     f"(in Python: scenario={schedule.source!r})")
 
 
 def replay_strictly(loaded: Loaded, what: str | None = None) -> Result:
@@ -93,15 +107,16 @@ def replay_strictly(loaded: Loaded, what: str | None = None) -> Result:
         raise ScheduleError(f"{loaded.source}: under variant {loaded.variant}, {err}{cannot}") from None
 
 
-def violating(target: Target, what: str) -> Counterexample:
+def violating(target: Target, what: str, scenario: str | Scenario | None = None) -> Counterexample:
     """The counterexample to explain or minimise: one at hand as it is (a check's result
-    or a Counterexample), a schedule file or value replayed strictly once."""
+    or a Counterexample), a schedule file or value replayed strictly once (of `scenario`,
+    where the registry does not know it: see `load`)."""
     found = getattr(target, "counterexample", target)  # a check's result carries one (or None)
     if isinstance(found, Counterexample):
         return found
     if found is None:
         raise ScheduleError(f"the check found no counterexample: nothing to {what}")
-    loaded = load(target)
+    loaded = load(target, scenario=scenario)
     result = replay_strictly(loaded, what)
     if result.violation is None:
         raise ScheduleError(f"{loaded.source}: nothing to {what} under variant {loaded.variant}: "

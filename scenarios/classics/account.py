@@ -1,4 +1,4 @@
-"""account_bad: a checker asserts the wrong arithmetic on a bank balance.
+"""account-bad: a checker asserts the wrong arithmetic on a bank balance.
 
 Source: SCTBench, benchmarks/concurrent-software-benchmarks/account_bad.c (from the
 ESBMC benchmarks).
@@ -72,12 +72,12 @@ def account_program():
     ]
     # main's x = 1; y = 2; z = 4; balance = x; precede its first pthread_create
     shared = {"x": 1, "y": 2, "z": 4, "balance": 1, "deposit_done": 0, "withdraw_done": 0}
-    return pthread_program("account_bad", shared, ("m",), threads, main)
+    return pthread_program("account-bad", shared, ("m",), threads, main)
 
 
 class AccountBad(Classic):
     asserts = True
-    name = "account_bad"
+    name = "account-bad"
     summary = "SCTBench: a checker asserts the wrong balance after a deposit and a withdrawal"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/account_bad.c"
     bug = ("the assert expects x - y - z but a deposit of y and a withdrawal of z leave x + y - z; "

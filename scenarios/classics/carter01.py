@@ -1,4 +1,4 @@
-"""carter01_bad: a class lock taken by the first member in, under another mutex.
+"""carter01-bad: a class lock taken by the first member in, under another mutex.
 
 Source: SCTBench, benchmarks/concurrent-software-benchmarks/carter01_bad.c (from the
 ESBMC benchmarks).
@@ -74,11 +74,11 @@ def carter01_program():
         yield from join_all(children)
 
     threads = [("t1", member("A")), ("t2", member("B")), ("t3", nothing), ("t4", nothing)]
-    return pthread_program("carter01_bad", {"A": 0, "B": 0}, ("m", "l"), threads, main)
+    return pthread_program("carter01-bad", {"A": 0, "B": 0}, ("m", "l"), threads, main)
 
 
 class Carter01Bad(Classic):
-    name = "carter01_bad"
+    name = "carter01-bad"
     summary = "SCTBench: the first member of a class takes a lock while holding another"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/carter01_bad.c"
     bug = ("t2 can block on l while holding m, and t1, which holds l, then needs m to release it: "

@@ -1,4 +1,4 @@
-"""circular_buffer_bad: a consumer that counts its turns, not its items.
+"""circular-buffer-bad: a consumer that counts its turns, not its items.
 
 Source: SCTBench, benchmarks/concurrent-software-benchmarks/circular_buffer_bad.c
 (from the ESBMC benchmarks), BUFFER_MAX = 10, N = 7.
@@ -92,12 +92,12 @@ def circular_buffer_program():
     # initLog(10); send=TRUE; receive=FALSE; precede the first pthread_create
     shared = {"first": 0, "next": 0, "buffer_size": BUFFER_MAX, "send": 1, "receive": 0,
               **array("buffer", BUFFER_MAX)}
-    return pthread_program("circular_buffer_bad", shared, ("m",), [("t1", t1), ("t2", t2)], main)
+    return pthread_program("circular-buffer-bad", shared, ("m",), [("t1", t1), ("t2", t2)], main)
 
 
 class CircularBufferBad(Classic):
     asserts = True
-    name = "circular_buffer_bad"
+    name = "circular-buffer-bad"
     summary = "SCTBench: a consumer checks each item against its turn count, not its item count"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/circular_buffer_bad.c"
     bug = ("t2's turn counter i advances even in turns where it receives nothing, so it asserts "

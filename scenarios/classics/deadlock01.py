@@ -1,4 +1,4 @@
-"""deadlock01_bad: two threads take two mutexes in opposite orders.
+"""deadlock01-bad: two threads take two mutexes in opposite orders.
 
 Source: SCTBench, benchmarks/concurrent-software-benchmarks/deadlock01_bad.c (from the
 ESBMC benchmarks).
@@ -60,12 +60,12 @@ def deadlock01_program():
         yield from join_all(children)
 
     return pthread_program(
-        "deadlock01_bad", {"counter": 1}, ("a", "b"), [("thread1", thread1), ("thread2", thread2)], main
+        "deadlock01-bad", {"counter": 1}, ("a", "b"), [("thread1", thread1), ("thread2", thread2)], main
     )
 
 
 class Deadlock01Bad(Classic):
-    name = "deadlock01_bad"
+    name = "deadlock01-bad"
     summary = "SCTBench: two threads take two mutexes in opposite orders"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/deadlock01_bad.c"
     bug = "thread1 locks a then b, thread2 locks b then a: each can hold one and wait for the other"

@@ -121,11 +121,11 @@ class Filesystem(Classic):
     summary = "Flanagan and Godefroid, POPL 2005: N threads allocate disk blocks to inodes under fine-grained locks"
     source = "Flanagan and Godefroid, Dynamic partial-order reduction for model checking software, POPL 2005"
     bug = ""
-    params = (Param("N", 2, "threads (they interact only from N = 14)", minimum=1, maximum=NUMBLOCKS),)
+    params = (Param("n", 2, "threads (they interact only from n = 14)", minimum=1, maximum=NUMBLOCKS),)
     expectation = Expectation(Verdict.PASS, None, "per-inode and per-block locks keep every allocation exclusive")
 
-    def program(self, N):
-        return filesystem_program(N)
+    def program(self, n):
+        return filesystem_program(n)
 
-    def properties(self, N):
-        return (blocks_allocated_once(N),)
+    def properties(self, n):
+        return (blocks_allocated_once(n),)

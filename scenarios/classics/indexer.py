@@ -86,11 +86,11 @@ class Indexer(Classic):
     summary = "Flanagan and Godefroid, POPL 2005: N threads insert into a hash table by compare-and-swap"
     source = "Flanagan and Godefroid, Dynamic partial-order reduction for model checking software, POPL 2005"
     bug = ""
-    params = (Param("N", 2, "threads (inserts collide only from N = 12)", minimum=1, maximum=32),)
+    params = (Param("n", 2, "threads (inserts collide only from n = 12)", minimum=1, maximum=32),)
     expectation = Expectation(Verdict.PASS, None, "compare-and-swap with linear probing loses no insert")
 
-    def program(self, N):
-        return indexer_program(N)
+    def program(self, n):
+        return indexer_program(n)
 
-    def properties(self, N):
-        return (every_value_once(N),)
+    def properties(self, n):
+        return (every_value_once(n),)

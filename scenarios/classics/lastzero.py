@@ -74,11 +74,11 @@ class Lastzero(Classic):
     summary = "Abdulla et al., POPL 2014: a reader scans an array for its last zero while N writers fill it in"
     source = "Abdulla, Aronis, Jonsson, Sagonas, Optimal dynamic partial order reduction, POPL 2014"
     bug = ""
-    params = (Param("N", 3, "writer threads (the array has N+1 elements)", minimum=1, maximum=20),)
+    params = (Param("n", 3, "writer threads (the array has n+1 elements)", minimum=1, maximum=20),)
     expectation = Expectation(Verdict.PASS, None, "a benchmark without an assert; the reader always stops at a zero")
 
-    def program(self, N):
-        return lastzero_program(N)
+    def program(self, n):
+        return lastzero_program(n)
 
-    def properties(self, N):
+    def properties(self, n):
         return (READER_SKIPS,)

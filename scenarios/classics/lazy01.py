@@ -1,4 +1,4 @@
-"""lazy01_bad: an assert that holds only if a thread runs early.
+"""lazy01-bad: an assert that holds only if a thread runs early.
 
 Source: SCTBench, benchmarks/concurrent-software-benchmarks/lazy01_bad.c (from the
 ESBMC benchmarks; the name comes from lazy sequentialisation).
@@ -62,12 +62,12 @@ def lazy01_program():
         yield from join_all(children)
 
     threads = [("thread1", critical(add_one)), ("thread2", critical(add_two)), ("thread3", critical(check_data))]
-    return pthread_program("lazy01_bad", {"data": 0}, ("mutex",), threads, main)
+    return pthread_program("lazy01-bad", {"data": 0}, ("mutex",), threads, main)
 
 
 class Lazy01Bad(Classic):
     asserts = True
-    name = "lazy01_bad"
+    name = "lazy01-bad"
     summary = "SCTBench: thread3 asserts that the two other threads have not both run"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/lazy01_bad.c"
     bug = "thread3 asserts data < 3, which fails when it runs after both thread1 (+1) and thread2 (+2)"

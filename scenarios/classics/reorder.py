@@ -1,4 +1,4 @@
-"""reorder_3_bad, reorder_4_bad, reorder_5_bad: a reader sees two writes half done.
+"""reorder-3-bad, reorder-4-bad, reorder-5-bad: a reader sees two writes half done.
 
 Source: SCTBench, benchmarks/concurrent-software-benchmarks/reorder_{3,4,5}_bad.c (the
 same reorder_bad.c, preprocessed with iSet = 2, 3, 4 setter threads and iCheck = 1
@@ -83,7 +83,7 @@ class ReorderBad(Classic):
 
     def __init__(self, threads: int) -> None:
         self.threads = threads  # the N of reorder_N_bad: N - 1 setters and 1 checker
-        self.name = f"reorder_{threads}_bad"
+        self.name = f"reorder-{threads}-bad"
         self.summary = f"SCTBench: {threads - 1} threads write a then b unsynchronised; a checker sees one write without the other"
         self.source = f"SCTBench benchmarks/concurrent-software-benchmarks/reorder_{threads}_bad.c"
 

@@ -1,4 +1,4 @@
-"""stack_bad: a pop guarded by a flag that stays up after the stack empties.
+"""stack-bad: a pop guarded by a flag that stays up after the stack empties.
 
 Source: SCTBench, benchmarks/concurrent-software-benchmarks/stack_bad.c (from the ESBMC
 benchmarks), SIZE = 10.
@@ -82,12 +82,12 @@ def stack_program():
         yield from join_all(("t1", "t2"))
 
     shared = {"top": 0, "flag": 0, **array("arr", SIZE)}
-    return pthread_program("stack_bad", shared, ("m",), [("t1", t1), ("t2", t2)], main)
+    return pthread_program("stack-bad", shared, ("m",), [("t1", t1), ("t2", t2)], main)
 
 
 class StackBad(Classic):
     asserts = True
-    name = "stack_bad"
+    name = "stack-bad"
     summary = "SCTBench: pops guarded by a flag that never goes down underflow"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/stack_bad.c"
     bug = ("t2 pops whenever flag is set, and flag stays set after the stack empties: "

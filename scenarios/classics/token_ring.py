@@ -1,4 +1,4 @@
-"""token_ring_bad: a ring of copies whose result depends on their order.
+"""token-ring-bad: a ring of copies whose result depends on their order.
 
 Source: SCTBench, benchmarks/concurrent-software-benchmarks/token_ring_bad.c (from the
 ESBMC benchmarks; `__ESBMC_atomic_begin/end` are defined in common.inc as locking and
@@ -76,12 +76,12 @@ def token_ring_program():
 
     threads = [("t1", atomic(t1_cs)), ("t2", atomic(t2_cs)), ("t3", atomic(t3_cs)), ("t4", atomic(t4_cs))]
     shared = {"x1": 1, "x2": 2, "x3": 1, "flag1": 0, "flag2": 0, "flag3": 0}
-    return pthread_program("token_ring_bad", shared, (ATOMIC,), threads, main)
+    return pthread_program("token-ring-bad", shared, (ATOMIC,), threads, main)
 
 
 class TokenRingBad(Classic):
     asserts = True
-    name = "token_ring_bad"
+    name = "token-ring-bad"
     summary = "SCTBench: three copies around a ring agree only in one order"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/token_ring_bad.c"
     bug = "x1, x2, x3 end equal only if t1, t2, t3 run in that order; t4 asserts they are equal"

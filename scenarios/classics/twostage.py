@@ -1,4 +1,4 @@
-"""twostage_bad: a two-stage update whose stages are locked separately.
+"""twostage-bad: a two-stage update whose stages are locked separately.
 
 Source: SCTBench, benchmarks/concurrent-software-benchmarks/twostage_bad.c (from the
 ESBMC benchmarks), with its defaults iTThreads = 1 and iRThreads = 1.
@@ -84,13 +84,13 @@ def twostage_program(t_threads: int = 1, r_threads: int = 1):
 
     threads = [(t, func_a) for t in writers] + [(t, func_b) for t in readers]
     return pthread_program(
-        "twostage_bad", {"data1Value": 0, "data2Value": 0}, ("data1Lock", "data2Lock"), threads, main
+        "twostage-bad", {"data1Value": 0, "data2Value": 0}, ("data1Lock", "data2Lock"), threads, main
     )
 
 
 class TwostageBad(Classic):
     asserts = True
-    name = "twostage_bad"
+    name = "twostage-bad"
     summary = "SCTBench: a two-stage update, locked stage by stage, is seen half done"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/twostage_bad.c"
     bug = ("funcA's two stages are locked separately, so funcB can read data1Value = 1 "

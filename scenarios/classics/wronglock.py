@@ -1,4 +1,4 @@
-"""wronglock_3_bad: two groups of threads guard one variable with different locks.
+"""wronglock-3-bad: two groups of threads guard one variable with different locks.
 
 Source: SCTBench, benchmarks/concurrent-software-benchmarks/wronglock_3_bad.c
 (preprocessed wronglock_bad.c with iNum1 = 1 funcA thread and iNum2 = 3 funcB threads;
@@ -68,7 +68,7 @@ def wronglock_program(num1: int = 1, num2: int = 3):
 
 class WronglockBad(Classic):
     asserts = True
-    name = "wronglock_3_bad"
+    name = "wronglock-3-bad"
     summary = "SCTBench: one variable guarded by two different locks; an increment slips in"
     source = "SCTBench benchmarks/concurrent-software-benchmarks/wronglock_3_bad.c"
     bug = ("funcA guards dataValue with dataLock, the funcB threads with thisLock; a funcB "

@@ -109,7 +109,7 @@ def growth(flag: str, param: str) -> Callable[[str], int]:
     """A parser of the bench's growth table's largest value of a parameter of the canonical
     scenario: 0 (no table) up to the parameter's maximum."""
     maximum = next(p.maximum for p in SCENARIOS[CANONICAL].params if p.name == param)
-    return whole_number(flag, 0, maximum, f"the largest {param.replace('_', '-')} of {CANONICAL}")
+    return whole_number(flag, 0, maximum, f"the largest {param} of {CANONICAL}")
 
 
 # -- output paths --------------------------------------------------------------------------

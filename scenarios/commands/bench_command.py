@@ -43,7 +43,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--hypothesis-cap", type=runs("--hypothesis-cap"), default=100,
                    help="examples per seed of the Hypothesis search")
     p.add_argument("--max-layers", type=growth("--max-layers", "layers"), default=5, help="growth table: layers 1..N")
-    p.add_argument("--max-gc-runs", type=growth("--max-gc-runs", "gc_runs"), default=3,
+    p.add_argument("--max-gc-runs", type=growth("--max-gc-runs", "gc-runs"), default=3,
                    help="growth table: GC runs 1..N")
     p.add_argument("--only", nargs="*", default=(), metavar="PROGRAM",
                    help="only these programs (scenario names; default: all)")

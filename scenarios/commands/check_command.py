@@ -1,10 +1,14 @@
-"""`unpack-race check SCENARIO --variant V`: explore one variant. On a violation, print
-the narrated counterexample and how each actor ends, and write its schedule (into --out,
-or a new temporary directory); then what the search proved or found, and on a pass why
-the race cannot occur, where the scenario says so. Exit with the verdict's code: 0 pass,
-1 violation, 4 budget or Ctrl-C (or SIGTERM) before a verdict, 5 vacuous; on Ctrl-C it
-prints what the search covered so far. With --json, stdout carries the result as one JSON
-document (reports.result_text.check_document), the text goes to stderr."""
+"""`unpack-race check SCENARIO [--variant V]`: explore one variant of a built-in scenario,
+or of one of the user's own, named `FILE.py:NAME` or `MODULE:NAME`
+(scenarios/user_scenarios.py); `--variant` may be left out when the scenario has only
+one, as the classics do. On a violation, print the narrated counterexample and how each
+actor ends, and write its schedule (into --out, or a new temporary directory; it records
+where a user's scenario is defined, and the replay command printed names it); then what
+the search proved or found, and on a pass why the race cannot occur, where the scenario
+says so. Exit with the verdict's code: 0 pass, 1 violation, 4 budget or Ctrl-C (or
+SIGTERM) before a verdict, 5 vacuous; on Ctrl-C it prints what the search covered so far.
+With --json, stdout carries the result as one JSON document
+(reports.result_text.check_document), the text goes to stderr."""
 
 from __future__ import annotations
 
@@ -31,8 +35,9 @@ from unpack_race.scenarios.interrupts import held
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="explore one scenario under one variant")
-    p.add_argument("scenario", help="scenario name (see `unpack-race list`)")
-    p.add_argument("--variant", required=True, help="code variant (see `unpack-race list`)")
+    p.add_argument("scenario", help="a scenario name (see `unpack-race list`), or one of your own: FILE.py:NAME or MODULE:NAME")
+    p.add_argument("--variant", default=None,
+                   help="code variant (see `unpack-race list`); needed only when the scenario has several")
     p.add_argument("--out", type=output_directory, default=None,
                    help="directory for the counterexample schedule (default: a new temporary directory)")
     add_param_options(p)
@@ -45,8 +50,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         with showing(args) as shown:
             show = search_progress(shown, strategy, budget, options)
+            label = args.variant or args.scenario  # a one-variant scenario needs no --variant
             checked = check(args.scenario, args.variant, params=overrides(args), strategy=strategy, budget=budget,
-                            progress=(lambda p: show(args.variant, p)) if show is not None else None, **options)
+                            progress=(lambda p: show(label, p)) if show is not None else None, **options)
     except Interrupted as stop:  # what the search covered, then exit 4 (scenarios/cli.py)
         with held(reraise=False):
             print_result(args, summarize(stop.partial.result))
@@ -59,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         directory = args.out if args.out is not None else Path(tempfile.mkdtemp(prefix="unpack-race-"))
         with held(), writing_into(directory):
             written = cx.schedule.save(directory / cx.filename)
-            print(schedule_written(written))
+            print(schedule_written(written, cx.schedule.source))
     print_result(args, summarize(checked.result))
     safe = why_safe_text(checked.why_safe)
     if safe is not None:

@@ -20,7 +20,6 @@ from unpack_race.reports.compare_text import (
 )
 from unpack_race.reports.documents import dumps
 from unpack_race.scenarios.api import Interrupted, compare
-from unpack_race.scenarios.api.checking import scenario_of
 from unpack_race.scenarios.commands.arguments import output_directory, writing_into
 from unpack_race.scenarios.commands.colour import print_result
 from unpack_race.scenarios.commands.json_output import emit
@@ -33,14 +32,15 @@ from unpack_race.scenarios.commands.options import (
 )
 from unpack_race.scenarios.commands.progress import showing
 from unpack_race.scenarios.interrupts import held
-from unpack_race.scenarios.registry import CANONICAL
+from unpack_race.scenarios.registry import CANONICAL, scenario_of
 from unpack_race.scheduler.explore import Progress
 from unpack_race.scheduler.files import write_atomically
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="every variant side by side (the main job)")
-    p.add_argument("--scenario", default=CANONICAL)
+    p.add_argument("--scenario", default=CANONICAL, metavar="SCENARIO",
+                   help=f"the scenario (default: {CANONICAL}): a name, or one of your own: FILE.py:NAME or MODULE:NAME")
     p.add_argument("--out", type=output_directory, default=None,
                    help="also write compare.md, compare.json and the counterexamples here")
     add_param_options(p)

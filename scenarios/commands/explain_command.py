@@ -12,6 +12,7 @@ from unpack_race.reports.explain_text import explain_document, explain_text
 from unpack_race.scenarios.api import explain
 from unpack_race.scenarios.commands.arguments import count
 from unpack_race.scenarios.commands.json_output import emit
+from unpack_race.scenarios.commands.options import add_scenario_option
 from unpack_race.scenarios.api.explaining import MAX_EXECUTIONS
 
 
@@ -20,11 +21,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--max-executions", type=count("--max-executions"), default=MAX_EXECUTIONS, metavar="N",
                    help="continuations explored per counterfactual (beyond: undecided)")
+    add_scenario_option(p)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    explained = explain(args.file, max_executions=args.max_executions)
+    explained = explain(args.file, max_executions=args.max_executions, scenario=args.scenario)
     if args.json:
         emit(args, explain_document(explained))
     else:

@@ -29,7 +29,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     parser = sub.add_parser(
         "lint", help="check the model's footprints, fingerprint and outcome keys (exit 1 on a finding)",
         description=__doc__.split("\n\n")[0])
-    parser.add_argument("scenario", help="scenario name (see `unpack-race list`)")
+    parser.add_argument("scenario", help="a scenario name (see `unpack-race list`), or one of your own: FILE.py:NAME or MODULE:NAME")
     parser.add_argument("--variant", default=None, help="one code variant (default: every variant)")
     parser.add_argument("--max-states", type=count("--max-states"), default=DEFAULT_MAX_STATES, metavar="N",
                         help=f"stop after N distinct states (default {DEFAULT_MAX_STATES:,}; exit 4 if "

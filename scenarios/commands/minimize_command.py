@@ -19,6 +19,7 @@ from unpack_race.reports.trace_text import schedule_written
 from unpack_race.scenarios.api import Interrupted, minimize
 from unpack_race.scenarios.commands.arguments import count, output_directory, writing_into
 from unpack_race.scenarios.commands.json_output import emit
+from unpack_race.scenarios.commands.options import add_scenario_option
 from unpack_race.scenarios.api.minimizing import MAX_RUNS
 from unpack_race.scenarios.interrupts import held
 
@@ -31,13 +32,14 @@ def add_parser(sub) -> argparse.ArgumentParser:
                         "(default: a new temporary directory)")
     p.add_argument("--max-runs", type=count("--max-runs"), default=MAX_RUNS, metavar="N",
                    help="give up improving after N candidate runs (the result is still a violating schedule)")
+    add_scenario_option(p)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     stop = None
     try:
-        m = minimize(args.file, max_runs=args.max_runs)
+        m = minimize(args.file, max_runs=args.max_runs, scenario=args.scenario)
     except Interrupted as interrupted:  # the smallest violating schedule so far: shown, and written if smaller
         m, stop = interrupted.partial, interrupted
     with held(reraise=stop is None):
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
             directory = args.out if args.out is not None else Path(tempfile.mkdtemp(prefix="unpack-race-"))
             with writing_into(directory):
                 written = m.schedule.save(directory / minimized_name(args.file))
-            print(schedule_written(written))
+            print(schedule_written(written, m.schedule.source))
         emit(args, minimize_document(m, str(written) if written is not None else None, 4 if stop is not None else 0))
     if stop is not None:
         raise stop  # exit 4, with the one line (scenarios/cli.py)

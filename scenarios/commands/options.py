@@ -30,21 +30,36 @@ def all_params() -> list[Param]:
     return list(seen.values())
 
 
+def param_dest(param: Param) -> str:
+    """Where argparse keeps parameter `param`'s flag, `--NAME` (the name, kebab-case as
+    `list` shows it), in the parsed arguments: a Python identifier, as argparse derives one."""
+    return "param_" + param.name.replace("-", "_")
+
+
 def add_param_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("scenario parameters (defaults: see `unpack-race list`)")
     for p in all_params():
-        flag = "--" + p.name.replace("_", "-")
+        flag, dest = "--" + p.name, param_dest(p)
         if isinstance(p.default, bool):
-            group.add_argument(flag, dest=p.name, action=argparse.BooleanOptionalAction, default=None, help=p.help)
+            group.add_argument(flag, dest=dest, action=argparse.BooleanOptionalAction, default=None, help=p.help)
         elif isinstance(p.default, int):
-            group.add_argument(flag, dest=p.name, type=whole_number(flag), default=None, metavar="N", help=p.help)
+            group.add_argument(flag, dest=dest, type=whole_number(flag), default=None, metavar="N", help=p.help)
         else:
-            group.add_argument(flag, dest=p.name, choices=p.choices or None, default=None, help=p.help)
+            group.add_argument(flag, dest=dest, choices=p.choices or None, default=None, help=p.help)
 
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
-    """The scenario parameters given on the command line."""
-    return {p.name: getattr(args, p.name) for p in all_params() if getattr(args, p.name, None) is not None}
+    """The scenario parameters given on the command line, by name."""
+    given = {p.name: getattr(args, param_dest(p), None) for p in all_params()}
+    return {name: value for name, value in given.items() if value is not None}
+
+
+def add_scenario_option(parser: argparse.ArgumentParser) -> None:
+    """`--scenario REF`, for a command that reads a schedule: the schedule's scenario when
+    it is defined outside unpack-race (scenarios/user_scenarios.py)."""
+    parser.add_argument("--scenario", default=None, metavar="REF",
+                        help="the schedule's scenario, when it is one of your own: FILE.py:NAME or MODULE:NAME "
+                             "(the schedule's `source` field records it; a schedule never imports code by itself)")
 
 
 def add_strategy_options(parser: argparse.ArgumentParser, *, choose: bool = True) -> None:

@@ -14,6 +14,7 @@ from unpack_race.reports.replay_text import replay_all_text, replay_document, re
 from unpack_race.scenarios.api import Replayed, ReplayedAll, replay
 from unpack_race.scenarios.commands.colour import print_result
 from unpack_race.scenarios.commands.json_output import emit
+from unpack_race.scenarios.commands.options import add_scenario_option
 
 RESYNC_HELP = (
     "follow the schedule under every variant of its scenario; where a variant's code takes "
@@ -27,11 +28,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--variant", default=None, help="replay under another variant")
     p.add_argument("--all-variants", action="store_true", help=RESYNC_HELP)
+    add_scenario_option(p)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    replayed = replay(args.file, variant=args.variant, all_variants=args.all_variants)
+    replayed = replay(args.file, variant=args.variant, all_variants=args.all_variants, scenario=args.scenario)
     print_result(args, replay_text(replayed) if isinstance(replayed, Replayed) else replay_all_text(replayed))
     code = exit_code(replayed)
     emit(args, replay_document(replayed, code))

@@ -14,9 +14,11 @@ top of PR 10187, containerd 1.6.37, 1.7.23, 2.0.0) does not.
 from __future__ import annotations
 
 import re
+import sys
 import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
 
 import pytest
 from unpack_race.scenarios import api
@@ -181,8 +183,12 @@ def test_a_users_scenario_is_kept_and_replayed_and_its_schedule_removed_once_it_
     first.assert_outcomes(failed=1)
     (path,) = kept(pytester)
     assert path.name.startswith("my-flag.as-written.")
+    reference = f"{(pytester.path / 'test_flag.py').resolve()}:Flag"  # the test file's own class, loaded by name
     first.stdout.fnmatch_lines(["*expected pass, found violation of no-assertion-failure",
-                                f"  replay it: api.replay('{path}', scenario=<your Flag>)*"])
+                                f"  replay it: unpack-race replay {path} --scenario {reference}"])
+    replayed = pytester.run(sys.executable, "-m", "unpack_race", "replay", str(path), "--scenario", reference)
+    assert replayed.ret == 1, replayed.stderr.str()  # the command the failure gives replays the violation
+    replayed.stdout.fnmatch_lines(["VIOLATION: *"])
     run(pytester).stdout.fnmatch_lines(["*replayed from the database before any search: *my-flag.as-written.*"])
 
     accepted, written = ((0, 1), 1) if fix == "the reader accepts the write" else ((0,), 0)
@@ -265,3 +271,18 @@ def test_the_readme_example_runs_as_written(pytester):
     assert len(example.strip().splitlines()) < 15
     pytester.makepyfile(test_readme=example)
     run(pytester).assert_outcomes(passed=3)
+
+
+def test_a_scenario_of_one_variant_and_a_users_file_by_reference_need_nothing_more(pytester):
+    """account-bad is SCTBench's: its one variant loses a deposit (the benchmark's bug),
+    so the scenario's own expectation is a violation; the flag file's reader accepts
+    only 0, which the write of 1 breaks."""
+    pytester.makepyfile(flag_model=USER_SCENARIO.format(accepted=(0,), written=1).split("def test_")[0])
+    pytester.makepyfile(test_refs="""
+def test_one_variant(unpack_race_check):
+    unpack_race_check("account-bad", expect="scenario")
+
+def test_by_reference(unpack_race_check):
+    unpack_race_check("flag_model.py:Flag", expect="violation")
+""")
+    run(pytester).assert_outcomes(passed=2)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from shared_memory import bank_account, no_lost_update
+from toy_world import bank_account, no_lost_update
 from unpack_race.reports.claims import claim
 from unpack_race.scenarios.registry import scenario
 from unpack_race.scheduler.explore import VIOLATION, explore

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from unpack_race.model.kmutex import Lock, Unlock
+from unpack_race.reports import documents
 from unpack_race.model.world import PullContext, World
 from unpack_race.scenarios import api
 from unpack_race.scenarios.base import Built, Expectation, Scenario
@@ -103,10 +104,17 @@ def test_the_library_raises_model_raised_with_what_reproduces_it(panics):
     assert "replay" in schedule.extensions["comment"]
 
 
-def test_with_json_a_model_that_raises_prints_no_document_and_all_its_text_on_stderr(panics, tmp_path, capsys):
+def test_with_json_a_model_that_raises_prints_the_model_error_document_and_all_its_text_on_stderr(
+        panics, tmp_path, capsys):
     assert main(["check", "panics", "--variant", "as-written", "--out", str(tmp_path), "--quiet", "--json"]) == 3
     out, err = capsys.readouterr()
-    assert out == ""  # the command did not end: no document, exit 3 says why
+    found = json.loads(out)  # one document, and nothing else, on stdout
+    documents.validate(found)
+    (written,) = tmp_path.glob("*.schedule.json")
+    assert found["format"] == "unpack-race.model-error" and found["exit_code"] == 3
+    assert (found["command"], found["scenario"], found["variant"]) == ("check", "panics", "as-written")
+    assert found["schedule"] == str(written) and found["execution"] == 1
+    assert found["failing"] == {"actor": "pull-1", "effect": "Unlock"}  # the double unlock, as the text says
+    assert [s["effect"] for s in found["steps"]] == ["Lock", "Unlock"]
     assert "The model raised an exception in execution 1" in err and "Schedule written to" in err
     assert err.splitlines()[-1].startswith("unpack-race: the model raised (scenario panics")
-    assert len(list(tmp_path.glob("*.schedule.json"))) == 1

@@ -28,9 +28,12 @@ def good() -> dict:
 
 
 @pytest.fixture
-def place(tmp_path, monkeypatch, capsys):
+def place(tmp_path_factory, monkeypatch, capsys):
     """A working directory with the inputs the cases name, and nothing else written to:
-    the current directory and the temporary directory are inside it."""
+    the current directory and the temporary directory are inside it. Its path is short
+    (not named after the test), so that a message that cuts a long path still shows the
+    file's name, under pytest-xdist's longer temporary paths too."""
+    tmp_path = tmp_path_factory.mktemp("bad")
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     (inputs / "afile").write_text("not a directory\n")
@@ -38,7 +41,7 @@ def place(tmp_path, monkeypatch, capsys):
     (inputs / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
     (inputs / "bigint.json").write_text('{"format": "unpack-race.schedule", "version": 1' + "0" * 5000 + "}")
     (inputs / "nan.json").write_text(json.dumps({**good(), "params": {"layers": float("nan")}}))
-    (inputs / "overflow.json").write_text(json.dumps(good()).replace('"version": 1', '"version": 1e999'))
+    (inputs / "overflow.json").write_text(json.dumps(good()).replace('"version": 2', '"version": 1e999'))
     with open(inputs / "large.json", "wb") as handle:  # sparse: 16 MiB and one byte
         handle.truncate(16 * 1024 * 1024 + 1)
     (inputs / "long-variant.json").write_text(json.dumps({**good(), "variant": HUGE}))
@@ -48,6 +51,7 @@ def place(tmp_path, monkeypatch, capsys):
     steps[0] = {**steps[0], "args": {"key": HUGE}}
     (inputs / "long-args.json").write_text(json.dumps({**good(), "steps": steps}))
     (inputs / "schedule.json").write_text(SCHEDULE.read_text(encoding="utf-8"))
+    (inputs / "mistyped-param.json").write_text(json.dumps({**good(), "params": {"layer": 2}}))
     (inputs / "loop").symlink_to(inputs / "loop")
     work = tmp_path / "work"
     (work / "tmp").mkdir(parents=True)
@@ -110,8 +114,8 @@ CASES = {
     "--preemption-bound 10^7": ((*CHECK, "--preemption-bound", "1" + "0" * 7), ("--preemption-bound", "at most")),
     "--layers of 5,000 digits": ((*CHECK, "--layers", "9" * 5000), ("--layers", "whole number")),
     "--layers 99": ((*CHECK, "--layers", "99"), ("layers", "out of range")),
-    "--gc-runs -1": ((*CHECK, "--gc-runs", "-1"), ("gc_runs", "out of range")),
-    "--N 1.5": (("check", "lastzero", "--variant", "as-written", "--N", "1.5"), ("--N", "whole number")),
+    "--gc-runs -1": ((*CHECK, "--gc-runs", "-1"), ("gc-runs", "out of range")),
+    "--n 1.5": (("check", "lastzero", "--variant", "as-written", "--n", "1.5"), ("--n", "whole number")),
     "bench --seconds -1": (("bench", "--out", "b", "--seconds", "-1"), ("--seconds", "more than 0")),
     "bench --seconds nan": (("bench", "--out", "b", "--seconds", "nan"), ("--seconds", "finite")),
     "bench --seeds 0": (("bench", "--out", "b", "--seeds", "0"), ("--seeds", "at least 1")),
@@ -127,6 +131,25 @@ CASES = {
     "a 50 kB command": ((HUGE,), ("invalid choice",)),
     "a 50 kB unknown option": ((*CHECK, "--" + HUGE), ("unrecognized arguments",)),
     "a newline in an unknown argument": ((*CHECK, "a\nb"), ("unrecognized arguments", "a\\nb")),
+    # -- names mistyped: the close matches suggested ----------------------------------------
+    "a mistyped scenario": (("check", "retry-after-cancle", "--variant", "x"),
+                            ("unknown scenario 'retry-after-cancle' (did you mean retry-after-cancel?)",)),
+    "a mistyped variant": (("check", "retry-after-cancel", "--variant", "prepare-with-leese"),
+                           ("no variant 'prepare-with-leese' (did you mean prepare-with-lease", "its variants are")),
+    "a mistyped parameter in a schedule": (("replay", i("mistyped-param.json")),
+                                           ("no parameter 'layer' (did you mean layers?)", "its parameters are")),
+    "a mistyped strategy": ((*CHECK, "--strategy", "dsf"), ("--strategy", "'dsf' (did you mean dfs?)", "'pct'")),
+    "a mistyped choice of a parameter": ((*CHECK, "--gc-policy", "dirt"),
+                                         ("--gc-policy", "(did you mean dirty?)", "choose from 'any', 'dirty'")),
+    "a mistyped command": (("chek", "retry-after-cancel"), ("invalid choice: 'chek' (did you mean check?)",)),
+    "an abbreviated option is not taken for the option": (
+        (*CHECK, "--layer", "3"), ("unrecognized arguments: --layer 3 (did you mean --layers?)", "check --help")),
+    "an abbreviated option with its value": ((*CHECK, "--max-exec=5"),
+                                             ("--max-exec=5 (did you mean --max-executions",)),
+    "a mistyped option among unknown ones": ((*CHECK, "zzz", "--gc-rnus", "2"),
+                                             ("zzz --gc-rnus 2 (did you mean --gc-runs",)),
+    "no --variant for a scenario of several": (("check", "retry-after-cancel", "--quiet"),
+                                               ("variants; name one with --variant V", "prepare-with-lease")),
     # -- output paths ------------------------------------------------------------------------
     "check --out an existing file": ((*CHECK, "--out", i("afile")), ("--out", "afile", "directory")),
     "check --out under /proc": ((*CHECK, "--out", "/proc/unpack-race-out"), ("--out", "/proc", "cannot be written")),

@@ -27,7 +27,7 @@ SEEDS = sorted(CORPUS.glob("*.schedule.json"))
 DOCUMENTS = [json.loads(p.read_text(encoding="utf-8")) for p in SEEDS]
 VARIANTS = sorted({d["variant"] for d in DOCUMENTS} | {"prepare-with-lease", "nope"})
 FIELDS = ["format", "version", "scenario", "variant", "params", "steps", "expect", "comment", "x-tool",
-          "actor", "effect", "args", "verdict", "property", "layers", "gc_runs", "N", "key", ""]
+          "actor", "effect", "args", "verdict", "property", "layers", "gc-runs", "n", "key", ""]
 
 FUZZ = settings(max_examples=fuzz_examples(300), deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -320,12 +320,12 @@ def test_the_bench_interrupted_after_its_second_row_writes_the_rows_marked_parti
         return real(event, row)
 
     monkeypatch.setattr(bench_command, "progress_line", line)
-    code = cli.main(["bench", "--out", str(tmp_path), "--only", "account_bad", "--seconds", "5"])
+    code = cli.main(["bench", "--out", str(tmp_path), "--only", "account-bad", "--seconds", "5"])
     out, err = capsys.readouterr()
     assert code == 4, (out, err)
     document = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))
     assert document["exhaustive"] == rows  # the rows finished, the interrupted one with them (it was finished)
-    assert document["partial"] == ("interrupted during the exhaustive strategies on account_bad; the tables hold "
+    assert document["partial"] == ("interrupted during the exhaustive strategies on account-bad; the tables hold "
                                    "the 2 rows finished before")
     assert "**Partial**" in (tmp_path / "bench.md").read_text(encoding="utf-8")
 

@@ -16,7 +16,7 @@ from unpack_race.scheduler.files import SUFFIX as PARTIAL_SUFFIX
 
 #: a bench of a few rows on one small program, then a growth table that takes a while, so
 #: that it is still running when its first row is on disk
-BENCH = ["bench", "--only", "account_bad", "--seeds", "1", "--cap", "5", "--hypothesis-cap", "2",
+BENCH = ["bench", "--only", "account-bad", "--seeds", "1", "--cap", "5", "--hypothesis-cap", "2",
          "--max-layers", "3", "--max-gc-runs", "2", "--seconds", "30"]
 
 
@@ -37,9 +37,9 @@ def test_a_bench_killed_after_its_first_row_keeps_it_in_files_that_validate_and_
     assert document["exit_code"] == 4 and document["partial"].startswith("still running when written"), document
     measured = sum(len(document[table]) for table in ("exhaustive", "sampling", "growth"))
     assert measured >= 1 and f": {measured} of " in document["partial"]
-    assert document["exhaustive"][0]["program"] == "account_bad"
+    assert document["exhaustive"][0]["program"] == "account-bad"
     markdown = (out / "bench.md").read_text(encoding="utf-8")
-    assert "**Partial**: still running when written" in markdown and "| account_bad |" in markdown
+    assert "**Partial**: still running when written" in markdown and "| account-bad |" in markdown
 
 
 def test_the_next_write_removes_a_killed_bench_s_temporary_files(tmp_path):

@@ -14,7 +14,7 @@ from unpack_race.scheduler import files
 from unpack_race.scheduler.files import SUFFIX as PARTIAL_SUFFIX
 
 SCHEDULE = CORPUS / "retry-after-cancel.stat-early-return-no-lease.schedule.json"
-TINY_BENCH = ["--only", "account_bad", "--seeds", "1", "--cap", "5", "--hypothesis-cap", "2", "--max-layers", "0",
+TINY_BENCH = ["--only", "account-bad", "--seeds", "1", "--cap", "5", "--hypothesis-cap", "2", "--max-layers", "0",
               "--max-gc-runs", "0", "--seconds", "5"]
 
 

@@ -93,7 +93,7 @@ def test_check_proves_the_fixed_variant_safe_within_its_bounds(unpack_race_check
 
 def test_a_check_without_gc_passes_and_says_the_sweep_is_unreachable():
     # without GC nothing is ever swept, so a GC sweeping a committed layer cannot be sought
-    checked = api.check(RACE, "stat-early-return", params={"gc_runs": 0})
+    checked = api.check(RACE, "stat-early-return", params={"gc-runs": 0})
     assert checked.verdict is Verdict.PASS
     assert [u.property for u in checked.why_safe] == ["gc-sweeps-committed-layer"]
 
@@ -199,7 +199,7 @@ def test_compare_finds_the_race_everywhere_but_in_the_fix_and_agrees_with_check_
         assert row.result.coverage.to_json() == alone.result.coverage.to_json()
         assert (row.counterexample is None) == (alone.counterexample is None)
     releases = {r.variant: r.releases for r in compared.rows}
-    assert releases[THE_FIX] == "1.6.37+, 1.7.23+, 2.0.0+"
+    assert releases[THE_FIX] == "containerd 1.6.37+, 1.7.23+, 2.0.0+"
 
 
 def test_compare_has_no_verdict_when_only_budgets_stand_between_it_and_one():
@@ -227,18 +227,18 @@ def test_replay_under_every_variant_checks_a_corpus_files_expectations():
 
 
 def test_a_schedule_of_a_users_own_scenario_replays_with_that_scenario_given(tmp_path):
-    # a scenario the registry does not know: account_bad under another name (its verdict,
+    # a scenario the registry does not know: account-bad under another name (its verdict,
     # a violation of no-assertion-failure, is SCTBench's)
-    mine = type("MyAccount", (type(scenario("account_bad")),), {"name": "my-account"})()
+    mine = type("MyAccount", (type(scenario("account-bad")),), {"name": "my-account"})()
     path = api.check(mine, "as-written").schedule.save(tmp_path / "mine.schedule.json")
     with pytest.raises(api.ScheduleError, match=r"mine.schedule.json: unknown scenario 'my-account'"):
         api.replay(path)
     replayed = api.replay(path, scenario=mine)
     assert replayed.violated and replayed.result.violation.property == "no-assertion-failure"
     assert api.replay(path, scenario=mine, all_variants=True).any_violation
-    with pytest.raises(api.ScheduleError, match=r"field scenario: expected 'account_bad' \(the scenario given\), "
+    with pytest.raises(api.ScheduleError, match=r"field scenario: expected 'account-bad' \(the scenario given\), "
                                                  r"got 'my-account'$"):
-        api.replay(path, scenario=scenario("account_bad"))
+        api.replay(path, scenario=scenario("account-bad"))
 
 
 # -- the catalog ------------------------------------------------------------------------------
@@ -251,7 +251,7 @@ def test_the_catalog_lists_every_scenario_with_its_variants_and_containerds_rele
     assert [v.name for v in race.variants] == [v.name for v in registered()]
     assert {v.name: v.expected.verdict for v in race.variants} == {
         v.name: Verdict.VIOLATION if v.violates else Verdict.PASS for v in registered()}
-    assert {v.name: v.releases for v in race.variants}[THE_FIX] == "1.6.37+, 1.7.23+, 2.0.0+"
+    assert {v.name: v.releases for v in race.variants}[THE_FIX] == "containerd 1.6.37+, 1.7.23+, 2.0.0+"
     assert all(v.releases is None for e in entries.values() if e.name != RACE for v in e.variants)
 
 
@@ -286,7 +286,7 @@ def schedule_file(tmp_path: Path, checked: api.Checked, **changes) -> Path:
         (lambda c, t: api.minimize(schedule_file(t, c, steps=c.schedule.to_json()["steps"][:5])), api.ScheduleError,
          "nothing to minimise under variant stat-early-return: its 5 steps violate no property"),
         (lambda c, t: api.minimize(c, max_runs=0), api.ParamError, "--max-runs must be at least 1"),
-        (lambda c, t: api.explain(api.check(RACE, THE_FIX, params={"gc_runs": 0})), api.ScheduleError,
+        (lambda c, t: api.explain(api.check(RACE, THE_FIX, params={"gc-runs": 0})), api.ScheduleError,
          "the check found no counterexample: nothing to explain"),
     ],
     ids=["scenario", "variant", "param-range", "param-name", "strategy", "option", "no-file", "diverges",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from shared_memory import all_executions
+from toy_world import all_executions
 from unpack_race.model.variants import registered
 from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scenarios.cli import main
@@ -20,7 +20,7 @@ def lastzero_by_brute_force() -> tuple[int, int]:
 
 
 def test_bench_writes_markdown_and_json_with_reduction_ratios(tmp_path, capsys):
-    code = main(["bench", "--out", str(tmp_path), "--only", "reorder_3_bad", "lastzero",
+    code = main(["bench", "--out", str(tmp_path), "--only", "reorder-3-bad", "lastzero",
                  "--seeds", "2", "--cap", "30", "--hypothesis-cap", "5", "--max-layers", "1",
                  "--max-gc-runs", "1", "--seconds", "30", "--quiet"])
     assert code == 0
@@ -31,9 +31,9 @@ def test_bench_writes_markdown_and_json_with_reduction_ratios(tmp_path, capsys):
     interleavings, traces = lastzero_by_brute_force()
     assert lastzero_dpor["executions"] == lastzero_dpor["mazurkiewicz_traces"] == traces
     assert lastzero_dpor["brute_force_executions"] == interleavings
-    assert rows[("reorder_3_bad", "dfs")]["verdict"] == "violation"
-    assert rows[("reorder_3_bad", "bfs")]["counterexample_steps"] <= rows[("reorder_3_bad", "dpor")]["counterexample_steps"]
-    sampled = {r["strategy"] for r in data["sampling"] if r["program"] == "reorder_3_bad"}
+    assert rows[("reorder-3-bad", "dfs")]["verdict"] == "violation"
+    assert rows[("reorder-3-bad", "bfs")]["counterexample_steps"] <= rows[("reorder-3-bad", "dpor")]["counterexample_steps"]
+    sampled = {r["strategy"] for r in data["sampling"] if r["program"] == "reorder-3-bad"}
     assert sampled == {"random", "pct-d1", "pct-d2", "pct-d3", "pos", "hypothesis"}
     assert not any(r["program"] == "lastzero" for r in data["sampling"])  # no bug to find
     assert [(r["layers"], r["gc_runs"]) for r in data["growth"]] == [(1, 1)] * len(registered())  # one row per variant

@@ -7,11 +7,11 @@ collision, the multinomial.
 Two counts per program:
 - plain DFS: the executions `explore` runs with DFS without state caching until its
   verdict (for a buggy program, up to and including the first counterexample; threads
-  are tried in program order, main first). reorder_5_bad is left out: plain DFS runs
+  are tried in program order, main first). reorder-5-bad is left out: plain DFS runs
   717,316 executions (about 100 s) before its first counterexample.
 - the census: every execution of the brute-force tree (an execution ends when no thread
   can move or when an assert fails, as C aborts there), with how many fail an assert,
-  how many deadlock, and the longest. stack_bad is left out (the kernel-only count takes
+  how many deadlock, and the longest. stack-bad is left out (the kernel-only count takes
   about a minute); docs/classics.md records its census.
 
 The kernel-only count walks the tree of executions with `Execution` alone, trying the
@@ -28,7 +28,7 @@ from functools import cache
 from math import factorial
 
 import pytest
-from shared_memory import fold_executions, multinomial
+from toy_world import fold_executions, multinomial
 from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scenarios.classics.classic import Census, census
 from unpack_race.scheduler.shared_memory import AssertionFailed
@@ -39,21 +39,21 @@ from unpack_race.scheduler.strategies import DepthFirst
 
 BY_NAME = {s.name: s for s in CLASSICS}
 
-# name, params: the programs whose plain DFS is run (all but reorder_5_bad, for time)
+# name, params: the programs whose plain DFS is run (all but reorder-5-bad, for time)
 PLAIN_DFS = [
-    ("reorder_3_bad", ()), ("reorder_4_bad", ()), ("twostage_bad", ()), ("wronglock_3_bad", ()),
-    ("account_bad", ()), ("deadlock01_bad", ()), ("lazy01_bad", ()), ("carter01_bad", ()),
-    ("token_ring_bad", ()), ("stack_bad", ()), ("circular_buffer_bad", ()),
-    ("lastzero", (("N", 3),)), ("indexer", (("N", 2),)), ("filesystem", (("N", 2),)),
+    ("reorder-3-bad", ()), ("reorder-4-bad", ()), ("twostage-bad", ()), ("wronglock-3-bad", ()),
+    ("account-bad", ()), ("deadlock01-bad", ()), ("lazy01-bad", ()), ("carter01-bad", ()),
+    ("token-ring-bad", ()), ("stack-bad", ()), ("circular-buffer-bad", ()),
+    ("lastzero", (("n", 3),)), ("indexer", (("n", 2),)), ("filesystem", (("n", 2),)),
 ]
 
-# name, params: the programs whose census is checked (all but stack_bad, for time)
+# name, params: the programs whose census is checked (all but stack-bad, for time)
 CENSUS = [
-    ("reorder_3_bad", ()), ("reorder_4_bad", ()), ("reorder_5_bad", ()), ("twostage_bad", ()),
-    ("wronglock_3_bad", ()), ("account_bad", ()), ("deadlock01_bad", ()), ("lazy01_bad", ()),
-    ("carter01_bad", ()), ("token_ring_bad", ()), ("circular_buffer_bad", ()),
-    ("lastzero", (("N", 3),)), ("lastzero", (("N", 4),)), ("lastzero", (("N", 5),)),
-    ("indexer", (("N", 2),)), ("indexer", (("N", 3),)), ("filesystem", (("N", 2),)), ("filesystem", (("N", 3),)),
+    ("reorder-3-bad", ()), ("reorder-4-bad", ()), ("reorder-5-bad", ()), ("twostage-bad", ()),
+    ("wronglock-3-bad", ()), ("account-bad", ()), ("deadlock01-bad", ()), ("lazy01-bad", ()),
+    ("carter01-bad", ()), ("token-ring-bad", ()), ("circular-buffer-bad", ()),
+    ("lastzero", (("n", 3),)), ("lastzero", (("n", 4),)), ("lastzero", (("n", 5),)),
+    ("indexer", (("n", 2),)), ("indexer", (("n", 3),)), ("filesystem", (("n", 2),)), ("filesystem", (("n", 3),)),
 ]
 
 
@@ -137,15 +137,15 @@ def test_the_kernel_only_count_agrees_with_a_hand_count():
     # reads array[0] and writes array[1] = that + 1. If the reader reads array[1] before
     # the write it reads 0 and stops (before or after the writer's read: 2 executions of
     # 3 steps); after the write it reads 1, then array[0] (1 execution of 4 steps).
-    assert counted("lastzero", (("N", 1),)) == Census(3, 0, 0, 4)
-    assert count_to_first_failure(program("lastzero", (("N", 1),))) == (3, False)
+    assert counted("lastzero", (("n", 1),)) == Census(3, 0, 0, 4)
+    assert count_to_first_failure(program("lastzero", (("n", 1),))) == (3, False)
 
 
 @pytest.mark.parametrize(
     ("name", "params"),
-    [("reorder_3_bad", ()), ("twostage_bad", ()), ("account_bad", ()), ("deadlock01_bad", ()),
-     ("lazy01_bad", ()), ("carter01_bad", ()), ("token_ring_bad", ()), ("circular_buffer_bad", ()),
-     ("lastzero", (("N", 3),)), ("indexer", (("N", 2),)), ("filesystem", (("N", 2),))],
+    [("reorder-3-bad", ()), ("twostage-bad", ()), ("account-bad", ()), ("deadlock01-bad", ()),
+     ("lazy01-bad", ()), ("carter01-bad", ()), ("token-ring-bad", ()), ("circular-buffer-bad", ()),
+     ("lastzero", (("n", 3),)), ("indexer", (("n", 2),)), ("filesystem", (("n", 2),))],
 )
 def test_the_memoised_census_equals_running_every_execution(name, params):
     assert census(program(name, params), memo=True) == census(program(name, params), memo=False)
@@ -155,7 +155,7 @@ def test_the_memoised_census_equals_running_every_execution(name, params):
 @pytest.mark.parametrize("n", [1, 2, 3, 4])
 def test_below_their_first_collision_indexer_and_filesystem_interleave_freely(name, n):
     # four steps per thread, none of them ever blocked: the multinomial (4n)! / (4!)^n
-    assert census(program(name, (("N", n),))).executions == multinomial([4] * n) == factorial(4 * n) // factorial(4) ** n
+    assert census(program(name, (("n", n),))).executions == multinomial([4] * n) == factorial(4 * n) // factorial(4) ** n
 
 
 # -- independent reference enumerators ---------------------------------------------------------
@@ -257,7 +257,7 @@ def reference_reorder(setters: int) -> tuple[int, int]:
 
 
 def reference_lazy01() -> tuple[int, int]:
-    """lazy01_bad: main creates thread1..3 then joins them; each thread locks the mutex,
+    """lazy01-bad: main creates thread1..3 then joins them; each thread locks the mutex,
     updates or checks data (thread3 fails if data >= 3), and unlocks."""
 
     @cache
@@ -288,16 +288,16 @@ def reference_lazy01() -> tuple[int, int]:
 
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
 def test_lastzero_counts_agree_with_a_reference_enumerator_of_the_paper_s_program(n):
-    assert census(program("lastzero", (("N", n),))).executions == reference_lastzero(n)
+    assert census(program("lastzero", (("n", n),))).executions == reference_lastzero(n)
 
 
-@pytest.mark.parametrize("name", ["reorder_3_bad", "reorder_4_bad", "reorder_5_bad"])
+@pytest.mark.parametrize("name", ["reorder-3-bad", "reorder-4-bad", "reorder-5-bad"])
 def test_reorder_counts_agree_with_a_reference_enumerator_of_the_c_program(name):
-    setters = int(name.split("_")[1]) - 1
+    setters = int(name.split("-")[1]) - 1
     found = census(program(name))
     assert (found.executions, found.assertion_failures) == reference_reorder(setters)
 
 
 def test_lazy01_counts_agree_with_a_reference_enumerator_of_the_c_program():
-    found = census(program("lazy01_bad"))
+    found = census(program("lazy01-bad"))
     assert (found.executions, found.assertion_failures) == reference_lazy01()

@@ -19,7 +19,7 @@ from unpack_race.scheduler.lint import lint
 BY_NAME = {s.name: s for s in CLASSICS}
 
 
-@pytest.mark.parametrize(("name", "params"), [("lastzero", {"N": 4}), ("indexer", {"N": 3}), ("filesystem", {"N": 3})])
+@pytest.mark.parametrize(("name", "params"), [("lastzero", {"n": 4}), ("indexer", {"n": 3}), ("filesystem", {"n": 3})])
 def test_the_parametric_classics_lint_clean_at_a_larger_size(name, params):
     built = BY_NAME[name].build("as-written", params)
     report = lint(built.program, built.properties)
@@ -51,12 +51,12 @@ def test_a_write_whose_footprint_misses_the_variable_is_caught():
 
 def test_steps_on_different_mutexes_and_reads_of_one_variable_do_not_conflict():
     # the precision a reduction relies on: no conflict where the C program has none
-    program = BY_NAME["filesystem"].build("as-written", {"N": 2}).program
+    program = BY_NAME["filesystem"].build("as-written", {"n": 2}).program
     execution = Execution(program)
     first, second = (execution.pending(t).footprint(execution.world) for t in ("thread0", "thread1"))
     assert first == Footprint.of(reads={"mutex/locki[0]", "var/inode[0]"}, writes={"mutex/locki[0]"})
     assert not first.conflicts_with(second)
-    lastzero = Execution(BY_NAME["lastzero"].build("as-written", {"N": 2}).program)
+    lastzero = Execution(BY_NAME["lastzero"].build("as-written", {"n": 2}).program)
     reader, writer1 = (lastzero.pending(t).footprint(lastzero.world) for t in ("reader", "writer1"))
     assert reader == Footprint.of(reads={"var/array[2]"}) and writer1 == Footprint.of(reads={"var/array[0]"})
     assert not reader.conflicts_with(writer1)

@@ -22,18 +22,18 @@ BY_NAME = {s.name: s for s in CLASSICS}
 
 # the actor whose step breaks the property, for the programs with an assert
 FAILING_ACTOR = {
-    "reorder_3_bad": "checkThread0",
-    "reorder_4_bad": "checkThread0",
-    "reorder_5_bad": "checkThread0",
-    "twostage_bad": "funcB0",
-    "wronglock_3_bad": "funcA0",
-    "account_bad": "check_result",
-    "lazy01_bad": "thread3",
-    "token_ring_bad": "t4",
-    "stack_bad": "t2",
-    "circular_buffer_bad": "t2",
+    "reorder-3-bad": "checkThread0",
+    "reorder-4-bad": "checkThread0",
+    "reorder-5-bad": "checkThread0",
+    "twostage-bad": "funcB0",
+    "wronglock-3-bad": "funcA0",
+    "account-bad": "check_result",
+    "lazy01-bad": "thread3",
+    "token-ring-bad": "t4",
+    "stack-bad": "t2",
+    "circular-buffer-bad": "t2",
 }
-DEADLOCKING = {"deadlock01_bad": {"thread1", "thread2"}, "carter01_bad": {"t1", "t2"}}
+DEADLOCKING = {"deadlock01-bad": {"thread1", "thread2"}, "carter01-bad": {"t1", "t2"}}
 BUG_FREE = ("lastzero", "indexer", "filesystem")
 
 
@@ -45,9 +45,9 @@ def search(name, caching=True, **params):
 
 def test_the_suite_holds_the_twelve_sctbench_programs_and_the_three_dpor_benchmarks():
     assert [s.name for s in CLASSICS] == [
-        "reorder_3_bad", "reorder_4_bad", "reorder_5_bad", "twostage_bad", "wronglock_3_bad",
-        "account_bad", "deadlock01_bad", "lazy01_bad", "carter01_bad", "token_ring_bad", "stack_bad",
-        "circular_buffer_bad", "lastzero", "indexer", "filesystem",
+        "reorder-3-bad", "reorder-4-bad", "reorder-5-bad", "twostage-bad", "wronglock-3-bad",
+        "account-bad", "deadlock01-bad", "lazy01-bad", "carter01-bad", "token-ring-bad", "stack-bad",
+        "circular-buffer-bad", "lastzero", "indexer", "filesystem",
     ]
     for sc in CLASSICS:
         assert sc.variants == ("as-written",)
@@ -79,11 +79,11 @@ def test_dfs_with_state_caching_finds_the_deadlock(name):
 @pytest.mark.parametrize("name", BUG_FREE)
 @pytest.mark.parametrize("n", [None, 3])
 def test_dfs_with_state_caching_proves_the_dpor_benchmarks_bug_free(name, n):
-    params = {} if n is None else {"N": n}
+    params = {} if n is None else {"n": n}
     result = search(name, **params)
     assert BY_NAME[name].expected("as-written", params).verdict == Verdict.PASS
     assert result.verdict == Verdict.PASS, claim(result)
-    assert claim(result).startswith(f"exhaustive within bounds N={n or BY_NAME[name].params[0].default}")
+    assert claim(result).startswith(f"exhaustive within bounds n={n or BY_NAME[name].params[0].default}")
 
 
 @pytest.mark.parametrize("name", BUG_FREE)
@@ -100,14 +100,14 @@ def test_lastzero_s_search_makes_the_reader_skip_a_written_element():
 
 
 def test_the_reorder_counterexample_reads_one_setter_write_without_the_other():
-    steps = search("reorder_3_bad").counterexample
+    steps = search("reorder-3-bad").counterexample
     reads = [(s.effect.var, s.result) for s in steps if s.actor == "checkThread0"]
     assert ("a", 1) in reads and ("b", 0) in reads
     assert [s.effect.name for s in steps if s.actor == "main"] == ["Create", "Create", "Create"]
 
 
 def test_the_account_counterexample_checks_after_both_deposit_and_withdraw():
-    steps = search("account_bad").counterexample
+    steps = search("account-bad").counterexample
     order = [s.actor for s in steps if s.effect.name == "Lock"]
     assert order[-1] == "check_result" and {"deposit", "withdraw"} <= set(order[:-1])
     assert "balance is -1, (x - y) - z is -5" in steps[-1].narrate()
@@ -126,23 +126,23 @@ def test_unpack_race_list_shows_every_classic_with_its_expected_verdict(capsys):
     out = capsys.readouterr().out
     for sc in CLASSICS:
         assert f"scenario {sc.name}: " in out
-    assert "N=3 (1..20): writer threads" in out
+    assert "n=3 (1..20): writer threads" in out
 
 
 def test_unpack_race_check_finds_reorder_3_bad_and_its_schedule_replays(capsys, tmp_path):
-    assert main(["check", "reorder_3_bad", "--variant", "as-written", "--out", str(tmp_path), "--quiet"]) == 1
+    assert main(["check", "reorder-3-bad", "--variant", "as-written", "--out", str(tmp_path), "--quiet"]) == 1
     out = capsys.readouterr().out
     assert "checkThread0: assert(0) failed" in out
-    path = tmp_path / "reorder_3_bad.as-written.schedule.json"
+    path = tmp_path / "reorder-3-bad.as-written.schedule.json"
     data = json.loads(path.read_text())
-    assert data["scenario"] == "reorder_3_bad" and data["params"] == {}
+    assert data["scenario"] == "reorder-3-bad" and data["params"] == {}
     assert data["steps"][0] == {"actor": "main", "effect": "Create", "args": {"child": "setThread0"}}
     assert main(["replay", str(path)]) == 1
     assert "VIOLATION: every assert in the C source holds" in capsys.readouterr().out
 
 
 def test_unpack_race_check_passes_lastzero_with_a_chosen_n_and_refuses_an_unknown_variant(capsys):
-    assert main(["check", "lastzero", "--variant", "as-written", "--N", "2", "--quiet"]) == 0
-    assert "PASS: exhaustive within bounds N=2" in capsys.readouterr().out
+    assert main(["check", "lastzero", "--variant", "as-written", "--n", "2", "--quiet"]) == 0
+    assert "PASS: exhaustive within bounds n=2" in capsys.readouterr().out
     assert main(["check", "lastzero", "--variant", "fixed", "--quiet"]) == 2
     assert "scenario lastzero has no variant 'fixed'; its variants are: as-written" in capsys.readouterr().err

@@ -26,7 +26,7 @@ def test_list_names_the_scenario_its_parameters_and_every_registered_variant(cap
     code, out, _ = run(capsys, "list")
     assert code == 0
     assert "scenario retry-after-cancel" in out
-    for word in ("layers=2", "gc_runs=1", "overlap=True", "gc_policy='any'"):
+    for word in ("layers=2", "gc-runs=1", "overlap=True", "gc-policy='any'"):
         assert word in out
     for v in registered():
         assert v.name in out and v.releases in out
@@ -45,7 +45,7 @@ def test_check_of_a_buggy_variant_exits_1_narrates_and_writes_a_replayable_sched
     files = list(tmp_path.glob("*.schedule.json"))
     assert [f.name for f in files] == ["retry-after-cancel.stat-early-return.schedule.json"]
     data = json.loads(files[0].read_text())
-    assert data["format"] == "unpack-race.schedule" and data["version"] == 1
+    assert data["format"] == "unpack-race.schedule" and data["version"] == 2
     assert data["steps"][-1]["actor"] == "pull-2"
 
     code, replayed, _ = run(capsys, "replay", str(files[0]))

@@ -64,8 +64,9 @@ def test_extension_fields_travel_through_load_and_save():
     "change, expected",
     [
         ({"colour": "red"}, "field colour: unknown field; expected format, version, scenario, variant, params, steps, "
-                            "expect, comment, or a name starting with x-"),
+                            "expect, comment, source, or a name starting with x-"),
         ({"comment": 3}, "field comment: expected a string, got 3"),
+        ({"source": "x"}, "field source: expected a reference FILE.py:NAME or MODULE:NAME, got 'x'"),
         ({"expect": {"v": {"verdict": "maybe"}}}, "field expect.v.verdict: expected \"pass\" or \"violation\", got 'maybe'"),
         ({"expect": {"v": {"verdict": "pass", "why": 1}}}, "field expect.v.why: unknown field"),
         ({"steps": [{"actor": "a", "effect": "E", "when": 3}]}, "field steps[0].when: unknown field; expected actor, "
@@ -131,3 +132,9 @@ def test_steps_must_name_the_program_s_actors_and_effects_the_model_defines():
     with pytest.raises(ScheduleError, match=r"^f\.json: field steps\[0\]\.effect: expected an effect the model "
                                             r"defines \(.*GcCollect.*\), got 'Teleport'$"):
         bad_effect.check_names(actors, "f.json")
+    mistyped_actor = Schedule("s", "v", {}, (ScheduledStep("kublet", "Stat", {}),))
+    with pytest.raises(ScheduleError, match=r"got 'kublet' \(did you mean kubelet\?\)$"):
+        mistyped_actor.check_names(actors, "f.json")
+    mistyped_effect = Schedule("s", "v", {}, (ScheduledStep("gc", "GcColect", {}),))
+    with pytest.raises(ScheduleError, match=r"got 'GcColect' \(did you mean GcCollect"):
+        mistyped_effect.check_names(actors, "f.json")

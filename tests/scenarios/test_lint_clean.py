@@ -1,7 +1,7 @@
 """The lint is clean on every scenario and every variant: the footprints, fingerprints
 and outcome keys the reductions and the state cache trust hold in every reachable state
 within the scenarios' bounds (the defaults; retry-after-cancel also with its other
-switches). stack_bad has 206,392 reachable states, too many for the suite: it is linted
+switches). stack-bad has 206,392 reachable states, too many for the suite: it is linted
 within a state budget here (clean, but incomplete, as the report must say); the whole
 of it was linted clean once, in 147 s (see docs/lint.md)."""
 
@@ -12,11 +12,11 @@ from unpack_race.reports.lint_text import render
 from unpack_race.scenarios.registry import SCENARIOS
 from unpack_race.scheduler.lint import lint
 
-TOO_BIG = {"stack_bad"}
+TOO_BIG = {"stack-bad"}
 DEFAULTS = [(name, variant, {}) for name, sc in SCENARIOS.items() if name not in TOO_BIG for variant in sc.variants]
 RETRY_SWITCHES = [
-    ("retry-after-cancel", "stat-early-return", {"layers": 1, "backend_cleanup": True, "gc_runs": 2}),
-    ("retry-after-cancel", "prepare-without-lease", {"gc_policy": "dirty", "gc_runs": 2}),
+    ("retry-after-cancel", "stat-early-return", {"layers": 1, "backend-cleanup": True, "gc-runs": 2}),
+    ("retry-after-cancel", "prepare-without-lease", {"gc-policy": "dirty", "gc-runs": 2}),
     ("retry-after-cancel", "prepare-with-lease", {"kmutex": False, "layers": 1}),
     ("retry-after-cancel", "stat-early-return-no-lease", {"overlap": False}),
 ]
@@ -43,7 +43,7 @@ def test_every_scenario_is_linted_here():
 
 
 def test_stack_bad_is_clean_as_far_as_a_state_budget_reaches_and_the_report_says_it_is_not_all():
-    built = SCENARIOS["stack_bad"].build("as-written", {})
+    built = SCENARIOS["stack-bad"].build("as-written", {})
     report = lint(built.program, built.properties, max_states=3000)
     assert report.clean and not report.coverage.complete
     assert report.coverage.states == 3000

@@ -10,9 +10,9 @@ from unpack_race.scheduler.effect import Footprint
 
 
 def test_a_clean_scenario_exits_0_and_says_what_was_checked(capsys):
-    assert main(["lint", "lastzero", "--N", "2"]) == 0
+    assert main(["lint", "lastzero", "--n", "2"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("lastzero [as-written] (N=2): clean\n")
+    assert out.startswith("lastzero [as-written] (n=2): clean\n")
     assert "(every reachable state)" in out
 
 
@@ -41,7 +41,7 @@ def test_a_finding_exits_1_naming_the_offending_step_and_the_run_that_reaches_it
 
 
 def test_a_budget_that_runs_out_exits_4_and_says_so(capsys):
-    assert main(["lint", "stack_bad", "--max-states", "200"]) == 4
+    assert main(["lint", "stack-bad", "--max-states", "200"]) == 4
     out = capsys.readouterr().out
     assert "NOT every reachable state: the budget of 200 states ran out" in out
     assert "raise --max-states" in out

@@ -92,7 +92,7 @@ class GenerationBlindWorld(World):
 
 
 def test_a_fingerprint_without_a_field_a_step_reads_is_caught():
-    (found,) = only(lint_retry(world=GenerationBlindWorld, layers=1, backend_cleanup=True), "fingerprint")
+    (found,) = only(lint_retry(world=GenerationBlindWorld, layers=1, **{"backend-cleanup": True}), "fingerprint")
     assert "differ in world.generations" in found.summary and "PrepareT1" in found.summary
 
 
@@ -169,7 +169,7 @@ class DirtBlindWorld(World):
 
 
 def test_a_fingerprint_without_the_dirty_flag_is_caught_when_gc_waits_for_it():
-    (found,) = only(lint_retry(world=DirtBlindWorld, layers=1, gc_policy="dirty"), "fingerprint")
+    (found,) = only(lint_retry(world=DirtBlindWorld, layers=1, **{"gc-policy": "dirty"}), "fingerprint")
     assert "GcCollect(policy='dirty') tells them apart: it is disabled in one and enabled in the other" in found.summary
 
 
@@ -179,5 +179,5 @@ class LockBlindWorld(World):
 
 
 def test_a_fingerprint_without_the_prepares_holding_the_read_lock_is_caught():
-    (found,) = only(lint_retry(world=LockBlindWorld, layers=1, backend_cleanup=True), "fingerprint")
+    (found,) = only(lint_retry(world=LockBlindWorld, layers=1, **{"backend-cleanup": True}), "fingerprint")
     assert "differ in world.creating" in found.summary and "BackendCleanup() tells them apart" in found.summary

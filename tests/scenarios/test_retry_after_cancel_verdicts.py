@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from shared_memory import count_executions, shortest_violation
+from toy_world import count_executions, shortest_violation
 from unpack_race.model.errdefs import NotFound
 from unpack_race.model.snapshotter import PrepareT1, PrepareT2
 from unpack_race.model.variants import registered
@@ -69,7 +69,7 @@ def test_without_pr_10187_the_prepare_already_exists_path_is_unleased():
 
 @pytest.mark.parametrize(
     "params",
-    [dict(overlap=False), dict(gc_policy="dirty"), dict(kmutex=False), dict(layers=3)],
+    [dict(overlap=False), {"gc-policy": "dirty"}, dict(kmutex=False), dict(layers=3)],
     ids=["no-overlap", "gc-only-when-dirty", "no-kmutex", "three-layers"],
 )
 def test_the_verdicts_hold_across_scenario_parameters(params):
@@ -91,7 +91,7 @@ def test_a_single_layer_is_a_proof_that_the_race_cannot_occur_not_a_vacuous_run(
 def test_without_gc_the_run_is_a_pass_that_still_enters_the_retry_window():
     # No GC: nothing is ever swept, so no parent can go missing, under any variant; the
     # retry still finds the layer the cancelled pull committed.
-    result = check("stat-early-return", gc_runs=0)
+    result = check("stat-early-return", **{"gc-runs": 0})
     assert result.verdict == Verdict.PASS
     assert result.reached == ("retry-reuses-cancelled-layer",) and result.unreached == ()
 
@@ -100,13 +100,13 @@ def test_a_random_walk_finds_the_race_when_gc_follows_deletions():
     # With gc-policy=any a uniform random walk almost always spends the one GC run in the
     # first few steps, before anything is committed (100,000 runs never reached the
     # window); when GC runs only while the database is dirty it finds the race.
-    result = check("stat-early-return", RandomWalk(runs=20_000, seed=0), gc_policy="dirty")
+    result = check("stat-early-return", RandomWalk(runs=20_000, seed=0), **{"gc-policy": "dirty"})
     assert result.verdict == Verdict.VIOLATION
     assert result.violation.property == "no-missing-parent"
 
 
 def test_a_random_walk_labels_its_pass_as_sampled():
-    passed = check("prepare-with-lease", RandomWalk(runs=3000, seed=1), gc_policy="dirty")
+    passed = check("prepare-with-lease", RandomWalk(runs=3000, seed=1), **{"gc-policy": "dirty"})
     assert passed.verdict == Verdict.PASS
     assert claim(passed).startswith("sampled, not exhaustive: 3000 runs of random walk, seed 1")
 

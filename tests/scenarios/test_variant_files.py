@@ -94,7 +94,7 @@ def test_a_schedule_of_a_variant_from_a_file_needs_the_file_to_replay(capsys, ex
 def test_list_shows_a_variant_from_a_file_with_what_it_stands_for(capsys, example):
     code, out, _ = run(capsys, "list", "--variant-file", example)
     assert code == 0
-    assert EXAMPLE in out and "a fix idea (not in containerd)" in out
+    assert EXAMPLE in out and "a fix idea, not in containerd" in out
 
 
 def test_the_fix_with_the_stat_early_return_kept_is_not_as_expected_and_compare_exits_1(capsys, tmp_path):

@@ -14,7 +14,7 @@ from unpack_race.scenarios.commands.progress import ERASE
 RACE = ["check", "retry-after-cancel", "--variant", "prepare-with-lease"]
 SAMPLED = [*RACE, "--strategy", "random", "--runs", "300", "--seed", "1"]
 PROGRESS = re.compile(r"^  \[prepare-with-lease\] [\d,]+ executions")
-BENCH = ["--only", "account_bad", "--seeds", "1", "--cap", "5", "--hypothesis-cap", "2", "--max-layers", "0",
+BENCH = ["--only", "account-bad", "--seeds", "1", "--cap", "5", "--hypothesis-cap", "2", "--max-layers", "0",
          "--max-gc-runs", "0", "--seconds", "10"]
 
 
@@ -118,13 +118,13 @@ def test_the_bench_counts_its_rows_as_it_measures_them(capsys, tmp_path):
     assert run(capsys, "bench", "--out", str(tmp_path), *BENCH, "-q")[2] == ""
     verbose = run(capsys, "bench", "--out", str(tmp_path), *BENCH, "-v")[2].splitlines()
     assert verbose[0].startswith("  bench: seconds 10.0, seeds 1, cap 5, hypothesis-cap 2, ") and verbose[1:] == [
-        line for line in verbose[1:] if line.startswith(("bench: ", "  account_bad "))]
+        line for line in verbose[1:] if line.startswith(("bench: ", "  account-bad "))]
 
 
 def test_after_each_row_the_bench_hands_over_its_document_so_far_marked_partial(monkeypatch, tmp_path):
     kept = []
     settings = bench.settings(seconds=10, seeds=1, cap=5, hypothesis_cap=2, max_layers=0, max_gc_runs=0,
-                              only=["account_bad"])
+                              only=["account-bad"])
     whole = bench.run(settings, keep=kept.append)
     rows = lambda doc: [row for table in ("exhaustive", "sampling", "growth") for row in doc[table]]  # noqa: E731
     assert [len(rows(doc)) for doc in kept] == list(range(1, len(rows(whole)) + 1))

@@ -40,7 +40,7 @@ REUSES, SWEEPS = "retry-reuses-cancelled-layer", "gc-sweeps-committed-layer"
 #: configuration -> (command-line flags, parameters, the `sometimes` properties that no
 #: run can reach there, and words of the reason the output must give)
 SAFE = {
-    "no-gc": (["--gc-runs", "0"], {"gc_runs": 0}, {SWEEPS}, "without GC nothing is ever swept"),
+    "no-gc": (["--gc-runs", "0"], {"gc-runs": 0}, {SWEEPS}, "without GC nothing is ever swept"),
     "one-layer": (["--layers", "1"], {"layers": 1}, {SWEEPS}, "a single layer has no parent to lose"),
     "no-cancel": (["--no-cancel"], {"cancel": False}, {REUSES, SWEEPS}, "the kubelet never cancels, so there is no retry"),
 }
@@ -125,8 +125,8 @@ def test_with_the_default_parameters_an_exhaustive_search_reaches_both_sometimes
 
 @pytest.mark.parametrize(
     "params",
-    [dict(overlap=False), dict(gc_policy="dirty"), dict(kmutex=False), dict(backend_cleanup=True),
-     dict(gc_runs=2), dict(overlap=False, gc_policy="dirty", kmutex=False)],
+    [dict(overlap=False), {"gc-policy": "dirty"}, dict(kmutex=False), {"backend-cleanup": True},
+     {"gc-runs": 2}, {"overlap": False, "gc-policy": "dirty", "kmutex": False}],
     ids=["no-overlap", "gc-only-when-dirty", "no-kmutex", "backend-cleanup", "two-gc-runs", "all-three"],
 )
 def test_parameters_that_leave_the_window_open_keep_both_sometimes_properties_and_reach_them(params):

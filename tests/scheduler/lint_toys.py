@@ -1,6 +1,6 @@
 """Toy programs for the lint tests: a board of integer variables with a resource map,
 correct effects, and effects with the mistakes the lint must catch (the shared-memory
-world of shared_memory.py is correct on purpose; this one is wrong on purpose).
+world of toy_world.py is correct on purpose; this one is wrong on purpose).
 
 The module has a distinctive name because tests/ has no __init__.py files: pytest puts
 this directory on sys.path (tests/conftest.py)."""

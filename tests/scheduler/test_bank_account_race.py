@@ -4,7 +4,7 @@ read plus their deposit. Exhaustive search and random walks find it; a lock fixe
 from __future__ import annotations
 
 import pytest
-from shared_memory import INITIAL_BALANCE, bank_account, no_lost_update
+from toy_world import INITIAL_BALANCE, bank_account, no_lost_update
 from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import PASS, VIOLATION, explore
 from unpack_race.scheduler.follow import follow

@@ -11,7 +11,7 @@ import math
 import sys
 
 import pytest
-from shared_memory import (
+from toy_world import (
     Increment,
     Lock,
     Read,

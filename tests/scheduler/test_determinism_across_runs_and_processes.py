@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import unpack_race
-from shared_memory import Recording, audited_bank, racy_counter, step_outcome
+from toy_world import Recording, audited_bank, racy_counter, step_outcome
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
 
@@ -72,7 +72,7 @@ TRACE_PROGRAM = textwrap.dedent(
     from unpack_race.scheduler.schedule import Schedule
     from unpack_race.scheduler.strategies import DepthFirst, RandomWalk
     from unpack_race.reports.claims import claim
-    from shared_memory import Recording, audited_bank
+    from toy_world import Recording, audited_bank
 
     # Evidence that PYTHONHASHSEED took effect: raw set order, on stderr only.
     print(list(frozenset({"alice", "bob", "carol", "dave"})), file=sys.stderr)

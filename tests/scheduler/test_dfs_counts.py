@@ -10,7 +10,7 @@ import networkx as nx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shared_memory import Recording, independent_program, merges, multinomial
+from toy_world import Recording, independent_program, merges, multinomial
 from unpack_race.reports.claims import claim
 from unpack_race.scheduler.explore import PASS, explore
 from unpack_race.scheduler.strategies import DepthFirst

@@ -1,9 +1,9 @@
 """A search with reduction against brute force (DESIGN.md, "Tests"; issue 3, item 5).
 
-On small random programs (shared_memory: shared integers, mutexes, branches on what was
+On small random programs (toy_world: shared integers, mutexes, branches on what was
 read, possible deadlocks) and on the hand-written toys, each reduced search must reach,
 compared with enumerating every interleaving with the kernel alone
-(`shared_memory.all_executions`, no search of the engine's):
+(`toy_world.all_executions`, no search of the engine's):
 
 - the same final worlds (world fingerprints of every execution that ran to its end,
   deadlocked ones included), and the same final states counting local ones (the world
@@ -32,7 +32,7 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shared_memory import (
+from toy_world import (
     VARIABLES,
     Load,
     ProgramSpec,

@@ -7,7 +7,7 @@ import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from shared_memory import Audit, Read, Shared, Write, program, var
+from toy_world import Audit, Read, Shared, Write, program, var
 from unpack_race.scheduler.shared_memory import Op
 from unpack_race.scheduler.effect import EVERYTHING, Effect, Footprint
 from unpack_race.scheduler.explore import VIOLATION, explore

@@ -4,7 +4,7 @@ replay to the same final world."""
 
 from __future__ import annotations
 
-from shared_memory import racy_counter
+from toy_world import racy_counter
 from unpack_race.scheduler.choices import Choice, replay
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.happens_before import (

@@ -1,6 +1,6 @@
 """The kernel's side of the effect protocol: what an actor may yield and raise, what
 happens to domain failures, and how model bugs are reported. The actors here are bare
-generators given to the kernel (not threads of `shared_memory.program`, whose wrapper
+generators given to the kernel (not threads of `toy_world.program`, whose wrapper
 would catch a bad yield before the kernel does)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from shared_memory import Increment, InsufficientFunds, Lock, Shared, Withdraw
+from toy_world import Increment, InsufficientFunds, Lock, Shared, Withdraw
 from unpack_race.scheduler.choices import NondeterminismError
 from unpack_race.scheduler.explore import PASS, Budget, explore
 from unpack_race.scheduler.kernel import Execution, ProtocolError, Status

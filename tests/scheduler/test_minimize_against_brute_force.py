@@ -10,7 +10,7 @@ import itertools
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shared_memory import (
+from toy_world import (
     all_executions,
     build,
     merges,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from shared_memory import (
+from toy_world import (
     Increment,
     Recording,
     Shared,

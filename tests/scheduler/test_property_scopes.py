@@ -13,7 +13,7 @@ a1 a2 b1 b2, where both are never 1 at once."""
 from __future__ import annotations
 
 import pytest
-from shared_memory import Shared, Write, program, var
+from toy_world import Shared, Write, program, var
 from unpack_race.scenarios.base import Built, Expectation, Scenario
 from unpack_race.scenarios.cli import main
 from unpack_race.scenarios.registry import SCENARIOS

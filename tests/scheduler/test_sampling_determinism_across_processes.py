@@ -26,7 +26,7 @@ PROGRAM = textwrap.dedent(
     from unpack_race.scheduler.strategies.pct import PCT
     from unpack_race.scheduler.strategies.pos import POS
     from unpack_race.reports.claims import claim
-    from shared_memory import Recording, audited_bank
+    from toy_world import Recording, audited_bank
 
     print(list(frozenset({"alice", "bob", "carol", "dave"})), file=sys.stderr)
 

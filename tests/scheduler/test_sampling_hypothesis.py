@@ -8,7 +8,7 @@ import functools
 import re
 
 import pytest
-from shared_memory import (
+from toy_world import (
     Increment,
     Read,
     TalliedWrite,

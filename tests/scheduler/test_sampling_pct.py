@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from shared_memory import (
+from toy_world import (
     Recording,
     bank_account,
     independent_program,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import attrs
 import pytest
-from shared_memory import (
+from toy_world import (
     Increment,
     Lock,
     Read,

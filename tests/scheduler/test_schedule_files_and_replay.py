@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from shared_memory import (
+from toy_world import (
     Recording,
     bank_account,
     money_is_conserved,
@@ -81,7 +81,7 @@ def test_a_counterexample_survives_json_and_replays_to_the_same_steps():
 def test_a_schedule_file_is_versioned_json_naming_actor_effect_and_arguments():
     data = json.loads(recorded_schedule().dumps())
     assert data["format"] == FORMAT == "unpack-race.schedule"
-    assert data["version"] == VERSION == 1
+    assert data["version"] == VERSION == 2
     assert (data["scenario"], data["variant"]) == ("toy-bank", "read-then-write")
     assert list(data["params"]) == sorted(PARAMS)  # sorted, whatever the insertion order
     assert data["steps"][0] == {"actor": "spender", "effect": "Withdraw", "args": {"var": "balance", "amount": 1000}}
@@ -247,8 +247,8 @@ MALFORMED = {
     "top level is a list": ("[1, 2]", "field (top level): expected a JSON object"),
     "wrong format string": (mutated(format="unpack-race.trace"), "field format: expected 'unpack-race.schedule'"),
     "no format": (mutated(format=DELETE), "field format:"),
-    "future version": (mutated(version=2), "field version: this unpack-race reads schedule version 1, the file has 2"),
-    "version as a string": (mutated(version="1"), "field version:"),
+    "future version": (mutated(version=3), "field version: this unpack-race reads schedule version 2, the file has 3"),
+    "version as a string": (mutated(version="2"), "field version:"),
     "version as a boolean": (mutated(version=True), "field version:"),
     "no version": (mutated(version=DELETE), "field version:"),
     "scenario not a string": (mutated(scenario=7), "field scenario: expected a non-empty string, got 7"),

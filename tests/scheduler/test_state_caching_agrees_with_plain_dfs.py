@@ -5,7 +5,7 @@ same verdicts, and never more executions."""
 from __future__ import annotations
 
 import pytest
-from shared_memory import (
+from toy_world import (
     Recording,
     bank_account,
     independent_program,

@@ -5,7 +5,7 @@ multinomial where every interleaving is possible."""
 from __future__ import annotations
 
 import pytest
-from shared_memory import (
+from toy_world import (
     bank_account,
     count_executions,
     distinct_states,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from shared_memory import bank_account, independent_program, no_lost_update, racy_counter
+from toy_world import bank_account, independent_program, no_lost_update, racy_counter
 from unpack_race.reports.claims import claim
 from unpack_race.scenarios import bench
 from unpack_race.scenarios.cli import build_parser

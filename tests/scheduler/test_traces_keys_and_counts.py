@@ -8,7 +8,7 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 from hypothesis import given, settings
-from shared_memory import (
+from toy_world import (
     Incr,
     Load,
     ProgramSpec,

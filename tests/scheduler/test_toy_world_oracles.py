@@ -1,4 +1,4 @@
-"""The brute-force oracles of shared_memory, which other tests trust instead of the
+"""The brute-force oracles of toy_world, which other tests trust instead of the
 engine's searches, checked against hand counts, formulas and each other."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import math
 
 import pytest
 from hypothesis import given, settings
-from shared_memory import (
+from toy_world import (
     all_executions,
     build,
     count_executions,

@@ -18,7 +18,7 @@ the engine's tests need and C's scheduling points do not have:
   depends on PYTHONHASHSEED (schedules and traces must not).
 
 tests/ has no __init__.py files; tests/conftest.py puts this directory on sys.path, so
-every test directory imports it as `from shared_memory import ...`.
+every test directory imports it as `from toy_world import ...`.
 """
 
 from __future__ import annotations
