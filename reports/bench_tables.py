@@ -1,6 +1,6 @@
 """The bench results as Markdown: one table per section, with the columns a reader
 compares (reduction ratios, rates, time to the first violation); the progress line of each
-row as the bench goes; the line saying what was written; and bench.json, the same data as
+row as the bench goes, with how far it has come; the line saying what was written; and bench.json, the same data as
 a document (format unpack-race.bench, reports/schemas/bench.schema.json), which
 `bench --json` prints too."""
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from unpack_race.reports.documents import document
+from unpack_race.reports.progress_text import duration, left_text
 from unpack_race.reports.table import markdown_table
 
 
@@ -75,7 +76,7 @@ def bench_markdown(data: dict[str, Any], command: str) -> str:
 def progress_line(event: str, row: dict[str, Any]) -> str:
     """One progress line of the bench (scenarios.bench.run's log events)."""
     if event == "programs":
-        return f"bench: {row['count']} programs"
+        return f"bench: {row['count']} programs, {row['rows']} rows to measure"
     if event == "exhaustive":
         return (f"  {row['program']:<42} {row['strategy']:<10} {row['executions']} executions, "
                 f"verdict {row['verdict']}, {row['seconds']} s")
@@ -84,6 +85,12 @@ def progress_line(event: str, row: dict[str, Any]) -> str:
                 f"median {row['median_runs']} runs")
     return (f"  layers={row['layers']} gc-runs={row['gc_runs']} {row['variant']:<28} {row['verdict']:<9} "
             f"{row['executions']} executions, {row['states']} states, {row['seconds']} s")
+
+
+def rows_text(done: int, planned: int, elapsed: float) -> str:
+    """How far the bench has come, after a row's line: rows measured, elapsed, and about how
+    long is left at the mean time of a row so far (rows differ widely: a rough guide)."""
+    return f" [{done} of {planned} rows, {duration(elapsed)} elapsed{left_text(done, planned, elapsed)}]"
 
 
 def written_line(directory: Any, seconds: float) -> str:

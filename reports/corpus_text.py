@@ -10,10 +10,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from unpack_race.reports.documents import document
+from unpack_race.reports.progress_text import duration, left_text
 
 
-def case_line(filename: str) -> str:
-    return f"  {filename} ..."
+def case_line(filename: str, done: int, count: int, elapsed: float) -> str:
+    """The case under way, after how far the regeneration has come (cases done of all,
+    elapsed, and about how long is left at the mean time of a case so far)."""
+    return f"  [{done} of {count} cases, {duration(elapsed)} elapsed{left_text(done, count, elapsed)}] {filename} ..."
 
 
 def note_line(note: str) -> str:

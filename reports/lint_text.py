@@ -1,6 +1,6 @@
 """A lint report as text: what was checked, then each finding with the run that reaches
-its state, narrated step by step in the model's words; and the reports of a lint as
-`lint --json`'s document (format unpack-race.lint, reports/schemas/lint.schema.json)."""
+its state, narrated step by step in the model's words; the progress line of the variant
+being linted; and the reports of a lint as `lint --json`'s document (format unpack-race.lint, reports/schemas/lint.schema.json)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 from unpack_race.reports.documents import document
+from unpack_race.reports.progress_text import duration, left_text
 from unpack_race.scheduler.kernel import Step
 from unpack_race.scheduler.lint import Finding, LintReport
 
@@ -33,6 +34,12 @@ def interrupted_text(scenario: str, variant: str, done: int, total: int) -> str:
     """Said after the reports of the variants an interrupted lint finished."""
     return (f"interrupted while linting {scenario} [{variant}]: {done} of {total} variants linted; "
             f"nothing is known of the others")
+
+
+def linting_line(variant: str, done: int, count: int, elapsed: float) -> str:
+    """The variant being linted, after how far the lint has come (variants done of all,
+    elapsed, and about how long is left at the mean time of a variant so far)."""
+    return f"  [{done} of {count} variants, {duration(elapsed)} elapsed{left_text(done, count, elapsed)}] {variant} ..."
 
 
 def render(report: LintReport, label: str | None = None) -> str:

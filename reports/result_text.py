@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from unpack_race.reports.claims import claim
 from unpack_race.reports.documents import document
+from unpack_race.reports.progress_text import duration, left_text, rate
 from unpack_race.reports.records import result_data, step_data
 from unpack_race.reports.trace_text import replay_command
 from unpack_race.scheduler.explore import Progress, Result
@@ -33,10 +34,9 @@ def summarize(result: Result) -> str:
         lines.append(f"  sometimes-properties reached: {reached}")
         if result.unreached:
             lines.append(f"  never reached: {', '.join(result.unreached)}")
-    rate = result.steps / result.elapsed if result.elapsed > 0 else 0.0
     lines.append(
         f"  {result.executions} executions, {result.steps} steps in {result.elapsed:.2f} s "
-        f"({rate:,.0f} steps/s)"
+        f"({rate(result.steps, result.elapsed):,.0f} steps/s)"
     )
     return "\n".join(lines)
 
@@ -53,11 +53,35 @@ def why_safe_text(unreachable: Sequence[Unreachable], width: int = 100) -> str |
     return "\n".join(lines)
 
 
-def progress_line(label: str, p: Progress) -> str:
-    """One line of a running search's progress (executions, states, rate, elapsed)."""
+def progress_line(label: str, p: Progress, executions: int | None = None, max_seconds: float | None = None) -> str:
+    """One line of a running search's progress: executions (of the most it will run, where
+    `executions` says so), states, elapsed, how long is left where the most executions or
+    `max_seconds`, its time budget, bound it (reports.progress_text), and the rates; the
+    most telling first, as a terminal cuts the line to its width."""
+    of = f" of {executions:,}" if executions is not None else ""
     states = f", {p.states:,} states" if p.states is not None else ""
-    rate = p.steps / p.elapsed if p.elapsed else 0
-    return f"  [{label}] {p.executions:,} executions{states}, {rate:,.0f} steps/s, {p.elapsed:.0f} s"
+    left = left_text(p.executions, executions, p.elapsed, max_seconds)
+    return (f"  [{label}] {p.executions:,} executions{of}{states}, {duration(p.elapsed)} elapsed{left}, "
+            f"{rate(p.executions, p.elapsed):,.0f} executions/s, {rate(p.steps, p.elapsed):,.0f} steps/s")
+
+
+def settings_line(strategy: str, options: dict[str, Any], max_executions: int | None,
+                  max_seconds: float | None) -> str:
+    """What a search runs with, for -v: the strategy, its options, the budget."""
+    given = ", ".join(f"{name.replace('_', '-')} {_setting(value)}" for name, value in sorted(options.items()))
+    budget = []
+    if max_executions is not None:
+        budget.append(f"{max_executions:,} executions")
+    if max_seconds is not None:
+        budget.append(f"{max_seconds:g} s")
+    return (f"  search: {strategy}{f' ({given})' if given else ''}; budget: "
+            f"{', '.join(budget) if budget else 'none (to the end of the search)'}")
+
+
+def _setting(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return "none" if value is None else str(value)
 
 
 def check_document(checked: Any, strategy: str, schedule: str | None = None,

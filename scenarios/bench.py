@@ -12,8 +12,10 @@ Three tables, written as Markdown and JSON into a directory the user names:
    violation, median and spread over N seeds, and how many seeds found it at all;
 3. growth of retry-after-cancel with layers and GC runs, for all four variants.
 Each search has a time budget; a cell that runs out says so rather than guessing.
-Ctrl-C ends the bench: `run` raises Interrupted with the rows finished so far, marked
-partial (the command writes them, bench.md saying so, and exits 4).
+After each row, `run` hands the document so far, marked partial, to `keep` (the command
+writes it), so that a bench killed outright keeps every row it measured. Ctrl-C ends the
+bench: `run` raises Interrupted with the rows finished so far, marked partial (the
+command writes them, bench.md saying so, and exits 4).
 The tables are rendered by reports/bench_tables.py; the command is
 scenarios/commands/bench_command.py.
 """
@@ -46,6 +48,8 @@ TRACE_LIMIT = 20_000  # enumerate Mazurkiewicz traces only below this many inter
 
 #: a progress callback: log(event, row)
 Log = Callable[[str, dict[str, Any]], None]
+#: what receives the document so far after each row: keep(document)
+Keep = Callable[[dict[str, Any]], None]
 
 
 @attrs.frozen
@@ -219,30 +223,46 @@ def machine() -> dict[str, Any]:
             "commit": commit}
 
 
-def run(settings: Settings, log: Log = lambda event, row: None) -> dict[str, Any]:
+def planned_rows(chosen: Sequence[Subject], settings: Settings) -> int:
+    """How many rows the bench of `chosen` measures: each exhaustive strategy on every
+    program, each sampler on every program with a bug, the growth table's points under
+    every variant."""
+    growth = len(settings.layers) * len(settings.gc_runs) * len(get_scenario("retry-after-cancel").variants)
+    return len(chosen) * len(EXHAUSTIVE) + sum(s.buggy for s in chosen) * len(SAMPLERS) + growth
+
+
+def run(settings: Settings, log: Log = lambda event, row: None, keep: Keep = lambda document: None) -> dict[str, Any]:
     """Every table's rows as one JSON-ready document. `log(event, row)` is called as the
-    bench goes: ("programs", {"count": n}) first, then ("exhaustive" | "sampling" |
-    "growth", row) for each row (reports.bench_tables.progress_line renders them).
+    bench goes: ("programs", {"count": n, "rows": rows planned}) first, then ("exhaustive"
+    | "sampling" | "growth", row) for each row (reports.bench_tables.progress_line renders
+    them); after each row, `keep(document)` receives the document so far, with a
+    "partial" entry saying how far the bench had come.
 
     On Ctrl-C raises Interrupted (a KeyboardInterrupt) whose `partial` is the document
     with the rows finished so far and a "partial" entry saying what was under way."""
-    started = time.monotonic()
+    started, host = time.monotonic(), machine()
     rows: dict[str, list[dict[str, Any]]] = {"exhaustive": [], "sampling": [], "growth": []}  # as they finish
     doing = "choosing the programs"
+    planned = 0
 
     def logged(event: str, row: dict[str, Any]) -> None:
         rows[event].append(row)
         log(event, row)
+        count = sum(len(table) for table in rows.values())
+        keep({**document(), "partial": f"still running when written, during {doing}: {count} of {planned} rows "
+                                       f"measured; a bench whose files end here was stopped before it finished"})
 
     def document() -> dict[str, Any]:  # format and version: the envelope's (reports.bench_tables)
         return {
-            "date": time.strftime("%Y-%m-%d"), "machine": machine(),
-            "settings": attrs.asdict(settings), "seconds": round(time.monotonic() - started, 1), **rows,
+            "date": time.strftime("%Y-%m-%d"), "machine": host,
+            "settings": attrs.asdict(settings), "seconds": round(time.monotonic() - started, 1),
+            **{table: list(finished) for table, finished in rows.items()},  # the rows as they are now
         }
 
     try:
         chosen = subjects(settings)
-        log("programs", {"count": len(chosen)})
+        planned = planned_rows(chosen, settings)
+        log("programs", {"count": len(chosen), "rows": planned})
         for subject in chosen:
             doing = f"the exhaustive strategies on {subject.name}"
             exhaustive_rows(subject, settings, logged)

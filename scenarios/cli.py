@@ -27,7 +27,9 @@ from unpack_race.reports.trace_text import model_error_document, model_failure_t
 from unpack_race.scenarios import interrupts
 from unpack_race.scenarios.api import INPUT_ERRORS, ModelRaised
 from unpack_race.scenarios.commands import exit_codes
+from unpack_race.scenarios.commands.arguments import PathError, writing_into
 from unpack_race.scenarios.commands.json_output import add_json_option, emit, json_mode
+from unpack_race.scenarios.commands.progress import add_verbosity_options
 from unpack_race.scenarios.commands.streams import keeping_exit_code
 from unpack_race.scenarios.variant_files import from_environment, variant_files
 from unpack_race.scheduler.echo import LIMIT, echo_text
@@ -52,8 +54,14 @@ COMMANDS = (
 
 #: The commands that go over a scenario's variants also take `--variant-file F` (repeatable):
 #: variants of one's own, registered while the command runs, after those the environment's
-#: UNPACK_RACE_VARIANT_FILES names (scenarios/variant_files.py).
-VARIANT_FILE_COMMANDS = ("list", "check", "replay", "compare", "minimize", "explain", "lint")
+#: UNPACK_RACE_VARIANT_FILES names (scenarios/variant_files.py); `bench` measures them beside
+#: the shipped ones. Not `corpus`: the regression corpus records the shipped variants'
+#: verdicts (each file's `expect`), which a variant of one's own would change in every file.
+VARIANT_FILE_COMMANDS = ("list", "check", "replay", "compare", "minimize", "explain", "lint", "bench")
+
+#: The commands that show progress or details on stderr take `-q`/`--quiet` and
+#: `-v`/`--verbose` (scenarios/commands/progress.py); `list` prints its listing only.
+VERBOSITY_COMMANDS = tuple(name for name in COMMANDS if name != "list")
 
 
 def command(name: str) -> ModuleType:
@@ -118,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
         module = command(name)
         parser_of_command = module.add_parser(sub)
         add_json_option(parser_of_command, name)
+        if name in VERBOSITY_COMMANDS:
+            add_verbosity_options(parser_of_command)
         parser_of_command.set_defaults(run=module.run)
         if name in VARIANT_FILE_COMMANDS:
             parser_of_command.add_argument(
@@ -158,10 +168,15 @@ def _model_raised(raised: ModelRaised, args: argparse.Namespace) -> int:
     text = sys.stderr if getattr(args, "json", False) else sys.stdout
     print(model_failure_text(raised.failure), file=text)
     out = getattr(args, "out", None)
-    directory = out if out is not None and args.command in ("check", "compare") else Path(
+    directory = out if out is not None and args.command in ("check", "compare", "minimize") else Path(
         tempfile.mkdtemp(prefix="unpack-race-"))
     schedule = raised.schedule
-    written = schedule.save(directory / raised.filename)
+    try:
+        with writing_into(directory):
+            written = schedule.save(directory / raised.filename)
+    except PathError as err:  # the model's failure is still the outcome (exit 3): its schedule goes elsewhere
+        print(f"unpack-race: {err}; the schedule goes to a new temporary directory instead", file=sys.stderr)
+        written = schedule.save(Path(tempfile.mkdtemp(prefix="unpack-race-")) / raised.filename)
     print(schedule_written(written, schedule.source), file=text)
     print(f"unpack-race: the model raised (scenario {raised.scenario.name}, variant {raised.variant}): {raised}",
           file=sys.stderr)

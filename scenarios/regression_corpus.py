@@ -24,7 +24,7 @@ corpus-partial.txt (`write_partial`), lists the files not generated, so that a l
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -177,9 +177,10 @@ class Generated:
         return bool(self.unfinished)
 
 
-def build_corpus(progress=None) -> Generated:
-    """Every corpus file by name, with notes on the cases left out. On Ctrl-C raises
-    Interrupted (a KeyboardInterrupt) whose `partial` is the Generated so far."""
+def build_corpus(progress: Callable[[Case, int, int], None] | None = None) -> Generated:
+    """Every corpus file by name, with notes on the cases left out; `progress(case, done,
+    count)` is called before each case, with the number of cases done and of all. On
+    Ctrl-C raises Interrupted (a KeyboardInterrupt) whose `partial` is the Generated so far."""
     everything = tuple(cases())
     files: dict[str, Schedule] = {}
     shapes: set[tuple] = set()
@@ -195,7 +196,7 @@ def build_corpus(progress=None) -> Generated:
     for case in everything:
         try:
             if progress is not None:
-                progress(case)
+                progress(case, done, len(everything))
             schedule = generate(case)
         except NoVerdict as err:
             no_verdict.append(str(err))

@@ -5,7 +5,8 @@
 moment `path` holds either the old content or the new, complete. The temporary file is
 named so that a person sees what it is, `.<name>.<pid>.unpack-race-partial`; if the
 writer is killed before the rename (`kill -9`), the next write of the same file removes
-it once no process with that pid is alive.
+it once no process with that pid is alive. A write that fails raises OSError naming `path`
+(not the temporary file), so that the message says which file could not be written.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def write_atomically(path: Path, text: str) -> Path:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc  # its subclass by errno: IsADirectoryError, ...
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -3,7 +3,7 @@ variant or every variant, within the scenario's bounds. Nothing is printed."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -37,10 +37,12 @@ class LintedSoFar:
 
 
 def lint(scenario: str | Scenario, *, variant: str | None = None, params: Mapping[str, Any] | None = None,
-         max_states: int = DEFAULT_MAX_STATES) -> tuple[Linted, ...]:
+         max_states: int = DEFAULT_MAX_STATES,
+         progress: Callable[[str, int, int], None] | None = None) -> tuple[Linted, ...]:
     """Lint `scenario` (a name or a Scenario) under `variant`, or under each of its
-    variants, within its bounds (at most `max_states` states each). On Ctrl-C raises
-    Interrupted (a KeyboardInterrupt) whose `partial` is a LintedSoFar."""
+    variants, within its bounds (at most `max_states` states each); `progress(variant,
+    done, count)` is called as each variant's lint starts. On Ctrl-C raises Interrupted (a
+    KeyboardInterrupt) whose `partial` is a LintedSoFar."""
     if max_states < 1:
         raise OptionError(f"--max-states must be at least 1, got {echo(max_states)}")
     sc = scenario_of(scenario)
@@ -50,6 +52,8 @@ def lint(scenario: str | Scenario, *, variant: str | None = None, params: Mappin
     for name in variants:
         try:
             built = sc.build(name, resolved)
+            if progress is not None:
+                progress(name, len(found), len(variants))
             report = lint_program(built.program, built.properties, max_states=max_states)
         except KeyboardInterrupt as stop:
             raise Interrupted(LintedSoFar(tuple(found), tuple(variants), name)) from stop

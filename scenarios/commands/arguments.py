@@ -5,21 +5,25 @@ option's name), before any work starts.
 - `whole_number(...)`, `seconds(...)`: a number, range-checked: not negative where a
   count is meant, finite, not absurdly large; a long bad value is echoed cut
   (scheduler.echo).
-- `output_directory`, `output_file`: a path that the command will write into, checked up
-  front, so that an unusable one (an existing file given as a directory, a path through a
-  file, a directory nothing can be created in, such as one under /proc) is refused
-  before the search rather than after it. The check writes nothing that stays: it
-  creates a probe file (in a probe directory where the directory does not exist yet) and
-  removes it again.
+- `output_directory`: the directory of every `--out`, which the command will write into,
+  checked up front, so that an unusable one (an existing file given as a directory, a
+  path through a file, a directory nothing can be created in, such as one under /proc)
+  is refused before the search rather than after it. The check writes nothing that
+  stays: it creates a probe file (in a probe directory where the directory does not
+  exist yet) and removes it again. `corpus --out` is checked the same way once it is
+  known whether `--check` only reads it (`directory_path`, then `corpus_directory`).
+  What the check cannot foresee (a file the command writes there that exists as a
+  directory, a full disk) is refused as the file is written: `writing_into`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +160,12 @@ def _probe(directory: Path, target: Path, creating: bool) -> None:
                 pass
 
 
+def directory_path(text: str) -> Path:
+    """A directory's path, not yet checked against the file system (see `corpus_directory`):
+    not empty (which would mean the current directory) and without a NUL character."""
+    return _path(text, "a directory")
+
+
 def writable_directory(path: Path, target: Path | None = None) -> Path:
     """`path`, checked: an existing directory that a file can be created in, or a path
     whose nearest existing ancestor is a directory that it can be created in. Raises
@@ -191,25 +201,6 @@ def output_directory(text: str) -> Path:
     return writable_directory(_path(text, "a directory"))
 
 
-def output_file(text: str) -> Path:
-    """A file the command writes (atomically: a temporary file beside it, then a rename):
-    not a directory nor any other kind of file than a regular one, in a directory that
-    exists or can be created and that files can be created in."""
-    path = _path(text, "a file name")
-    if text.endswith(("/", os.sep)):
-        raise _refuse(f"expected a file name, got a directory path: {echo_path(text)}")
-    found = _stat(path)
-    if found is not None:
-        kind = file_kind(found.st_mode)
-        if kind == "a directory":
-            raise _refuse(f"{echo_path(path)} is a directory; expected a file name (such as "
-                          f"{echo_path(path / 'minimal.schedule.json')})")
-        if kind is not None:
-            raise _refuse(f"{echo_path(path)} exists and is {kind}; expected a regular file or a new name")
-    writable_directory(path.parent, path)
-    return path
-
-
 def existing_directory(path: Path) -> Path:
     """`path`, checked: an existing directory (to be read, not written)."""
     found = _stat(path)
@@ -225,6 +216,21 @@ class PathError(ParamError):
     """A path given on the command line that the command cannot use (exit 2, one line)."""
 
 
+@contextlib.contextmanager
+def writing_into(directory: Path, option: str = "--out") -> Iterator[None]:
+    """Files written into `directory`: a write that fails (a file of that name that is a
+    directory, a full disk) raises PathError, one line naming the file and why (exit 2), not
+    an internal error."""
+    try:
+        yield
+    except OSError as exc:
+        failed = Path(exc.filename) if exc.filename is not None else directory
+        if failed.parent == directory:
+            failed = Path(failed.name)  # the directory is named already
+        raise PathError(f"{option} {echo_path(directory)}: cannot write {echo_path(failed)} "
+                        f"({exc.strerror or type(exc).__name__}); clear the way for it, or choose another {option}") from None
+
+
 def corpus_directory(path: Path, *, checking: bool) -> Path:
     """The corpus directory of `corpus --out DIR`: one to write into, or with --check an
     existing one, which is only read. Raises PathError."""
@@ -234,10 +240,8 @@ def corpus_directory(path: Path, *, checking: bool) -> Path:
         raise PathError(f"corpus {'--check ' if checking else ''}--out: {err}") from None
 
 
-output_directory.__name__ = "directory"
-output_file.__name__ = "file name"
+output_directory.__name__ = directory_path.__name__ = "directory"
 
 
-__all__ = ["MAX_COUNT", "MAX_SECONDS", "PathError", "corpus_directory", "count", "existing_directory", "growth",
-           "output_directory", "output_file", "runs", "seconds",
-           "whole_number", "writable_directory"]
+__all__ = ["MAX_COUNT", "MAX_SECONDS", "PathError", "corpus_directory", "count", "directory_path", "existing_directory",
+           "growth", "output_directory", "runs", "seconds", "whole_number", "writable_directory", "writing_into"]

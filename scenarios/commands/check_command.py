@@ -19,15 +19,17 @@ from pathlib import Path
 from unpack_race.reports.result_text import check_document, summarize, why_safe_text
 from unpack_race.reports.trace_text import counterexample_text, schedule_written
 from unpack_race.scenarios.api import Interrupted, check
-from unpack_race.scenarios.commands.arguments import output_directory
+from unpack_race.scenarios.commands.arguments import output_directory, writing_into
+from unpack_race.scenarios.commands.colour import print_result
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.options import (
     add_param_options,
     add_strategy_options,
     overrides,
-    progress_printer,
+    search_progress,
     search_settings,
 )
+from unpack_race.scenarios.commands.progress import showing
 from unpack_race.scenarios.interrupts import held
 
 
@@ -45,13 +47,15 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     strategy, budget, options = search_settings(args)
-    show = progress_printer(args.quiet)
     try:
-        checked = check(args.scenario, args.variant, params=overrides(args), strategy=strategy, budget=budget,
-                        progress=(lambda p: show(args.variant or args.scenario, p)) if show is not None else None, **options)
+        with showing(args) as shown:
+            show = search_progress(shown, strategy, budget, options)
+            label = args.variant or args.scenario  # a one-variant scenario needs no --variant
+            checked = check(args.scenario, args.variant, params=overrides(args), strategy=strategy, budget=budget,
+                            progress=(lambda p: show(label, p)) if show is not None else None, **options)
     except Interrupted as stop:  # what the search covered, then exit 4 (scenarios/cli.py)
         with held(reraise=False):
-            print(summarize(stop.partial.result))
+            print_result(args, summarize(stop.partial.result))
             emit(args, check_document(stop.partial, strategy, partial="interrupted before a verdict"))
         raise
     cx = checked.counterexample
@@ -59,10 +63,10 @@ def run(args: argparse.Namespace) -> int:
     if cx is not None:
         print(counterexample_text(cx.steps, cx.violation, cx.continuation))
         directory = args.out if args.out is not None else Path(tempfile.mkdtemp(prefix="unpack-race-"))
-        with held():
+        with held(), writing_into(directory):
             written = cx.schedule.save(directory / cx.filename)
             print(schedule_written(written, cx.schedule.source))
-    print(summarize(checked.result))
+    print_result(args, summarize(checked.result))
     safe = why_safe_text(checked.why_safe)
     if safe is not None:
         print(safe)

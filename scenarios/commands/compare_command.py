@@ -10,6 +10,7 @@ compare.json's document (partial too, on Ctrl-C), whether or not --out is given.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Sequence
 
 from unpack_race.reports.compare_text import (
     compare_document,
@@ -19,17 +20,20 @@ from unpack_race.reports.compare_text import (
 )
 from unpack_race.reports.documents import dumps
 from unpack_race.scenarios.api import Interrupted, compare
-from unpack_race.scenarios.commands.arguments import output_directory
+from unpack_race.scenarios.commands.arguments import output_directory, writing_into
+from unpack_race.scenarios.commands.colour import print_result
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.options import (
     add_param_options,
     add_strategy_options,
     overrides,
-    progress_printer,
+    search_progress,
     search_settings,
 )
+from unpack_race.scenarios.commands.progress import showing
 from unpack_race.scenarios.interrupts import held
-from unpack_race.scenarios.registry import CANONICAL
+from unpack_race.scenarios.registry import CANONICAL, scenario_of
+from unpack_race.scheduler.explore import Progress
 from unpack_race.scheduler.files import write_atomically
 
 
@@ -46,26 +50,39 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     strategy, budget, options = search_settings(args)
+    sc = scenario_of(args.scenario)
     stop = None
     try:
-        compared = compare(args.scenario, params=overrides(args), strategy=strategy, budget=budget,
-                           progress=progress_printer(args.quiet), **options)
+        with showing(args) as shown:
+            show = search_progress(shown, strategy, budget, options)
+            compared = compare(sc, params=overrides(args), strategy=strategy, budget=budget,
+                               progress=each_variant(show, sc.variants), **options)
     except Interrupted as interrupted:  # the rows finished, and the interrupted one: shown and written
         compared, stop = interrupted.partial, interrupted
     with held(reraise=stop is None):  # the files are written whole, also on a second Ctrl-C
         schedules = {}
         if args.out is not None:
-            for row in compared.rows:
-                if row.counterexample is not None:
-                    cx = row.counterexample
-                    schedules[row.variant] = str(cx.schedule.save(args.out / cx.filename))
-        print(compare_text(compared))
+            with writing_into(args.out):
+                for row in compared.rows:
+                    if row.counterexample is not None:
+                        cx = row.counterexample
+                        schedules[row.variant] = str(cx.schedule.save(args.out / cx.filename))
+        print_result(args, compare_text(compared))
         document = compare_document(compared, schedules)
         if args.out is not None:
-            write_atomically(args.out / "compare.md", compare_markdown(compared))
-            write_atomically(args.out / "compare.json", dumps(document))
+            with writing_into(args.out):
+                write_atomically(args.out / "compare.md", compare_markdown(compared))
+                write_atomically(args.out / "compare.json", dumps(document))
             print(written_line(args.out / "compare.md", args.out / "compare.json"))
         emit(args, document)
     if stop is not None:
         raise stop  # exit 4, with the one line (scenarios/cli.py)
     return compared.outcome.exit_code
+
+
+def each_variant(show: Callable[[str, Progress], None] | None,
+                 variants: Sequence[str]) -> Callable[[str, Progress], None] | None:
+    """The progress of each variant's search, labelled with its place among `variants`."""
+    if show is None:
+        return None
+    return lambda variant, p: show(f"{variant}, variant {variants.index(variant) + 1} of {len(variants)}", p)

@@ -8,12 +8,14 @@ corpus-partial.txt in DIR listing the files not generated; it exits 4. `--check`
 count a file such a marker lists as missing as a regression: it exits 4 (not 1) when that
 is all it finds, and 4 when it is itself partial (on Ctrl-C, whatever it found).
 
-With --json, stdout carries one JSON document of what was checked or written
+The case under way is shown on stderr (with how far the regeneration has come), not with
+-q. With --json, stdout carries one JSON document of what was checked or written
 (reports.corpus_text.corpus_document), marked partial as above; the lines go to stderr."""
 
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +31,9 @@ from unpack_race.reports.corpus_text import (
 )
 from unpack_race.scenarios.api import Interrupted
 from unpack_race.scenarios.base import ParamError
-from unpack_race.scenarios.commands.arguments import corpus_directory
+from unpack_race.scenarios.commands.arguments import corpus_directory, directory_path, writing_into
 from unpack_race.scenarios.commands.json_output import emit
+from unpack_race.scenarios.commands.progress import showing
 from unpack_race.scenarios.interrupts import held
 from unpack_race.scenarios.regression_corpus import (
     PARTIAL,
@@ -48,8 +51,8 @@ from unpack_race.scenarios.regression_corpus import (
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("corpus", help="regenerate (or --check) the regression corpus of minimal counterexamples")
-    p.add_argument("--out", type=Path, required=True,
-                   help="the corpus directory (the shipped one is scenarios/corpus)")
+    p.add_argument("--out", type=directory_path, required=True, metavar="DIR",
+                   help="the corpus directory (the shipped one is scenarios/corpus); with --check, an existing one")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 if the directory differs from a fresh regeneration")
     return p
@@ -58,8 +61,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     directory = corpus_directory(args.out, checking=args.check)  # before the regeneration, not after
     stop = None
+    started = time.monotonic()
     try:
-        generated = build_corpus(lambda case: print(case_line(case.filename), flush=True))
+        with showing(args) as shown:
+            shown.detail(f"  {'checking' if args.check else 'regenerating'} the corpus in {directory}")
+            generated = build_corpus(
+                lambda case, done, count: shown.line(case_line(case.filename, done, count, time.monotonic() - started)))
     except Interrupted as interrupted:  # the cases finished: shown, checked or written
         generated, stop = interrupted.partial, interrupted
     except ParamError as err:  # a scenario without its defaults: a bug, reported in one line
@@ -117,12 +124,13 @@ def regenerate(generated: Generated, directory: Path) -> tuple[int, dict[str, An
     left = stale(files, directory, unfinished)
     for note in generated.notes:
         print(note_line(note))
-    write(files, directory)
     marker = None
-    if generated.partial:
-        marker = write_partial(directory, why(generated), unfinished)
-    else:
-        clear_partial(directory)
+    with writing_into(directory):
+        write(files, directory)
+        if generated.partial:
+            marker = write_partial(directory, why(generated), unfinished)
+        else:
+            clear_partial(directory)
     for line in written_lines(directory, len(files), left):
         print(line)
     for line in partial(generated, checking=False, marker=marker):

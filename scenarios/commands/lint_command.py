@@ -11,12 +11,14 @@ state was checked, or on Ctrl-C (or SIGTERM), after the variants linted so far. 
 from __future__ import annotations
 
 import argparse
+import time
 
-from unpack_race.reports.lint_text import incomplete_text, interrupted_text, lint_document, render
+from unpack_race.reports.lint_text import incomplete_text, interrupted_text, lint_document, linting_line, render
 from unpack_race.scenarios.api import Interrupted, lint
 from unpack_race.scenarios.commands.arguments import count
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.options import add_param_options, overrides
+from unpack_race.scenarios.commands.progress import showing
 from unpack_race.scenarios.interrupts import held
 from unpack_race.scheduler.lint import DEFAULT_MAX_STATES
 
@@ -37,8 +39,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    started = time.monotonic()
     try:
-        linted = lint(args.scenario, variant=args.variant, params=overrides(args), max_states=args.max_states)
+        with showing(args) as shown:
+            linted = lint(args.scenario, variant=args.variant, params=overrides(args), max_states=args.max_states,
+                          progress=lambda variant, done, count: shown.line(
+                              linting_line(variant, done, count, time.monotonic() - started)))
     except Interrupted as stop:  # the variants linted so far, then exit 4 (scenarios/cli.py)
         so_far = stop.partial
         with held(reraise=False):

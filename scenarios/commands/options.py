@@ -1,17 +1,18 @@
 """Options shared by several commands: the scenario parameters (one flag per parameter of
-any scenario), the search options built from the strategy registry, the budget, and the
-progress printer; and turning parsed arguments back into the facade's arguments."""
+any scenario), the search options built from the strategy registry, the budget, and a
+search's progress (shown by scenarios/commands/progress.py); and turning parsed
+arguments back into the facade's arguments."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from typing import Any
 
-from unpack_race.reports.result_text import progress_line
+from unpack_race.reports.result_text import progress_line, settings_line
 from unpack_race.scenarios.base import Param
 from unpack_race.scenarios.commands.arguments import count, seconds, whole_number
+from unpack_race.scenarios.commands.progress import Display
 from unpack_race.scenarios.registry import SCENARIOS
 from unpack_race.scheduler.explore import Budget, Progress
 from unpack_race.scheduler.strategies.registry import REGISTRY, options
@@ -83,7 +84,6 @@ def add_strategy_options(parser: argparse.ArgumentParser, *, choose: bool = True
                        help="stop after N executions (exit 4 if no verdict by then)")
     group.add_argument("--max-seconds", type=seconds("--max-seconds"), default=None, metavar="T",
                        help="stop after T seconds of wall-clock time (exit 4 if no verdict by then)")
-    group.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
 def search_settings(args: argparse.Namespace) -> tuple[str, Budget, dict[str, Any]]:
@@ -94,12 +94,30 @@ def search_settings(args: argparse.Namespace) -> tuple[str, Budget, dict[str, An
     return name, budget, given
 
 
-def progress_printer(quiet: bool) -> Callable[[str, Progress], None] | None:
-    """A progress callback printing to stderr, labelled (by variant); None when quiet."""
-    if quiet:
+def most_executions(strategy: str, budget: Budget, options: dict[str, Any]) -> int | None:
+    """The most executions a search will run, where known: a sampling strategy's runs, or
+    the budget's --max-executions, whichever is fewer (None for an exhaustive search
+    without that budget)."""
+    chosen = REGISTRY[strategy]
+    runs = options.get("runs", next(o.default for o in chosen.options if o.name == "runs")) if chosen.sampling else None
+    bounds = [n for n in (runs, budget.max_executions) if n is not None]
+    return min(bounds) if bounds else None
+
+
+def search_progress(shown: Display, strategy: str, budget: Budget,
+                    options: dict[str, Any]) -> Callable[[str, Progress], None] | None:
+    """A search's progress callback, `show(label, p)`, on the command's display, with the
+    estimate of what is left that the strategy and budget allow; None when quiet. With
+    -v, the search's settings are shown first, once the search runs (so that a bad input
+    is still refused in one line)."""
+    if shown.quiet:
         return None
+    most = most_executions(strategy, budget, options)
+    settings = [settings_line(strategy, options, budget.max_executions, budget.max_seconds)]
 
     def show(label: str, p: Progress) -> None:
-        print(progress_line(label, p), file=sys.stderr, flush=True)
+        while settings:
+            shown.detail(settings.pop())
+        shown.progress(progress_line(label, p, most, budget.max_seconds), topic=label)
 
     return show

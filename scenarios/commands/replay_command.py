@@ -12,6 +12,7 @@ from pathlib import Path
 
 from unpack_race.reports.replay_text import replay_all_text, replay_document, replay_text
 from unpack_race.scenarios.api import Replayed, ReplayedAll, replay
+from unpack_race.scenarios.commands.colour import print_result
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.options import add_scenario_option
 
@@ -33,7 +34,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     replayed = replay(args.file, variant=args.variant, all_variants=args.all_variants, scenario=args.scenario)
-    print(replay_text(replayed) if isinstance(replayed, Replayed) else replay_all_text(replayed))
+    print_result(args, replay_text(replayed) if isinstance(replayed, Replayed) else replay_all_text(replayed))
     code = exit_code(replayed)
     emit(args, replay_document(replayed, code))
     return code

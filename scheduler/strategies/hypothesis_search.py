@@ -20,7 +20,7 @@ deadline, no health checks (they time the test), only the generate and shrink ph
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import attrs
 import hypothesis
@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 from unpack_race.scheduler.choice_point import ChoicePoint
 from unpack_race.scheduler.coverage import Coverage, Facts, Kind
-from unpack_race.scheduler.explore import Budget, Result, explore
+from unpack_race.scheduler.explore import Budget, Progress, Result, explore
 from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Kind as PropertyKind
@@ -110,6 +110,8 @@ def hypothesis_search(
     seed: int,
     bounds: str = "(none)",
     budget: Budget = Budget(),
+    progress: Callable[[Progress], None] | None = None,
+    progress_every: float = 1.0,
 ) -> Result:
     """Up to `runs` Hypothesis examples, one execution each; at the first violation
     Hypothesis shrinks the choices, and the result's counterexample is the shrunk one.
@@ -123,7 +125,8 @@ def hypothesis_search(
     ProtocolError) is raised at once, as `explore` raises it, not shrunk. Ctrl-C
     raises `Interrupted` (scheduler.interrupts), as `explore` does, whose `partial` is the
     result so far: verdict INTERRUPTED, or, when a violation was found and being shrunk,
-    the shortest counterexample so far (verdict VIOLATION)."""
+    the shortest counterexample so far (verdict VIOLATION). `progress` is called, as
+    `explore` calls it, every `progress_every` seconds (after an example) and once at the end."""
     if runs < 1:
         raise ValueError(f"a Hypothesis search needs at least one example, got runs={runs}")
     if len(program.actors) > MAX_ACTORS:
@@ -140,7 +143,15 @@ def hypothesis_search(
     cut: dict[str, int] = {}
     first: dict[str, int] = {}  # the first violating example: its number and length
     shortest: list[Result] = []  # the shortest violating execution so far
-    started = time.monotonic()
+    started = last_report = time.monotonic()
+
+    def report(final: bool = False) -> None:
+        nonlocal last_report
+        now = time.monotonic()
+        if progress is None or (not final and now - last_report < progress_every):
+            return
+        last_report = now
+        progress(Progress(count["executions"], count["steps"], None, now - started))
 
     def out_of_budget() -> bool:
         return (budget.max_executions is not None and count["executions"] >= budget.max_executions) or (
@@ -172,6 +183,7 @@ def hypothesis_search(
         for cause, n in result.coverage.cut.items():
             cut[cause] = cut.get(cause, 0) + n
         reached.update(result.reached)
+        report()
         if result.verdict is Verdict.VIOLATION:
             if not first:
                 first.update(example=count["executions"], length=len(result.counterexample))
@@ -197,6 +209,7 @@ def hypothesis_search(
         interrupted = True
         found = shortest[0] if shortest else None
     elapsed = time.monotonic() - started
+    report(final=True)
     reached_names = tuple(name for name in wanted if name in reached)
     unreached = tuple(name for name in wanted if name not in reached)
     examples = first["example"] if found is not None else count["executions"]

@@ -78,6 +78,9 @@ MAX_PCT_DEPTH = 50
 #: the largest preemption bound: no schedule of these programs has that many steps
 MAX_PREEMPTION_BOUND = 10**6
 
+#: seconds between two progress reports of a search
+PROGRESS_EVERY = 0.2
+
 RUNS = Option("runs", int, 1000, "runs of a sampling strategy", "runs", minimum=1, maximum=MAX_RUNS,
               why_maximum="more runs than a search makes in weeks; --max-seconds bounds a search by time")
 SEED = Option("seed", int, 0, "seed of a sampling strategy", "seed", minimum=0, maximum=MAX_SEED,
@@ -164,10 +167,13 @@ def search(
     progress: Callable[[Progress], None] | None = None,
     **given: Any,
 ) -> Result:
-    """Run the strategy `name` with the options `given` (see `Entry.resolve`)."""
+    """Run the strategy `name` with the options `given` (see `Entry.resolve`); `progress`
+    is called every PROGRESS_EVERY seconds of the search (the command line shows what it
+    chooses of that: scenarios/commands/progress.py)."""
     chosen = entry(name)
     values = chosen.resolve(given)
     if chosen.drive is not None:
-        return chosen.drive(program, properties, bounds=bounds, budget=budget, **values)
+        return chosen.drive(program, properties, bounds=bounds, budget=budget, progress=progress,
+                            progress_every=PROGRESS_EVERY, **values)
     return explore(program, chosen.make(**values), properties, bounds=bounds, budget=budget,
-                   progress=progress, progress_every=2.0)
+                   progress=progress, progress_every=PROGRESS_EVERY)

@@ -165,14 +165,17 @@ CASES = {
     "corpus --check of a file": (("corpus", "--check", "--out", i("afile")), ("--check", "afile", "directory")),
     "corpus --check of a missing directory": (("corpus", "--check", "--out", i("nothing")),
                                               ("--check", "nothing", "does not exist")),
-    "minimize --out a directory": (("minimize", i("schedule.json"), "--out", i("adir")),
-                                   ("--out", "adir", "is a directory")),
+    "corpus --out an empty path": (("corpus", "--out", ""), ("--out", "empty")),
+    "minimize --out an existing file": (("minimize", i("schedule.json"), "--out", i("afile")),
+                                        ("--out", "afile", "directory")),
     "minimize --out a device": (("minimize", i("schedule.json"), "--out", "/dev/full"),
-                                ("--out", "/dev/full", "character device")),
-    "minimize --out through a file": (("minimize", i("schedule.json"), "--out", i("afile/m.json")),
+                                ("--out", "/dev/full", "character device", "directory")),
+    "minimize --out through a file": (("minimize", i("schedule.json"), "--out", i("afile/m")),
                                       ("--out", "afile", "not a directory")),
-    "minimize --out under /proc": (("minimize", i("schedule.json"), "--out", "/proc/m.json"), ("--out", "/proc")),
-    "minimize --out a directory path": (("minimize", i("schedule.json"), "--out", "new/"), ("--out", "file name")),
+    "minimize --out under /proc": (("minimize", i("schedule.json"), "--out", "/proc/m"), ("--out", "/proc")),
+    "minimize --out an empty path": (("minimize", i("schedule.json"), "--out", ""), ("--out", "empty")),
+    "minimize --out through a symbolic link loop": (("minimize", i("schedule.json"), "--out", i("loop/x")),
+                                                    ("--out", "loop")),
 }
 
 

@@ -130,7 +130,7 @@ def test_every_command_that_reads_a_schedule_exits_0_1_or_2_with_one_line_and_wr
             ["replay", str(path), "--all-variants"],
             ["replay", str(path), "--variant", data.draw(st.sampled_from(VARIANTS), label="variant")],
             ["explain", str(path)],
-            ["minimize", str(path), "--out", str(Path(directory) / "minimal.json")],
+            ["minimize", str(path), "--out", str(Path(directory) / "minimal")],
         ]), label="command")
         before = files_under(tmp_path)
         outcome = run(capsys, *command)

@@ -114,7 +114,7 @@ COMMANDS = {
     "bench": (["bench", "--out", "{out}", "--seconds", "20", "--only", "retry-after-cancel"], r"^bench: \d+ programs",
               None),
     "lint": (["lint", "retry-after-cancel", "--layers", "3"], None, None),
-    "minimize": (["minimize", SCHEDULE, "--out", "{out}/min.schedule.json"], None, 0),
+    "minimize": (["minimize", SCHEDULE, "--out", "{out}"], None, 0),
     "explain": (["explain", SCHEDULE], None, 0),
     "replay": (["replay", SCHEDULE], None, 1),
 }

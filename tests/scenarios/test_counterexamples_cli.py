@@ -48,8 +48,9 @@ def index_of(steps, actor, effect, **args) -> int:
 
 def test_minimize_shrinks_the_canonical_counterexample_and_writes_a_schedule_that_replays(capsys, canonical, tmp_path):
     before = len(steps_of(canonical))
-    out = tmp_path / "small.json"
-    code, text, err = run(capsys, "minimize", canonical, "--out", out)
+    code, text, err = run(capsys, "minimize", canonical, "--out", tmp_path / "small")
+    out = tmp_path / "small" / "retry-after-cancel.stat-early-return.min.schedule.json"  # --out is a directory
+    assert f"Schedule written to {out}" in text
     assert code == 0, err
     assert f"before: {before} steps" in text
     assert "after:  26 steps, 2 preemptions, 4 actors" in text
@@ -64,6 +65,9 @@ def test_minimize_shrinks_the_canonical_counterexample_and_writes_a_schedule_tha
     assert code == 0
     assert "Already minimal: 26 steps, 2 preemptions, 4 actors" in again
     assert "Schedule written" not in again
+    code, again, _ = run(capsys, "minimize", out, "--out", tmp_path)  # with --out, written all the same
+    again_written = tmp_path / "retry-after-cancel.stat-early-return.min.min.schedule.json"
+    assert code == 0 and f"Schedule written to {again_written}" in again
 
 
 def test_minimize_writes_into_a_new_temporary_directory_by_default(capsys, canonical):

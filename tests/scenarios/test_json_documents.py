@@ -140,8 +140,8 @@ def case_minimize(capsys, tmp_path):
                "--out", str(tmp_path))[0] == 1
     found = tmp_path / "retry-after-cancel.stat-early-return.schedule.json"
     found.rename(longer)
-    out = tmp_path / "min.schedule.json"
-    code, doc, err = document_of(capsys, "minimize", str(longer), "--out", str(out))
+    out = tmp_path / "min" / "longer.min.schedule.json"  # into the directory --out names, after the input
+    code, doc, err = document_of(capsys, "minimize", str(longer), "--out", str(out.parent))
     assert code == 0 and doc["improved"] is True and doc["written"] == str(out)
     recorded = json.loads(out.read_text())["steps"]
     assert doc["after"]["steps"] == len(doc["steps"]) == len(recorded) < doc["before"]["steps"] == len(

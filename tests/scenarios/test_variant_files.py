@@ -154,3 +154,22 @@ def test_explain_finds_by_its_own_counterfactuals_that_the_window_closes_at_the_
     assert run(capsys, "replay", schedule, "--variant-file", example)[0] == 1
     code, out, _ = run(capsys, "replay", path, "--variant-file", example)
     assert code == 0 and "no violation" in out, out
+
+
+class BenchStarted(BaseException):
+    """The bench would start measuring now (a BaseException: the dispatcher lets it through)."""
+
+
+def test_the_bench_takes_a_variant_file_and_measures_its_variant_beside_the_shipped_ones(monkeypatch, capsys, example,
+                                                                                         tmp_path):
+    from unpack_race.scenarios import bench
+
+    def started(settings, **callbacks):
+        raise BenchStarted([subject.name for subject in bench.subjects(settings)])
+
+    monkeypatch.setattr(bench, "run", started)
+    with pytest.raises(BenchStarted) as measured:  # `--only` its name: known, so not refused (exit 2)
+        main(["bench", "--out", str(tmp_path), "--variant-file", str(example), "--only", "retry-after-cancel"])
+    assert f"retry-after-cancel[{EXAMPLE}]" in measured.value.args[0]
+    assert {f"retry-after-cancel[{v.name}]" for v in BEFORE} <= set(measured.value.args[0])
+    assert registered() == BEFORE
