@@ -81,6 +81,22 @@ class Progress:
     elapsed: float
 
 
+class ProgressReporter:
+    """Calls `progress` with a `Progress` at most once every `every` seconds, and always
+    when told the search is over (`final`); does nothing without a callback."""
+
+    def __init__(self, progress: Callable[[Progress], None] | None, every: float) -> None:
+        self.progress, self.every = progress, every
+        self.started = self.last = time.monotonic()
+
+    def __call__(self, executions: int, steps: int, states: int | None, final: bool = False) -> None:
+        now = time.monotonic()
+        if self.progress is None or (not final and now - self.last < self.every):
+            return
+        self.last = now
+        self.progress(Progress(executions, steps, states, now - self.started))
+
+
 @attrs.frozen
 class Result:
     """A search's verdict, what it covered, and the run that shows a violation (for a
@@ -159,15 +175,11 @@ def explore(
     last: Run | None = None
     finished = False
     interrupted = False
-    started = last_report = time.monotonic()
+    started = time.monotonic()
+    reporter = ProgressReporter(progress, progress_every)
 
     def report(final: bool = False) -> None:
-        nonlocal last_report
-        now = time.monotonic()
-        if progress is None or (not final and now - last_report < progress_every):
-            return
-        last_report = now
-        progress(Progress(executions, steps, strategy.facts().states, now - started))
+        reporter(executions, steps, strategy.facts().states if progress is not None else None, final)
 
     try:
         strategy.start(program.actor_names(), lambda chooser: dry_run(program, chooser, limit))

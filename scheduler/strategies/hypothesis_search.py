@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 from unpack_race.scheduler.choice_point import ChoicePoint
 from unpack_race.scheduler.coverage import Coverage, Facts, Kind
-from unpack_race.scheduler.explore import Budget, Progress, Result, explore
+from unpack_race.scheduler.explore import Budget, Progress, ProgressReporter, Result, explore
 from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Kind as PropertyKind
@@ -143,15 +143,11 @@ def hypothesis_search(
     cut: dict[str, int] = {}
     first: dict[str, int] = {}  # the first violating example: its number and length
     shortest: list[Result] = []  # the shortest violating execution so far
-    started = last_report = time.monotonic()
+    started = time.monotonic()
+    reporter = ProgressReporter(progress, progress_every)
 
     def report(final: bool = False) -> None:
-        nonlocal last_report
-        now = time.monotonic()
-        if progress is None or (not final and now - last_report < progress_every):
-            return
-        last_report = now
-        progress(Progress(count["executions"], count["steps"], None, now - started))
+        reporter(count["executions"], count["steps"], None, final)
 
     def out_of_budget() -> bool:
         return (budget.max_executions is not None and count["executions"] >= budget.max_executions) or (
