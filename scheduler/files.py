@@ -23,16 +23,17 @@ def partial_name(path: Path, pid: int) -> Path:
     return path.parent / f".{path.name}.{pid}{SUFFIX}"
 
 
-def write_atomically(path: Path, text: str) -> Path:
-    """Write `text` to `path` atomically and durably (see the module docstring)."""
+def write_atomically(path: Path, text: str | bytes) -> Path:
+    """Write `text` (str, as UTF-8, or bytes as they are) to `path` atomically and durably
+    (see the module docstring)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_partials(path)
     tmp = partial_name(path, os.getpid())
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)  # the umask applies
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
