@@ -16,7 +16,6 @@ Exit 0, or 2 for input that cannot be used.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from unpack_race.scenarios.commands.arguments import count, output_directory, wr
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.options import add_scenario_option
 from unpack_race.scheduler.echo import echo, echo_path
+from unpack_race.scheduler.schedule import ScheduleError, parse_json, read_text_file
 
 HAPPENS_BEFORE, STATE_GRAPH, BENCH = "happens-before", "state-graph", "bench"
 BENCH_FORMAT = "unpack-race.bench"
@@ -62,14 +62,12 @@ def stem_of(path: Path) -> str:
 
 
 def bench_data(path: Path) -> dict[str, Any]:
-    """A bench document read from `path`; ParamError, in one line, when it is not one."""
+    """A bench document read from `path` (a regular file, its size and nesting bounded as a
+    schedule's are); ParamError, in one line, when it is not one."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ParamError(f"{echo_path(path)}: cannot be read ({err.strerror or type(err).__name__})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ParamError(f"{echo_path(path)}: not a bench document ({type(err).__name__}: {err}); "
-                         f"expected the bench.json `unpack-race bench` writes") from None
+        data = parse_json(read_text_file(path, "bench document"), echo_path(path))
+    except ScheduleError as err:
+        raise ParamError(f"{err}; expected the bench.json `unpack-race bench` writes") from None
     found = data.get("format") if isinstance(data, dict) else None
     if found != BENCH_FORMAT or not all(isinstance(data.get(t), list) for t in ("growth", "sampling")):
         raise ParamError(f"{echo_path(path)}: field format: expected {BENCH_FORMAT!r} with its growth and sampling "

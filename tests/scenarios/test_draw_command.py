@@ -120,7 +120,8 @@ def stopped(monkeypatch):
     (("draw", "{tmp}/missing.schedule.json", "--state-graph", "--out", "{tmp}/o"), "missing.schedule.json"),
     (("draw", "{tmp}/afile", "--happens-before", "--out", "{tmp}/o"), "afile"),
     (("draw", str(ACCOUNT), "--bench", "--out", "{tmp}/o"), "expected 'unpack-race.bench'"),
-    (("draw", "{tmp}/afile", "--bench", "--out", "{tmp}/o"), "not a bench document"),
+    (("draw", "{tmp}/afile", "--bench", "--out", "{tmp}/o"), "expected the bench.json"),
+    (("draw", "{tmp}", "--bench", "--out", "{tmp}/o"), "cannot read the bench document"),
     (("draw", str(ACCOUNT), "--state-graph", "--max-states", "0", "--out", "{tmp}/o"), "--max-states"),
     (("draw", str(BENCH), "--happens-before", "--out", "{tmp}/o"), "bench-2026-11-28.json"),
 ])
