@@ -192,9 +192,18 @@ def case_bench(capsys, tmp_path):
     assert dfs["program"] == "reorder-3-bad" and dfs["verdict"] == "violation"  # the bug SCTBench seeded
 
 
+def case_draw(capsys, tmp_path):
+    code, doc, err = document_of(capsys, "draw", str(SCHEDULE), "--happens-before", "--out", str(tmp_path))
+    assert code == 0 and doc["figure"] == "happens-before" and doc["variant"] == "stat-early-return-no-lease"
+    assert [Path(f).suffix for f in doc["files"]] == [".svg", ".png", ".dot", ".graphml"]
+    assert all(Path(f).parent == tmp_path and Path(f).is_file() for f in doc["files"])
+    text_code, text, _ = run(capsys, "draw", str(SCHEDULE), "--happens-before", "--out", str(tmp_path))
+    assert text_code == code and text.splitlines() == [f"wrote {f}" for f in doc["files"]] == err.splitlines()
+
+
 CASES = {"list": case_list, "check": case_check, "replay": case_replay, "compare": case_compare,
          "minimize": case_minimize, "explain": case_explain, "corpus": case_corpus, "bench": case_bench,
-         "lint": case_lint}
+         "lint": case_lint, "draw": case_draw}
 
 
 @pytest.mark.parametrize("command", cli.COMMANDS)
