@@ -21,11 +21,21 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.i
 STORIES = {
     "issue-3787-walkthrough.ipynb": ["parent snapshot sha256:c1 does not exist: not found",
                                      "pass - exhaustive within bounds"],
+    "2-the-fix-proven.ipynb": ["prepare-with-lease           pass      expected pass",
+                               "stat-early-return            violation expected violation",
+                               "layers=3 gc-runs=2: pass"],
+    "3-how-the-search-works.ipynb": ["account-bad", "reorder-3-bad", "wronglock-3-bad"],
     "4-your-own-variant.ipynb": ["stat-then-add-resource       violation no-missing-parent  as predicted",
                                  "add-resource-then-stat       pass      -                  as predicted",
                                  "every verdict as predicted: as-expected",
                                  "parent snapshot sha256:c1 does not exist: not found"],
 }
+
+
+#: the notebooks that must carry pictures (PNG outputs)
+PICTURES = {"2-the-fix-proven.ipynb", "3-how-the-search-works.ipynb"}
+#: SCTBench's programs are buggy by construction, so an exhaustive search finds each one's bug
+EXHAUSTIVE = ("dfs", "dpor", "bfs")
 
 
 def printed(nb: nbformat.NotebookNode) -> str:
@@ -43,6 +53,8 @@ def test_the_notebook_is_stored_with_its_outputs(path):
     assert code and all(cell.execution_count is not None for cell in code), "run it and save it with its outputs"
     for text in STORIES[path.name]:
         assert text in printed(stored), f"{path.name} is stored without {text!r}: run it again and save it"
+    pictures = [out for cell in code for out in cell.outputs if "image/png" in out.get("data", {})]
+    assert bool(pictures) == (path.name in PICTURES), f"{path.name}: {len(pictures)} pictures stored"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -53,3 +65,12 @@ def test_the_notebook_runs_in_a_kernel_and_prints_its_story(path):
     assert not errors, errors
     for text in STORIES[path.name]:
         assert text in printed(nb), text
+
+
+def test_every_exhaustive_strategy_finds_each_classics_bug_in_the_search_notebook():
+    stored = nbformat.read(NOTEBOOKS[0].parent / "3-how-the-search-works.ipynb", as_version=4)
+    lines = printed(stored).splitlines()
+    header = next(line.split() for line in lines if line.startswith("program") and "dpor" in line)
+    for program in STORIES["3-how-the-search-works.ipynb"]:
+        cells = dict(zip(header[1:], next(line.split() for line in lines if line.startswith(program + " "))[1:]))
+        assert all(cells[s].isdigit() for s in EXHAUSTIVE), (program, cells)
