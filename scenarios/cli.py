@@ -50,6 +50,7 @@ COMMANDS = (
     "corpus",
     "bench",
     "lint",
+    "report",
 )
 
 #: The commands that go over a scenario's variants also take `--variant-file F` (repeatable):
