@@ -15,24 +15,35 @@ from html import escape
 from importlib.resources import files
 from typing import Any
 
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 from unpack_race.reports.figures.saving import figure_bytes
 from unpack_race.reports.figures.swimlane import TooLargeToDraw, swimlane
-from unpack_race.reports.page.page_data import marks, page_data
+from unpack_race.reports.page.page_data import marks, page_data, racing_path
 
 PAGE = files("unpack_race.reports.page")
 
 
-def swimlane_svg(reported: Any, data: dict[str, Any]) -> str:
+def report_swimlane(reported: Any) -> Figure:
+    """The swimlane of a report's run: its racing pair and happens-before path, the
+    violating step, and the view's marks (a cancellation, a lease deleted). Raises
+    TooLargeToDraw for a run too long to draw."""
+    explanation = reported.explained.explanation if reported.explained is not None else None
+    racing = explanation.racing if explanation is not None else None
+    violation = reported.violation
+    return swimlane(reported.run, racing=racing, path=racing_path(explanation) if racing else (),
+                    marks=marks(reported), violating=violation.step_index if violation else None,
+                    title=f"{reported.loaded.scenario.name}, variant {reported.loaded.variant}")
+
+
+def swimlane_svg(reported: Any) -> str:
     """The swimlane as inline SVG markup, or a paragraph saying why it is not drawn."""
-    racing = data["racing"]
-    violation = data["violation"]
     try:
-        fig = swimlane(reported.run, racing=tuple(racing["pair"]) if racing else None,
-                       path=racing["path"] if racing else (), marks=marks(reported),
-                       violating=violation["step"] if violation else None)
+        fig = report_swimlane(reported)
     except TooLargeToDraw as err:
         return f'<p class="too-large">{escape(str(err))}; the step-through below shows every step.</p>'
     svg = figure_bytes(fig, "svg").decode()
+    plt.close(fig)
     return svg[svg.index("<svg"):]  # no XML declaration or doctype inside HTML
 
 
@@ -102,7 +113,7 @@ def html_report(reported: Any) -> str:
         verdict_html(data),
         story_html(data),
         "<h2>Swimlane</h2>",
-        f'<div class="swimlane">{swimlane_svg(reported, data)}</div>',
+        f'<div class="swimlane">{swimlane_svg(reported)}</div>',
         "<h2>Step through</h2>",
         '<div class="controls"><button id="first">« first</button><button id="previous">◀ previous</button>'
         '<span id="counter"></span><button id="next">next ▶</button><button id="last">last »</button>'
@@ -119,4 +130,4 @@ def html_report(reported: Any) -> str:
     ])
 
 
-__all__ = ["html_report", "swimlane_svg"]
+__all__ = ["html_report", "report_swimlane", "swimlane_svg"]
