@@ -12,7 +12,7 @@ from pathlib import Path
 
 from unpack_race.reports.html_report import html_report
 from unpack_race.reports.report_text import report_document, report_lines
-from unpack_race.scenarios.api.reporting import report
+from unpack_race.scenarios.api.reporting import Reported, report
 from unpack_race.scenarios.commands.arguments import output_directory, writing_into
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.minimize_command import stem
@@ -31,10 +31,15 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     reported = report(args.file, scenario=args.scenario)
-    page = html_report(reported).encode()
-    with writing_into(args.out):
-        written = write_atomically(args.out / f"{stem(args.file)}.html", page)
-    for line in report_lines(reported, str(written), len(page)):
+    written, size = write_page(reported, args.out, stem(args.file))
+    for line in report_lines(reported, str(written), size):
         print(line)
-    emit(args, report_document(reported, str(written), len(page)))
+    emit(args, report_document(reported, str(written), size))
     return 0
+
+
+def write_page(reported: Reported, directory: Path, name: str) -> tuple[Path, int]:
+    """Write the report's page into `directory` as `name`.html; its path and size."""
+    page = html_report(reported).encode()
+    with writing_into(directory):
+        return write_atomically(directory / f"{name}.html", page), len(page)
