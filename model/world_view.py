@@ -30,7 +30,8 @@ class ContainerdView:
                                            ("returned", ctx.returned)) if on]
             pulls[name] = f"lease {ctx.lease or 'none'}; " + (", ".join(state) or "running")
         return {
-            "snapshots": {name: f"{s.kind}, parent {s.parent or 'none'}" for name, s in sorted(world.snapshots.items())},
+            "snapshots": {name: f"{snapshot.kind}, parent {snapshot.parent or 'none'}"
+                          for name, snapshot in sorted(world.snapshots.items())},
             "leases": {lease.id: f"snapshots {_names(lease.snapshots)}; content {_names(lease.content)}"
                        for _, lease in sorted(world.leases.items())},
             "images": {name: digest for name, digest in sorted(world.images.items())},

@@ -50,7 +50,8 @@ def steps_data(reported: Any) -> list[dict[str, Any]]:
             "error": str(step.error) if step.error is not None else None,
             "mark": on_line.get(step.index),
             "notes": list(view.notes(step)),
-            "changes": [[c.section, c.key, c.before, c.after] for c in changes(shown[step.index], shown[step.index + 1])],
+            "changes": [[c.section, c.key, c.before, c.after]
+                        for c in changes(shown[step.index], shown[step.index + 1])],
         })
     return data
 
