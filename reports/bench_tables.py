@@ -26,7 +26,20 @@ def bench_document(data: dict[str, Any], exit_code: int) -> dict[str, Any]:
     return document("bench", exit_code, data)
 
 
-def bench_markdown(data: dict[str, Any], command: str) -> str:
+def plots_markdown(plots: list[str]) -> list[str]:
+    """The section of bench.md that shows the plots (reports/figures/bench_plots.py), by
+    their paths relative to bench.md; each SVG shown, its PNG beside it."""
+    if not plots:
+        return []
+    parts = ["", "## Plots", ""]
+    for svg in (p for p in plots if p.endswith(".svg")):
+        name = svg.rsplit("/", 1)[-1].removesuffix(".svg")
+        parts += [f"![{name}]({svg}) ([PNG]({svg.removesuffix('.svg')}.png))", ""]
+    return parts[:-1]
+
+
+def bench_markdown(data: dict[str, Any], command: str, plots: list[str] = ()) -> str:
+    """bench.md: the three tables, and where given the plots (paths relative to it)."""
     m = data["machine"]
     parts = [
         f"# unpack-race bench, {data['date']}",
@@ -70,6 +83,7 @@ def bench_markdown(data: dict[str, Any], command: str) -> str:
                  r["seconds"], r["steps_per_second"], r["counterexample_steps"], r["brute_force_executions"])
                 for r in data["growth"]]
         parts.append(markdown_table(header, [[_cell(c) for c in row] for row in rows]))
+    parts += plots_markdown(list(plots))
     return "\n".join(parts) + "\n"
 
 

@@ -21,14 +21,15 @@ class Param(Protocol):
 
 
 def param_text(p: Param) -> str:
-    """`name=default (allowed values): help`."""
+    """The parameter as the command line takes it, with its default and bounds:
+    `--layers N (1..8, default 2): help`, `--gc-policy any|dirty (default any): help`,
+    `--overlap/--no-overlap (default --overlap): help`."""
+    flag = f"--{p.name}"
+    if type(p.default) is bool:
+        return f"{flag}/--no-{p.name} (default {flag if p.default else f'--no-{p.name}'}): {p.help}"
     if p.choices:
-        allowed = "|".join(p.choices)
-    elif type(p.default) is bool:
-        allowed = "true|false"
-    else:
-        allowed = f"{p.minimum}..{p.maximum}"
-    return f"{p.name}={p.default!r} ({allowed}): {p.help}"
+        return f"{flag} {'|'.join(p.choices)} (default {p.default}): {p.help}"
+    return f"{flag} N ({p.minimum}..{p.maximum}, default {p.default}): {p.help}"
 
 
 def catalog_lines(entries: Sequence[Any]) -> list[str]:

@@ -1,5 +1,5 @@
 """The `unpack-race` command line: list, check, replay, compare, minimize, explain,
-corpus, bench and lint.
+corpus, bench, lint and draw.
 
 This module is the dispatcher: the parser, the table of commands (COMMANDS: one module
 each in scenarios/commands/, with `add_parser(sub)` and `run(args)`), and the error
@@ -50,6 +50,7 @@ COMMANDS = (
     "corpus",
     "bench",
     "lint",
+    "draw",
     "report",
 )
 

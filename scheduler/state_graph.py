@@ -62,11 +62,18 @@ class StateGraph:
         return values[self.root]
 
 
-class _Recorder(DepthFirst):
-    """DFS with state caching that also records every transition it takes or prunes."""
+class TooManyStates(Exception):
+    """The state graph has more states than the limit given to `state_graph`."""
 
-    def __init__(self) -> None:
+
+class _Recorder(DepthFirst):
+    """DFS with state caching that also records every transition it takes or prunes
+    (raising TooManyStates once it has met more than `max_states` distinct states)."""
+
+    def __init__(self, max_states: int | None = None) -> None:
         super().__init__(state_caching=True)
+        self.max_states = max_states
+        self._seen: set[Hashable] = set()
         self.edges: dict[Hashable, dict[str, tuple[Hashable, Step]]] = {}
         self.finals: dict[Hashable, tuple[str, ...]] = {}
         self.root: Hashable | None = None
@@ -84,6 +91,10 @@ class _Recorder(DepthFirst):
 
     def _link(self, point: ChoicePoint) -> None:
         key, depth = point.state_key(), point.depth
+        if self.max_states is not None:
+            self._seen.add(key)
+            if len(self._seen) > self.max_states:
+                raise TooManyStates(f"more than {self.max_states:,} states")
         del self._path_keys[depth:]
         if depth == 0:
             self.root = key
@@ -92,10 +103,11 @@ class _Recorder(DepthFirst):
         self._path_keys.append(key)
 
 
-def state_graph(program: Program, budget: Budget = Budget()) -> StateGraph:
+def state_graph(program: Program, budget: Budget = Budget(), max_states: int | None = None) -> StateGraph:
     """Record `program`'s state graph (its actors run as daemons, so that a state where
-    actors are left blocked is a final state, not a deadlock that stops the search)."""
-    recorder = _Recorder()
+    actors are left blocked is a final state, not a deadlock that stops the search).
+    Raises TooManyStates past `max_states` distinct states (None: no limit)."""
+    recorder = _Recorder(max_states)
     result = explore(program.all_daemons(), recorder, budget=budget)
     return StateGraph(recorder.root, recorder.edges, recorder.finals, result.coverage.finished)
 

@@ -1,5 +1,6 @@
 """`unpack-race bench --out DIR`: measure every strategy on every program
-(scenarios.bench); writes bench.md and bench.json into DIR, progress on stderr (a line per
+(scenarios.bench); writes bench.md and bench.json into DIR, and at the end its plots
+beside them (growth-layers, growth-gc-runs, sampling: SVG and PNG, shown in bench.md), progress on stderr (a line per
 row, with how far the bench has come). Both files are rewritten after each row, marked
 partial, so that a bench stopped in any way, even killed outright, keeps every row it
 measured; at the end, the whole document. Ctrl-C (or SIGTERM) ends it: the rows finished
@@ -24,6 +25,7 @@ from unpack_race.reports.bench_tables import (
     written_line,
 )
 from unpack_race.reports.documents import dumps
+from unpack_race.reports.figures.bench_plots import save_bench_plots
 from unpack_race.scenarios import bench
 from unpack_race.scenarios.api import Interrupted
 from unpack_race.scenarios.commands.arguments import growth, output_directory, runs, seconds, writing_into
@@ -50,12 +52,15 @@ def add_parser(sub) -> argparse.ArgumentParser:
     return p
 
 
-def write(directory: Path, data: dict[str, Any], command: str, exit_code: int) -> dict[str, Any]:
-    """bench.json and bench.md of `data` in `directory`, each atomically; bench.json's document."""
+def write(directory: Path, data: dict[str, Any], command: str, exit_code: int, plots: bool = False) -> dict[str, Any]:
+    """bench.json and bench.md of `data` in `directory`, each atomically, and with `plots`
+    the plots beside them (reports/figures/bench_plots.py), which bench.md then shows;
+    bench.json's document."""
     document = bench_document({**data, "command": command}, exit_code)
     with writing_into(directory):
+        drawn = [path.name for path in save_bench_plots(data, directory)] if plots else []
         write_atomically(directory / "bench.json", dumps(document))
-        write_atomically(directory / "bench.md", bench_markdown(data, command))
+        write_atomically(directory / "bench.md", bench_markdown(data, command, drawn))
     return document
 
 
@@ -85,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         except Interrupted as interrupted:  # the rows finished: written, marked partial
             data, stop = interrupted.partial, interrupted
     with held(reraise=stop is None):  # both files are written whole, also on a second Ctrl-C
-        document = write(args.out, data, command, 4 if stop is not None else 0)
+        document = write(args.out, data, command, 4 if stop is not None else 0, plots=True)
         print(written_line(args.out, data["seconds"]))
         if stop is not None:
             print(partial_line(data))

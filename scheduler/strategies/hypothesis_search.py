@@ -23,10 +23,6 @@ import time
 from collections.abc import Callable, Iterable
 
 import attrs
-import hypothesis
-from hypothesis import HealthCheck, Phase, Verbosity
-from hypothesis import strategies as st
-from hypothesis.errors import HypothesisException
 from unpack_race.scheduler.choice_point import ChoicePoint
 from unpack_race.scheduler.coverage import Coverage, Facts, Kind
 from unpack_race.scheduler.explore import Budget, Progress, ProgressReporter, Result, explore
@@ -68,6 +64,8 @@ class DrawnChoices(SingleExecution):
         if len(runnable) == 1:
             return runnable[0]
         names = point.actors
+        from hypothesis import strategies as st  # imported when a search runs (see hypothesis_search)
+
         index = self._data.draw(st.integers(0, len(names) - 1))
         self.choices.append(index)
         for offset in range(len(names)):  # the drawn actor, or the next runnable one after it
@@ -152,6 +150,11 @@ def hypothesis_search(
     def out_of_budget() -> bool:
         return (budget.max_executions is not None and count["executions"] >= budget.max_executions) or (
             budget.max_seconds is not None and time.monotonic() - started > budget.max_seconds)
+
+    import hypothesis  # here, not at the top: every command would pay its 0.13 s import at startup
+    from hypothesis import HealthCheck, Phase, Verbosity
+    from hypothesis import strategies as st
+    from hypothesis.errors import HypothesisException
 
     @hypothesis.settings(
         max_examples=runs,

@@ -3,7 +3,8 @@ commands' real work stopped where it would start (`stop_before_work`), or as a c
 process (`child`), and the checks every refusal must pass (`assert_refused`).
 
 Stopping the work: the command runs as it does for a user up to the point where its search
-(or lint, bench, corpus regeneration, minimisation, explanation) would start, and there
+(or lint, bench, corpus regeneration, minimisation, explanation, a drawing or the state graph
+it draws) would start, and there
 raises `WorkStarted`. The validation that the search itself does before its first
 execution (the strategy's options, the property scopes it can check) is done first, as
 the search does. So a test sees whether a bad input is refused *before* the work starts,
@@ -20,8 +21,8 @@ from pathlib import Path
 
 import unpack_race
 from unpack_race.scenarios import bench, cli
-from unpack_race.scenarios.api import checking, comparing, explaining, linting, minimizing
-from unpack_race.scenarios.commands import corpus_command
+from unpack_race.scenarios.api import checking, comparing, drawing, explaining, linting, minimizing
+from unpack_race.scenarios.commands import corpus_command, draw_command
 from unpack_race.scheduler.explore import PropertyScopeError
 from unpack_race.scheduler.strategies.registry import entry
 
@@ -66,6 +67,9 @@ def stop_before_work(monkeypatch) -> None:
     monkeypatch.setattr(corpus_command, "build_corpus", _stop("corpus"))
     monkeypatch.setattr(minimizing, "minimize_run", _stop("minimize"))
     monkeypatch.setattr(explaining, "explain_run", _stop("explain"))
+    monkeypatch.setattr(drawing, "state_graph", _stop("state graph"))
+    for name in ("save_happens_before", "save_state_graph", "save_bench_plots"):
+        monkeypatch.setattr(draw_command, name, _stop("draw"))
 
 
 @dataclass

@@ -41,3 +41,7 @@ def test_bench_writes_markdown_and_json_with_reduction_ratios(tmp_path, capsys):
     assert markdown.startswith("# unpack-race bench, ")
     assert "## Exhaustive strategies" in markdown and "## Growth of retry-after-cancel" in markdown
     assert f"| lastzero | dpor | {interleavings} | {traces} | {traces} |" in markdown
+    plots = ["growth-layers", "growth-gc-runs", "sampling"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".svg", ".png")) == sorted(
+        f"{name}.{fmt}" for name in plots for fmt in ("svg", "png"))
+    assert all(f"![{name}]({name}.svg) ([PNG]({name}.png))" in markdown for name in plots)

@@ -126,7 +126,7 @@ def test_unpack_race_list_shows_every_classic_with_its_expected_verdict(capsys):
     out = capsys.readouterr().out
     for sc in CLASSICS:
         assert f"scenario {sc.name}: " in out
-    assert "n=3 (1..20): writer threads" in out
+    assert "--n N (1..20, default 3): writer threads" in out
 
 
 def test_unpack_race_check_finds_reorder_3_bad_and_its_schedule_replays(capsys, tmp_path):

@@ -192,6 +192,15 @@ def case_bench(capsys, tmp_path):
     assert dfs["program"] == "reorder-3-bad" and dfs["verdict"] == "violation"  # the bug SCTBench seeded
 
 
+def case_draw(capsys, tmp_path):
+    code, doc, err = document_of(capsys, "draw", str(SCHEDULE), "--happens-before", "--out", str(tmp_path))
+    assert code == 0 and doc["figure"] == "happens-before" and doc["variant"] == "stat-early-return-no-lease"
+    assert [Path(f).suffix for f in doc["files"]] == [".svg", ".png", ".dot", ".graphml"]
+    assert all(Path(f).parent == tmp_path and Path(f).is_file() for f in doc["files"])
+    text_code, text, _ = run(capsys, "draw", str(SCHEDULE), "--happens-before", "--out", str(tmp_path))
+    assert text_code == code and text.splitlines() == [f"wrote {f}" for f in doc["files"]] == err.splitlines()
+
+
 def case_report(capsys, tmp_path):
     canonical = CORPUS / "retry-after-cancel.stat-early-return.schedule.json"
     code, doc, err = document_of(capsys, "report", str(canonical), "--out", str(tmp_path))
@@ -207,7 +216,7 @@ def case_report(capsys, tmp_path):
 
 CASES = {"list": case_list, "check": case_check, "replay": case_replay, "compare": case_compare,
          "minimize": case_minimize, "explain": case_explain, "corpus": case_corpus, "bench": case_bench,
-         "lint": case_lint, "report": case_report}
+         "lint": case_lint, "draw": case_draw, "report": case_report}
 
 
 @pytest.mark.parametrize("command", cli.COMMANDS)

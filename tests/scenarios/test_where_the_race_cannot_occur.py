@@ -212,4 +212,4 @@ def test_a_schedule_file_written_before_the_cancel_parameter_still_loads_and_rep
 def test_list_shows_the_cancel_parameter_with_its_default(capsys):
     code, out, _ = run(capsys, "list")
     assert code == 0
-    assert "cancel=True (true|false): the kubelet cancels the first pull" in out
+    assert "--cancel/--no-cancel (default --cancel): the kubelet cancels the first pull" in out

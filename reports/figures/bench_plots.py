@@ -1,0 +1,118 @@
+"""Plots of a bench document (scenarios.bench, the bench.json `unpack-race bench` writes):
+
+- growth-layers and growth-gc-runs: executions, distinct states and seconds of
+  retry-after-cancel against layers and against GC runs (log scale), one colour per
+  variant, one line style per value of the other parameter. The bench's growth table
+  measures DFS with state caching only, so that is the one strategy drawn;
+- sampling: for each program with a bug, the share of seeds whose sampling strategy had
+  found the bug within r runs, against r (log scale). A bench document records, per
+  strategy, how many seeds found it and the fewest, median and most runs they took, not
+  each seed's runs, so the curve is drawn through the points it fixes: 1 seed by the
+  fewest, half of the finders by the median, all finders by the most.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+from matplotlib.ticker import NullFormatter
+from unpack_race.reports.figures.saving import save_figure
+
+GROWTH_MEASURES = (("executions", "executions"), ("states", "distinct states"), ("seconds", "seconds"))
+LINE_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)))
+MARKERS = ("o", "s", "^", "D", "v")
+PLOTS = ("growth-layers", "growth-gc-runs", "sampling")
+
+
+def growth_figure(rows: Sequence[Mapping[str, Any]], along: str, by: str) -> plt.Figure:
+    """Executions, states and seconds against `along` ("layers" or "gc_runs"), a line per
+    variant and value of `by` (the other one), log scale."""
+    variants = list(dict.fromkeys(r["variant"] for r in rows))
+    others = sorted({r[by] for r in rows})
+    colours = plt.get_cmap("tab10")
+    fig, axes = plt.subplots(1, len(GROWTH_MEASURES), figsize=(13, 4.2))
+    for ax, (measure, label) in zip(axes, GROWTH_MEASURES):
+        for v, variant in enumerate(variants):
+            for o, other in enumerate(others):
+                line = sorted((r[along], r[measure]) for r in rows
+                              if r["variant"] == variant and r[by] == other and r[measure])
+                if line:
+                    ax.plot([x for x, _ in line], [y for _, y in line], color=colours(v),
+                            linestyle=LINE_STYLES[o % len(LINE_STYLES)], marker=MARKERS[o % len(MARKERS)],
+                            markersize=4, linewidth=1.2, label=f"{variant}, {by.replace('_', ' ')} {other}")
+        ax.set_yscale("log")
+        ax.set_xlabel(along.replace("_", " "))
+        ax.set_ylabel(label)
+        ax.set_xticks(sorted({r[along] for r in rows}))
+        ax.grid(True, which="major", linewidth=0.3)
+    axes[0].legend(fontsize=6, frameon=False, loc="upper left")
+    fig.suptitle(f"retry-after-cancel, DFS with state caching: growth with {along.replace('_', ' ')}", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def found_points(row: Mapping[str, Any]) -> list[tuple[float, float]]:
+    """The points of a sampling row's curve it fixes: (runs, share of seeds that had found
+    the bug by then), from its fewest, median and most runs."""
+    found, seeds = row["found"], row["seeds"]
+    if not found:
+        return []
+    points = [(row["min_runs"], 1 / seeds), (row["median_runs"], math.ceil(found / 2) / seeds),
+              (row["max_runs"], found / seeds)]
+    return sorted(set(points))
+
+
+def sampling_figure(rows: Sequence[Mapping[str, Any]]) -> plt.Figure:
+    """A panel per program: the share of seeds that had found the bug against runs, a line per strategy."""
+    programs = list(dict.fromkeys(r["program"] for r in rows))
+    strategies = list(dict.fromkeys(r["strategy"] for r in rows))
+    colours = plt.get_cmap("tab10")
+    columns = min(4, len(programs)) or 1
+    lines = math.ceil(len(programs) / columns) or 1
+    fig, axes = plt.subplots(lines, columns, figsize=(3.3 * columns, 2.6 * lines), squeeze=False)
+    for ax, program in zip(axes.flat, programs):
+        for s, strategy in enumerate(strategies):
+            for row in rows:
+                if row["program"] == program and row["strategy"] == strategy:
+                    points = found_points(row)
+                    label = f"{strategy} ({row['found']}/{row['seeds']})"
+                    if points:
+                        ax.step([x for x, _ in points], [y for _, y in points], where="post", color=colours(s),
+                                marker="o", markersize=3, linewidth=1.1, label=label)
+                    else:
+                        ax.plot([], [], color=colours(s), label=label)
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_ylim(0, 1.05)
+        ax.set_title(program, fontsize=8)
+        ax.tick_params(labelsize=6)
+        ax.grid(True, linewidth=0.3)
+        ax.legend(fontsize=5, frameon=False, loc="lower right")
+    for ax in list(axes.flat)[len(programs):]:
+        ax.axis("off")
+    fig.supxlabel("runs (log scale)", fontsize=8)
+    fig.supylabel("share of seeds that had found the bug", fontsize=8)
+    fig.suptitle("sampling strategies: the points each row fixes (1 seed at the fewest runs, half of the finders "
+                 "at the median, all at the most)", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def save_bench_plots(data: Mapping[str, Any], directory: str | Path) -> list[Path]:
+    """Write the plots of a bench's data (or document) into `directory` (each as SVG and
+    PNG, those of an empty table left out); the paths written."""
+    directory = Path(directory)
+    written: list[Path] = []
+    if data.get("growth"):
+        written += save_figure(growth_figure(data["growth"], "layers", "gc_runs"), directory / PLOTS[0])
+        written += save_figure(growth_figure(data["growth"], "gc_runs", "layers"), directory / PLOTS[1])
+    if data.get("sampling"):
+        written += save_figure(sampling_figure(data["sampling"]), directory / PLOTS[2])
+    return written
+
+
+__all__ = ["PLOTS", "found_points", "growth_figure", "sampling_figure", "save_bench_plots"]

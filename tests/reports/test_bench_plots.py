@@ -1,0 +1,45 @@
+"""The bench's plots: a line per variant and value of the other parameter on each growth
+panel, the sampling curve through the points a row fixes (worked out by hand), the same
+bytes twice, and the committed bench's plots under docs/ are what its JSON draws today."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from unpack_race.reports.figures.bench_plots import found_points, growth_figure, save_bench_plots
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / "docs" / "bench-2026-11-28.json"
+PLOTS = ROOT / "docs" / "bench-2026-11-28"
+
+
+def test_a_sampling_row_fixes_three_points_of_its_curve():
+    # 20 seeds, 17 found it: one by 30 runs, half of the 17 (9) by the median 48, all 17 by 99
+    row = {"seeds": 20, "found": 17, "min_runs": 30, "median_runs": 48, "max_runs": 99}
+    assert found_points(row) == [(30, 0.05), (48, 0.45), (99, 0.85)]
+    assert found_points({**row, "found": 0, "min_runs": None, "median_runs": None, "max_runs": None}) == []
+    assert found_points({**row, "found": 1, "min_runs": 7, "median_runs": 7, "max_runs": 7}) == [(7, 0.05)]
+
+
+def test_each_growth_panel_has_a_line_per_variant_and_gc_runs_on_a_log_scale():
+    data = json.loads(BENCH.read_text())
+    variants = {r["variant"] for r in data["growth"]}
+    fig = growth_figure(data["growth"], "layers", "gc_runs")
+    for ax in fig.axes:
+        assert ax.get_yscale() == "log"
+        assert len(ax.get_lines()) == len(variants) * len(data["settings"]["gc_runs"]) == 12
+    one = next(line for line in fig.axes[0].get_lines() if line.get_label() == "prepare-with-lease, gc runs 1")
+    expected = sorted((r["layers"], r["executions"]) for r in data["growth"]
+                      if r["variant"] == "prepare-with-lease" and r["gc_runs"] == 1)
+    assert list(zip(one.get_xdata(), one.get_ydata())) == expected
+
+
+def test_the_committed_plots_are_what_the_committed_bench_draws_with_the_same_bytes(tmp_path):
+    written = save_bench_plots(json.loads(BENCH.read_text()), tmp_path)
+    assert [p.name for p in written] == [f"{n}.{f}" for n in ("growth-layers", "growth-gc-runs", "sampling")
+                                         for f in ("svg", "png")]
+    for path in written:
+        assert path.read_bytes() == (PLOTS / path.name).read_bytes(), path.name
+    markdown = (ROOT / "docs" / "bench-2026-11-28.md").read_text()
+    assert all(f"(bench-2026-11-28/{p.name})" in markdown for p in written)
