@@ -52,6 +52,16 @@ class GcReport:
     swept_leases: tuple[str, ...]
     before: GraphInput
 
+    @property
+    def marked_snapshots(self) -> tuple[str, ...]:
+        """The snapshots the mark reached (every one GC saw that it did not sweep)."""
+        return tuple(name for name, _, _ in self.before.snapshots if name not in self.swept_snapshots)
+
+    @property
+    def marked_content(self) -> tuple[str, ...]:
+        """The blobs the mark reached."""
+        return tuple(digest for digest, _ in self.before.content if digest not in self.swept_content)
+
 
 def snapshot_refs(labels) -> list[str]:
     return [v for k, v in labels if k == GC_REF_SNAPSHOT or k.startswith(GC_REF_SNAPSHOT + "/")]

@@ -85,11 +85,12 @@ def _setting(value: Any) -> str:
 
 
 def check_document(checked: Any, strategy: str, schedule: str | None = None,
-                   partial: str | None = None) -> dict[str, Any]:
+                   partial: str | None = None, report: str | None = None) -> dict[str, Any]:
     """What `check --json` prints, from a scenarios.api.Checked: the scenario, variant,
     parameters and bounds, the result (verdict, claim, coverage record), the verdict
     expected from the scenario, the counterexample (its steps, preemptions and the path
-    of the schedule written, `schedule`), and why the race cannot occur on a pass;
+    of the schedule written, `schedule`, and of its HTML report, `report`, when one was
+    written), and why the race cannot occur on a pass;
     `partial` says what was cut short (Ctrl-C)."""
     cx = checked.counterexample
     content: dict[str, Any] = {
@@ -109,6 +110,8 @@ def check_document(checked: Any, strategy: str, schedule: str | None = None,
         },
         "not_sought": [{"property": u.property, "why": u.why} for u in checked.why_safe],
     }
+    if report is not None:
+        content["counterexample"]["report"] = report
     if partial is not None:
         content["partial"] = partial
     return document("check", checked.verdict.exit_code, content)

@@ -51,6 +51,7 @@ COMMANDS = (
     "bench",
     "lint",
     "draw",
+    "report",
 )
 
 #: The commands that go over a scenario's variants also take `--variant-file F` (repeatable):

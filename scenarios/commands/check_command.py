@@ -5,8 +5,9 @@ one, as the classics do. On a violation, print the narrated counterexample and h
 actor ends, and write its schedule (into --out, or a new temporary directory; it records
 where a user's scenario is defined, and the replay command printed names it); then what
 the search proved or found, and on a pass why the race cannot occur, where the scenario
-says so. Exit with the verdict's code: 0 pass, 1 violation, 4 budget or Ctrl-C (or
-SIGTERM) before a verdict, 5 vacuous; on Ctrl-C it prints what the search covered so far.
+says so; with --report, a violation's HTML report too, beside its schedule (as
+report_command writes it). Exit with the verdict's code: 0 pass, 1 violation, 4 budget
+or Ctrl-C (or SIGTERM) before a verdict, 5 vacuous; on Ctrl-C it prints what the search covered so far.
 With --json, stdout carries the result as one JSON document
 (reports.result_text.check_document), the text goes to stderr."""
 
@@ -19,6 +20,7 @@ from pathlib import Path
 from unpack_race.reports.result_text import check_document, summarize, why_safe_text
 from unpack_race.reports.trace_text import counterexample_text, schedule_written
 from unpack_race.scenarios.api import Interrupted, check
+from unpack_race.scenarios.api.reporting import report
 from unpack_race.scenarios.commands.arguments import output_directory, writing_into
 from unpack_race.scenarios.commands.colour import print_result
 from unpack_race.scenarios.commands.json_output import emit
@@ -29,7 +31,9 @@ from unpack_race.scenarios.commands.options import (
     search_progress,
     search_settings,
 )
+from unpack_race.scenarios.commands.minimize_command import stem
 from unpack_race.scenarios.commands.progress import showing
+from unpack_race.scenarios.commands.report_command import write_page
 from unpack_race.scenarios.interrupts import held
 
 
@@ -40,6 +44,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help="code variant (see `unpack-race list`); needed only when the scenario has several")
     p.add_argument("--out", type=output_directory, default=None,
                    help="directory for the counterexample schedule (default: a new temporary directory)")
+    p.add_argument("--report", action="store_true",
+                   help="on a violation, also write the counterexample's HTML report beside its schedule "
+                        "(as `unpack-race report` does)")
     add_param_options(p)
     add_strategy_options(p)
     return p
@@ -59,16 +66,20 @@ def run(args: argparse.Namespace) -> int:
             emit(args, check_document(stop.partial, strategy, partial="interrupted before a verdict"))
         raise
     cx = checked.counterexample
-    written = None
+    written = page = None
     if cx is not None:
         print(counterexample_text(cx.steps, cx.violation, cx.continuation))
         directory = args.out if args.out is not None else Path(tempfile.mkdtemp(prefix="unpack-race-"))
         with held(), writing_into(directory):
             written = cx.schedule.save(directory / cx.filename)
             print(schedule_written(written, cx.schedule.source))
+        if args.report:
+            page, size = write_page(report(cx), directory, stem(written))
+            print(f"report written: {page} ({size} bytes)")
     print_result(args, summarize(checked.result))
     safe = why_safe_text(checked.why_safe)
     if safe is not None:
         print(safe)
-    emit(args, check_document(checked, strategy, schedule=str(written) if written is not None else None))
+    emit(args, check_document(checked, strategy, schedule=str(written) if written is not None else None,
+                              report=str(page) if page is not None else None))
     return checked.verdict.exit_code

@@ -176,6 +176,11 @@ CASES = {
     "minimize --out an empty path": (("minimize", i("schedule.json"), "--out", ""), ("--out", "empty")),
     "minimize --out through a symbolic link loop": (("minimize", i("schedule.json"), "--out", i("loop/x")),
                                                     ("--out", "loop")),
+    "compare --report without --out": (("compare", "--report"), ("--report", "--out")),
+    "report without --out": (("report", i("schedule.json")), ("--out", "required")),
+    "report --out an existing file": (("report", i("schedule.json"), "--out", i("afile")),
+                                      ("--out", "afile", "directory")),
+    "report of a missing schedule": (("report", i("missing.json"), "--out", "pages"), ("missing.json", "No such file")),
 }
 
 

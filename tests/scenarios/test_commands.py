@@ -30,7 +30,7 @@ def test_each_command_adds_its_parser_under_its_name_and_runs_with_the_parsed_ar
         assert callable(module.add_parser) and callable(module.run), name
     choices = cli.build_parser()._subparsers._group_actions[0].choices
     assert list(choices) == list(cli.COMMANDS) == [
-        "list", "check", "replay", "compare", "minimize", "explain", "corpus", "bench", "lint", "draw"]
+        "list", "check", "replay", "compare", "minimize", "explain", "corpus", "bench", "lint", "draw", "report"]
     args = cli.build_parser().parse_args(["list"])
     assert args.run is cli.command("list").run
 

@@ -201,9 +201,22 @@ def case_draw(capsys, tmp_path):
     assert text_code == code and text.splitlines() == [f"wrote {f}" for f in doc["files"]] == err.splitlines()
 
 
+def case_report(capsys, tmp_path):
+    canonical = CORPUS / "retry-after-cancel.stat-early-return.schedule.json"
+    code, doc, err = document_of(capsys, "report", str(canonical), "--out", str(tmp_path))
+    assert code == 0 and doc["violation"]["property"] == "no-missing-parent"
+    verdicts = {v["variant"]: (v["verdict"], v["property"]) for v in doc["variants"]}
+    assert verdicts == HISTORY  # the 2024 reproduction replayed under each variant: only prepare-with-lease passes
+    page = Path(doc["written"])
+    assert page.name == "retry-after-cancel.stat-early-return.html" and page.stat().st_size == doc["bytes"]
+    assert f"report written: {page} ({doc['bytes']} bytes" in err
+    text_code, text, _ = run(capsys, "report", str(canonical), "--out", str(tmp_path))
+    assert text_code == 0 and f"report written: {page}" in text
+
+
 CASES = {"list": case_list, "check": case_check, "replay": case_replay, "compare": case_compare,
          "minimize": case_minimize, "explain": case_explain, "corpus": case_corpus, "bench": case_bench,
-         "lint": case_lint, "draw": case_draw}
+         "lint": case_lint, "draw": case_draw, "report": case_report}
 
 
 @pytest.mark.parametrize("command", cli.COMMANDS)
