@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from unpack_race.reports.documents import document
-from unpack_race.reports.figures.swimlane import MAX_STEPS
+from unpack_race.reports.figures.limits import MAX_STEPS
 from unpack_race.reports.records import violation_data
 
 

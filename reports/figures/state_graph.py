@@ -19,11 +19,10 @@ import networkx as nx
 from matplotlib.collections import LineCollection
 from unpack_race.reports.figures.graph_files import save_graph
 from unpack_race.reports.figures.happens_before import shortened
+from unpack_race.reports.figures.limits import MAX_STATES
 from unpack_race.reports.figures.saving import save_figure
 from unpack_race.scheduler.state_graph import StateGraph
 
-#: the most states drawn by default: beyond, a picture is a smudge and the search a wait
-MAX_STATES = 2_000
 #: up to this many states each is labelled with its name, each step with its actor
 LABELLED = 60
 STATE, PATH, VIOLATING = "state", "path", "violating"

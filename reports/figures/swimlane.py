@@ -22,11 +22,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
 
+from unpack_race.reports.figures.limits import MAX_STEPS  # noqa: E402
 from unpack_race.scheduler.kernel import Step  # noqa: E402
 from unpack_race.scheduler.run import Run  # noqa: E402
 
-#: the most steps drawn; a longer run is refused (TooLargeToDraw) rather than drawn unreadable
-MAX_STEPS = 400
 COLUMN, LANE, MARGIN_LEFT, MARGIN_TOP, MARGIN_BOTTOM = 0.34, 1.45, 1.3, 1.05, 0.75  # inches
 LABEL_CHARS = 28
 OK_FILL, FAILED_FILL, RACING_EDGE, VIOLATION_EDGE, PATH_COLOUR, MARK_COLOUR = (

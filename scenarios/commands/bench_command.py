@@ -25,7 +25,6 @@ from unpack_race.reports.bench_tables import (
     written_line,
 )
 from unpack_race.reports.documents import dumps
-from unpack_race.reports.figures.bench_plots import save_bench_plots
 from unpack_race.scenarios import bench
 from unpack_race.scenarios.api import Interrupted
 from unpack_race.scenarios.commands.arguments import growth, output_directory, runs, seconds, writing_into
@@ -56,6 +55,8 @@ def write(directory: Path, data: dict[str, Any], command: str, exit_code: int, p
     """bench.json and bench.md of `data` in `directory`, each atomically, and with `plots`
     the plots beside them (reports/figures/bench_plots.py), which bench.md then shows;
     bench.json's document."""
+    from unpack_race.reports.figures.bench_plots import save_bench_plots  # matplotlib: not when any command starts
+
     document = bench_document({**data, "command": command}, exit_code)
     with writing_into(directory):
         drawn = [path.name for path in save_bench_plots(data, directory)] if plots else []

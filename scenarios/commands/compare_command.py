@@ -15,7 +15,6 @@ import argparse
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from unpack_race.reports.compare_html import compare_html
 from unpack_race.reports.compare_text import (
     compare_document,
     compare_markdown,
@@ -96,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
 
 def write_pages(compared: Compared, directory: Path) -> Path:
     """Each counterexample's report, then compare.html linking them; the latter's path."""
+    from unpack_race.reports.compare_html import compare_html  # with the pages' matplotlib: only with --report
+
     pages = {}
     for row in compared.rows:
         if row.counterexample is not None:

@@ -1,5 +1,8 @@
-"""`unpack-race draw FILE --happens-before|--state-graph|--bench --out DIR`: pictures, as SVG
-and PNG (reports/figures), and for the graphs DOT and GraphML beside them:
+"""`unpack-race draw FILE --swimlane|--happens-before|--state-graph|--bench --out DIR`: pictures,
+as SVG and PNG (reports/figures), and for the graphs DOT and GraphML beside them:
+- `--swimlane`: a lane per actor, a box per step in the model's words, failed and
+  violating steps marked, the racing pair and its happens-before path, cancellations and
+  lease deletions on the time line (FILE: a schedule; refused past 400 steps);
 
 - `--happens-before`: the transitive reduction of a schedule's happens-before graph, a
   lane per actor, the racing pair and the violating step highlighted (FILE: a schedule);
@@ -20,10 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from unpack_race.reports.documents import document
-from unpack_race.reports.figures.bench_plots import save_bench_plots
-from unpack_race.reports.figures.happens_before import save_happens_before
-from unpack_race.reports.figures.state_graph import MAX_STATES, save_state_graph
-from unpack_race.scenarios.api.drawing import happens_before_run, state_graph_of
+from unpack_race.reports.figures.limits import MAX_STATES
 from unpack_race.scenarios.base import ParamError
 from unpack_race.scenarios.commands.arguments import count, output_directory, writing_into
 from unpack_race.scenarios.commands.json_output import emit
@@ -31,7 +31,7 @@ from unpack_race.scenarios.commands.options import add_scenario_option
 from unpack_race.scheduler.echo import echo, echo_path
 from unpack_race.scheduler.schedule import ScheduleError, parse_json, read_text_file
 
-HAPPENS_BEFORE, STATE_GRAPH, BENCH = "happens-before", "state-graph", "bench"
+SWIMLANE, HAPPENS_BEFORE, STATE_GRAPH, BENCH = "swimlane", "happens-before", "state-graph", "bench"
 BENCH_FORMAT = "unpack-race.bench"
 
 
@@ -39,6 +39,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("draw", help="draw a schedule's happens-before graph or state graph, or a bench's plots")
     p.add_argument("file", type=Path, help="a schedule file (a bench.json with --bench)")
     what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--swimlane", dest="figure", action="store_const", const=SWIMLANE,
+                      help="a lane per actor, a box per step, the racing pair and its happens-before path: SVG, PNG")
     what.add_argument("--happens-before", dest="figure", action="store_const", const=HAPPENS_BEFORE,
                       help="the happens-before graph (transitively reduced): SVG, PNG, DOT, GraphML")
     what.add_argument("--state-graph", dest="figure", action="store_const", const=STATE_GRAPH,
@@ -75,10 +77,37 @@ def bench_data(path: Path) -> dict[str, Any]:
     return data
 
 
+def _swimlane(args: argparse.Namespace, stem: Path) -> tuple[list[Path], Any]:
+    """The schedule's swimlane, as the report draws it (its racing pair and path, the
+    violating step, cancellations and lease deletions on the time line)."""
+    from unpack_race.reports.figures.saving import save_figure
+    from unpack_race.reports.figures.swimlane import TooLargeToDraw
+    from unpack_race.reports.html_report import report_swimlane
+    from unpack_race.scenarios.api.reporting import report
+
+    reported = report(args.file, scenario=args.scenario)
+    try:
+        figure = report_swimlane(reported)
+    except TooLargeToDraw as err:
+        raise ParamError(f"{echo_path(args.file)}: {err}; `unpack-race report` steps through a run of any length") \
+            from None
+    with writing_into(args.out):
+        return save_figure(figure, stem), reported
+
+
 def run(args: argparse.Namespace) -> int:
+    # the figures' modules import matplotlib (about 0.7 s): here, not when any command starts
+    from unpack_race.reports.figures.bench_plots import save_bench_plots
+    from unpack_race.reports.figures.happens_before import save_happens_before
+    from unpack_race.reports.figures.state_graph import save_state_graph
+    from unpack_race.scenarios.api.drawing import happens_before_run, state_graph_of
+
     stem = args.out / f"{stem_of(args.file)}.{args.figure}"
     about: dict[str, Any] = {"scenario": None, "variant": None}
-    if args.figure == BENCH:
+    if args.figure == SWIMLANE:
+        written, reported = _swimlane(args, stem)
+        about = {"scenario": reported.loaded.scenario.name, "variant": reported.loaded.variant}
+    elif args.figure == BENCH:
         data = bench_data(args.file)
         with writing_into(args.out):
             written = save_bench_plots(data, args.out)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from unpack_race.reports.html_report import html_report
 from unpack_race.reports.report_text import report_document, report_lines
 from unpack_race.scenarios.api.reporting import Reported, report
 from unpack_race.scenarios.commands.arguments import output_directory, writing_into
@@ -40,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
 
 def write_page(reported: Reported, directory: Path, name: str) -> tuple[Path, int]:
     """Write the report's page into `directory` as `name`.html; its path and size."""
+    from unpack_race.reports.html_report import html_report  # matplotlib: here, not when any command starts
+
     page = html_report(reported).encode()
     with writing_into(directory):
         return write_atomically(directory / f"{name}.html", page), len(page)

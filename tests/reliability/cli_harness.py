@@ -22,7 +22,9 @@ from pathlib import Path
 import unpack_race
 from unpack_race.scenarios import bench, cli
 from unpack_race.scenarios.api import checking, comparing, drawing, explaining, linting, minimizing
-from unpack_race.scenarios.commands import corpus_command, draw_command
+from unpack_race.reports.figures import bench_plots, happens_before, saving
+from unpack_race.reports.figures import state_graph as state_graph_figure
+from unpack_race.scenarios.commands import corpus_command
 from unpack_race.scheduler.explore import PropertyScopeError
 from unpack_race.scheduler.strategies.registry import entry
 
@@ -68,8 +70,9 @@ def stop_before_work(monkeypatch) -> None:
     monkeypatch.setattr(minimizing, "minimize_run", _stop("minimize"))
     monkeypatch.setattr(explaining, "explain_run", _stop("explain"))
     monkeypatch.setattr(drawing, "state_graph", _stop("state graph"))
-    for name in ("save_happens_before", "save_state_graph", "save_bench_plots"):
-        monkeypatch.setattr(draw_command, name, _stop("draw"))
+    for module, name in ((bench_plots, "save_bench_plots"), (happens_before, "save_happens_before"),
+                         (state_graph_figure, "save_state_graph"), (saving, "save_figure")):
+        monkeypatch.setattr(module, name, _stop("draw"))  # draw's run imports them where it needs them
 
 
 @dataclass

@@ -12,9 +12,10 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from unpack_race.reports import documents
+from unpack_race.reports.figures import bench_plots, happens_before, saving
+from unpack_race.reports.figures import state_graph as state_graph_figure
 from unpack_race.scenarios import cli
 from unpack_race.scenarios.api import drawing
-from unpack_race.scenarios.commands import draw_command
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "scenarios" / "corpus"
@@ -40,6 +41,20 @@ def test_happens_before_writes_the_picture_and_the_graph_files(capsys, tmp_path)
     assert len(graph) == len(steps)  # the corpus's schedules end at their violating step
     assert (tmp_path / f"{stem}.svg").read_bytes().startswith(b"<?xml")
     assert (tmp_path / f"{stem}.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_swimlane_draws_a_box_per_step_as_the_report_does_and_json_lists_its_files(capsys, tmp_path):
+    canonical = CORPUS / "retry-after-cancel.stat-early-return.schedule.json"
+    code, out, _ = run(capsys, "draw", str(canonical), "--swimlane", "--out", str(tmp_path), "--json")
+    doc = json.loads(out)
+    documents.validate(doc)
+    stem = tmp_path / "retry-after-cancel.stat-early-return.swimlane"
+    assert code == 0 and doc["figure"] == "swimlane" and doc["files"] == [f"{stem}.svg", f"{stem}.png"]
+    svg = Path(f"{stem}.svg").read_text()
+    steps = json.loads(canonical.read_text())["steps"]
+    assert all(f'id="step-{k}"' in svg for k in range(len(steps)))  # one box per step (reports/figures/swimlane)
+    assert f'id="step-{len(steps)}"' not in svg
+    assert Path(f"{stem}.svg").read_bytes() == (ROOT / "docs" / "swimlane-3787.svg").read_bytes()  # the docs' one
 
 
 def test_state_graph_and_bench_write_their_files_and_json_lists_them(capsys, tmp_path):
@@ -97,6 +112,10 @@ def test_a_schedule_of_one_s_own_scenario_is_drawn_with_scenario(capsys, tmp_pat
         sys.modules.pop("counter_draw", None)
 
 
+FIGURES = ((bench_plots, "save_bench_plots"), (happens_before, "save_happens_before"),
+           (state_graph_figure, "save_state_graph"), (saving, "save_figure"))
+
+
 class WorkStarted(BaseException):
     """The drawing (or the state-graph search) would start now."""
 
@@ -107,13 +126,13 @@ def _stop(*args, **kwargs):
 
 @pytest.fixture
 def stopped(monkeypatch):
-    for name in ("save_bench_plots", "save_happens_before", "save_state_graph"):
-        monkeypatch.setattr(draw_command, name, _stop)
+    for module, name in FIGURES:  # imported by draw's run, where they are looked up
+        monkeypatch.setattr(module, name, _stop)
     monkeypatch.setattr(drawing, "state_graph", _stop)
 
 
 @pytest.mark.parametrize("argv, named", [
-    (("draw", str(ACCOUNT), "--out", "{tmp}/o"), "one of the arguments --happens-before --state-graph --bench"),
+    (("draw", str(ACCOUNT), "--out", "{tmp}/o"), "one of the arguments --swimlane --happens-before --state-graph --bench"),
     (("draw", str(ACCOUNT), "--happens-before", "--state-graph", "--out", "{tmp}/o"), "not allowed with"),
     (("draw", str(ACCOUNT), "--happens-before"), "--out"),
     (("draw", str(ACCOUNT), "--happens-before", "--out", "{tmp}/afile"), "expected a directory"),
