@@ -20,6 +20,8 @@ api.minimize(checked)
 - `minimize(counterexample_or_schedule_or_path, *, max_runs) -> Minimization`
 - `explain(counterexample_or_schedule_or_path, *, max_executions) -> Explained`
 - `lint(scenario, *, variant, params, max_states) -> (Linted, ...)`
+- `report(schedule_or_path, *, scenario) -> Reported` (what `unpack-race report` draws
+  and pages: the run, the world after each step, its explanation, every variant's replay)
 
 `scenario` is a registered name or a `Scenario` object (see README, "Model your own race").
 - `catalog() -> (ScenarioEntry, ...)`
@@ -50,6 +52,7 @@ from unpack_race.scenarios.api.explaining import Explained, explain
 from unpack_race.scenarios.api.linting import Linted, lint
 from unpack_race.scenarios.api.minimizing import Minimization, minimize
 from unpack_race.scenarios.api.model_errors import ModelRaised
+from unpack_race.scenarios.api.reporting import Reported, report
 from unpack_race.scenarios.api.replaying import (
                                               Replayed,
                                               ReplayedAll,
@@ -65,5 +68,5 @@ __all__ = [
     "Minimization", "OptionError", "Outcome", "ParamError", "ProgramError", "Progress", "PropertyScopeError",
     "Replayed", "ReplayedAll", "Row",
     "ScenarioEntry", "ScheduleError", "VariantEntry", "VariantReplay", "catalog", "check", "compare", "explain",
-    "Linted", "ModelRaised", "lint", "load", "minimize", "replay",
+    "Linted", "ModelRaised", "lint", "load", "minimize", "replay", "Reported", "report",
 ]
