@@ -163,6 +163,7 @@ def sampling_rows(subject: Subject, settings: Settings, log) -> list[dict[str, A
     rows = []
     for name, (strategy, options) in SAMPLERS.items():
         runs_to_find, seconds_to_find, steps, elapsed = [], [], 0, 0.0
+        runs_per_seed: list[int | None] = []  # each seed's runs to the bug, None where it found none
         cap = settings.hypothesis_cap if strategy == "hypothesis" else settings.cap
         for seed in range(settings.seeds):
             result = search(strategy, built.program, built.properties, bounds=built.bounds,
@@ -172,6 +173,7 @@ def sampling_rows(subject: Subject, settings: Settings, log) -> list[dict[str, A
             if result.verdict == VIOLATION:
                 runs_to_find.append(result.executions)
                 seconds_to_find.append(result.elapsed)
+            runs_per_seed.append(result.executions if result.verdict == VIOLATION else None)
         row = {
             "program": subject.name, "strategy": name, "seeds": settings.seeds, "cap": cap,
             "found": len(runs_to_find),
@@ -180,6 +182,7 @@ def sampling_rows(subject: Subject, settings: Settings, log) -> list[dict[str, A
             "max_runs": max(runs_to_find) if runs_to_find else None,
             "median_seconds": round(statistics.median(seconds_to_find), 4) if seconds_to_find else None,
             "steps_per_second": round(steps / elapsed) if elapsed else 0,
+            "runs_per_seed": runs_per_seed,
         }
         rows.append(row)
         log("sampling", row)

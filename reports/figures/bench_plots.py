@@ -5,9 +5,10 @@
   variant, one line style per value of the other parameter. The bench's growth table
   measures DFS with state caching only, so that is the one strategy drawn;
 - sampling: for each program with a bug, the share of seeds whose sampling strategy had
-  found the bug within r runs, against r (log scale). A bench document records, per
-  strategy, how many seeds found it and the fewest, median and most runs they took, not
-  each seed's runs, so the curve is drawn through the points it fixes: 1 seed by the
+  found the bug within r runs, against r (log scale): the exact cumulative curve from
+  each seed's runs (`runs_per_seed`). A bench document written before those were
+  recorded has, per strategy, how many seeds found it and the fewest, median and most
+  runs they took, so its curve is drawn through the points these fix: 1 seed by the
   fewest, half of the finders by the median, all finders by the most.
 """
 
@@ -56,11 +57,17 @@ def growth_figure(rows: Sequence[Mapping[str, Any]], along: str, by: str) -> plt
 
 
 def found_points(row: Mapping[str, Any]) -> list[tuple[float, float]]:
-    """The points of a sampling row's curve it fixes: (runs, share of seeds that had found
-    the bug by then), from its fewest, median and most runs."""
+    """The points of a sampling row's curve: (runs, share of seeds that had found the bug
+    by then). With each seed's runs recorded (`runs_per_seed`), the exact cumulative curve,
+    a point per distinct run count; in an older document, the points its fewest, median
+    and most runs fix."""
     found, seeds = row["found"], row["seeds"]
     if not found:
         return []
+    per_seed = row.get("runs_per_seed")
+    if per_seed is not None:
+        runs = sorted(r for r in per_seed if r is not None)
+        return [(r, sum(1 for x in runs if x <= r) / seeds) for r in sorted(set(runs))]
     points = [(row["min_runs"], 1 / seeds), (row["median_runs"], math.ceil(found / 2) / seeds),
               (row["max_runs"], found / seeds)]
     return sorted(set(points))

@@ -22,6 +22,34 @@ def test_a_sampling_row_fixes_three_points_of_its_curve():
     assert found_points({**row, "found": 1, "min_runs": 7, "median_runs": 7, "max_runs": 7}) == [(7, 0.05)]
 
 
+def test_with_each_seeds_runs_the_curve_is_the_exact_cumulative_share():
+    """Five seeds: two find the bug in 3 runs, one in 10, one in 40, one never. By hand:
+    2/5 by 3 runs, 3/5 by 10, 4/5 by 40, and it never reaches 1."""
+    row = {"found": 4, "seeds": 5, "min_runs": 3, "median_runs": 6.5, "max_runs": 40,
+           "runs_per_seed": [10, 3, None, 40, 3]}
+    assert found_points(row) == [(3, 0.4), (10, 0.6), (40, 0.8)]
+
+
+def test_the_bench_records_each_seeds_runs_to_the_bug(tmp_path):
+    from unpack_race.scenarios import bench
+    from unpack_race.scenarios.classics import CLASSICS
+    from unpack_race.scheduler.strategies.registry import search
+
+    settings = bench.settings(seconds=5, seeds=3, cap=50, hypothesis_cap=5, max_layers=0, max_gc_runs=0,
+                              only=["account-bad"])
+    (subject,) = [s for s in bench.subjects(settings) if s.name == "account-bad"]
+    rows = bench.sampling_rows(subject, settings, lambda event, row: None)
+    random_row = next(r for r in rows if r["strategy"] == "random")
+    account = next(c for c in CLASSICS if c.name == "account-bad")
+    built = account.build("as-written", account.resolve({}))
+    independent = []
+    for seed in range(3):  # the same searches, run here: each seed's runs to its first violation
+        result = search("random", built.program, built.properties, bounds=built.bounds, runs=50, seed=seed)
+        independent.append(result.executions if result.violation is not None else None)
+    assert random_row["runs_per_seed"] == independent
+    assert random_row["found"] == sum(r is not None for r in independent)
+
+
 def test_each_growth_panel_has_a_line_per_variant_and_gc_runs_on_a_log_scale():
     data = json.loads(BENCH.read_text())
     variants = {r["variant"] for r in data["growth"]}
