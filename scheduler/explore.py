@@ -83,18 +83,21 @@ class Progress:
 
 class ProgressReporter:
     """Calls `progress` with a `Progress` at most once every `every` seconds, and always
-    when told the search is over (`final`); does nothing without a callback."""
+    when told the search is over (`final`); does nothing without a callback. `states` is
+    asked only when a report is due, as counting them may cost more than an execution's
+    bookkeeping should."""
 
     def __init__(self, progress: Callable[[Progress], None] | None, every: float) -> None:
         self.progress, self.every = progress, every
         self.started = self.last = time.monotonic()
 
-    def __call__(self, executions: int, steps: int, states: int | None, final: bool = False) -> None:
+    def __call__(self, executions: int, steps: int, states: Callable[[], int | None],
+                 final: bool = False) -> None:
         now = time.monotonic()
         if self.progress is None or (not final and now - self.last < self.every):
             return
         self.last = now
-        self.progress(Progress(executions, steps, states, now - self.started))
+        self.progress(Progress(executions, steps, states(), now - self.started))
 
 
 @attrs.frozen
@@ -179,7 +182,7 @@ def explore(
     reporter = ProgressReporter(progress, progress_every)
 
     def report(final: bool = False) -> None:
-        reporter(executions, steps, strategy.facts().states if progress is not None else None, final)
+        reporter(executions, steps, lambda: strategy.facts().states, final)
 
     try:
         strategy.start(program.actor_names(), lambda chooser: dry_run(program, chooser, limit))

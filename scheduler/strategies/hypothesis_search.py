@@ -145,7 +145,7 @@ def hypothesis_search(
     reporter = ProgressReporter(progress, progress_every)
 
     def report(final: bool = False) -> None:
-        reporter(count["executions"], count["steps"], None, final)
+        reporter(count["executions"], count["steps"], lambda: None, final)
 
     def out_of_budget() -> bool:
         return (budget.max_executions is not None and count["executions"] >= budget.max_executions) or (
