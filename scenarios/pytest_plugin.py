@@ -60,7 +60,7 @@ from unpack_race.reports.trace_text import replay_command as trace_replay_comman
 from unpack_race.scenarios import api
 from unpack_race.scenarios.api.checking import matches
 from unpack_race.scenarios.base import Expectation, Scenario
-from unpack_race.scenarios.registry import SCENARIOS, scenario as registered
+from unpack_race.scenarios.registry import SCENARIOS, scenario_of
 from unpack_race.scenarios.schedule_database import Database, Key
 from unpack_race.scheduler.explore import Result
 from unpack_race.scheduler.verdict import Verdict
@@ -116,7 +116,7 @@ def check_or_fail(database: Database, record: Callable[[str, object], None], sce
                   expect: Verdict | str | Expectation, options: Mapping[str, Any]) -> api.Checked:
     """Replay the schedule the database keeps for this check, if any, then search; return
     the Checked when its verdict is the expected one, fail the test otherwise."""
-    sc = registered(scenario) if isinstance(scenario, str) else scenario
+    sc = scenario_of(scenario)
     variant = sc.choose_variant(variant)  # a scenario of one variant needs none named
     values = sc.resolve(params or {})
     wanted = expectation(expect, sc, variant, values)

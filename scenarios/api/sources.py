@@ -19,7 +19,6 @@ from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.api.counterexample import Counterexample, counterexample
 from unpack_race.scenarios.base import Built, ParamError, Scenario
 from unpack_race.scenarios.registry import SCENARIOS, scenario_of
-from unpack_race.scenarios.registry import scenario as get_scenario
 from unpack_race.scheduler.echo import echo, echo_path
 from unpack_race.scheduler.explore import Result, explore
 from unpack_race.scheduler.follow import checked
@@ -87,7 +86,7 @@ def _registered(schedule: Schedule, source: str) -> Scenario:
     """The built-in scenario of the schedule's name; for a user's own, an error that says
     how to name it (with the reference its `source` records, where it has one)."""
     if schedule.scenario in SCENARIOS or schedule.source is None:
-        return get_scenario(schedule.scenario)
+        return scenario_of(schedule.scenario)
     raise ParamError(f"scenario {echo(schedule.scenario)} is defined outside unpack-race, in {schedule.source}; "
                      f"a schedule never imports code by itself: give it as --scenario {schedule.source} "
                      f"(in Python: scenario={schedule.source!r})")
