@@ -10,7 +10,8 @@ Three tables, written as Markdown and JSON into a directory the user names:
    violation with the properties on;
 2. sampling strategies on every program with a bug: runs and seconds to the first
    violation, median and spread over N seeds, and how many seeds found it at all;
-3. growth of retry-after-cancel with layers and GC runs, for all four variants.
+3. growth of retry-after-cancel with layers and GC runs, for all four variants and every
+   exhaustive strategy (the points beyond one that ran out of budget are skipped).
 Each search has a time budget; a cell that runs out says so rather than guessing.
 After each row, `run` hands the document so far, marked partial, to `keep` (the command
 writes it), so that a bench killed outright keeps every row it measured. Ctrl-C ends the
@@ -40,7 +41,6 @@ from unpack_race.scheduler.echo import echo_text
 from unpack_race.scheduler.explore import BUDGET, VIOLATION, Budget, Result, explore
 from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.state_graph import count_interleavings
-from unpack_race.scheduler.strategies import DepthFirst
 from unpack_race.scheduler.strategies.registry import REGISTRY, OptionError, search
 from unpack_race.scheduler.traces import count_traces
 
@@ -190,29 +190,42 @@ def sampling_rows(subject: Subject, settings: Settings, log) -> list[dict[str, A
 
 
 def growth_rows(settings: Settings, log) -> list[dict[str, Any]]:
+    """A row per point (layers, GC runs), variant and exhaustive strategy, with the
+    properties on. Search cost grows with both parameters, so once a strategy runs out of
+    the budget under a variant, the points beyond it (no fewer layers and no fewer GC runs)
+    are not searched: their rows say `skipped` and hold no measurement."""
     race = get_scenario("retry-after-cancel")
     rows = []
     budget = Budget(max_seconds=settings.seconds)
+    exhausted: dict[tuple[str, str], list[tuple[int, int]]] = {}  # (variant, strategy) -> points out of budget
     for layers in settings.layers:
         for gc_runs in settings.gc_runs:
             params = {"layers": layers, "gc-runs": gc_runs}
             brute = None
             for variant in race.variants:
                 built = race.build(variant, params)
-                result = explore(built.program, DepthFirst(state_caching=True), built.properties,
-                                 bounds=built.bounds, budget=budget)
                 if variant == "prepare-with-lease":
                     count = count_interleavings(built.program, budget)
                     brute = count.interleavings if count else None
-                row = {
-                    "layers": layers, "gc_runs": gc_runs, "variant": variant, "verdict": result.verdict.value,
-                    "executions": result.executions, "states": result.states,
-                    "seconds": round(result.elapsed, 3), "steps_per_second": round(_rate(result)),
-                    "counterexample_steps": len(result.counterexample) or None,
-                    "brute_force_executions": brute if variant == "prepare-with-lease" else None,
-                }
-                rows.append(row)
-                log("growth", row)
+                for name, make in EXHAUSTIVE.items():
+                    row = {"layers": layers, "gc_runs": gc_runs, "variant": variant, "strategy": name,
+                           "brute_force_executions": brute if variant == "prepare-with-lease" else None}
+                    beyond = [p for p in exhausted.get((variant, name), ()) if p[0] <= layers and p[1] <= gc_runs]
+                    if beyond:
+                        row.update({"verdict": BUDGET.value, "executions": None, "states": None, "seconds": None,
+                                    "steps_per_second": None, "counterexample_steps": None,
+                                    "skipped": f"not searched: at layers={beyond[0][0]} gc-runs={beyond[0][1]} "
+                                               f"{name} ran out of the {settings.seconds:g} s budget"})
+                    else:
+                        result = explore(built.program, make(), built.properties, bounds=built.bounds, budget=budget)
+                        if result.verdict == BUDGET:
+                            exhausted.setdefault((variant, name), []).append((layers, gc_runs))
+                        row.update({"verdict": result.verdict.value, "executions": result.executions,
+                                    "states": result.states, "seconds": round(result.elapsed, 3),
+                                    "steps_per_second": round(_rate(result)),
+                                    "counterexample_steps": len(result.counterexample) or None})
+                    rows.append(row)
+                    log("growth", row)
     return rows
 
 
@@ -229,8 +242,9 @@ def machine() -> dict[str, Any]:
 def planned_rows(chosen: Sequence[Subject], settings: Settings) -> int:
     """How many rows the bench of `chosen` measures: each exhaustive strategy on every
     program, each sampler on every program with a bug, the growth table's points under
-    every variant."""
-    growth = len(settings.layers) * len(settings.gc_runs) * len(get_scenario("retry-after-cancel").variants)
+    every variant and exhaustive strategy (skipped points included)."""
+    growth = (len(settings.layers) * len(settings.gc_runs) * len(get_scenario("retry-after-cancel").variants)
+              * len(EXHAUSTIVE))
     return len(chosen) * len(EXHAUSTIVE) + sum(s.buggy for s in chosen) * len(SAMPLERS) + growth
 
 

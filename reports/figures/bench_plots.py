@@ -1,9 +1,10 @@
 """Plots of a bench document (scenarios.bench, the bench.json `unpack-race bench` writes):
 
 - growth-layers and growth-gc-runs: executions, distinct states and seconds of
-  retry-after-cancel against layers and against GC runs (log scale), one colour per
-  variant, one line style per value of the other parameter. The bench's growth table
-  measures DFS with state caching only, so that is the one strategy drawn;
+  retry-after-cancel against layers and against GC runs (log scale), a row of panels per
+  exhaustive strategy, one colour per variant, one line style per value of the other
+  parameter (a bench written before the growth table measured every strategy has DFS
+  with state caching only);
 - sampling: for each program with a bug, the share of seeds whose sampling strategy had
   found the bug within r runs, against r (log scale): the exact cumulative curve from
   each seed's runs (`runs_per_seed`). A bench document written before those were
@@ -21,6 +22,7 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 from matplotlib.ticker import NullFormatter
+from unpack_race.reports.bench_tables import growth_strategy
 from unpack_race.reports.figures.saving import save_figure
 
 GROWTH_MEASURES = (("executions", "executions"), ("states", "distinct states"), ("seconds", "seconds"))
@@ -30,28 +32,35 @@ PLOTS = ("growth-layers", "growth-gc-runs", "sampling")
 
 
 def growth_figure(rows: Sequence[Mapping[str, Any]], along: str, by: str) -> plt.Figure:
-    """Executions, states and seconds against `along` ("layers" or "gc_runs"), a line per
-    variant and value of `by` (the other one), log scale."""
+    """Executions, states and seconds (the columns) against `along` ("layers" or
+    "gc_runs"), a row of panels per exhaustive strategy, a line per variant and value of
+    `by` (the other one), log scale; points a strategy skipped hold no measurement and
+    are left out, so its lines stop where its budget ran out."""
     variants = list(dict.fromkeys(r["variant"] for r in rows))
+    strategies = list(dict.fromkeys(growth_strategy(r) for r in rows))
     others = sorted({r[by] for r in rows})
     colours = plt.get_cmap("tab10")
-    fig, axes = plt.subplots(1, len(GROWTH_MEASURES), figsize=(13, 4.2))
-    for ax, (measure, label) in zip(axes, GROWTH_MEASURES):
-        for v, variant in enumerate(variants):
-            for o, other in enumerate(others):
-                line = sorted((r[along], r[measure]) for r in rows
-                              if r["variant"] == variant and r[by] == other and r[measure])
-                if line:
-                    ax.plot([x for x, _ in line], [y for _, y in line], color=colours(v),
-                            linestyle=LINE_STYLES[o % len(LINE_STYLES)], marker=MARKERS[o % len(MARKERS)],
-                            markersize=4, linewidth=1.2, label=f"{variant}, {by.replace('_', ' ')} {other}")
-        ax.set_yscale("log")
-        ax.set_xlabel(along.replace("_", " "))
-        ax.set_ylabel(label)
-        ax.set_xticks(sorted({r[along] for r in rows}))
-        ax.grid(True, which="major", linewidth=0.3)
-    axes[0].legend(fontsize=6, frameon=False, loc="upper left")
-    fig.suptitle(f"retry-after-cancel, DFS with state caching: growth with {along.replace('_', ' ')}", fontsize=10)
+    fig, grid = plt.subplots(len(strategies), len(GROWTH_MEASURES), figsize=(13, 0.6 + 3.4 * len(strategies)),
+                             squeeze=False)
+    for axes, strategy in zip(grid, strategies):
+        for ax, (measure, label) in zip(axes, GROWTH_MEASURES):
+            for v, variant in enumerate(variants):
+                for o, other in enumerate(others):
+                    line = sorted((r[along], r[measure]) for r in rows
+                                  if r["variant"] == variant and r[by] == other and growth_strategy(r) == strategy
+                                  and r[measure])
+                    if line:
+                        ax.plot([x for x, _ in line], [y for _, y in line], color=colours(v),
+                                linestyle=LINE_STYLES[o % len(LINE_STYLES)], marker=MARKERS[o % len(MARKERS)],
+                                markersize=4, linewidth=1.2, label=f"{variant}, {by.replace('_', ' ')} {other}")
+            ax.set_yscale("log")
+            ax.set_xlabel(along.replace("_", " "))
+            ax.set_ylabel(f"{label} ({strategy})")
+            ax.set_xticks(sorted({r[along] for r in rows}))
+            ax.grid(True, which="major", linewidth=0.3)
+    grid[0][0].legend(fontsize=6, frameon=False, loc="upper left")
+    fig.suptitle(f"retry-after-cancel: growth with {along.replace('_', ' ')}, a row per exhaustive strategy "
+                 f"({', '.join(strategies)})", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -103,8 +112,12 @@ def sampling_figure(rows: Sequence[Mapping[str, Any]]) -> plt.Figure:
         ax.axis("off")
     fig.supxlabel("runs (log scale)", fontsize=8)
     fig.supylabel("share of seeds that had found the bug", fontsize=8)
-    fig.suptitle("sampling strategies: the points each row fixes (1 seed at the fewest runs, half of the finders "
-                 "at the median, all at the most)", fontsize=9)
+    if all(r.get("runs_per_seed") is not None for r in rows):
+        title = "sampling strategies: the share of seeds that had found the bug within r runs (exact, from each seed's runs)"
+    else:
+        title = ("sampling strategies: the points each row fixes (1 seed at the fewest runs, half of the finders "
+                 "at the median, all at the most)")
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
 

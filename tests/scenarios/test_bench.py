@@ -8,6 +8,7 @@ from toy_world import all_executions
 from unpack_race.model.variants import registered
 from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scenarios.cli import main
+from unpack_race.scheduler.strategies.registry import REGISTRY
 from unpack_race.scheduler.traces import trace_key
 
 
@@ -36,7 +37,9 @@ def test_bench_writes_markdown_and_json_with_reduction_ratios(tmp_path, capsys):
     sampled = {r["strategy"] for r in data["sampling"] if r["program"] == "reorder-3-bad"}
     assert sampled == {"random", "pct-d1", "pct-d2", "pct-d3", "pos", "hypothesis"}
     assert not any(r["program"] == "lastzero" for r in data["sampling"])  # no bug to find
-    assert [(r["layers"], r["gc_runs"]) for r in data["growth"]] == [(1, 1)] * len(registered())  # one row per variant
+    exhaustive = [name for name, entry in REGISTRY.items() if not entry.sampling]
+    assert [(r["layers"], r["gc_runs"], r["variant"], r["strategy"]) for r in data["growth"]] == [
+        (1, 1, v.name, s) for v in registered() for s in exhaustive]  # a row per variant and exhaustive strategy
     markdown = (tmp_path / "bench.md").read_text()
     assert markdown.startswith("# unpack-race bench, ")
     assert "## Exhaustive strategies" in markdown and "## Growth of retry-after-cancel" in markdown
@@ -45,3 +48,19 @@ def test_bench_writes_markdown_and_json_with_reduction_ratios(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".svg", ".png")) == sorted(
         f"{name}.{fmt}" for name in plots for fmt in ("svg", "png"))
     assert all(f"![{name}]({name}.svg) ([PNG]({name}.png))" in markdown for name in plots)
+
+
+def test_growth_skips_the_points_beyond_one_that_ran_out_of_budget():
+    """With a budget no search can finish in, every strategy runs out at the first point
+    (1 layer, 1 GC run); the points beyond it are then not searched, and say so."""
+    from unpack_race.scenarios import bench
+
+    settings = bench.settings(seconds=1e-9, max_layers=2, max_gc_runs=2, only=["retry-after-cancel"])
+    rows = bench.growth_rows(settings, lambda event, row: None)
+    first = [r for r in rows if (r["layers"], r["gc_runs"]) == (1, 1)]
+    assert first and all(r["verdict"] == "budget" and "skipped" not in r and r["executions"] is not None
+                         for r in first)
+    beyond = [r for r in rows if (r["layers"], r["gc_runs"]) != (1, 1)]
+    assert len(beyond) == 3 * len(first)
+    assert all(r["skipped"].startswith(f"not searched: at layers=1 gc-runs=1 {r['strategy']} ran out")
+               and r["executions"] is None and r["states"] is None for r in beyond)
