@@ -6,7 +6,9 @@ exported as DOT and GraphML (graph_files.py).
 States are numbered s0, s1, ... breadth-first from the initial state, the actors of a
 state's steps in sorted order, so the numbering and the layout are fixed by the graph: a
 state's row is its depth (the steps taken to reach it, the same along every path, since
-a state's key holds every actor's history), and its place in the row its number.
+a state's key holds every actor's history), and its place in the row is chosen to cross
+few edges (the barycentre heuristic, `rows_ordered`). Each actor's steps have their own
+colour, so that who moved where reads off the picture even when it is dense.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from unpack_race.scheduler.state_graph import StateGraph
 LABELLED = 60
 STATE, PATH, VIOLATING = "state", "path", "violating"
 COLOURS = {STATE: "#9db4d6", PATH: "#ff9933", VIOLATING: "#dd0000"}
+#: the actors' step colours: tab10 without its orange and red, which mark the path
+ACTOR_COLOURS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
 def numbered(graph: StateGraph) -> dict[Hashable, int]:
@@ -75,11 +79,39 @@ def state_graph_network(graph: StateGraph, path: Sequence[str] = (), violating: 
     return network
 
 
-def positions(network: nx.DiGraph) -> dict[str, tuple[float, float]]:
-    """Each state's place: its row its depth (downwards), spread evenly across the row in order."""
+def rows_ordered(network: nx.DiGraph, sweeps: int = 4) -> dict[int, list[str]]:
+    """The states of each row (depth), ordered to cross few edges: the barycentre
+    heuristic of Sugiyama, Tagawa and Toda (1981), as Graphviz's dot uses it. Rows start
+    in state-number order; then, sweep after sweep, alternately downwards and upwards,
+    each state moves to the mean place of its neighbours in the row before (ties and
+    states with no such neighbour keep their order). Deterministic: it depends only on
+    the graph."""
     rows: dict[int, list[str]] = {}
     for node, data in network.nodes(data=True):
         rows.setdefault(data["depth"], []).append(node)
+    depths = sorted(rows)
+    for sweep in range(sweeps):
+        down = sweep % 2 == 0
+        order = depths[1:] if down else depths[-2::-1]
+        for depth in order:
+            before = rows.get(depth - 1 if down else depth + 1, [])
+            place = {node: k for k, node in enumerate(before)}
+            current = rows[depth]
+
+            def centre(item: tuple[int, str]) -> tuple[float, int]:
+                k, node = item
+                near = network.predecessors(node) if down else network.successors(node)
+                seen = [place[n] for n in near if n in place]
+                return (sum(seen) / len(seen) * len(current) / max(len(before), 1) if seen else k, k)
+
+            rows[depth] = [node for _, node in sorted(enumerate(current), key=centre)]
+    return rows
+
+
+def positions(network: nx.DiGraph) -> dict[str, tuple[float, float]]:
+    """Each state's place: its row its depth (downwards), spread evenly across the row in
+    the order `rows_ordered` gives."""
+    rows = rows_ordered(network)
     widest = max((len(row) for row in rows.values()), default=1)
     placed = {}
     for depth, row in rows.items():
@@ -95,10 +127,15 @@ def draw_state_graph(network: nx.DiGraph, title: str = "") -> plt.Figure:
     widest = max((x for x, _ in placed.values()), default=1.0) + 0.5
     labelled = len(network) <= LABELLED
     fig, ax = plt.subplots(figsize=(min(16.0, max(5.0, 0.5 * widest + 2)), min(22.0, max(4.0, 0.45 * depth + 1.5))))
-    for on_path in ("no", "yes"):
-        lines = [(placed[u], placed[v]) for u, v, data in network.edges(data=True) if data["on_path"] == on_path]
-        ax.add_collection(LineCollection(lines, colors=COLOURS[PATH] if on_path == "yes" else "#b0b0b0",
-                                         linewidths=2.4 if on_path == "yes" else 0.4, zorder=1 if on_path == "no" else 2))
+    actors = sorted({data["actor"] for _, _, data in network.edges(data=True)})
+    for a, actor in enumerate(actors):  # each actor's steps in its own colour, faint where there are many
+        lines = [(placed[u], placed[v]) for u, v, data in network.edges(data=True)
+                 if data["on_path"] == "no" and data["actor"] == actor]
+        ax.add_collection(LineCollection(lines, colors=ACTOR_COLOURS[a % len(ACTOR_COLOURS)], alpha=0.6 if labelled else 0.4,
+                                         linewidths=0.6 if labelled else 0.4, zorder=1))
+        ax.plot([], [], color=ACTOR_COLOURS[a % len(ACTOR_COLOURS)], linewidth=1.2, label=f"a step of {actor}")
+    lines = [(placed[u], placed[v]) for u, v, data in network.edges(data=True) if data["on_path"] == "yes"]
+    ax.add_collection(LineCollection(lines, colors=COLOURS[PATH], linewidths=2.4, zorder=2))
     size = 60 if labelled else max(4.0, 600 / max(len(network), 1) ** 0.5)
     for role in (STATE, PATH, VIOLATING):
         nodes = [node for node, data in network.nodes(data=True) if data["role"] == role]
@@ -130,4 +167,4 @@ def save_state_graph(graph: StateGraph, stem: str | Path, path: Sequence[str] = 
     return save_figure(draw_state_graph(network, title), stem) + save_graph(network, stem, "state-graph")
 
 
-__all__ = ["MAX_STATES", "draw_state_graph", "numbered", "positions", "save_state_graph", "state_graph_network"]
+__all__ = ["MAX_STATES", "draw_state_graph", "numbered", "positions", "rows_ordered", "save_state_graph", "state_graph_network"]
