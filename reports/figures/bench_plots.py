@@ -35,33 +35,46 @@ def growth_figure(rows: Sequence[Mapping[str, Any]], along: str, by: str) -> plt
     """Executions, states and seconds (the columns) against `along` ("layers" or
     "gc_runs"), a row of panels per exhaustive strategy, a line per variant and value of
     `by` (the other one), log scale; points a strategy skipped hold no measurement and
-    are left out, so its lines stop where its budget ran out."""
+    are left out, so its lines stop where its budget ran out, and a point the budget cut
+    is a hollow marker off the line (what the search had done by then: a lower bound)."""
     variants = list(dict.fromkeys(r["variant"] for r in rows))
     strategies = list(dict.fromkeys(growth_strategy(r) for r in rows))
     others = sorted({r[by] for r in rows})
     colours = plt.get_cmap("tab10")
-    fig, grid = plt.subplots(len(strategies), len(GROWTH_MEASURES), figsize=(13, 0.6 + 3.4 * len(strategies)),
+    fig, grid = plt.subplots(len(strategies), len(GROWTH_MEASURES), figsize=(16, 0.6 + 3.4 * len(strategies)),
                              squeeze=False)
     for axes, strategy in zip(grid, strategies):
         for ax, (measure, label) in zip(axes, GROWTH_MEASURES):
             for v, variant in enumerate(variants):
                 for o, other in enumerate(others):
-                    line = sorted((r[along], r[measure]) for r in rows
-                                  if r["variant"] == variant and r[by] == other and growth_strategy(r) == strategy
-                                  and r[measure])
+                    mine = [r for r in rows if r["variant"] == variant and r[by] == other
+                            and growth_strategy(r) == strategy and r[measure]]
+                    line = sorted((r[along], r[measure]) for r in mine if r["verdict"] != "budget")
+                    cut = sorted((r[along], r[measure]) for r in mine if r["verdict"] == "budget")
+                    style = dict(color=colours(v), marker=MARKERS[o % len(MARKERS)], markersize=4)
                     if line:
-                        ax.plot([x for x, _ in line], [y for _, y in line], color=colours(v),
-                                linestyle=LINE_STYLES[o % len(LINE_STYLES)], marker=MARKERS[o % len(MARKERS)],
-                                markersize=4, linewidth=1.2, label=f"{variant}, {by.replace('_', ' ')} {other}")
+                        ax.plot([x for x, _ in line], [y for _, y in line], linestyle=LINE_STYLES[o % len(LINE_STYLES)],
+                                linewidth=1.2, label=f"{variant}, {by.replace('_', ' ')} {other}", **style)
+                    if cut:  # a search cut by the budget: what it had done by then, a lower bound
+                        ax.plot([x for x, _ in cut], [y for _, y in cut], linestyle="none", markerfacecolor="none",
+                                **style)
             ax.set_yscale("log")
             ax.set_xlabel(along.replace("_", " "))
             ax.set_ylabel(f"{label} ({strategy})")
             ax.set_xticks(sorted({r[along] for r in rows}))
             ax.grid(True, which="major", linewidth=0.3)
-    grid[0][0].legend(fontsize=6, frameon=False, loc="upper left")
+    handles, labels = grid[0][0].get_legend_handles_labels()
+    for axes in grid:  # every line, once, whichever panel has it
+        for ax in axes:
+            for handle, label in zip(*ax.get_legend_handles_labels()):
+                if label not in labels:
+                    handles.append(handle)
+                    labels.append(label)
+    fig.legend(handles, labels, fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(0.8, 0.5))
     fig.suptitle(f"retry-after-cancel: growth with {along.replace('_', ' ')}, a row per exhaustive strategy "
-                 f"({', '.join(strategies)})", fontsize=10)
-    fig.tight_layout()
+                 f"({', '.join(strategies)}); a hollow marker is a search cut by the time budget (a lower bound)",
+                 fontsize=10)
+    fig.tight_layout(rect=(0, 0, 0.8, 1))
     return fig
 
 

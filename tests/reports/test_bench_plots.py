@@ -10,8 +10,8 @@ from pathlib import Path
 from unpack_race.reports.figures.bench_plots import found_points, growth_figure, save_bench_plots
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCH = ROOT / "docs" / "bench-2026-11-28.json"
-PLOTS = ROOT / "docs" / "bench-2026-11-28"
+PLOTS = ROOT / "docs" / "bench-2026-12-01"
+BENCH = PLOTS / "bench.json"
 
 
 def test_a_sampling_row_fixes_three_points_of_its_curve():
@@ -53,14 +53,35 @@ def test_the_bench_records_each_seeds_runs_to_the_bug(tmp_path):
 def test_each_growth_panel_has_a_line_per_variant_and_gc_runs_on_a_log_scale():
     data = json.loads(BENCH.read_text())
     variants = {r["variant"] for r in data["growth"]}
+    strategies = list(dict.fromkeys(r["strategy"] for r in data["growth"]))
     fig = growth_figure(data["growth"], "layers", "gc_runs")
-    for ax in fig.axes:
+    assert len(fig.axes) == 3 * len(strategies) == 9  # executions, states, seconds for dfs, dpor and bfs
+    for k, ax in enumerate(fig.axes):
         assert ax.get_yscale() == "log"
-        assert len(ax.get_lines()) == len(variants) * len(data["settings"]["gc_runs"]) == 12
+        strategy = strategies[k // 3]
+        drawn = {line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")}
+        measured = {(r["variant"], r["gc_runs"]) for r in data["growth"]
+                    if r["strategy"] == strategy and r["verdict"] != "budget" and r["executions"] is not None}
+        assert drawn == {f"{v}, gc runs {g}" for v, g in measured}
+    dfs_lines = {line.get_label() for line in fig.axes[0].get_lines()}
+    assert len(dfs_lines) == len(variants) * len(data["settings"]["gc_runs"]) == 12  # dfs finished every point
     one = next(line for line in fig.axes[0].get_lines() if line.get_label() == "prepare-with-lease, gc runs 1")
     expected = sorted((r["layers"], r["executions"]) for r in data["growth"]
-                      if r["variant"] == "prepare-with-lease" and r["gc_runs"] == 1)
+                      if r["variant"] == "prepare-with-lease" and r["gc_runs"] == 1 and r["strategy"] == "dfs")
     assert list(zip(one.get_xdata(), one.get_ydata())) == expected
+
+
+def test_a_search_the_budget_cut_is_a_hollow_marker_off_the_line_and_a_skipped_point_is_not_drawn():
+    rows = [{"layers": 1, "gc_runs": 1, "variant": "v", "strategy": "dpor", "verdict": "pass", "executions": 10,
+             "states": 5, "seconds": 1.0},
+            {"layers": 2, "gc_runs": 1, "variant": "v", "strategy": "dpor", "verdict": "budget", "executions": 99,
+             "states": 7, "seconds": 120.0},
+            {"layers": 3, "gc_runs": 1, "variant": "v", "strategy": "dpor", "verdict": "budget", "executions": None,
+             "states": None, "seconds": None, "skipped": "not searched"}]
+    ax = growth_figure(rows, "layers", "gc_runs").axes[0]
+    line, cut = ax.get_lines()
+    assert list(zip(line.get_xdata(), line.get_ydata())) == [(1, 10)]
+    assert list(zip(cut.get_xdata(), cut.get_ydata())) == [(2, 99)] and cut.get_markerfacecolor() == "none"
 
 
 def test_the_committed_plots_are_what_the_committed_bench_draws_with_the_same_bytes(tmp_path):
@@ -69,5 +90,5 @@ def test_the_committed_plots_are_what_the_committed_bench_draws_with_the_same_by
                                          for f in ("svg", "png")]
     for path in written:
         assert path.read_bytes() == (PLOTS / path.name).read_bytes(), path.name
-    markdown = (ROOT / "docs" / "bench-2026-11-28.md").read_text()
-    assert all(f"(bench-2026-11-28/{p.name})" in markdown for p in written)
+    markdown = (PLOTS / "bench.md").read_text()
+    assert all(f"({p.name})" in markdown for p in written)

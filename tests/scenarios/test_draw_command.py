@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "scenarios" / "corpus"
 ACCOUNT = CORPUS / "account-bad.as-written.schedule.json"
 RACE = CORPUS / "retry-after-cancel.stat-early-return-no-lease.schedule.json"
-BENCH = ROOT / "docs" / "bench-2026-11-28.json"
+BENCH = ROOT / "docs" / "bench-2026-12-01" / "bench.json"
 GRAPH_FILES = ("svg", "png", "dot", "graphml")
 
 
@@ -142,7 +142,7 @@ def stopped(monkeypatch):
     (("draw", "{tmp}/afile", "--bench", "--out", "{tmp}/o"), "expected the bench.json"),
     (("draw", "{tmp}", "--bench", "--out", "{tmp}/o"), "cannot read the bench document"),
     (("draw", str(ACCOUNT), "--state-graph", "--max-states", "0", "--out", "{tmp}/o"), "--max-states"),
-    (("draw", str(BENCH), "--happens-before", "--out", "{tmp}/o"), "bench-2026-11-28.json"),
+    (("draw", str(BENCH), "--happens-before", "--out", "{tmp}/o"), "bench.json"),
 ])
 def test_bad_input_exits_2_in_one_line_before_any_work(capsys, tmp_path, stopped, argv, named):
     (tmp_path / "afile").write_text("not a directory, nor a schedule\n")
