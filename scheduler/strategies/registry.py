@@ -26,6 +26,8 @@ from unpack_race.scheduler.strategies.hypothesis_search import hypothesis_search
 from unpack_race.scheduler.strategies.pct import PCT
 from unpack_race.scheduler.strategies.pos import POS
 from unpack_race.scheduler.strategies.random_walk import RandomWalk
+from unpack_race.scheduler.strategies.surw import SURW
+from unpack_race.scheduler.strategies.urw import URW
 
 
 class OptionError(ValueError):
@@ -136,6 +138,10 @@ REGISTRY: dict[str, Entry] = {e.name: e for e in (
                                why_maximum="beyond a few, PCT's bound 1/(n k^(d-1)) says nothing; the paper's "
                                            "bugs have depth 1 to 3")], make=PCT),
     _entry("pos", "sampled: POS, partial order sampling (--runs, --seed)", True, [RUNS, SEED], make=POS),
+    _entry("urw", "sampled: URW, uniform random walk: each actor weighed by its steps left (--runs, --seed)", True,
+           [RUNS, SEED], make=URW),
+    _entry("surw", "sampled: SURW, uniform over the interleavings of the steps on shared resources (--runs, --seed)",
+           True, [RUNS, SEED], make=SURW),
     _entry("hypothesis", "sampled: choices drawn by Hypothesis, which shrinks a counterexample (--runs, --seed)",
            True, [RUNS, SEED], drive=hypothesis_search),
 )}

@@ -35,7 +35,7 @@ def test_bench_writes_markdown_and_json_with_reduction_ratios(tmp_path, capsys):
     assert rows[("reorder-3-bad", "dfs")]["verdict"] == "violation"
     assert rows[("reorder-3-bad", "bfs")]["counterexample_steps"] <= rows[("reorder-3-bad", "dpor")]["counterexample_steps"]
     sampled = {r["strategy"] for r in data["sampling"] if r["program"] == "reorder-3-bad"}
-    assert sampled == {"random", "pct-d1", "pct-d2", "pct-d3", "pos", "hypothesis"}
+    assert sampled == {"random", "pct-d1", "pct-d2", "pct-d3", "pos", "urw", "surw", "hypothesis"}
     assert not any(r["program"] == "lastzero" for r in data["sampling"])  # no bug to find
     exhaustive = [name for name, entry in REGISTRY.items() if not entry.sampling]
     assert [(r["layers"], r["gc_runs"], r["variant"], r["strategy"]) for r in data["growth"]] == [

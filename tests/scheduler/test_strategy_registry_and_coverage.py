@@ -25,6 +25,7 @@ from unpack_race.scheduler.verdict import Verdict
 EXPECTED_KIND = {
     "dfs": Kind.EXHAUSTIVE, "bfs": Kind.EXHAUSTIVE, "dpor": Kind.UP_TO_TRACES,
     "random": Kind.SAMPLED, "pct": Kind.SAMPLED, "pos": Kind.SAMPLED, "hypothesis": Kind.SAMPLED,
+    "urw": Kind.SAMPLED, "surw": Kind.SAMPLED,
 }
 
 
