@@ -175,7 +175,8 @@ def test_a_fingerprint_without_the_dirty_flag_is_caught_when_gc_waits_for_it():
 
 class LockBlindWorld(World):
     def fingerprint(self):
-        return World.fingerprint(self)[:-1]  # without the createSnapshot calls holding s.l.RLock
+        found = World.fingerprint(self)
+        return found[:10] + found[11:]  # without the createSnapshot calls holding s.l.RLock
 
 
 def test_a_fingerprint_without_the_prepares_holding_the_read_lock_is_caught():
