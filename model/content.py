@@ -26,6 +26,12 @@ def write_blob(world: World, digest: str, lease: str, labels: tuple[tuple[str, s
     merged.update(labels)
     world.content[digest] = Blob(tuple(sorted(merged.items())))
     leases.add_content_lease(world, lease, digest)
+    # the DB.Updates of client.Pull's handlers for one blob (client/pull.go fetch): the
+    # Writer's (it commits the content lease when the blob exists) and a new blob's
+    # Commit (core/metadata/content.go), SetChildrenMappedLabels' Update of the children
+    # labels, and AppendDistributionSourceLabel's Update (core/remotes/docker/handler.go;
+    # a label no step reads, so the model does not write it)
+    world.updated(f"lease/{lease}", (1 if existed else 2) + (1 if labels else 0) + 1)
     return existed
 
 
@@ -92,6 +98,7 @@ class UpdateContentLabels(Effect):
         merged = blob.label_map()
         merged.update(self.labels)
         world.content[self.digest] = Blob(tuple(sorted(merged.items())))
+        world.updated(f"content/{self.digest}")
         return self.digest
 
     def footprint(self, world: World | None = None) -> Footprint:

@@ -19,20 +19,28 @@ snapshots that no metadata bucket names. containerd runs it for each snapshotter
 sweep (or a Remove) marked dirty; the model leaves that flag out, since a cleanup with
 nothing to remove changes nothing.
 
-When GC may run is a policy, an abstraction of the GC scheduler: "any" (at any step:
-unrelated deletions and mutations can trigger it at any time) or "dirty" (only while
-db.dirty > 0: a deletion schedules the next collection).
+When GC may run is a policy:
+- "scheduler" (the default of the containerd scenarios): whenever containerd's GC
+  scheduler has a collection due (model/gc_scheduler.py: the first collection after
+  startup, a ScheduleAndWait, a deletion since the last collection, or the mutation
+  threshold), as often as one becomes due;
+- "any", an over-approximation: at any step, up to a number of runs (unrelated activity
+  on the node, other pulls' deletions and mutations, can make a collection due at any
+  time);
+- "dirty", the earlier abstraction: only while db.dirty > 0, up to a number of runs.
 """
 
 from __future__ import annotations
 
 import attrs
+from unpack_race.model import gc_scheduler
 from unpack_race.model.leases import lease_expired
 from unpack_race.model.names import GC_REF_CONTENT, GC_REF_SNAPSHOT, GC_ROOT
 from unpack_race.model.world import World
 from unpack_race.scheduler.effect import Effect, Footprint, result_ignored
 
-POLICIES = ("any", "dirty")
+SCHEDULER, ANY, DIRTY = "scheduler", "any", "dirty"
+POLICIES = (SCHEDULER, ANY, DIRTY)
 
 
 @attrs.frozen
@@ -51,6 +59,8 @@ class GcReport:
     swept_content: tuple[str, ...]
     swept_leases: tuple[str, ...]
     before: GraphInput
+    due: tuple[str, ...] = ()  # under gc-policy scheduler: why the collection was due
+    woken: tuple[str, ...] = ()  # the ScheduleAndWait callers it woke
 
     @property
     def marked_snapshots(self) -> tuple[str, ...]:
@@ -126,15 +136,20 @@ class GcCollect(Effect):
 
     outcome_key = result_ignored  # no actor reads the result
 
-    policy: str = "any"
+    policy: str = ANY
 
     def enabled(self, world: World) -> bool:
-        return self.policy == "any" or world.dirty > 0
+        if self.policy == SCHEDULER:
+            return gc_scheduler.due(world)
+        return self.policy == ANY or world.dirty > 0
 
     def blocked_on(self, world: World) -> str:
+        if self.policy == SCHEDULER:
+            return gc_scheduler.not_due(world)
         return "the database is not dirty, so the GC scheduler does not collect"
 
     def apply(self, world: World) -> GcReport:
+        due = gc_scheduler.reasons(world) if self.policy == SCHEDULER else ()
         before = graph_input(world)
         marked_snaps, marked_blobs = mark(world)
         swept_snaps = tuple(sorted(n for n in world.snapshots if n not in marked_snaps))
@@ -147,15 +162,18 @@ class GcCollect(Effect):
         for lease in swept_leases:
             del world.leases[lease]
         world.dirty = 0
-        return GcReport(swept_snaps, swept_blobs, swept_leases, before)
+        woken = gc_scheduler.collected(world)
+        return GcReport(swept_snaps, swept_blobs, swept_leases, before, due, woken)
 
     def footprint(self, world: World | None = None) -> Footprint:
         return Footprint.everything()
 
     def narrate(self, actor, result, error) -> str:
+        why = f" (due: {', '.join(result.due)})" if result.due else ""
+        woken = f"; it wakes the ScheduleAndWait of {', '.join(result.woken)}" if result.woken else ""
         swept = list(result.swept_snapshots) + list(result.swept_content) + list(result.swept_leases)
         if not swept:
-            return f"{actor} collects: everything is reachable, nothing swept"
+            return f"{actor} collects: everything is reachable, nothing swept{why}{woken}"
         parts = []
         if result.swept_snapshots:
             parts.append("snapshots " + ", ".join(result.swept_snapshots))
@@ -163,7 +181,7 @@ class GcCollect(Effect):
             parts.append("content " + ", ".join(result.swept_content))
         if result.swept_leases:
             parts.append("expired leases " + ", ".join(result.swept_leases))
-        return f"{actor} marks from the roots and sweeps the unreachable: {'; '.join(parts)}"
+        return f"{actor} marks from the roots and sweeps the unreachable: {'; '.join(parts)}{why}{woken}"
 
 
 @attrs.frozen

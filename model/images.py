@@ -21,6 +21,7 @@ class CreateImage(Effect):
     def apply(self, world: World) -> str:
         existed = self.name in world.images
         world.images[self.name] = self.target
+        world.updated(f"image/{self.name}")  # Create commits, or fails and Update commits
         return "updated" if existed else "created"
 
     def footprint(self, world: World | None = None) -> Footprint:

@@ -12,10 +12,11 @@ transaction of its own (AddResource, DeleteResource below).
 from __future__ import annotations
 
 import attrs
+from unpack_race.model import gc_scheduler
 from unpack_race.model.errdefs import AlreadyExists, InvalidArgument, NotFound
 from unpack_race.model.names import LEASE_EXPIRY_SECONDS, SNAPSHOTTER
 from unpack_race.model.world import Lease, PullContext, World
-from unpack_race.scheduler.effect import Effect, Footprint, result_ignored
+from unpack_race.scheduler.effect import EVERYTHING, Effect, Footprint, result_ignored
 
 
 def add_snapshot_lease(world: World, lease: str, key: str) -> None:
@@ -74,6 +75,7 @@ class CreateLease(Effect):
         if self.lease in world.leases:
             raise AlreadyExists(f'lease "{self.lease}"')  # Go: "lease %q: %w"
         world.leases[self.lease] = Lease(self.lease, world.now + self.expires_in)
+        world.updated(f"lease/{self.lease}")
         world.pulls.setdefault(self.pull, PullContext()).lease = self.lease
         return self.lease
 
@@ -107,6 +109,7 @@ class DeleteLease(Effect):
         if world.leases.pop(self.lease, None) is None:
             raise NotFound(f'lease "{self.lease}"')  # Go: "lease %q: %w"
         world.dirty += 1
+        world.updated(f"lease/{self.lease}")
         return self.lease
 
     def footprint(self, world: World | None = None) -> Footprint:
@@ -170,6 +173,7 @@ class AddResource(Effect):
         record = _lease_bucket(world, self.lease)
         member = resource_member(self.resource_type)
         world.leases[self.lease] = attrs.evolve(record, **{member: getattr(record, member) | {self.id}})
+        world.updated(f"lease/{self.lease}")
         return self.id
 
     def footprint(self, world: World | None = None) -> Footprint:
@@ -200,6 +204,7 @@ class DeleteResource(Effect):
         member = resource_member(self.resource_type)
         world.leases[self.lease] = attrs.evolve(record, **{member: getattr(record, member) - {self.id}})
         world.dirty += 1
+        world.updated(f"lease/{self.lease}")
         return self.id
 
     def footprint(self, world: World | None = None) -> Footprint:
@@ -214,18 +219,28 @@ class DeleteResource(Effect):
 @attrs.frozen
 class PassTime(Effect):
     """Virtual time passes (there is no timer: an expired lease is only reclaimed by a GC
-    that runs for another reason, as a maintainer notes in containerd #6294)."""
+    that runs for another reason, as a maintainer notes in containerd #6294). A long
+    wait: under the GC scheduler it begins only once no collection is due, since the
+    scheduler's tick runs a due one well within it (model/gc_scheduler.py)."""
 
     outcome_key = result_ignored  # no actor reads the result
 
     seconds: int
+
+    def enabled(self, world: World) -> bool:
+        return gc_scheduler.time_may_pass(world)
+
+    def blocked_on(self, world: World) -> str:
+        return f"a collection is due ({', '.join(gc_scheduler.reasons(world))}); the GC's next tick runs it first"
 
     def apply(self, world: World) -> int:
         world.now += self.seconds
         return world.now
 
     def footprint(self, world: World | None = None) -> Footprint:
-        return Footprint.of(writes={"clock"})
+        if world is not None and world.gc_config is None:
+            return Footprint.of(writes={"clock"})
+        return Footprint.of(reads={EVERYTHING}, writes={"clock"})  # whether a collection is due
 
     def narrate(self, actor, result, error) -> str:
         return f"{actor}: {self.seconds} s pass (virtual time is now {result} s)"

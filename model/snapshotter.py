@@ -122,6 +122,7 @@ class PrepareT1(Effect):
             if name and name in world.snapshots:
                 if world.lease_on_exists:
                     leases.add_snapshot_lease(world, self.lease, name)
+                    world.updated(f"lease/{self.lease}")  # since PR 10187 the tx commits
                 error = AlreadyExists(text.replace("'", '"'))
                 error.leased = world.lease_on_exists and bool(self.lease)
                 raise error
@@ -132,6 +133,7 @@ class PrepareT1(Effect):
                 raise NotFound(f"parent snapshot {self.parent} does not exist")
             bparent = parent.bkey
         bkey = world.next_backend_key(self.key)
+        world.updated(f"lease/{self.lease}")
         world.backend[bkey] = "active"
         world.creating.add(bkey)
         return (bkey, bparent)
@@ -187,6 +189,7 @@ class PrepareT2(Effect):
             if self.key in world.snapshots:
                 if world.lease_on_exists:
                     leases.add_snapshot_lease(world, self.lease, self.key)
+                world.updated(f"lease/{self.lease}")  # ErrBucketExists: the tx returns nil
                 raise AlreadyExists(f'snapshot "{self.key}"')
             parent = None
             if self.parent:
@@ -202,6 +205,7 @@ class PrepareT2(Effect):
             world.backend.pop(self.bkey, None)
             raise
         leases.add_snapshot_lease(world, self.lease, self.key)
+        world.updated(f"lease/{self.lease}")
         if parent is not None:
             world.snapshots[self.parent] = attrs.evolve(parent, children=parent.children | {self.key})
         world.snapshots[self.key] = Snapshot("active", self.parent, self.bkey, self.labels)
@@ -246,6 +250,7 @@ class Commit(Effect):
         if self.name in world.snapshots:
             if world.lease_on_exists:
                 leases.add_snapshot_lease(world, self.lease, self.name)
+                world.updated(f"lease/{self.lease}")  # since PR 10187 the tx commits
             error = AlreadyExists(f'snapshot "{self.name}"')
             error.leased = world.lease_on_exists and bool(self.lease)
             raise error
@@ -258,6 +263,7 @@ class Commit(Effect):
         if active.parent and parent is None:
             raise NotFound(f"parent snapshot {active.parent} does not exist")
         leases.add_snapshot_lease(world, self.lease, self.name)
+        world.updated(f"lease/{self.lease}")
         if parent is not None:
             world.snapshots[active.parent] = attrs.evolve(
                 parent, children=(parent.children - {self.key}) | {self.name}
@@ -313,6 +319,7 @@ class Remove(Effect):
         del world.snapshots[self.key]
         leases.remove_snapshot_lease(world, self.lease, self.key)
         world.dirty += 1
+        world.updated(f"lease/{self.lease}")
         return self.key
 
     def footprint(self, world: World | None = None) -> Footprint:

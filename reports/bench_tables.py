@@ -82,7 +82,8 @@ def bench_markdown(data: dict[str, Any], command: str, plots: list[str] = ()) ->
     parts.append(markdown_table(header, [[_cell(c) for c in row] for row in rows]))
     if data["growth"]:
         parts += ["", "## Growth of retry-after-cancel", "",
-                  "Each exhaustive strategy under each variant, with the properties on (a search with a bug stops at "
+                  "Each exhaustive strategy under each variant, under gc-policy any (where the number of GC runs "
+                  "is a bound), with the properties on (a search with a bug stops at "
                   "its first violation). Brute force (interleavings on the state graph) is counted for "
                   "prepare-with-lease. A point beyond one where the strategy ran out of the budget (no fewer layers "
                   "and no fewer GC runs) is not searched: its verdict is `budget (skipped)`.", ""]

@@ -22,7 +22,7 @@ class Param(Protocol):
 
 def param_text(p: Param) -> str:
     """The parameter as the command line takes it, with its default and bounds:
-    `--layers N (1..8, default 2): help`, `--gc-policy any|dirty (default any): help`,
+    `--layers N (1..8, default 2): help`, `--gc-policy scheduler|any|dirty (default scheduler): help`,
     `--overlap/--no-overlap (default --overlap): help`."""
     flag = f"--{p.name}"
     if type(p.default) is bool:

@@ -95,7 +95,8 @@ def story(x: Explanation, continuation: Run | None = None) -> list[str] | None:
     if opening is not None:
         sentences.append(_reliance(steps, opening, who, parent, _leased_later(x, pull, parent, w)))
 
-    sentences.append(f"Then gc marks from the roots and sweeps {parent} (step {w}).")
+    sentences.append(f"Then gc marks from the roots and sweeps {parent} (step {w})." + (
+        f" containerd's GC scheduler had a collection due: {', '.join(gc.result.due)}." if gc.result.due else ""))
     kind = "Prepare's first transaction" if isinstance(failed.effect, PrepareT1) else "Prepare's second transaction"
     final = _final_error(continuation, pull)
     text = (f"{pull} prepares the next layer, {failed.effect.key!r}, with parent {parent} (step {v}), "

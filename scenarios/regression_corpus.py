@@ -45,12 +45,14 @@ SUFFIX = ".schedule.json"
 
 #: extra cases of the containerd scenario (containerd-semantics §5.1, §5.3), under the
 #: canonical variant: the retry only after the cancelled pull has returned (Saket
-#: Jajoo's kubelet restart, strictly sequential); GC only while the db is dirty; no
-#: shared duplication suppressor (ctr, nerdctl: no CRI kmutex). Each is kept only when
-#: its minimal counterexample's steps (actor and effect kind, in order) differ from
-#: every case before it.
+#: Jajoo's kubelet restart, strictly sequential); GC at any step (the over-approximation
+#: of the GC scheduler), or only while the db is dirty; no shared duplication
+#: suppressor (ctr, nerdctl: no CRI kmutex). Each is kept only when its minimal
+#: counterexample's steps (actor and effect kind, in order) differ from every case
+#: before it.
 EXTRA: tuple[tuple[str, str, Mapping[str, Any], str], ...] = (
     ("retry-after-cancel", "stat-early-return", {"overlap": False}, "no-overlap"),
+    ("retry-after-cancel", "stat-early-return", {"gc-policy": "any"}, "gc-policy-any"),
     ("retry-after-cancel", "stat-early-return", {"gc-policy": "dirty"}, "gc-policy-dirty"),
     ("retry-after-cancel", "stat-early-return", {"kmutex": False}, "no-kmutex"),
 )

@@ -3,11 +3,26 @@ reproduction of issue 3787).
 
 pull-1 pulls an image of N layers under its lease; the kubelet cancels it at some step
 (a restart); pull-1 aborts its extraction and deletes its lease on return; the kubelet
-retries as pull-2, which may start while pull-1 is still unwinding; a GC may run at any
-step, up to K times. Under the variants with the Stat early return, or without PR 10187's
-lease on AlreadyExists, pull-2 can rely on a layer pull-1 committed without leasing it,
-GC sweeps it, and pull-2's next Prepare fails with
-`parent snapshot sha256:c1 does not exist: not found`.
+retries as pull-2, which may start while pull-1 is still unwinding; a GC collects when
+containerd's GC scheduler has a collection due (`gc-policy`). Under the variants with the
+Stat early return, or without PR 10187's lease on AlreadyExists, pull-2 can rely on a
+layer pull-1 committed without leasing it, GC sweeps it, and pull-2's next Prepare fails
+with `parent snapshot sha256:c1 does not exist: not found`.
+
+When the GC runs (`gc-policy`, model/gc.py):
+- `scheduler`, the default: as plugins/gc/scheduler.go decides (model/gc_scheduler.py),
+  with its default configuration, as often as a collection becomes due. The daemon has
+  been up a while (the kubelet restarts, not containerd): its startup collection is past,
+  and nothing is pending when pull-1 starts: no deletion, no ScheduleAndWait and no
+  mutation since its last collection. The first collection is then due after pull-1's
+  abort Removes its extraction snapshot or its done() deletes its lease (each dirties the
+  database), and another after each later deletion. The mutation threshold (100) is
+  counted too: at the default bounds the two pulls commit far fewer transactions (25 for
+  a whole 2-layer pull, 7 more per layer); the model keeps the count wherever it could
+  still make a collection due. Activity of other pods on the node, which could make a
+  collection due at any time, is what `any` stands for;
+- `any`, an over-approximation: at any step, up to `gc-runs` times;
+- `dirty`, the earlier abstraction: while db.dirty > 0, up to `gc-runs` times.
 
 With `cancel` false the kubelet never restarts: pull-1 runs alone beside the GC, with no
 kubelet actor and no retry (model/kubelet.py says why that is faithful).
@@ -23,15 +38,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from unpack_race.model import gc_scheduler
 from unpack_race.model.client import pull_image
 from unpack_race.model.collector import garbage_collector
-from unpack_race.model.gc import POLICIES
+from unpack_race.model.gc import POLICIES, SCHEDULER
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.kubelet import kubelet
 from unpack_race.model.unpacker import UnpackOptions
 from unpack_race.model.variants import registered
 from unpack_race.model.variants import variant as get_variant
-from unpack_race.model.world import PullContext, World
+from unpack_race.model.world import GcConfig, PullContext, World
 from unpack_race.scenarios import invariants
 from unpack_race.scenarios.base import Built, Expectation, Param, Scenario, Unreachable
 from unpack_race.scheduler.program import ActorSpec, Program
@@ -70,20 +86,21 @@ NO_CANCEL = (
 def unreachable(params: Mapping[str, Any]) -> tuple[Unreachable, ...]:
     """The `sometimes` properties these (resolved) parameters cannot reach, with why.
 
-    Reachable everywhere else: with a cancel, at least 2 layers and at least one GC run,
-    the kubelet can cancel pull-1 while it waits for its last layer's blob (after it
-    committed sha256:c1), pull-1 aborts and deletes its lease, the retry finds
-    sha256:c1 (Stat, or Prepare's AlreadyExists), and a GC can fall after the lease
-    delete and before anything leases sha256:c1 again. `overlap` only delays the retry,
-    `kmutex` only orders the pulls' layers, `gc-policy=dirty` still lets the GC run right
-    after the lease delete (db.dirty++), `backend-cleanup` only adds a later step after
-    each collection, and extra GC runs only add steps: none of them removes such a run.
+    Reachable everywhere else: with a cancel, at least 2 layers and a GC that can run
+    (gc-policy scheduler, or at least one GC run), the kubelet can cancel pull-1 while it
+    waits for its last layer's blob (after it committed sha256:c1), pull-1 aborts and
+    deletes its lease, the retry finds sha256:c1 (Stat, or Prepare's AlreadyExists), and
+    a GC can fall after the lease delete and before anything leases sha256:c1 again: the
+    lease delete dirties the database, so under `scheduler` and `dirty` a collection is
+    due from then until one runs. `overlap` only delays the retry, `kmutex` only orders
+    the pulls' layers, `backend-cleanup` only adds a later step after each collection,
+    and extra GC runs only add steps: none of them removes such a run.
     """
     found = []
     if not params["cancel"]:
         found.append(Unreachable(REUSES, NO_RETRY))
         found.append(Unreachable(SWEEPS, NO_CANCEL))
-    if params["gc-runs"] == 0:
+    if params["gc-policy"] != SCHEDULER and params["gc-runs"] == 0:
         found.append(Unreachable(SWEEPS, NO_GC))
     if params["layers"] == 1:
         found.append(Unreachable(SWEEPS, ONE_LAYER))
@@ -95,9 +112,12 @@ class RetryAfterCancel(Scenario):
     summary = "a pull is cancelled at any step and retried while GC may run (issue 3787, §5.1)"
     params = (
         Param("layers", 2, "image layers", minimum=1, maximum=8),
-        Param("gc-runs", 1, "how many times GC may run", minimum=0, maximum=5),
+        Param("gc-runs", 1, "how many times GC may run under gc-policy any or dirty (under scheduler it "
+              "runs whenever a collection is due)", minimum=0, maximum=5),
         Param("overlap", True, "the retry may start while the cancelled pull unwinds"),
-        Param("gc-policy", "any", "when GC may run: any step, or only while the db is dirty", choices=POLICIES),
+        Param("gc-policy", SCHEDULER, "when GC runs: when containerd's GC scheduler has a collection due "
+              "(scheduler), at any step (any, an over-approximation), or only while the db is dirty (dirty)",
+              choices=POLICIES),
         Param("kmutex", True, "CRI's process-wide duplication suppressor is shared by both pulls"),
         Param("backend-cleanup", False, "each GC is followed by the backend cleanup step"),
         Param("cancel", True, "the kubelet cancels the first pull (a restart) and retries it; "
@@ -121,7 +141,9 @@ class RetryAfterCancel(Scenario):
             contexts = {FIRST: PullContext(requested=True)}
             if p["cancel"]:
                 contexts[RETRY] = PullContext()
-            return World(lease_on_exists=v.lease_on_exists, pulls=contexts)
+            scheduled = p["gc-policy"] == SCHEDULER  # plugins/gc/scheduler.go's defaults; the daemon is up
+            return World(lease_on_exists=v.lease_on_exists, pulls=contexts,
+                         gc_config=GcConfig() if scheduled else None, gc=gc_scheduler.quiet())
 
         actors = [ActorSpec(FIRST, lambda: pull_image(FIRST, image, options, wait_for_request=False))]
         if p["cancel"]:  # no restart: no kubelet step and no retry (model/kubelet.py)
@@ -166,7 +188,9 @@ class RetryAfterCancel(Scenario):
 
 
 def bounds_text(params: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={_show(v)}" for k, v in params.items())
+    """The parameters as bounds; gc-runs bounds nothing under gc-policy scheduler."""
+    shown = {k: v for k, v in params.items() if not (k == "gc-runs" and params.get("gc-policy") == SCHEDULER)}
+    return ", ".join(f"{k}={_show(v)}" for k, v in shown.items())
 
 
 def _show(value: Any) -> str:

@@ -23,7 +23,7 @@ STORIES = {
                          "pass - exhaustive within bounds"],
     "2-the-fix-proven.ipynb": ["prepare-with-lease           pass      expected pass",
                                "stat-early-return            violation expected violation",
-                               "layers=3 gc-runs=2: pass"],
+                               "layers=3 gc-policy=any gc-runs=2: pass"],
     "3-how-the-search-works.ipynb": ["account-bad", "reorder-3-bad", "wronglock-3-bad"],
     "4-your-own-variant.ipynb": ["stat-then-add-resource       violation no-missing-parent  as predicted",
                                  "add-resource-then-stat       pass      -                  as predicted",

@@ -1,16 +1,21 @@
 """Runs-to-first-violation of the sampling strategies, the measurements behind the
 budgets in test_sampling_finds_bugs.py. Not a test: run it by hand,
 
-    python tests/quality/sampling_measurements.py [CAP] [SEEDS]
+    python tests/quality/sampling_measurements.py [CAP] [SEEDS] [GC-POLICY]
     python tests/quality/sampling_measurements.py every-depth-3-draw
+    python tests/quality/sampling_measurements.py every-draw DEPTH GC-POLICY STEPS
 
 The first prints, for PCT depth 1 to 6, POS and a random walk on retry-after-cancel /
-stat-early-return with default parameters, the runs each seed 0..SEEDS-1 needed to find
-the first violation (None: not within CAP runs), their median (a capped seed counts as
-CAP + 1) and how many seeds hit the cap. The numbers are deterministic: the same on every
-machine, for a given model and strategy code. The second runs PCT depth 3 under every
-draw it can make there (each order of the priorities, each ordered pair of change points
-among 42 counted steps, more than any run counts) and prints how many violate: none."""
+stat-early-return with default parameters (but the GC policy, `scheduler` unless given),
+the runs each seed 0..SEEDS-1 needed to find the first violation (None: not within CAP
+runs), their median (a capped seed counts as CAP + 1) and how many seeds hit the cap. The
+numbers are deterministic: the same on every machine, for a given model and strategy
+code. The second runs PCT depth 3 under every draw it can make under gc-policy any (each
+order of the priorities, each ordered pair of change points among 42 counted steps, more
+than any run counts) and prints how many violate: none. The third does the same for any
+depth and policy, over STEPS counted steps (it also prints the most counted steps any of
+its runs had, which STEPS must exceed): under gc-policy scheduler, depth 2 over 60 steps
+finds none either."""
 
 from __future__ import annotations
 
@@ -25,8 +30,9 @@ from unpack_race.scheduler.strategies.pct import PCT
 from unpack_race.scheduler.strategies.pos import POS
 
 
-def runs_to_first_violation(make, seeds: int, expected: str = "no-missing-parent") -> list[int | None]:
-    built = scenario("retry-after-cancel").build("stat-early-return", {})
+def runs_to_first_violation(make, seeds: int, policy: str = "scheduler",
+                            expected: str = "no-missing-parent") -> list[int | None]:
+    built = scenario("retry-after-cancel").build("stat-early-return", {"gc-policy": policy})
     found: list[int | None] = []
     for seed in range(seeds):
         result = explore(built.program, make(seed), built.properties, bounds=built.bounds)
@@ -55,25 +61,28 @@ class FixedDraw(PCT):
         self._drawn = True
 
 
-def every_draw(depth: int = 3, steps: int = 42) -> tuple[int, int]:
-    """(violating runs, runs) over every draw of PCT `depth` on the scenario."""
-    built = scenario("retry-after-cancel").build("stat-early-return", {})
+def every_draw(depth: int = 3, steps: int = 42, policy: str = "any") -> tuple[int, int, int]:
+    """(violating runs, runs, the most counted steps of any run) over every draw of PCT
+    `depth` on the scenario."""
+    built = scenario("retry-after-cancel").build("stat-early-return", {"gc-policy": policy})
     actors = len(built.program.actors)
-    violating = total = 0
+    violating = total = most = 0
     for priorities in itertools.permutations(range(depth, depth + actors)):
         for points in itertools.permutations(range(1, steps + 1), depth - 1):
             total += 1
-            result = explore(built.program, FixedDraw(depth, priorities, points), built.properties)
+            strategy = FixedDraw(depth, priorities, points)
+            result = explore(built.program, strategy, built.properties)
             violating += result.verdict == VIOLATION
-    return violating, total
+            most = max(most, strategy._most)
+    return violating, total, most
 
 
-def main(cap: int = 2000, seeds: int = 20) -> None:
+def main(cap: int = 2000, seeds: int = 20, policy: str = "scheduler") -> None:
     makers = {f"PCT d={d}": (lambda d: lambda seed: PCT(runs=cap, seed=seed, depth=d))(d) for d in range(1, 7)}
     makers["POS"] = lambda seed: POS(runs=cap, seed=seed)
     makers["random walk"] = lambda seed: RandomWalk(runs=cap, seed=seed)
     for name, make in makers.items():
-        found = runs_to_first_violation(make, seeds)
+        found = runs_to_first_violation(make, seeds, policy)
         median = statistics.median(cap + 1 if n is None else n for n in found)
         capped = sum(n is None for n in found)
         print(f"{name:12} median {median:>7} capped {capped:>2}/{seeds}  {found}", flush=True)
@@ -81,7 +90,12 @@ def main(cap: int = 2000, seeds: int = 20) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["every-depth-3-draw"]:
-        violating, total = every_draw(3)
-        print(f"PCT depth 3, every draw: {violating} of {total} runs violate")
+        violating, total, most = every_draw(3)
+        print(f"PCT depth 3, every draw: {violating} of {total} runs violate (at most {most} counted steps)")
+    elif sys.argv[1:2] == ["every-draw"]:
+        depth, policy, steps = int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+        violating, total, most = every_draw(depth, steps, policy)
+        print(f"PCT depth {depth} under gc-policy {policy}, every draw over {steps} counted steps: "
+              f"{violating} of {total} runs violate (at most {most} counted steps)")
     else:
-        main(*(int(a) for a in sys.argv[1:3]))
+        main(*(int(a) for a in sys.argv[1:3]), *sys.argv[3:4])

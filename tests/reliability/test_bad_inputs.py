@@ -140,7 +140,7 @@ CASES = {
                                            ("no parameter 'layer' (did you mean layers?)", "its parameters are")),
     "a mistyped strategy": ((*CHECK, "--strategy", "dsf"), ("--strategy", "'dsf' (did you mean dfs?)", "'pct'")),
     "a mistyped choice of a parameter": ((*CHECK, "--gc-policy", "dirt"),
-                                         ("--gc-policy", "(did you mean dirty?)", "choose from 'any', 'dirty'")),
+                                         ("--gc-policy", "(did you mean dirty?)", "choose from 'scheduler', 'any', 'dirty'")),
     "a mistyped command": (("chek", "retry-after-cancel"), ("invalid choice: 'chek' (did you mean check?)",)),
     "an abbreviated option is not taken for the option": (
         (*CHECK, "--layer", "3"), ("unrecognized arguments: --layer 3 (did you mean --layers?)", "check --help")),

@@ -39,7 +39,7 @@ from unpack_race.scenarios.commands import bench_command
 from unpack_race.scheduler.files import SUFFIX as PARTIAL_SUFFIX
 
 SCHEDULE = str(CORPUS / "retry-after-cancel.stat-early-return-no-lease.schedule.json")
-BIG = ["--layers", "5", "--gc-runs", "3"]  # a state space no search finishes within seconds
+BIG = ["--layers", "5", "--gc-runs", "3", "--gc-policy", "any"]  # a state space no search finishes within seconds
 INTERRUPTED = re.compile(r"^unpack-race: interrupted( \(SIGTERM\))?$")
 
 
@@ -109,7 +109,8 @@ def json_files_parse(directory: Path) -> None:
 COMMANDS = {
     "check": (["check", "retry-after-cancel", "--variant", "prepare-with-lease", *BIG, "--out", "{out}"],
               r"\[prepare-with-lease\] [\d,]+ executions", None),
-    "compare": (["compare", "--layers", "4", "--gc-runs", "3", "--out", "{out}"], r"executions, .* states", None),
+    "compare": (["compare", "--layers", "4", "--gc-runs", "3", "--gc-policy", "any", "--out", "{out}"],
+                r"executions, .* states", None),
     "corpus --out": (["corpus", "--out", "{out}"], r"\.schedule\.json \.\.\.$", None),
     "bench": (["bench", "--out", "{out}", "--seconds", "20", "--only", "retry-after-cancel"], r"^bench: \d+ programs",
               None),

@@ -93,7 +93,7 @@ def test_check_proves_the_fixed_variant_safe_within_its_bounds(unpack_race_check
 
 def test_a_check_without_gc_passes_and_says_the_sweep_is_unreachable():
     # without GC nothing is ever swept, so a GC sweeping a committed layer cannot be sought
-    checked = api.check(RACE, "stat-early-return", params={"gc-runs": 0})
+    checked = api.check(RACE, "stat-early-return", params={"gc-policy": "any", "gc-runs": 0})
     assert checked.verdict is Verdict.PASS
     assert [u.property for u in checked.why_safe] == ["gc-sweeps-committed-layer"]
 

@@ -27,7 +27,7 @@ def test_list_names_the_scenario_its_parameters_and_every_registered_variant(cap
     assert code == 0
     assert "scenario retry-after-cancel" in out
     for shown in ("--layers N (1..8, default 2)", "--gc-runs N (0..5, default 1)",
-                  "--overlap/--no-overlap (default --overlap)", "--gc-policy any|dirty (default any)"):
+                  "--overlap/--no-overlap (default --overlap)", "--gc-policy scheduler|any|dirty (default scheduler)"):
         assert shown in out  # as the flags take them
     for v in registered():
         assert v.name in out and v.releases in out
@@ -71,7 +71,7 @@ def test_check_of_the_fixed_variant_exits_0_and_states_what_it_proved(capsys):
     code, out, _ = run(capsys, "check", "retry-after-cancel", "--variant", "prepare-with-lease",
                        "--no-overlap", "--quiet")
     assert code == 0
-    assert "PASS: exhaustive within bounds layers=2, gc-runs=1, overlap=no" in out
+    assert "PASS: exhaustive within bounds layers=2, overlap=no, gc-policy=scheduler" in out
     assert "0 violations" in out
 
 

@@ -225,10 +225,11 @@ def test_json_validates_and_agrees_with_the_text(capsys, tmp_path, command):
 
 
 def test_a_vacuous_sample_s_document_says_so_with_exit_5(capsys):
-    # 300 random walks that spend the one GC run before any commit (tests/scenarios/
-    # test_where_the_race_cannot_occur.py shows it on the recorded walks)
+    # 300 random walks that spend the one GC run before any commit, under gc-policy any
+    # (tests/scenarios/test_where_the_race_cannot_occur.py shows it on the recorded walks)
     code, doc, err = document_of(capsys, "check", "retry-after-cancel", "--variant", "prepare-with-lease",
-                                 "--strategy", "random", "--runs", "300", "--seed", "1", "--quiet")
+                                 "--gc-policy", "any", "--strategy", "random", "--runs", "300", "--seed", "1",
+                                 "--quiet")
     assert code == 5 and doc["result"]["verdict"] == "vacuous" and err.startswith("VACUOUS: ")
     assert doc["result"]["unreached"] == ["gc-sweeps-committed-layer"] and doc["not_sought"] == []
     assert doc["result"]["coverage"]["kind"] == "sampled" and doc["result"]["executions"] == 300

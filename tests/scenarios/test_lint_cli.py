@@ -20,7 +20,7 @@ def test_without_a_variant_every_variant_is_linted(capsys):
     assert main(["lint", "retry-after-cancel", "--layers", "1", "--no-overlap"]) == 0
     out = capsys.readouterr().out
     for variant in (v.name for v in registered()):
-        assert f"retry-after-cancel [{variant}] (layers=1, gc-runs=1, overlap=no" in out
+        assert f"retry-after-cancel [{variant}] (layers=1, overlap=no" in out
 
 
 def test_a_finding_exits_1_naming_the_offending_step_and_the_run_that_reaches_it(capsys, monkeypatch):

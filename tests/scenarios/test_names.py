@@ -50,8 +50,8 @@ def test_list_s_parameter_names_are_exactly_the_parameter_flags(capsys, command)
 
 
 def test_a_parameter_is_given_by_the_name_list_shows(capsys):
-    assert main(["check", "retry-after-cancel", "--variant", "prepare-with-lease", "--gc-runs", "0",
-                 "--backend-cleanup", "--quiet"]) == 0
+    assert main(["check", "retry-after-cancel", "--variant", "prepare-with-lease", "--gc-policy", "any",
+                 "--gc-runs", "0", "--backend-cleanup", "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "gc-runs=0" in out and "backend-cleanup=yes" in out
 

@@ -48,7 +48,7 @@ def test_every_variant_expected_to_be_safe_is_exhaustively_free_of_the_race(vari
 def test_the_fixed_code_is_exhaustively_free_of_the_race_and_enters_the_window():
     result = check("prepare-with-lease")
     assert result.verdict == Verdict.PASS
-    assert claim(result).startswith("exhaustive within bounds layers=2, gc-runs=1")
+    assert claim(result).startswith("exhaustive within bounds layers=2, overlap=yes, gc-policy=scheduler")
     assert set(result.reached) == {"retry-reuses-cancelled-layer", "gc-sweeps-committed-layer"}
     assert f"{result.states} distinct states" in claim(result)
 
@@ -69,8 +69,8 @@ def test_without_pr_10187_the_prepare_already_exists_path_is_unleased():
 
 @pytest.mark.parametrize(
     "params",
-    [dict(overlap=False), {"gc-policy": "dirty"}, dict(kmutex=False), dict(layers=3)],
-    ids=["no-overlap", "gc-only-when-dirty", "no-kmutex", "three-layers"],
+    [dict(overlap=False), {"gc-policy": "dirty"}, {"gc-policy": "any"}, dict(kmutex=False), dict(layers=3)],
+    ids=["no-overlap", "gc-only-when-dirty", "gc-at-any-step", "no-kmutex", "three-layers"],
 )
 def test_the_verdicts_hold_across_scenario_parameters(params):
     for variant in UNSAFE[1:]:
@@ -91,7 +91,7 @@ def test_a_single_layer_is_a_proof_that_the_race_cannot_occur_not_a_vacuous_run(
 def test_without_gc_the_run_is_a_pass_that_still_enters_the_retry_window():
     # No GC: nothing is ever swept, so no parent can go missing, under any variant; the
     # retry still finds the layer the cancelled pull committed.
-    result = check("stat-early-return", **{"gc-runs": 0})
+    result = check("stat-early-return", **{"gc-policy": "any", "gc-runs": 0})
     assert result.verdict == Verdict.PASS
     assert result.reached == ("retry-reuses-cancelled-layer",) and result.unreached == ()
 
@@ -112,7 +112,7 @@ def test_a_random_walk_labels_its_pass_as_sampled():
 
 
 def test_a_random_walk_that_never_enters_the_window_is_vacuous_not_a_pass():
-    result = check("prepare-with-lease", RandomWalk(runs=300, seed=0))
+    result = check("prepare-with-lease", RandomWalk(runs=300, seed=0), **{"gc-policy": "any"})
     assert result.verdict == Verdict.VACUOUS
     assert "gc-sweeps-committed-layer" in result.unreached
 
