@@ -99,7 +99,8 @@ def apply_layer(ctx: Ctx, layer: int, keys: Iterator[int],
     return True
 
 
-def _apply_layers(ctx: Ctx, top: int, count: int, keys: Iterator[int], prepare_ref: bool) -> Generator[Effect, object, None]:
+def _apply_layers(ctx: Ctx, top: int, count: int, keys: Iterator[int],
+                  prepare_ref: bool) -> Generator[Effect, object, None]:
     """applyLayers(ctx, layers, chain, ...): `count` layers ending at layer `top`, on the
     chain of the layers below them."""
     parent = chain_id(top - 1) if top else ""  # identity.ChainID(chain[:len(chain)-1]); "" for none

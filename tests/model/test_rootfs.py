@@ -8,13 +8,13 @@ just before a given step. Each test cites the Go it checks, at containerd 301026
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 
 import attrs
+from drive_by_hand import Hook, Run, drive, once_before
 from unpack_race.model.buildkit_export import APPLY_LAYERS, LOOP, PR_6558, export_unpack
 from unpack_race.model.client import lease_id
 from unpack_race.model.content import UpdateContentLabels
-from unpack_race.model.errdefs import AlreadyExists, ContainerdError, NotFound
+from unpack_race.model.errdefs import AlreadyExists, NotFound
 from unpack_race.model.gc import GcCollect
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.image_unpack import image_unpack
@@ -25,47 +25,9 @@ from unpack_race.model.rootfs import apply_layers
 from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Stat
 from unpack_race.model.unpacker import Ctx
 from unpack_race.model.world import PullContext, Snapshot, World
-from unpack_race.scheduler.effect import Effect
 
 BASE = ImageSpec(name="docker.io/library/base:latest", layers=1, manifest="sha256:mb", config="sha256:fb")
 APP = ImageSpec(layers=2)  # docker.io/library/app:latest, sha256:c1 (base's) and sha256:c2
-Hook = Callable[[Effect, World], None]
-
-
-@attrs.frozen
-class Run:
-    steps: list  # (effect, result or error)
-    error: ContainerdError | None
-    returned: object = None
-
-    @property
-    def names(self) -> list[str]:
-        return [type(effect).__name__ for effect, _ in self.steps]
-
-    def outcome(self, kind: type) -> list:
-        return [outcome for effect, outcome in self.steps if isinstance(effect, kind)]
-
-
-def drive(actor, world: World, before: Hook | None = None) -> Run:
-    """Run one actor alone to its end; `before(effect, world)` runs before each step."""
-    steps = []
-    try:
-        effect = next(actor)
-        while True:
-            if before is not None:
-                before(effect, world)
-            try:
-                result = effect.apply(world)
-            except ContainerdError as error:
-                steps.append((effect, error))
-                effect = actor.throw(error)
-            else:
-                steps.append((effect, result))
-                effect = actor.send(result)
-    except StopIteration as stop:
-        return Run(steps, None, stop.value)
-    except ContainerdError as error:
-        return Run(steps, error)
 
 
 def daemon(actor: str = "unpack", base: ImageSpec = BASE, app: ImageSpec = APP) -> World:
@@ -81,17 +43,6 @@ def remove_base(world: World) -> None:
     del world.images[BASE.name]
     world.dirty += 1
     GcCollect("any").apply(world)
-
-
-def once_before(kind: type, key: Callable[[Effect], bool], act: Callable[[World], None]) -> Hook:
-    done = []
-
-    def hook(effect: Effect, world: World) -> None:
-        if not done and isinstance(effect, kind) and key(effect):
-            done.append(True)
-            act(world)
-
-    return hook
 
 
 # -- ApplyLayerWithOpts, through Image.Unpack --------------------------------------------
