@@ -48,6 +48,7 @@ TOP_ONLY = (
     "above the shared ones that chain is the exporter's own, absent until it commits it; the shared layers are "
     "relied on only through Prepare's parent check, which rebuilds a missing one (rebuilds-missing-parent)"
 )
+ONE_LAYER = "a single layer is prepared with no parent, so no Prepare can find its parent gone"
 NO_REBUILD = (
     "rootfs.ApplyLayer prepares one layer at a time (len(layers) > 1 is false in applyLayers): a Prepare on a "
     "missing parent fails the unpack, and nothing is rebuilt"
@@ -107,7 +108,9 @@ def unreachable(variant: str, params: Mapping[str, Any]) -> tuple[Unreachable, .
     found = []
     if variant == "apply-layer-loop":
         found.append(Unreachable(REBUILDS, NO_REBUILD))
-    elif params["own"]:
+    elif params["shared"] + params["own"] == 1:
+        found.append(Unreachable(REBUILDS, ONE_LAYER))
+    if variant != "apply-layer-loop" and params["own"]:
         found.append(Unreachable(REUSES, TOP_ONLY))
     return tuple(found)
 
