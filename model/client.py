@@ -64,14 +64,15 @@ def pull_image(pull: str, image: ImageSpec, options: UnpackOptions, wait_for_req
         yield from unpack(ctx, image, options)
         yield CreateImage(image.name, image.manifest)
     except ContainerdError as err:
-        yield from _done(lease, pull)
+        yield from done(lease, pull)
         raise err.wrap(f'failed to pull and unpack image "{image.name}"')
-    yield from _done(lease, pull)
+    yield from done(lease, pull)
     return image.name
 
 
-def _done(lease: str, pull: str) -> Steps:
-    """The deferred done(ctx); Pull ignores its error."""
+def done(lease: str, pull: str) -> Steps:
+    """The deferred done(ctx) of client.WithLease (client/lease.go): delete the lease. Pull
+    ignores its error, as do (*image).Unpack and the other callers that defer it."""
     try:
         yield DeleteLease(lease, pull)
     except ContainerdError:

@@ -6,7 +6,8 @@ the roots in one read transaction and sweeps in one write transaction, so no met
 write can fall inside it (Stat could, but a read sees either side; it does not matter).
 
 Roots (scanRoots): every non-expired lease with its snapshots and content; every image
-(-> its target); content and snapshots labelled containerd.io/gc.root.
+(-> its target); every container (-> its snapshot key); content and snapshots labelled
+containerd.io/gc.root.
 Edges (references): content -> content through containerd.io/gc.ref.content*; content ->
 snapshot through containerd.io/gc.ref.snapshot.<snapshotter>; snapshot -> its parent.
 There is no parent -> child edge. The sweep deletes every unmarked snapshot bucket
@@ -51,6 +52,7 @@ class GraphInput:
     leases: tuple[tuple[str, bool, frozenset[str], frozenset[str]], ...]  # id, expired, snaps, content
     images: tuple[tuple[str, str], ...]
     content: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+    containers: tuple[tuple[str, str], ...] = ()  # id, snapshot key
 
 
 @attrs.frozen
@@ -96,6 +98,7 @@ def mark(world: World) -> tuple[set[str], set[str]]:
             snap_todo.extend(lease.snapshots)
             blob_todo.extend(lease.content)
     blob_todo.extend(world.images.values())
+    snap_todo.extend(world.containers.values())
     blob_todo.extend(d for d, b in world.content.items() if any(k == GC_ROOT for k, _ in b.labels))
     snap_todo.extend(n for n, s in world.snapshots.items() if s.label(GC_ROOT) is not None)
     while snap_todo or blob_todo:
@@ -127,6 +130,7 @@ def graph_input(world: World) -> GraphInput:
         )),
         images=tuple(sorted(world.images.items())),
         content=tuple(sorted((d, b.labels) for d, b in world.content.items())),
+        containers=tuple(sorted(world.containers.items())),
     )
 
 

@@ -6,6 +6,7 @@
 - `leases`: the lease buckets (core/metadata/leases.go) and the resources they hold;
 - `content`: blobs with their labels (core/metadata/content.go);
 - `images`: image name -> target digest (core/metadata/images.go);
+- `containers`: container ID -> its snapshot key (core/metadata/containers.go), a GC root;
 - `locks`: the CRI-wide duplication suppressor (internal/kmutex): key -> holder;
 - `dirty`: db.dirty, the deletion counter that schedules GC (core/metadata/db.go);
 - `gc_config`: the GC scheduler's configuration (plugins/gc/scheduler.go) when that
@@ -119,6 +120,7 @@ class World:
     RESOURCES: ClassVar[ResourceMap] = ResourceMap(
         lease_on_exists=Constant(), snapshots=Keyed("snapshot/{key}"), backend=Keyed("backend/{key}"),
         leases=Keyed("lease/{key}"), content=Keyed("content/{key}"), images=Keyed("image/{key}"),
+        containers=Keyed("container/{key}"),
         locks=Keyed("lock/{key}"), pulls=Keyed("pull/{key}"), dirty=Scalar("db/dirty"),
         generations=Keyed("generation/{key}"), now=Scalar("clock"), creating=Keyed("creating/{key}"),
         gc_config=Constant(), gc=Scalar("gc/scheduler"),
@@ -132,6 +134,7 @@ class World:
     leases: dict[str, Lease] = attrs.field(factory=dict)
     content: dict[str, Blob] = attrs.field(factory=dict)
     images: dict[str, str] = attrs.field(factory=dict)
+    containers: dict[str, str] = attrs.field(factory=dict)  # container ID -> snapshot key
     locks: dict[str, str] = attrs.field(factory=dict)
     pulls: dict[str, PullContext] = attrs.field(factory=dict)
     dirty: int = 0
@@ -149,6 +152,7 @@ class World:
             _sorted(self.leases),
             _sorted(self.content),
             _sorted(self.images),
+            _sorted(self.containers),
             _sorted(self.locks),
             tuple(sorted((name, ctx.key()) for name, ctx in self.pulls.items())),
             self.dirty > 0,  # only ever compared with 0 (the GC scheduler)

@@ -1,8 +1,8 @@
 """The containerd world as a page shows it (reports/page/world_view.py's WorldView): the
 metadata snapshots with their parents, the leases with their members, the images, the
 content, db.dirty, the CRI locks and each pull's ctx; at a GC step what its mark reached
-and what it swept (gc.GcReport); on the time line, a pull's cancellation and the
-deletion of a lease.
+and what it swept (gc.GcReport); on the time line, a pull's cancellation, the
+deletion of a lease and the deletion of an image.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from unpack_race.model.gc import GcReport
+from unpack_race.model.images import DeleteImage
 from unpack_race.model.kubelet import CancelPull
 from unpack_race.model.leases import DeleteLease
 from unpack_race.model.world import World
@@ -56,6 +57,8 @@ class ContainerdView:
             return f"{step.effect.pull} cancelled"
         if isinstance(step.effect, DeleteLease) and step.ok:
             return f"{step.effect.lease} deleted"
+        if isinstance(step.effect, DeleteImage) and step.ok:
+            return f"{step.effect.name} deleted"
         return None
 
 

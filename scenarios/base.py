@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from unpack_race.model.variants import BY_NAME as VARIANTS
 from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property
@@ -170,6 +171,14 @@ class Scenario(abc.ABC):
                 f"{', '.join(self.variants)}{self.more_variants}"
             )
         return variant
+
+    def variant_info(self, variant: str) -> tuple[str | None, str | None]:
+        """What `variant` stands for (the containerd releases, or a phrase such as "a fix
+        idea, not in containerd") and what its code changes, as `list` and `compare` show
+        them; (None, None) where nothing is said. By default from the registered variants of
+        model.variants; a scenario with variants of its own says it for them."""
+        known = VARIANTS.get(variant)
+        return (known.releases, known.summary) if known else (None, None)
 
     @abc.abstractmethod
     def build(self, variant: str, params: Mapping[str, Any]) -> Built: ...

@@ -70,6 +70,7 @@ def reachable_from_roots(graph_input: GraphInput) -> set[tuple[str, str]]:
             roots.update(("snapshot", s) for s in snaps)
             roots.update(("content", d) for d in blobs)
     roots.update(("content", target) for _name, target in graph_input.images)
+    roots.update(("snapshot", key) for _id, key in graph_input.containers)
     reached = set(roots)
     for root in roots:
         if root in graph:

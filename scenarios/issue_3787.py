@@ -6,8 +6,12 @@ terms; this module recognises the shape of issue 3787 in them (containerd-semant
 lease and is cancelled; its lease is deleted; the retry relies on the snapshot without
 leasing it (the unpacker's Stat early return, or an AlreadyExists that adds nothing to
 the lease); GC sweeps it; the retry's Prepare of the next layer fails with
-`parent snapshot <chain ID> does not exist: not found`. Runs of another shape get no
-story (the generic explanation still applies).
+`parent snapshot <chain ID> does not exist: not found`. In the form first reported (2019),
+no cancelled pull commits the layer: it exists only because of an image that CRI
+RemoveImage deletes, and the collection its synchronous delete waits for sweeps it
+(scenarios/remove_image_during_pull.py); the story then says so. Runs of another shape get
+no story (the generic explanation still applies); pkg/rootfs's runs have their own
+(scenarios/rootfs_story.py).
 
 The pull's final error comes from the run's continuation (how each actor ends if the run
 goes on), which the caller runs once and shares with the narration; nothing here runs the
@@ -17,9 +21,11 @@ program.
 from __future__ import annotations
 
 from unpack_race.model.errdefs import AlreadyExists
-from unpack_race.model.gc import GcCollect
+from unpack_race.model.gc import GcCollect, GcReport
+from unpack_race.model.images import DeleteImage
 from unpack_race.model.kubelet import CancelPull, RequestPull
 from unpack_race.model.leases import AddResource, DeleteLease
+from unpack_race.model.names import SNAPSHOT_REF
 from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Stat
 from unpack_race.reports.explain_text import moved_steps
 from unpack_race.scenarios.invariants import saw_missing_parent
@@ -45,7 +51,7 @@ def _relied(step: Step, actor: str, parent: str) -> bool:
     return False
 
 
-def _final_error(continuation: Run | None, actor: str) -> str | None:
+def final_error(continuation: Run | None, actor: str) -> str | None:
     if continuation is None:
         return None
     record = continuation.actor_end(actor)
@@ -67,8 +73,8 @@ def story(x: Explanation, continuation: Run | None = None) -> list[str] | None:
     if not _missing_parent(failed) or not isinstance(gc.effect, GcCollect) or not gc.ok:
         return None
     parent, pull = failed.effect.parent, failed.actor
-    if parent not in gc.result.swept_snapshots:
-        return None
+    if parent not in gc.result.swept_snapshots or not prepare_target(failed.effect):
+        return None  # no snapshot.ref label: not the unpacker, but pkg/rootfs (scenarios/rootfs_story.py)
     sentences: list[str] = []
 
     commit = next((s for s in reversed(steps[:w]) if isinstance(s.effect, Commit) and s.ok
@@ -86,6 +92,9 @@ def story(x: Explanation, continuation: Run | None = None) -> list[str] | None:
             text += (f", and {owner}'s deferred done() deleted lease {lease} (step {delete.index}): "
                      f"nothing roots {parent} any more")
         sentences.append(text + ".")
+    removal = image_removal(steps[:w])
+    if commit is None and removal is not None and removal.actor == gc.actor:
+        sentences.append(f"{parent} exists only because image {removal.effect.name} roots it; no lease holds it.")
     retry = next((s for s in steps[:w] if isinstance(s.effect, RequestPull) and s.effect.pull == pull), None)
     who = f"The retry, {pull}," if retry is not None else pull
 
@@ -95,17 +104,40 @@ def story(x: Explanation, continuation: Run | None = None) -> list[str] | None:
     if opening is not None:
         sentences.append(_reliance(steps, opening, who, parent, _leased_later(x, pull, parent, w)))
 
-    sentences.append(f"Then gc marks from the roots and sweeps {parent} (step {w})." + (
+    sentences.append(collection_sentence(gc, removal, parent) + (
         f" containerd's GC scheduler had a collection due: {', '.join(gc.result.due)}." if gc.result.due else ""))
     kind = "Prepare's first transaction" if isinstance(failed.effect, PrepareT1) else "Prepare's second transaction"
-    final = _final_error(continuation, pull)
+    final = final_error(continuation, pull)
     text = (f"{pull} prepares the next layer, {failed.effect.key!r}, with parent {parent} (step {v}), "
             f"and {kind} fails: {failed.error}")
     if final:
         text += f"; the pull fails: {final}"
     sentences.append(text + ". This is containerd issue 3787.")
-    sentences.extend(_counterfactuals(x, pull, parent))
+    sentences.extend(counterfactuals(x, pull, parent))
     return sentences
+
+
+def prepare_target(effect: PrepareT1 | PrepareT2) -> str:
+    """The containerd.io/snapshot.ref label a Prepare carries ("" for none): PrepareT1's
+    target, PrepareT2's label."""
+    if isinstance(effect, PrepareT1):
+        return effect.target
+    return dict(effect.labels).get(SNAPSHOT_REF, "")
+
+
+def image_removal(steps: tuple[Step, ...]) -> Step | None:
+    """The last successful DeleteImage among `steps`, if any."""
+    return next((s for s in reversed(steps) if isinstance(s.effect, DeleteImage) and s.ok), None)
+
+
+def collection_sentence(gc: Step, removal: Step | None, swept: str) -> str:
+    """The GC step `gc` sweeping `swept`: the collection a synchronous RemoveImage waits for
+    (when `removal`, by the same actor, came before it), or a collection of the GC's own."""
+    if removal is not None and removal.actor == gc.actor:
+        return (f"{gc.actor} removes image {removal.effect.name} (step {removal.index}): CRI RemoveImage deletes its "
+                f"last reference with images.SynchronousDelete() and waits for the collection "
+                f"(gc.ScheduleAndWait), which marks from the roots and sweeps {swept} (step {gc.index}).")
+    return f"Then {gc.actor} marks from the roots and sweeps {swept} (step {gc.index})."
 
 
 def _leased_later(x: Explanation, pull: str, parent: str, w: int) -> Step | None:
@@ -152,7 +184,9 @@ def _what(step: Step, numbered: bool = True) -> str:
     return f"{text} ({inside})" if inside else text
 
 
-def _counterfactuals(x: Explanation, pull: str, parent: str) -> list[str]:
+def counterfactuals(x: Explanation, pull: str, parent: str, victim: str = "the pull") -> list[str]:
+    """The counterfactual sentences: the GC after the window closes, the GC before it opens,
+    and the window between; `victim` names what the GC breaks (the pull, the unpack, ...)."""
     w, v = x.racing
     out = []
     # where the window closes is what the exploration found (Explanation.closes), which may
@@ -172,10 +206,15 @@ def _counterfactuals(x: Explanation, pull: str, parent: str) -> list[str]:
     before: Move | None = next((m for m in x.moves if m.where == BEFORE and m.verdict == HOLDS), None)
     if before is not None:
         what = "; ".join(_changed(before, x))
-        out.append(f"Had the GC come before {_what(x.steps[before.anchor])}: {what}, so {pull} makes "
-                   f"{parent} again under its own lease; no continuation violates it either.")
+        moved = before.run[before.moved_to].result if before.run and before.moved_to is not None else None
+        if isinstance(moved, GcReport) and parent not in moved.swept_snapshots:
+            so = f"{parent} is still held when {pull} relies on it"  # the GC came before what freed it
+        else:
+            so = f"{pull} makes {parent} again under its own lease"
+        out.append(f"Had the GC come before {_what(x.steps[before.anchor])}: {what}, so {so}; "
+                   f"no continuation violates it either.")
     if x.opens is not None and closing is not None:
-        out.append(f"Anywhere after step {x.opens} and before {closing} is done, the GC breaks the pull: "
+        out.append(f"Anywhere after step {x.opens} and before {closing} is done, the GC breaks {victim}: "
                    f"that is the race window, and {pull} holds no lease on {parent} through all of it.")
     return out
 

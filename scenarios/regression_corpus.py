@@ -43,18 +43,24 @@ from unpack_race.scheduler.strategies.dfs import DepthFirst
 CORPUS = Path(__file__).resolve().parent / "corpus"
 SUFFIX = ".schedule.json"
 
-#: extra cases of the containerd scenario (containerd-semantics §5.1, §5.3), under the
-#: canonical variant: the retry only after the cancelled pull has returned (Saket
-#: Jajoo's kubelet restart, strictly sequential); GC at any step (the over-approximation
-#: of the GC scheduler), or only while the db is dirty; no shared duplication
-#: suppressor (ctr, nerdctl: no CRI kmutex). Each is kept only when its minimal
-#: counterexample's steps (actor and effect kind, in order) differ from every case
-#: before it.
+#: extra cases of the containerd scenarios (containerd-semantics §5.1, §5.3): of
+#: retry-after-cancel under the canonical variant, the retry only after the cancelled pull
+#: has returned (Saket Jajoo's kubelet restart, strictly sequential); GC at any step (the
+#: over-approximation of the GC scheduler), or only while the db is dirty; no shared
+#: duplication suppressor (ctr, nerdctl: no CRI kmutex); and the image-delete scenarios'
+#: other shapes. Each is kept only when its minimal counterexample's steps (actor and
+#: effect kind, in order) differ from every case before it.
 EXTRA: tuple[tuple[str, str, Mapping[str, Any], str], ...] = (
     ("retry-after-cancel", "stat-early-return", {"overlap": False}, "no-overlap"),
     ("retry-after-cancel", "stat-early-return", {"gc-policy": "any"}, "gc-policy-any"),
     ("retry-after-cancel", "stat-early-return", {"gc-policy": "dirty"}, "gc-policy-dirty"),
     ("retry-after-cancel", "stat-early-return", {"kmutex": False}, "no-kmutex"),
+    # the 2019 form without a layer of its own (the pull completes with its chain swept), and
+    # from a client without CRI's duplication suppressor (ctr, nerdctl)
+    ("remove-image-during-pull", "stat-early-return", {"own": 0}, "own-0"),
+    ("remove-image-during-pull", "stat-early-return", {"kmutex": False}, "no-kmutex"),
+    # Image.Unpack of an image with no layer of its own: the config labelled with a swept chain
+    ("rootfs-apply-layer", "head", {"own": 0}, "own-0"),
 )
 
 #: a case whose DFS has no verdict within this many executions makes the corpus partial

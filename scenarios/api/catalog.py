@@ -1,13 +1,12 @@
 """`catalog()`: the scenarios the command line knows, their parameters with defaults and
 bounds, and their variants, each with the verdict expected under default parameters and,
-for containerd's variants, the releases it stands for (model.variants)."""
+what each stands for (Scenario.variant_info: for containerd's variants, the releases)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 import attrs
-from unpack_race.model.variants import BY_NAME as VARIANTS
 from unpack_race.scenarios.base import Expectation, Param, Scenario
 from unpack_race.scenarios.registry import SCENARIOS, scenario_of
 
@@ -39,9 +38,8 @@ def catalog(scenarios: Iterable[str | Scenario] | None = None) -> tuple[Scenario
     for sc in SCENARIOS.values() if scenarios is None else map(scenario_of, scenarios):
         variants = []
         for name in sc.variants:
-            known = VARIANTS.get(name)
-            variants.append(VariantEntry(name, sc.expected(name, {}), known.releases if known else None,
-                                         known.summary if known else None))
+            releases, summary = sc.variant_info(name)
+            variants.append(VariantEntry(name, sc.expected(name, {}), releases, summary))
         entries.append(ScenarioEntry(sc.name, sc.summary, tuple(sc.params), tuple(variants)))
     return tuple(entries)
 

@@ -1,7 +1,7 @@
 """`explain()`: why a counterexample violates its property (scheduler.explain: the
 happens-before graph, the racing pair, the window, the counterfactuals) and, when the run
-has the shape of containerd issue 3787, its story in containerd's words
-(scenarios.issue_3787).
+has a known shape (containerd issue 3787, pkg/rootfs's Stat then skip), its story in
+containerd's words (scenarios.stories).
 
 From a counterexample at hand (a check's result) only the counterfactuals are run; from a
 schedule, it is replayed strictly once. The continuation that tells how the failing pull
@@ -16,7 +16,7 @@ from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.api.counterexample import Counterexample, continued
 from unpack_race.scenarios.api.sources import Target, violating
 from unpack_race.scenarios.base import ParamError, Scenario
-from unpack_race.scenarios.issue_3787 import story
+from unpack_race.scenarios.stories import story
 from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.explain import Explanation, explain_run
 from unpack_race.scheduler.minimize import NotAViolation
@@ -29,11 +29,11 @@ MAX_EXECUTIONS = 20_000
 class Explained:
     """What `explain()` returns: the counterexample, its `Explanation` (happens-before
     graph, racing pair, the smallest reordering that makes the property hold), and for
-    the issue-3787 race its story in containerd's words."""
+    a run of a known shape its story in containerd's words (scenarios.stories)."""
 
     counterexample: Counterexample  # with its continuation
     explanation: Explanation
-    story: tuple[str, ...] | None  # issue 3787 told in sentences, or None when the run has another shape
+    story: tuple[str, ...] | None  # its story in sentences, or None when the run has no known shape
 
 
 def explain(target: Target, *, max_executions: int = MAX_EXECUTIONS,

@@ -18,6 +18,7 @@ import pytest
 from unpack_race.model.variants import registered
 from unpack_race.reports.trace_text import counterexample_text
 from unpack_race.scenarios import api
+from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scenarios.registry import SCENARIOS, scenario
 from unpack_race.scenarios.regression_corpus import CORPUS
 from unpack_race.scheduler import kernel
@@ -252,7 +253,11 @@ def test_the_catalog_lists_every_scenario_with_its_variants_and_containerds_rele
     assert {v.name: v.expected.verdict for v in race.variants} == {
         v.name: Verdict.VIOLATION if v.violates else Verdict.PASS for v in registered()}
     assert {v.name: v.releases for v in race.variants}[THE_FIX] == "containerd 1.6.37+, 1.7.23+, 2.0.0+"
-    assert all(v.releases is None for e in entries.values() if e.name != RACE for v in e.variants)
+    classics = {sc.name for sc in CLASSICS}  # not containerd's: they stand for no release
+    assert all(v.releases is None for e in entries.values() if e.name in classics for v in e.variants)
+    # a scenario with variants of its own says what each stands for (Scenario.variant_info)
+    bk = {v.name: v for v in entries["rootfs-apply-layers"].variants}["buildkit-6558"]
+    assert bk.releases.startswith("moby/buildkit 7cb764d22") and bk.summary.startswith("AddResource(top chain ID)")
 
 
 # -- bad input --------------------------------------------------------------------------------

@@ -1,0 +1,114 @@
+"""What the scenarios of an image delete racing an unpack share (containerd-semantics §5.3;
+issue 3787 as Random-Liu first reported it in 2019-10, on v1.3, where the unpack went
+through rootfs.ApplyLayerWithOpts; #2382, #3635): two images with the same bottom layers,
+the world they start from, the actor removing the one image, the background GC, and the
+parameters and properties that go with them.
+
+- `base` (docker.io/library/base:latest) has the `shared` bottom layers; it was pulled and
+  unpacked, and its pull's lease is gone, so the image record is the only root of its
+  chain (model/pulled.py);
+- `app` (docker.io/library/app:latest) has those layers and `own` more above them; the
+  scenario says whether it is being pulled or is stored already and being unpacked;
+- `remove-image` removes base through CRI RemoveImage, whose last reference is deleted with
+  images.SynchronousDelete(), and so waits for a collection (model/remove_image.py);
+- `gc` runs `gc-runs` more collections at any step (or only while the db is dirty), for
+  the other triggers a daemon has: none by default, so the one collection is RemoveImage's.
+
+While base is deleted and collected, app's lower layers exist only because of base; the
+unpacker of app that observes one of them without leasing it loses it to that collection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+from unpack_race.model.collector import garbage_collector
+from unpack_race.model.gc import POLICIES
+from unpack_race.model.image import ImageSpec
+from unpack_race.model.pulled import pulled_image
+from unpack_race.model.remove_image import remove_image
+from unpack_race.model.unpacker import Steps
+from unpack_race.model.world import PullContext, World
+from unpack_race.scenarios import invariants
+from unpack_race.scenarios.base import Expectation, Param
+from unpack_race.scenarios.layer_invariants import reuses_deleted_image_layer
+from unpack_race.scheduler.program import ActorSpec
+from unpack_race.scheduler.properties import Property
+
+REMOVER, GC = "remove-image", "gc"
+
+
+def shared_param(default: int) -> Param:
+    return Param("shared", default, "bottom layers the unpacked image shares with the image being removed",
+                 minimum=1, maximum=4)
+
+
+def own_param(default: int) -> Param:
+    return Param("own", default, "layers of the unpacked image above the shared ones", minimum=0, maximum=3)
+
+
+GC_PARAMS = (
+    Param("gc-runs", 0, "how many times GC may run (besides a synchronous delete's own collection)",
+          minimum=0, maximum=3),
+    Param("gc-policy", "any", "when GC may run: any step, or only while the db is dirty", choices=POLICIES),
+)
+
+
+def base_image(params: Mapping[str, Any]) -> ImageSpec:
+    """The image being removed: the shared layers only."""
+    return ImageSpec(name="docker.io/library/base:latest", layers=params["shared"],
+                     manifest="sha256:mb", config="sha256:fb")
+
+
+def app_image(params: Mapping[str, Any]) -> ImageSpec:
+    """The image being unpacked: the shared layers and its own above them."""
+    return ImageSpec(layers=params["shared"] + params["own"])
+
+
+def world(lease_on_exists: bool, unpacker: str, app: ImageSpec, base: ImageSpec, app_stored: bool) -> World:
+    """The daemon before the race: base pulled and unpacked; app stored (not unpacked) if
+    `app_stored`; the unpacker's ctx, never cancelled."""
+    daemon = World(lease_on_exists=lease_on_exists, pulls={unpacker: PullContext(requested=True)})
+    pulled_image(daemon, base, unpacked=True)
+    if app_stored:
+        pulled_image(daemon, app, unpacked=False)
+    return daemon
+
+
+def other_actors(base: ImageSpec, params: Mapping[str, Any]) -> list[ActorSpec]:
+    """RemoveImage of base, and the background GC if it may run."""
+    actors = [ActorSpec(REMOVER, lambda: remove_image(base.name))]
+    if params["gc-runs"]:
+        actors.append(ActorSpec(GC, lambda: garbage_collector(params["gc-runs"], params["gc-policy"]), daemon=True))
+    return actors
+
+
+def sought(unpacker: str, app: ImageSpec) -> tuple[Property, ...]:
+    """The `sometimes` properties: the unpacker finds a layer only base holds; a collection
+    sweeps a committed layer. Both are reachable in every variant and parameter: base's
+    chain exists when the unpacker starts, and RemoveImage's collection may come before the
+    unpacker leases or re-creates anything (then it sweeps base's chain) or after the
+    unpacker's first look at sha256:c1 (then that look found it)."""
+    return (reuses_deleted_image_layer(unpacker), invariants.gc_sweeps_committed_layer(app.chain_ids()))
+
+
+
+@attrs.frozen
+class Code:
+    """A variant of a scenario whose variants are callers of pkg/rootfs, not model.variants':
+    its name, what it stands for (containerd or BuildKit code at a commit, or a fix idea),
+    what it does, the actor it runs (`unpacker(actor, app)`), and its expected verdict as a
+    function of the parameters, written down from the history or the reasoning `why` names,
+    never derived from the code."""
+
+    name: str
+    releases: str
+    summary: str
+    unpacker: Callable[[str, ImageSpec], Steps]
+    expect: Callable[[Mapping[str, Any]], Expectation]
+
+
+def pick(codes: tuple[Code, ...], name: str) -> Code:
+    return next(c for c in codes if c.name == name)
