@@ -171,6 +171,15 @@ class Scenario(abc.ABC):
             )
         return variant
 
+    def story(self, explanation: Any, continuation: Any = None) -> list[str] | None:
+        """A counterexample told in the words of the system modelled, from its explanation
+        (scheduler.explain.Explanation) and the run carried on past the violation; None
+        when the run has no shape this scenario can tell. By default: issue 3787's story,
+        where the run has its shape (scenarios.issue_3787)."""
+        from unpack_race.scenarios.issue_3787 import story
+
+        return story(explanation, continuation)
+
     @abc.abstractmethod
     def build(self, variant: str, params: Mapping[str, Any]) -> Built: ...
 

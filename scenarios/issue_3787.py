@@ -6,8 +6,11 @@ terms; this module recognises the shape of issue 3787 in them (containerd-semant
 lease and is cancelled; its lease is deleted; the retry relies on the snapshot without
 leasing it (the unpacker's Stat early return, or an AlreadyExists that adds nothing to
 the lease); GC sweeps it; the retry's Prepare of the next layer fails with
-`parent snapshot <chain ID> does not exist: not found`. Runs of another shape get no
-story (the generic explanation still applies).
+`parent snapshot <chain ID> does not exist: not found`. The same race reached through a
+crash (scenarios/crash_instead_of_cancel.py) is told with its own first sentence: the
+pull's process dies, its lease outlives it until it expires, and the restart's pull
+relies on the layer. Runs of another shape get no story (the generic explanation still
+applies).
 
 The pull's final error comes from the run's continuation (how each actor ends if the run
 goes on), which the caller runs once and shares with the narration; nothing here runs the
@@ -19,10 +22,11 @@ from __future__ import annotations
 from unpack_race.model.errdefs import AlreadyExists
 from unpack_race.model.gc import GcCollect
 from unpack_race.model.kubelet import CancelPull, RequestPull
-from unpack_race.model.leases import AddResource, DeleteLease
+from unpack_race.model.leases import AddResource, DeleteLease, PassTime
 from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Stat
 from unpack_race.reports.explain_text import moved_steps
 from unpack_race.scenarios.invariants import saw_missing_parent
+from unpack_race.scheduler.crashes import Crash
 from unpack_race.scheduler.explain import AFTER, BEFORE, HOLDS, Explanation, Move
 from unpack_race.scheduler.kernel import Status, Step
 from unpack_race.scheduler.run import Run
@@ -32,7 +36,7 @@ def _missing_parent(step: Step) -> bool:
     return saw_missing_parent(step)
 
 
-def _relied(step: Step, actor: str, parent: str) -> bool:
+def relied(step: Step, actor: str, parent: str) -> bool:
     """A step of `actor` that observed `parent` as existing and took no lease on it."""
     if step.actor != actor:
         return False
@@ -85,26 +89,51 @@ def story(x: Explanation, continuation: Run | None = None) -> list[str] | None:
         if delete is not None:
             text += (f", and {owner}'s deferred done() deleted lease {lease} (step {delete.index}): "
                      f"nothing roots {parent} any more")
+        crash = crash_of(steps[:w], owner)
+        if crash is not None:
+            text += expiry_clause(steps[:w], crash, gc, lease, parent)
         sentences.append(text + ".")
     retry = next((s for s in steps[:w] if isinstance(s.effect, RequestPull) and s.effect.pull == pull), None)
-    who = f"The retry, {pull}," if retry is not None else pull
+    restarted = next((s for s in steps[:w] if type(s.effect) is Crash and s.effect.actor != pull), None)
+    who = f"The retry, {pull}," if retry is not None else f"The restart's pull, {pull}," if restarted else pull
 
     opening = steps[x.opens] if x.opens is not None else None
-    if opening is None or not _relied(opening, pull, parent):
-        opening = next((s for s in reversed(steps[:w]) if _relied(s, pull, parent)), None)
+    if opening is None or not relied(opening, pull, parent):
+        opening = next((s for s in reversed(steps[:w]) if relied(s, pull, parent)), None)
     if opening is not None:
-        sentences.append(_reliance(steps, opening, who, parent, _leased_later(x, pull, parent, w)))
+        sentences.append(reliance(steps, opening, who, parent, _leased_later(x, pull, parent, w)))
 
-    sentences.append(f"Then gc marks from the roots and sweeps {parent} (step {w}).")
+    expired = [lease for lease in gc.result.swept_leases]
+    why = f": lease {', '.join(expired)} has expired, so it is no root" if expired else ""
+    sentences.append(f"Then {gc.actor} marks from the roots and sweeps {parent} (step {w}){why}.")
     kind = "Prepare's first transaction" if isinstance(failed.effect, PrepareT1) else "Prepare's second transaction"
     final = _final_error(continuation, pull)
     text = (f"{pull} prepares the next layer, {failed.effect.key!r}, with parent {parent} (step {v}), "
             f"and {kind} fails: {failed.error}")
     if final:
         text += f"; the pull fails: {final}"
-    sentences.append(text + ". This is containerd issue 3787.")
+    through = ", reached through a crash and an expired lease instead of a cancel" if restarted else ""
+    sentences.append(text + f". This is containerd issue 3787{through}.")
     sentences.extend(_counterfactuals(x, pull, parent))
     return sentences
+
+
+def crash_of(steps: tuple[Step, ...], actor: str) -> Step | None:
+    """The step where `actor` crashed (scheduler.crashes), if it did."""
+    return next((s for s in steps if type(s.effect) is Crash and s.effect.actor == actor), None)
+
+
+def expiry_clause(steps: tuple[Step, ...], crash: Step, gc: Step, lease: str, parent: str) -> str:
+    """How the crashed pull's lease stopped rooting `parent`: it outlived the process until
+    it expired (client.WithLease: leases.WithExpiration(24h); gc.go scanRoots)."""
+    text = (f"; then {crash.effect.actor}'s process died (step {crash.index}): none of its deferred code ran, so "
+            f"no done() deleted lease {lease}, which stays, a root until it expires")
+    passed = [s for s in steps if isinstance(s.effect, PassTime) and s.index > crash.index]
+    if passed and lease in gc.result.swept_leases:
+        hours = sum(s.effect.seconds for s in passed) // 3600
+        text += (f"; {hours} h pass (step {passed[-1].index}), past its containerd.io/gc.expire, 24 h after "
+                 f"client.WithLease created it: nothing roots {parent} any more")
+    return text
 
 
 def _leased_later(x: Explanation, pull: str, parent: str, w: int) -> Step | None:
@@ -113,7 +142,7 @@ def _leased_later(x: Explanation, pull: str, parent: str, w: int) -> Step | None
                  and s.effect.id == parent and s.ok), None)
 
 
-def _reliance(steps: tuple[Step, ...], step: Step, who: str, parent: str, leased: Step | None = None) -> str:
+def reliance(steps: tuple[Step, ...], step: Step, who: str, parent: str, leased: Step | None = None) -> str:
     effect = step.effect
     if isinstance(effect, Stat) and leased is not None:
         return (f"{who} stats {parent} (step {step.index}): it exists, so the unpacker will skip the layer; "

@@ -43,16 +43,21 @@ from unpack_race.scheduler.strategies.dfs import DepthFirst
 CORPUS = Path(__file__).resolve().parent / "corpus"
 SUFFIX = ".schedule.json"
 
-#: extra cases of the containerd scenario (containerd-semantics §5.1, §5.3), under the
-#: canonical variant: the retry only after the cancelled pull has returned (Saket
+#: extra cases of the containerd scenarios (containerd-semantics §5.1, §5.3): under the
+#: canonical variant, the retry only after the cancelled pull has returned (Saket
 #: Jajoo's kubelet restart, strictly sequential); GC only while the db is dirty; no
-#: shared duplication suppressor (ctr, nerdctl: no CRI kmutex). Each is kept only when
+#: shared duplication suppressor (ctr, nerdctl: no CRI kmutex); then the crash with one
+#: layer and the deleted lease without a synchronous GC. Each is kept only when
 #: its minimal counterexample's steps (actor and effect kind, in order) differ from
 #: every case before it.
 EXTRA: tuple[tuple[str, str, Mapping[str, Any], str], ...] = (
     ("retry-after-cancel", "stat-early-return", {"overlap": False}, "no-overlap"),
     ("retry-after-cancel", "stat-early-return", {"gc-policy": "dirty"}, "gc-policy-dirty"),
     ("retry-after-cancel", "stat-early-return", {"kmutex": False}, "no-kmutex"),
+    # a crash with one layer: no parent to miss, the restart's image is made over the swept chain
+    ("crash-instead-of-cancel", "stat-early-return", {"layers": 1}, "one-layer"),
+    # the lease deleted without a synchronous GC: the pull's next add to its lease fails
+    ("lease-deleted-under-pull", "prepare-with-lease", {"sync-gc": False}, "no-sync-gc"),
 )
 
 #: a case whose DFS has no verdict within this many executions makes the corpus partial
