@@ -117,3 +117,40 @@ def test_the_story_of_the_deleted_lease_says_why_no_variant_helps():
     story = " ".join(explained.story or ())
     assert "The pruner deletes that lease while the pull is still in progress" in story
     assert "No leasing discipline in the unpacker can help" in story and "moby #53321" in story
+
+
+def test_no_crash_of_the_client_falls_between_prepares_two_transactions():
+    # core/metadata/snapshot.go createSnapshot (d7f83034c): T1, the backend Prepare and T2
+    # run in the daemon within one Snapshots.Prepare call, and nothing between them looks
+    # at the ctx, so the client's death after T1 does not stop T2 (PrepareT2.crash_before).
+    from unpack_race.model.snapshotter import PrepareT1, PrepareT2
+    from unpack_race.scheduler.explore import explore
+    from unpack_race.scheduler.strategies import DepthFirst
+
+    from unpack_race.scenarios.registry import scenario
+
+    built = scenario(CRASH).build(FIXED, {})
+    befores = set()
+    explore(built.program, DepthFirst(state_caching=False),
+            on_run=lambda run: befores.update(type(s.effect.before) for s in run.steps if type(s.effect) is Crash))
+    assert PrepareT1 in befores and PrepareT2 not in befores
+
+
+def test_the_crash_scenario_gives_the_same_counterexample_under_another_hash_seed(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import unpack_race
+
+    package = str(Path(unpack_race.__file__).parent.parent)  # this process's package, not an installed one
+    outputs = []
+    for seed in ("0", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": package}
+        done = subprocess.run([sys.executable, "-m", "unpack_race", "check", CRASH, "--variant", "stat-early-return",
+                               "--out", str(tmp_path), "-q"], capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 1, done.stderr
+        outputs.append([line for line in done.stdout.splitlines() if "steps/s" not in line])  # but the timing
+    assert outputs[0] == outputs[1]
+    assert any("pull-1 crashes before" in line for line in outputs[0])
