@@ -58,10 +58,10 @@ from unpack_race.model.image import ImageSpec
 from unpack_race.model.images import CreateImage
 from unpack_race.model.leases import PassTime
 from unpack_race.model.names import LEASE_EXPIRY_SECONDS
+from unpack_race.model.snapshotter import Commit
 from unpack_race.model.unpacker import Steps, UnpackOptions
 from unpack_race.model.variants import registered
 from unpack_race.model.variants import variant as get_variant
-from unpack_race.model.snapshotter import Commit
 from unpack_race.model.world import PullContext, World
 from unpack_race.scenarios import invariants, issue_3787
 from unpack_race.scenarios.base import Built, Expectation, Param, Scenario, Unreachable

@@ -125,10 +125,9 @@ def test_no_crash_of_the_client_falls_between_prepares_two_transactions():
     # run in the daemon within one Snapshots.Prepare call, and nothing between them looks
     # at the ctx, so the client's death after T1 does not stop T2 (PrepareT2.crash_before).
     from unpack_race.model.snapshotter import PrepareT1, PrepareT2
+    from unpack_race.scenarios.registry import scenario
     from unpack_race.scheduler.explore import explore
     from unpack_race.scheduler.strategies import DepthFirst
-
-    from unpack_race.scenarios.registry import scenario
 
     built = scenario(CRASH).build(FIXED, {})
     befores = set()

@@ -42,7 +42,7 @@ from unpack_race.scheduler.program import ActorSpec, Program, ProgramError
 from unpack_race.scheduler.properties import NO_DEADLOCK, at_end
 from unpack_race.scheduler.run import Run
 from unpack_race.scheduler.schedule import Schedule, ScheduledStep, ScheduleError
-from unpack_race.scheduler.strategies import POS, PCT, BreadthFirst, DepthFirst, Dpor, RandomWalk
+from unpack_race.scheduler.strategies import PCT, POS, BreadthFirst, DepthFirst, Dpor, RandomWalk
 from unpack_race.scheduler.strategies.replay import Replay
 from unpack_race.scheduler.traces import final_state, trace_key
 
