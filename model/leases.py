@@ -96,16 +96,18 @@ class DeleteLease(Effect):
     and all its memberships without cascading, and increments db.dirty. In-process (CRI)
     it ignores the ctx's cancellation, so it succeeds after a cancel. It is the last
     thing Pull does, so the pull's ctx is marked returned in the same step (a local
-    fact, not a write)."""
+    fact, not a write). With no `pull`, it is another client's Leases.Delete of the
+    lease (a lease pruner: model/pruner.py): the same transaction, and no pull returns."""
 
     outcome_key = result_ignored  # no actor reads the result
 
     lease: str
-    pull: str
+    pull: str = ""
 
     def apply(self, world: World) -> str:
-        ctx = world.pulls.setdefault(self.pull, PullContext())
-        ctx.returned = True
+        if self.pull:
+            ctx = world.pulls.setdefault(self.pull, PullContext())
+            ctx.returned = True
         if world.leases.pop(self.lease, None) is None:
             raise NotFound(f'lease "{self.lease}"')  # Go: "lease %q: %w"
         world.dirty += 1
@@ -113,9 +115,15 @@ class DeleteLease(Effect):
         return self.lease
 
     def footprint(self, world: World | None = None) -> Footprint:
-        return Footprint.of(writes={f"lease/{self.lease}", f"pull/{self.pull}", "db/dirty"})
+        pull = {f"pull/{self.pull}"} if self.pull else set()
+        return Footprint.of(writes={f"lease/{self.lease}", "db/dirty", *pull})
 
     def narrate(self, actor, result, error) -> str:
+        if not self.pull:
+            if error:
+                return f"{actor} cannot delete lease {self.lease}: {error}"
+            return (f"{actor} deletes lease {self.lease} (Leases.Delete; db dirty; nothing it held is rooted "
+                    f"by it any more)")
         if error:
             return f"{actor} returns; deleting lease {self.lease} failed: {error}"
         return (

@@ -174,6 +174,9 @@ class PrepareT2(Effect):
     """
 
     outcome_key = result_ignored  # no actor reads the result
+    #: T1, the backend Prepare and T2 are one Snapshots.Prepare call, served by the daemon:
+    #: a client that dies after T1 does not stop T2 (scheduler.crashes)
+    crash_before = False
 
     key: str
     parent: str

@@ -28,7 +28,8 @@ def narrate_steps(steps: Sequence[Step], violation: Violation | None = None) -> 
 
 
 def actor_outcomes(run: Run) -> str:
-    """How each actor ended: returned, failed (with the model's error), or still waiting."""
+    """How each actor ended: returned, failed (with the model's error), crashed, never
+    started (a restart), or still waiting."""
     lines = []
     for actor in run.ends:
         if actor.status is Status.DONE:
@@ -36,6 +37,10 @@ def actor_outcomes(run: Run) -> str:
             lines.append(f"   {actor.name}: returned{value}")
         elif actor.status is Status.FAILED:
             lines.append(f"   {actor.name}: failed: {actor.error}")
+        elif actor.status is Status.CRASHED:
+            lines.append(f"   {actor.name}: crashed (it never moved again; none of its deferred code ran)")
+        elif actor.status is Status.NOT_STARTED:
+            lines.append(f"   {actor.name}: never started (the actor it restarts did not crash)")
         else:
             waiting = actor.pending.describe() if actor.pending else "?"
             kind = "daemon, stopped" if actor.daemon else "unfinished"

@@ -180,6 +180,16 @@ class Scenario(abc.ABC):
         known = VARIANTS.get(variant)
         return (known.releases, known.summary) if known else (None, None)
 
+    def story(self, explanation: Any, continuation: Any = None) -> list[str] | None:
+        """A counterexample told in the words of the system modelled, from its explanation
+        (scheduler.explain.Explanation) and the run carried on past the violation; None
+        when the run has no shape this scenario can tell. By default: the first of the
+        containerd stories (scenarios.stories: pkg/rootfs's, the remapped snapshot's,
+        issue 3787's) that recognises the run."""
+        from unpack_race.scenarios.stories import story
+
+        return story(explanation, continuation)
+
     @abc.abstractmethod
     def build(self, variant: str, params: Mapping[str, Any]) -> Built: ...
 

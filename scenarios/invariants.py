@@ -101,8 +101,9 @@ GC_SWEEPS_ONLY_UNREACHABLE = always(
 
 
 def pull_completes(pulls: tuple[str, ...], chain: tuple[str, ...]):
-    """At the end: every pull whose ctx was never cancelled finished without error, and
-    every chain ID of the image exists as a committed snapshot."""
+    """At the end: every pull whose ctx was never cancelled, that did not crash and that
+    started (scheduler.crashes: a restart starts only if its pull crashed) finished
+    without error, and every chain ID of the image exists as a committed snapshot."""
 
     def problems(end: End) -> list[str]:
         found = []
@@ -110,6 +111,8 @@ def pull_completes(pulls: tuple[str, ...], chain: tuple[str, ...]):
             if end.world.pulls[pull].cancelled:
                 continue
             actor = end.actor(pull)
+            if actor.status in (Status.CRASHED, Status.NOT_STARTED):
+                continue  # its process died, or it is the restart of one that did not: nothing to complete
             if actor.status is not Status.DONE:
                 reason = actor.error or "it did not finish"
                 found.append(f"{pull} was not cancelled but failed: {reason}")
@@ -141,17 +144,14 @@ def finds_existing_layer(step: Step, retry: str) -> str | None:
     return None
 
 
-def retry_reuses_layer(retry: str):
+def retry_reuses_layer(retry: str, name: str = "retry-reuses-cancelled-layer",
+                       description: str = "the retry finds a layer snapshot that the cancelled pull committed"):
     """`sometimes`: the retry observes a layer's chain ID snapshot as existing: the race
-    window of issue 3787 is entered. Only the cancelled pull can have committed it: a
-    chain ID names only committed snapshots, the retry Stats a chain ID or prepares it
-    as a target only before committing that layer itself, and no other actor commits
-    (so the step alone says it; no state is read)."""
-    return sometimes(
-        "retry-reuses-cancelled-layer",
-        on_step(lambda step: finds_existing_layer(step, retry) is not None),
-        "the retry finds a layer snapshot that the cancelled pull committed",
-    )
+    window of issue 3787 is entered. Only the first pull (cancelled, or crashed) can have
+    committed it: a chain ID names only committed snapshots, the retry Stats a chain ID
+    or prepares it as a target only before committing that layer itself, and no other
+    actor commits (so the step alone says it; no state is read)."""
+    return sometimes(name, on_step(lambda step: finds_existing_layer(step, retry) is not None), description)
 
 
 def gc_sweeps_committed_layer(chain: tuple[str, ...]):

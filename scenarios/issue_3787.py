@@ -11,7 +11,10 @@ no cancelled pull commits the layer: it exists only because of an image that CRI
 RemoveImage deletes, and the collection its synchronous delete waits for sweeps it
 (scenarios/remove_image_during_pull.py); the story then says so. Runs of another shape get
 no story (the generic explanation still applies); pkg/rootfs's runs have their own
-(scenarios/rootfs_story.py).
+(scenarios/rootfs_story.py). The same race reached through a crash
+(scenarios/crash_instead_of_cancel.py) is told with its own first sentence: the pull's
+process dies, its lease outlives it until it expires, and the restart's pull relies on
+the layer.
 
 The pull's final error comes from the run's continuation (how each actor ends if the run
 goes on), which the caller runs once and shares with the narration; nothing here runs the
@@ -24,11 +27,12 @@ from unpack_race.model.errdefs import AlreadyExists
 from unpack_race.model.gc import GcCollect, GcReport
 from unpack_race.model.images import DeleteImage
 from unpack_race.model.kubelet import CancelPull, RequestPull
-from unpack_race.model.leases import AddResource, DeleteLease
+from unpack_race.model.leases import AddResource, DeleteLease, PassTime
 from unpack_race.model.names import SNAPSHOT_REF
 from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Stat
 from unpack_race.reports.explain_text import moved_steps
 from unpack_race.scenarios.invariants import saw_missing_parent
+from unpack_race.scheduler.crashes import Crash
 from unpack_race.scheduler.explain import AFTER, BEFORE, HOLDS, Explanation, Move
 from unpack_race.scheduler.kernel import Status, Step
 from unpack_race.scheduler.run import Run
@@ -38,7 +42,7 @@ def _missing_parent(step: Step) -> bool:
     return saw_missing_parent(step)
 
 
-def _relied(step: Step, actor: str, parent: str) -> bool:
+def relied(step: Step, actor: str, parent: str) -> bool:
     """A step of `actor` that observed `parent` as existing and took no lease on it."""
     if step.actor != actor:
         return False
@@ -91,20 +95,26 @@ def story(x: Explanation, continuation: Run | None = None) -> list[str] | None:
         if delete is not None:
             text += (f", and {owner}'s deferred done() deleted lease {lease} (step {delete.index}): "
                      f"nothing roots {parent} any more")
+        crash = crash_of(steps[:w], owner)
+        if crash is not None:
+            text += expiry_clause(steps[:w], crash, gc, lease, parent)
         sentences.append(text + ".")
     removal = image_removal(steps[:w])
     if commit is None and removal is not None and removal.actor == gc.actor:
         sentences.append(f"{parent} exists only because image {removal.effect.name} roots it; no lease holds it.")
     retry = next((s for s in steps[:w] if isinstance(s.effect, RequestPull) and s.effect.pull == pull), None)
-    who = f"The retry, {pull}," if retry is not None else pull
+    restarted = next((s for s in steps[:w] if type(s.effect) is Crash and s.effect.actor != pull), None)
+    who = f"The retry, {pull}," if retry is not None else f"The restart's pull, {pull}," if restarted else pull
 
     opening = steps[x.opens] if x.opens is not None else None
-    if opening is None or not _relied(opening, pull, parent):
-        opening = next((s for s in reversed(steps[:w]) if _relied(s, pull, parent)), None)
+    if opening is None or not relied(opening, pull, parent):
+        opening = next((s for s in reversed(steps[:w]) if relied(s, pull, parent)), None)
     if opening is not None:
-        sentences.append(_reliance(steps, opening, who, parent, _leased_later(x, pull, parent, w)))
+        sentences.append(reliance(steps, opening, who, parent, _leased_later(x, pull, parent, w)))
 
-    sentences.append(collection_sentence(gc, removal, parent) + (
+    expired = list(gc.result.swept_leases)
+    why = f": lease {', '.join(expired)} has expired, so it is no root" if expired else ""
+    sentences.append(collection_sentence(gc, removal, parent, why) + (
         f" containerd's GC scheduler had a collection due: {', '.join(gc.result.due)}." if gc.result.due else ""))
     kind = "Prepare's first transaction" if isinstance(failed.effect, PrepareT1) else "Prepare's second transaction"
     final = final_error(continuation, pull)
@@ -112,7 +122,8 @@ def story(x: Explanation, continuation: Run | None = None) -> list[str] | None:
             f"and {kind} fails: {failed.error}")
     if final:
         text += f"; the pull fails: {final}"
-    sentences.append(text + ". This is containerd issue 3787.")
+    through = ", reached through a crash and an expired lease instead of a cancel" if restarted else ""
+    sentences.append(text + f". This is containerd issue 3787{through}.")
     sentences.extend(counterfactuals(x, pull, parent))
     return sentences
 
@@ -130,14 +141,32 @@ def image_removal(steps: tuple[Step, ...]) -> Step | None:
     return next((s for s in reversed(steps) if isinstance(s.effect, DeleteImage) and s.ok), None)
 
 
-def collection_sentence(gc: Step, removal: Step | None, swept: str) -> str:
+def collection_sentence(gc: Step, removal: Step | None, swept: str, why: str = "") -> str:
     """The GC step `gc` sweeping `swept`: the collection a synchronous RemoveImage waits for
     (when `removal`, by the same actor, came before it), or a collection of the GC's own."""
     if removal is not None and removal.actor == gc.actor:
         return (f"{gc.actor} removes image {removal.effect.name} (step {removal.index}): CRI RemoveImage deletes its "
                 f"last reference with images.SynchronousDelete() and waits for the collection "
-                f"(gc.ScheduleAndWait), which marks from the roots and sweeps {swept} (step {gc.index}).")
-    return f"Then {gc.actor} marks from the roots and sweeps {swept} (step {gc.index})."
+                f"(gc.ScheduleAndWait), which marks from the roots and sweeps {swept} (step {gc.index}){why}.")
+    return f"Then {gc.actor} marks from the roots and sweeps {swept} (step {gc.index}){why}."
+
+
+def crash_of(steps: tuple[Step, ...], actor: str) -> Step | None:
+    """The step where `actor` crashed (scheduler.crashes), if it did."""
+    return next((s for s in steps if type(s.effect) is Crash and s.effect.actor == actor), None)
+
+
+def expiry_clause(steps: tuple[Step, ...], crash: Step, gc: Step, lease: str, parent: str) -> str:
+    """How the crashed pull's lease stopped rooting `parent`: it outlived the process until
+    it expired (client.WithLease: leases.WithExpiration(24h); gc.go scanRoots)."""
+    text = (f"; then {crash.effect.actor}'s process died (step {crash.index}): none of its deferred code ran, so "
+            f"no done() deleted lease {lease}, which stays, a root until it expires")
+    passed = [s for s in steps if isinstance(s.effect, PassTime) and s.index > crash.index]
+    if passed and lease in gc.result.swept_leases:
+        hours = sum(s.effect.seconds for s in passed) // 3600
+        text += (f"; {hours} h pass (step {passed[-1].index}), past its containerd.io/gc.expire, 24 h after "
+                 f"client.WithLease created it: nothing roots {parent} any more")
+    return text
 
 
 def _leased_later(x: Explanation, pull: str, parent: str, w: int) -> Step | None:
@@ -146,7 +175,7 @@ def _leased_later(x: Explanation, pull: str, parent: str, w: int) -> Step | None
                  and s.effect.id == parent and s.ok), None)
 
 
-def _reliance(steps: tuple[Step, ...], step: Step, who: str, parent: str, leased: Step | None = None) -> str:
+def reliance(steps: tuple[Step, ...], step: Step, who: str, parent: str, leased: Step | None = None) -> str:
     effect = step.effect
     if isinstance(effect, Stat) and leased is not None:
         return (f"{who} stats {parent} (step {step.index}): it exists, so the unpacker will skip the layer; "

@@ -47,8 +47,9 @@ SUFFIX = ".schedule.json"
 #: retry-after-cancel under the canonical variant, the retry only after the cancelled pull
 #: has returned (Saket Jajoo's kubelet restart, strictly sequential); GC at any step (the
 #: over-approximation of the GC scheduler), or only while the db is dirty; no shared
-#: duplication suppressor (ctr, nerdctl: no CRI kmutex); and the image-delete scenarios'
-#: other shapes. Each is kept only when its minimal counterexample's steps (actor and
+#: duplication suppressor (ctr, nerdctl: no CRI kmutex); the image-delete scenarios'
+#: other shapes; then the crash with one layer and the deleted lease without a
+#: synchronous GC. Each is kept only when its minimal counterexample's steps (actor and
 #: effect kind, in order) differ from every case before it.
 EXTRA: tuple[tuple[str, str, Mapping[str, Any], str], ...] = (
     ("retry-after-cancel", "stat-early-return", {"overlap": False}, "no-overlap"),
@@ -61,6 +62,10 @@ EXTRA: tuple[tuple[str, str, Mapping[str, Any], str], ...] = (
     ("remove-image-during-pull", "stat-early-return", {"kmutex": False}, "no-kmutex"),
     # Image.Unpack of an image with no layer of its own: the config labelled with a swept chain
     ("rootfs-apply-layer", "head", {"own": 0}, "own-0"),
+    # a crash with one layer: no parent to miss, the restart's image is made over the swept chain
+    ("crash-instead-of-cancel", "stat-early-return", {"layers": 1}, "one-layer"),
+    # the lease deleted without a synchronous GC: the pull's next add to its lease fails
+    ("lease-deleted-under-pull", "prepare-with-lease", {"sync-gc": False}, "no-sync-gc"),
 )
 
 #: a case whose DFS has no verdict within this many executions makes the corpus partial

@@ -55,27 +55,34 @@ class ChoicePoint:
 
     @property
     def runnable(self) -> tuple[str, ...]:
-        """The actors that can move now, in program order (empty at a final state)."""
+        """The actors that can move now, in program order, then the crashes that can be
+        taken (scheduler.crashes); empty at a final state."""
         return self._execution.runnable()
 
     @property
     def actors(self) -> tuple[str, ...]:
-        """Every actor, in program order."""
-        return self._execution.program.actor_names()
+        """Every name a strategy can choose: the actors in program order, then the crash
+        choice of each crashable actor (`Program.choice_names`)."""
+        return self._execution.choices()
 
     def pending(self, actor: str) -> Effect | None:
-        """The effect `actor` waits to perform (None once it has finished)."""
-        return self._execution.actor(actor).pending
+        """The effect `actor` (or a crash choice) waits to perform (None once it has
+        finished, or the crash was taken)."""
+        return self._execution.pending(actor)
 
     def unfinished(self) -> tuple[str, ...]:
-        """The actors with an effect pending (runnable or blocked), in program order."""
-        return tuple(a.name for a in self._execution.actors if a.pending is not None)
+        """The actors with an effect pending (runnable or blocked), and the crashed ones
+        (stopped for good before a step: `footprint` gives it), in program order, then the
+        crashes not yet taken (enabled or not)."""
+        return self._execution.unfinished_choices()
 
     def footprint(self, actor: str) -> Footprint:
-        """What `actor`'s pending effect would read and write if taken now."""
+        """What the pending step of `actor` (or a crash choice; for a crashed actor, the
+        step it was stopped before) would read and write if taken now, as the kernel
+        would record it."""
         found = self._footprints.get(actor)
         if found is None:
-            found = self._footprints[actor] = self.pending(actor).footprint(self._execution.world)
+            found = self._footprints[actor] = self._execution.footprint(actor)
         return found
 
     def state_key(self) -> Hashable:

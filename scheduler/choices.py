@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 import attrs
+from unpack_race.scheduler.crashes import crashed_by
 from unpack_race.scheduler.echo import echo_text
 from unpack_race.scheduler.effect import Effect, effect_name
 from unpack_race.scheduler.kernel import Execution, Step
@@ -153,8 +154,8 @@ def check(
     execution: Execution, index: int, recorded: Recorded, runnable: tuple[str, ...], diverged: type[Divergence]
 ) -> None:
     """Raise `diverged` unless `recorded` can be taken as step `index` now."""
-    actor = execution.actor_or_none(recorded.actor)
-    effect = actor.pending if actor is not None else None
+    known = execution.has_choice(recorded.actor)
+    effect = execution.pending(recorded.actor) if known else None
     expected = recorded.runnable
     if (
         effect is not None
@@ -163,9 +164,12 @@ def check(
         and (expected is None or tuple(expected) == runnable)
     ):
         return
+    target = crashed_by(recorded.actor)
+    if target is not None and execution.actor_or_none(target) is not None:
+        _crash_diverged(execution, index, recorded, target, effect, known, diverged)
     who = echo_text(recorded.actor)  # (from a file: any text)
     where = f"step {index}: {diverged.recorded_as} {who} to {recorded.describe()}"
-    if actor is None:
+    if not known:
         names = ", ".join(execution.program.actor_names())
         raise diverged(index, f"{where}; there is no such actor (actors: {names})")
     if effect is None:
@@ -177,3 +181,21 @@ def check(
     raise diverged(
         index, f"{where}; the actors that could move were {list(expected)} then and are {list(runnable)} now"
     )
+
+
+def _crash_diverged(execution: Execution, index: int, recorded: Recorded, target: str, crash: Effect | None,
+                    known: bool, diverged: type[Divergence]) -> None:
+    """Raise `diverged` for a recorded crash of `target` that cannot be taken, if the
+    reason is the crash's own (else the caller's general messages apply)."""
+    where = f"step {index}: {diverged.recorded_as} {echo_text(target)} to {recorded.describe()}"
+    if not known:
+        crashable = ", ".join(execution.program.crashable()) or "none"
+        raise diverged(index, f"{where}; {target} cannot crash in this program (crashable: {crashable})")
+    if crash is None:
+        raise diverged(index, f"{where}; {target} has already crashed")
+    if crash.before is None:
+        raise diverged(index, f"{where}; {target} has already finished")
+    if not recorded.matches(crash):
+        raise diverged(index, f"{where}; {target}'s next effect is {crash.before.describe()}")
+    if not crash.enabled(execution.world):
+        raise diverged(index, f"{where}; it cannot be taken here: {crash.blocked_on(execution.world)}")

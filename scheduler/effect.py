@@ -68,6 +68,11 @@ class Effect:
 
     __slots__ = ()
 
+    #: whether the actor can crash just before this step (`scheduler.crashes`): False for a
+    #: step that finishes a call the actor already made, which the callee completes
+    #: whether or not the caller is still there (the second half of a remote call)
+    crash_before: bool = True
+
     @property
     def name(self) -> str:
         """The effect's kind. A subclass field called `name` shadows this property, so

@@ -185,7 +185,7 @@ def explore(
         reporter(executions, steps, lambda: strategy.facts().states, final)
 
     try:
-        strategy.start(program.actor_names(), lambda chooser: dry_run(program, chooser, limit))
+        strategy.start(program.choice_names(), lambda chooser: dry_run(program, chooser, limit))
         keep_runs = on_run is not None or strategy.facts().kind is Kind.SINGLE_RUN
         while True:
             prefix = strategy.next_execution()

@@ -1,9 +1,10 @@
 """The kernel: one execution of a program, one atomic step at a time.
 
 It keeps each actor's generator and the effect it is waiting to perform. `runnable()`
-lists the actors whose next effect is enabled; `step(actor)` applies that effect to the
-world, records a `Step`, and resumes the actor with the result (or throws the `Failure`
-into it). The kernel never chooses: strategies do.
+lists the actors whose next effect is enabled (then the crashes that can be taken,
+scheduler.crashes); `step(actor)` applies that effect to the world, records a `Step`,
+and resumes the actor with the result (or throws the `Failure` into it); `step` of a
+crash choice stops its actor instead. The kernel never chooses: strategies do.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Generator, Hashable
 from typing import Any
 
 import attrs
+from unpack_race.scheduler.crashes import Crash, crash_choice
 from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.effect import Effect, Failure, Footprint
 from unpack_race.scheduler.program import ActorBody, Program
@@ -37,11 +39,15 @@ class ModelError(ProtocolError):
 
 
 class Status(enum.Enum):
-    """How an actor stands: still running (an effect pending), done, or failed."""
+    """How an actor stands: still running (an effect pending), done, failed, crashed (the
+    search stopped it, scheduler.crashes), or not started (a restart whose actor has not
+    crashed, or ended without crashing)."""
 
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    CRASHED = "crashed"
+    NOT_STARTED = "not started"
 
 
 @attrs.frozen
@@ -61,7 +67,8 @@ class ActorEnd:
 class Step:
     """One performed step: who moved, what it did, and what came of it. A step runs the
     actor's own code up to its next yield, so if the actor returned or failed there,
-    `ended` says how (None while it goes on)."""
+    `ended` says how (None while it goes on). A crash is the step of its choice,
+    `crash(A)`, whose effect is a `Crash` and whose `ended` is A's end."""
 
     index: int
     actor: str
@@ -89,6 +96,8 @@ class Actor:
     returned: Any = None
     error: Failure | None = None
     history: int = 0  # interned id of this actor's own step history (its local state)
+    crash: str | None = None  # the name of its crash choice, for a crashable actor
+    stopped: Effect | None = None  # once crashed: the effect it was stopped before
 
 
 class HistoryInterner:
@@ -133,13 +142,23 @@ class Execution:
         self._interner = interner
         self.actors: list[Actor] = []
         self._by_name: dict[str, Actor] = {}
+        self.crashes = 0  # crashes taken so far
+        self._crashes: dict[str, Actor] = {}  # crash choice -> its actor, program order
+        self._crashed: set[str] = set()  # the crash choices taken
+        self._restarts: dict[str, list[str]] = {}  # actor -> the actors that restart it
+        crashable = set(program.crashable())
         for spec in program.actors:
-            actor = Actor(spec.name, spec.daemon, start_actor(spec.body, spec.name))
+            actor = Actor(spec.name, spec.daemon, None)
             self.actors.append(actor)
             self._by_name[spec.name] = actor
-            self._advance(actor, lambda gen: next(gen))
-            if actor.pending is None and program.on_exit is not None:
-                program.on_exit(self.world, spec.name)
+            if spec.name in crashable:
+                actor.crash = crash_choice(spec.name)
+                self._crashes[actor.crash] = actor
+            if spec.restarts is not None:
+                actor.status = Status.NOT_STARTED
+                self._restarts.setdefault(spec.restarts, []).append(spec.name)
+            else:
+                self._start(actor, spec)
 
     # -- queries -------------------------------------------------------------------
     def actor(self, name: str) -> Actor:
@@ -153,9 +172,15 @@ class Execution:
         return self._by_name.get(name)
 
     def runnable(self) -> tuple[str, ...]:
-        """Names of the actors that can move now, in program order."""
+        """Names of the actors that can move now, in program order, then of the crashes
+        that can be taken (scheduler.crashes)."""
         if self._runnable is None:
-            self._runnable = tuple(a.name for a in self.actors if a.pending is not None and self._enabled(a))
+            moving = tuple(a.name for a in self.actors if a.pending is not None and self._enabled(a))
+            crashing = ()
+            if self._crashes and self.crashes < self.program.max_crashes:
+                crashing = tuple(name for name, actor in self._crashes.items()
+                                 if actor.name in moving and actor.pending.crash_before)
+            self._runnable = moving + crashing
         return self._runnable
 
     def _enabled(self, actor: Actor) -> bool:
@@ -168,7 +193,39 @@ class Execution:
             ) from exc
 
     def pending(self, name: str) -> Effect | None:
-        return self.actor(name).pending
+        """The effect `name` waits to perform: an actor's pending effect, or for a crash
+        choice its `Crash` (disabled once its actor has finished or the budget is spent;
+        None once taken). KeyError for a name that is neither."""
+        target = self._crashes.get(name)
+        if target is None:
+            return self.actor(name).pending
+        if name in self._crashed:
+            return None
+        return Crash(target.name, target.pending, self.crashes >= self.program.max_crashes)
+
+    def choices(self) -> tuple[str, ...]:
+        """Every name a strategy can choose, in order: the actors, then the crashes."""
+        return self.program.choice_names()
+
+    def has_choice(self, name: str) -> bool:
+        """Whether `name` is an actor of the program or the crash of a crashable one."""
+        return name in self._by_name or name in self._crashes
+
+    def unfinished_choices(self) -> tuple[str, ...]:
+        """The choices with a step pending, runnable or not, as a partial-order reduction
+        sees them: every unfinished actor, every crashed one (with the step it was stopped
+        before, disabled for good, so that the reduction races it with the crash as it
+        races a blocked actor's next step), then every crash not yet taken, in order."""
+        return tuple(a.name for a in self.actors if a.pending is not None or a.stopped is not None) + tuple(
+            name for name in self._crashes if name not in self._crashed)
+
+    def footprint(self, name: str) -> Footprint:
+        """What the pending step of `name` (an actor or a crash; for a crashed actor, the
+        step it was stopped before) would read and write if taken now, as the kernel
+        records it (`Program.footprint`)."""
+        actor = self._by_name.get(name)
+        effect = actor.stopped if actor is not None and actor.stopped is not None else self.pending(name)
+        return self.program.footprint(name, effect, self.world)
 
     def unfinished(self, include_daemons: bool = False) -> list[Actor]:
         return [
@@ -191,6 +248,8 @@ class Execution:
 
     # -- the one mutator -----------------------------------------------------------
     def step(self, name: str) -> Step:
+        if name in self._crashes:
+            return self._crash(name)
         actor = self.actor(name)
         effect = actor.pending
         if effect is None:
@@ -201,7 +260,7 @@ class Execution:
                 f"step {len(self.steps)}: {name} is blocked ({effect.blocked_on(self.world)})"
             )
         try:
-            footprint = effect.footprint(self.world) if self.tracks_footprints else None
+            footprint = self.program.footprint(name, effect, self.world) if self.tracks_footprints else None
         except Exception as exc:  # a bug in the model
             raise ModelError(f"step {len(self.steps)}: {name}'s {effect.describe()}: footprint() raised "
                              f"{type(exc).__name__}: {exc}", name, effect, exc) from exc
@@ -231,6 +290,47 @@ class Execution:
             step = attrs.evolve(step, footprint=footprint, ended=_end(actor))
             self.steps[-1] = step
         return step
+
+    def _crash(self, name: str) -> Step:
+        """Take the crash `name`: its actor stops before its pending effect and is never
+        resumed (scheduler.crashes); the actors that restart it start."""
+        crash = self.pending(name)
+        runnable = self.runnable()
+        if crash is None or name not in runnable:
+            why = "it was already taken" if crash is None else crash.blocked_on(self.world)
+            raise ProtocolError(f"step {len(self.steps)}: {name} cannot be taken ({why})")
+        actor = self._by_name[crash.actor]
+        footprint = self.program.footprint(name, crash, self.world) if self.tracks_footprints else None
+        step = Step(len(self.steps), name, crash, crash.apply(self.world), None, footprint)
+        self.steps.append(step)
+        self.runnable_log.append(runnable)
+        self._runnable = None
+        self.crashes += 1
+        self._crashed.add(name)
+        if self._interner is not None:
+            actor.history = self._interner.extend(actor.history, step)
+        generator, actor.generator = actor.generator, None
+        actor.pending, actor.status, actor.stopped = None, Status.CRASHED, actor.pending
+        close_generator(generator)  # never resumed: nothing it would still do happens
+        if self.program.on_exit is not None:
+            self.program.on_exit(self.world, actor.name)
+        specs = {spec.name: spec for spec in self.program.actors}
+        for restart in self._restarts.get(actor.name, ()):
+            started = self._by_name[restart]
+            started.status = Status.RUNNING
+            self._start(started, specs[restart])
+            if started.pending is None and footprint is not None and self.program.on_exit is not None:
+                footprint = Footprint(footprint.reads, footprint.writes | {f"exit/{restart}"})
+        step = attrs.evolve(step, footprint=footprint, ended=_end(actor))
+        self.steps[-1] = step
+        return step
+
+    def _start(self, actor: Actor, spec) -> None:
+        """Build the actor's generator and run it to its first effect."""
+        actor.generator = start_actor(spec.body, spec.name)
+        self._advance(actor, lambda gen: next(gen))
+        if actor.pending is None and self.program.on_exit is not None:
+            self.program.on_exit(self.world, spec.name)
 
     def close(self) -> None:
         """Close every unfinished actor's generator (see `close_generator`)."""

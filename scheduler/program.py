@@ -14,7 +14,9 @@ from collections.abc import Callable, Generator, Hashable
 from typing import Any
 
 import attrs
+from unpack_race.scheduler.crashes import alive, crash_choice
 from unpack_race.scheduler.echo import echo
+from unpack_race.scheduler.effect import Footprint
 
 ActorBody = Callable[[], Generator[Any, Any, Any]]
 
@@ -65,11 +67,15 @@ def check_fingerprint(world: Any, program: str, needed_by: str) -> Hashable:
 class ActorSpec:
     """One actor: a name, a zero-argument factory for its generator, and whether it is a
     daemon (a background actor, like a garbage collector, that may be left blocked or
-    unfinished when the others are done without that being a deadlock)."""
+    unfinished when the others are done without that being a deadlock). `crashable`: the
+    search may stop it at any step (scheduler.crashes); `restarts`: it is the restart of
+    that (crashable) actor, and starts only when that one crashes."""
 
     name: str
     body: ActorBody = attrs.field(validator=lambda spec, _, body: check_factory(body, spec.name))
     daemon: bool = False
+    crashable: bool = False
+    restarts: str | None = None
 
 
 @attrs.frozen
@@ -83,9 +89,13 @@ class Program:
     name: str
     make_world: Callable[[], Any] = attrs.field(validator=lambda program, _, make: _check_world_factory(program, make))
     actors: tuple[ActorSpec, ...] = attrs.field(converter=tuple)
-    #: called as on_exit(world, actor) when an actor returns or fails, for programs whose
-    #: steps wait on other actors (a join); that last step then also writes `exit/<actor>`
+    #: called as on_exit(world, actor) when an actor returns, fails or crashes, for programs
+    #: whose steps wait on other actors (a join); that last step then also writes `exit/<actor>`
     on_exit: Callable[[Any, str], None] | None = None
+    #: the most crashes of crashable actors in one execution (scheduler.crashes)
+    max_crashes: int = 1
+    #: actor -> the `~alive/...` resources its steps read (computed from the above)
+    _alive_reads: dict[str, frozenset[str]] = attrs.field(init=False, eq=False, repr=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         for index, actor in enumerate(self.actors):
@@ -95,14 +105,65 @@ class Program:
         names = [a.name for a in self.actors]
         if len(set(names)) != len(names):
             raise ValueError(f"program {self.name!r}: actor names must be unique, got {names}")
+        _check_crashes(self)
+        crashable = set(self.crashable())
+        for spec in self.actors:
+            names = {spec.name, spec.restarts} & crashable
+            if names:
+                self._alive_reads[spec.name] = frozenset(alive(n) for n in sorted(names))
 
     def actor_names(self) -> tuple[str, ...]:
         return tuple(a.name for a in self.actors)
+
+    def crashable(self) -> tuple[str, ...]:
+        """The actors the search may crash, in program order (none with max_crashes=0)."""
+        if self.max_crashes == 0:
+            return ()
+        return tuple(a.name for a in self.actors if a.crashable)
+
+    def choice_names(self) -> tuple[str, ...]:
+        """Every name a strategy can choose: the actors in program order, then the crash of
+        each crashable actor (`crash(A)`, scheduler.crashes), in program order."""
+        return self.actor_names() + tuple(crash_choice(a) for a in self.crashable())
+
+    def footprint(self, actor: str, effect: Any, world: Any) -> Footprint:
+        """The footprint the kernel records for `actor`'s step `effect` in `world`: the
+        effect's own, plus the scheduler's: a step of a crashable actor reads `~alive/<it>`
+        and a step of a restart reads `~alive/<the actor it restarts>`, which the crash
+        writes (scheduler.crashes)."""
+        found = effect.footprint(world)
+        extra = self._alive_reads.get(actor)
+        return Footprint(found.reads | extra, found.writes) if extra else found
 
     def all_daemons(self) -> Program:
         """The same program with every actor a daemon: an execution that ends with actors
         blocked is then just a final state, not a deadlock that stops a search."""
         return attrs.evolve(self, actors=tuple(attrs.evolve(a, daemon=True) for a in self.actors))
+
+
+def _check_crashes(program: Program) -> None:
+    """The crash bound is a whole number, a restart names a crashable actor of the
+    program, and no actor's name is taken by the crash of another."""
+    bound = program.max_crashes
+    if isinstance(bound, bool) or not isinstance(bound, int) or bound < 0:
+        raise ProgramError(f"program {program.name!r}: max_crashes is {echo(bound)}; give the most crashes one "
+                           f"execution may have, a whole number (0 for none)")
+    specs = {a.name: a for a in program.actors}
+    for spec in program.actors:
+        if spec.restarts is None:
+            continue
+        target = specs.get(spec.restarts)
+        if target is None or not target.crashable or target.name == spec.name:
+            what = "is not an actor of the program" if target is None else (
+                "is the actor itself" if target.name == spec.name else "is not crashable")
+            raise ProgramError(f"program {program.name!r}: actor {spec.name!r} restarts {spec.restarts!r}, which "
+                               f"{what}; a restart starts when a crashable actor crashes: mark that one "
+                               f"ActorSpec(..., crashable=True)")
+    taken = {crash_choice(a.name) for a in program.actors if a.crashable} & set(specs)
+    if taken:
+        name = sorted(taken)[0]
+        raise ProgramError(f"program {program.name!r}: an actor is named {name!r}, the name of a crash choice "
+                           f"(scheduler.crashes); rename it")
 
 
 def _check_world_factory(program: Program, make_world: Any) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import attrs
+from unpack_race.scheduler.crashes import Crash, owner
 from unpack_race.scheduler.kernel import ActorEnd, Execution, Status, Step
 
 
@@ -70,9 +71,10 @@ class Run:
         following = self.runnable[length]
         ends = []
         for end in self.ends:
-            later = next((s for s in self.steps[length:] if s.actor == end.name), None)
+            later = next((s for s in self.steps[length:] if owner(s.actor, s.effect) == end.name), None)
             if later is not None:
-                end = ActorEnd(end.name, Status.RUNNING, pending=later.effect, daemon=end.daemon)
+                pending = later.effect.before if type(later.effect) is Crash else later.effect
+                end = ActorEnd(end.name, Status.RUNNING, pending=pending, daemon=end.daemon)
             ends.append(end)
         return Run(self.program, self.actors, steps, runnable, following, tuple(ends))  # no world: not kept
 

@@ -1,15 +1,20 @@
 """Schedules: the recorded choices of one execution, as versioned JSON.
 
 ```
-{"format": "unpack-race.schedule", "version": 2,
+{"format": "unpack-race.schedule", "version": 3,
  "scenario": "...", "variant": "...", "params": {...},
- "steps": [{"actor": "pull-2", "effect": "Stat", "args": {"key": "sha256:c1"}}, ...]}
+ "steps": [{"actor": "pull-2", "effect": "Stat", "args": {"key": "sha256:c1"}},
+           {"actor": "pull-1", "crash": true, "effect": "Commit", "args": {...}}, ...]}
 ```
 Steps name the actor and its effect (with arguments), not bare indices, so a replay can
-say exactly where a changed model diverges. Files are parsed with `json`, their format
-and version checked (an older version is migrated step by step through `MIGRATIONS`,
-or refused: version 1 spelled scenario and parameter names with `_`, see
-`kebab_case_names`), then validated against the JSON Schema shipped beside this module
+say exactly where a changed model diverges. A step with `"crash": true` is a crash
+(scheduler.crashes): the actor stops instead of performing the effect named, its
+pending one (version 3; in memory it is the step of the choice `crash(<actor>)`, whose
+effect is a `Crash`). A schedule is written in the oldest version that holds it: version
+2 unless it has a crash. Files are parsed with `json`, their format and version checked (an
+older version is migrated step by step through `MIGRATIONS`, or refused: version 1
+spelled scenario and parameter names with `_`, see `kebab_case_names`; version 2 had no
+crashes), then validated against the JSON Schema shipped beside this module
 (`schedule.schema.json`, with the `jsonschema` library); a bad file raises
 `ScheduleError` with one line naming the file, the field and what was expected.
 
@@ -35,6 +40,7 @@ from typing import Any
 import attrs
 import jsonschema
 
+from unpack_race.scheduler.crashes import Crash, crash_choice
 from unpack_race.scheduler.echo import echo, echo_path, echo_text
 from unpack_race.scheduler.effect import Effect, effect_name
 from unpack_race.scheduler.files import write_atomically
@@ -42,7 +48,8 @@ from unpack_race.scheduler.kernel import Step
 from unpack_race.scheduler.suggestions import did_you_mean
 
 FORMAT = "unpack-race.schedule"
-VERSION = 2
+VERSION = 3  # the newest version: read, and written for a schedule with a crash
+CRASH_FREE_VERSION = 2  # the version a schedule without a crash is written in (Schedule.version)
 FIRST_VERSION = 1  # the oldest version ever written
 
 
@@ -74,11 +81,23 @@ def kebab_case(name: str) -> str:
     return name.lower().replace("_", "-")
 
 
+def no_crashes(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 -> 3: version 3 adds crash steps (`"crash": true`); a version 2 file has
+    none, so its steps are as they were (a version 2 file with one is refused)."""
+    steps = data.get("steps")
+    for i, step in enumerate(steps if isinstance(steps, list) else ()):
+        if isinstance(step, dict) and "crash" in step:
+            raise ScheduleError(f"field steps[{i}].crash: schedule version 2 has no crash steps; a schedule with "
+                                f"a crash is version 3")
+    return data
+
+
 #: version n -> a function turning a version-n document into a version n+1 document;
 #: the next format change adds its entry here and bumps VERSION.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: kebab_case_names}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: kebab_case_names, 2: no_crashes}
 
 BASE_FIELDS = ("format", "version", "scenario", "variant", "params", "steps")
+CRASH = Crash.__name__  # the kind of a crash step's effect
 
 #: the largest schedule file read (the longest schedule of the corpus is about 10 kB)
 MAX_BYTES = 16 * 1024 * 1024
@@ -94,6 +113,10 @@ class ScheduleError(ValueError):
 
 @attrs.frozen
 class ScheduledStep:
+    """One step as a schedule records it: the choice that moved (an actor, or a crash
+    choice `crash(<actor>)`), the kind of its effect and the effect's arguments (for a
+    crash: `Crash`, with the crashed actor and the effect it came before)."""
+
     actor: str
     effect: str
     args: Mapping[str, Any] = attrs.field(factory=dict)
@@ -102,7 +125,22 @@ class ScheduledStep:
     def of(cls, step: Step) -> ScheduledStep:
         return cls(step.actor, effect_name(step.effect), step.effect.args())
 
+    @classmethod
+    def crash(cls, actor: str, effect: str, args: Mapping[str, Any]) -> ScheduledStep:
+        """`actor` crashes instead of performing its pending `effect(args)`."""
+        return cls(crash_choice(actor), CRASH, {"actor": actor, "before": {"effect": effect, "args": dict(args)}})
+
+    @property
+    def crashed(self) -> str | None:
+        """The actor this step crashes, or None for an ordinary step."""
+        if self.effect == CRASH and self.actor == crash_choice(str(self.args.get("actor"))):
+            return self.args["actor"]
+        return None
+
     def describe(self) -> str:
+        if self.crashed is not None:
+            before = self.args.get("before") or {"effect": "?", "args": {}}
+            return f"crash before {ScheduledStep('', before['effect'], before['args']).describe()}"
         inner = ", ".join(f"{echo_text(str(k), 40)}={echo(v)}" for k, v in self.args.items())
         return f"{echo_text(self.effect, 40)}({echo_text(inner, 200)})"
 
@@ -116,7 +154,18 @@ class ScheduledStep:
         return None
 
     def to_json(self) -> dict[str, Any]:
+        crashed = self.crashed
+        if crashed is not None:
+            before = self.args["before"]
+            return {"actor": crashed, "crash": True, "effect": before["effect"], "args": dict(before["args"])}
         return {"actor": self.actor, "effect": self.effect, "args": dict(self.args)}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> ScheduledStep:
+        """A step as a (validated) schedule file spells it."""
+        if raw.get("crash"):
+            return cls.crash(raw["actor"], raw["effect"], raw.get("args", {}))
+        return cls(raw["actor"], raw["effect"], raw.get("args", {}))
 
 
 @attrs.frozen
@@ -134,10 +183,15 @@ class Schedule:
     ) -> Schedule:
         return cls(scenario, variant, dict(params), tuple(ScheduledStep.of(s) for s in steps))
 
+    def version(self) -> int:
+        """The version the schedule is written in: the oldest that can hold it, so that a
+        schedule without a crash stays readable by an unpack-race that reads version 2."""
+        return VERSION if any(s.crashed is not None for s in self.steps) else CRASH_FREE_VERSION
+
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
-            "version": VERSION,
+            "version": self.version(),
             "scenario": self.scenario,
             "variant": self.variant,
             "params": dict(sorted(self.params.items())),
@@ -167,9 +221,7 @@ class Schedule:
     def from_json(cls, data: Any, source: str = "<schedule>") -> Schedule:
         data = _checked_version(data, source)
         _validate(data, source)
-        steps = tuple(
-            ScheduledStep(raw["actor"], raw["effect"], raw.get("args", {})) for raw in data["steps"]
-        )
+        steps = tuple(ScheduledStep.from_json(raw) for raw in data["steps"])
         extensions = {k: v for k, v in data.items() if k not in BASE_FIELDS}
         return cls(data["scenario"], data["variant"], data.get("params", {}), steps, extensions)
 
@@ -183,17 +235,20 @@ class Schedule:
         """Refuse steps that name an actor the program does not have, or an effect kind
         no loaded model defines, with one line naming the field."""
         actors = tuple(actors)
-        kinds = effect_kinds()
+        kinds = effect_kinds() - {CRASH}
         for i, step in enumerate(self.steps):
-            if step.actor not in actors:
+            actor, effect = step.actor, step.effect
+            if step.crashed is not None:  # named in the file by the crashed actor and the effect it came before
+                actor, effect = step.crashed, step.args["before"]["effect"]
+            if actor not in actors:
                 raise ScheduleError(
                     f"{source}: field steps[{i}].actor: expected one of the actors "
-                    f"{', '.join(actors)}, got {echo(step.actor)}{did_you_mean(step.actor, actors)}"
+                    f"{', '.join(actors)}, got {echo(actor)}{did_you_mean(actor, actors)}"
                 )
-            if step.effect not in kinds:
+            if effect not in kinds:
                 raise ScheduleError(
                     f"{source}: field steps[{i}].effect: expected an effect the model defines "
-                    f"({', '.join(sorted(kinds))}), got {echo(step.effect)}{did_you_mean(step.effect, sorted(kinds))}"
+                    f"({', '.join(sorted(kinds))}), got {echo(effect)}{did_you_mean(effect, sorted(kinds))}"
                 )
 
 
@@ -397,7 +452,7 @@ def _validate(data: dict[str, Any], source: str) -> None:
     raise _message(error, source)
 
 
-_ORDER = {name: i for i, name in enumerate(BASE_FIELDS + ("expect", "comment", "actor", "effect", "args",
+_ORDER = {name: i for i, name in enumerate(BASE_FIELDS + ("expect", "comment", "actor", "crash", "effect", "args",
                                                           "verdict", "property"))}
 
 

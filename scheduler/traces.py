@@ -130,12 +130,15 @@ def _daemon(program: Program, name: str) -> bool:
 def final_state(run: Run) -> Hashable:
     """The state a run ended in, local states included: the world's fingerprint and, per
     actor, its status and what it returned (or the error it failed with, or the effect
-    it is still waiting to perform). Runs of one trace end in equal final states; a
+    it is still waiting to perform, or that it crashed or never started). Runs of one
+    trace end in equal final states; a
     search that explores every trace reaches every final state."""
     ends = []
     for actor in run.ends:
         if actor.pending is not None:
             end: Hashable = ("waiting", actor.pending)
+        elif actor.status in (Status.CRASHED, Status.NOT_STARTED):
+            end = (actor.status.value,)
         elif actor.error is not None:
             end = ("failed", type(actor.error).__name__, str(actor.error))
         else:

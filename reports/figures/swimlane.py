@@ -4,10 +4,12 @@ step in the column of its index, labelled with the effect's kind and its first a
 red; the violating step has a thick dark border; the racing pair is outlined in orange
 and its happens-before path drawn as arrows between boxes; the caller's marks (at which
 step the pull was cancelled, a lease deleted...) are dashed vertical lines across every
-lane, labelled at the top. The layout depends on the run alone, so the figure's bytes do
-too (saving.figure_bytes). Each box carries the SVG id `step-K`, for a page to highlight.
+lane, labelled at the top. A crash (scheduler.crashes) is a dark box labelled "crashes" in
+the lane of the actor it stopped, with its own mark ("pull-1 crashes") on the time line.
+The layout depends on the run alone, so the figure's bytes do too (saving.figure_bytes).
+Each box carries the SVG id `step-K`, for a page to highlight.
 
-Nothing here knows containerd: what is worth a mark is the caller's to say.
+Nothing here knows containerd: what else is worth a mark is the caller's to say.
 """
 
 from __future__ import annotations
@@ -23,17 +25,18 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
 
 from unpack_race.reports.figures.limits import MAX_STEPS  # noqa: E402
+from unpack_race.scheduler.crashes import Crash, owner  # noqa: E402
 from unpack_race.scheduler.kernel import Step  # noqa: E402
 from unpack_race.scheduler.run import Run  # noqa: E402
 
 COLUMN, LANE, MARGIN_LEFT, MARGIN_TOP, MARGIN_BOTTOM = 0.34, 1.45, 1.3, 1.05, 0.75  # inches
 LABEL_CHARS = 28
-OK_FILL, FAILED_FILL, RACING_EDGE, VIOLATION_EDGE, PATH_COLOUR, MARK_COLOUR = (
-    "#dbe8f6", "#f4b6b0", "#e8820c", "#8b0000", "#e8820c", "#555555",
+OK_FILL, FAILED_FILL, RACING_EDGE, VIOLATION_EDGE, PATH_COLOUR, MARK_COLOUR, CRASH_FILL = (
+    "#dbe8f6", "#f4b6b0", "#e8820c", "#8b0000", "#e8820c", "#555555", "#9a9a9a",
 )
 
-LEGEND = ("red fill: a failed step; dark red border: the violating step; orange: the racing pair and its "
-          "happens-before path; dashed line: an event on the time line")
+LEGEND = ("red fill: a failed step; grey: a crash; dark red border: the violating step; orange: the racing pair "
+          "and its happens-before path; dashed line: an event on the time line")
 
 
 class TooLargeToDraw(ValueError):
@@ -46,7 +49,10 @@ def step_id(index: int) -> str:
 
 
 def step_label(step: Step) -> str:
-    """The box's label: the effect's kind, then its first argument, cut to fit."""
+    """The box's label: the effect's kind, then its first argument, cut to fit ("crashes"
+    for a crash)."""
+    if type(step.effect) is Crash:
+        return "crashes"
     kind = type(step.effect).__name__
     args = step.effect.args()
     first = next((str(v) for v in args.values() if isinstance(v, (str, int)) and str(v)), "")
@@ -66,6 +72,8 @@ def swimlane(run: Run, *, racing: tuple[int, int] | None = None, path: Sequence[
         raise TooLargeToDraw(f"{len(steps)} steps are too many to draw as a swimlane (at most {MAX_STEPS})")
     actors = list(run.actors)
     lane = {name: k for k, name in enumerate(actors)}
+    lane.update({s.actor: lane[owner(s.actor, s.effect)] for s in steps if type(s.effect) is Crash})
+    marks = {**{s.index: f"{s.effect.actor} crashes" for s in steps if type(s.effect) is Crash}, **(marks or {})}
     width = MARGIN_LEFT + COLUMN * max(len(steps), 1) + 0.3
     height = MARGIN_TOP + LANE * len(actors) + MARGIN_BOTTOM
     fig = plt.figure(figsize=(width, height))
@@ -92,7 +100,8 @@ def swimlane(run: Run, *, racing: tuple[int, int] | None = None, path: Sequence[
         thick = 2.2 if step.index in edge else 0.6
         if step.index == violating:
             colour, thick = VIOLATION_EDGE, 2.6
-        box = Rectangle((step.index - 0.42, y - 0.42), 0.84, 0.84, facecolor=OK_FILL if step.ok else FAILED_FILL,
+        fill = CRASH_FILL if type(step.effect) is Crash else OK_FILL if step.ok else FAILED_FILL
+        box = Rectangle((step.index - 0.42, y - 0.42), 0.84, 0.84, facecolor=fill,
                         edgecolor=colour, linewidth=thick, zorder=2)
         box.set_gid(step_id(step.index))
         ax.add_patch(box)

@@ -16,6 +16,7 @@ from unpack_race.reports.explain_text import explanation_lines
 from unpack_race.reports.figures.swimlane import step_label
 from unpack_race.reports.page.world_view import changes
 from unpack_race.reports.replay_text import verdict_line
+from unpack_race.scheduler.crashes import Crash
 
 
 def racing_path(explanation: Any) -> list[int]:
@@ -31,6 +32,8 @@ def marks(reported: Any) -> dict[int, str]:
     found = {}
     for step in reported.run.steps:
         word = reported.view.mark(step)
+        if word is None and type(step.effect) is Crash:
+            word = f"{step.effect.actor} crashes"
         if word is not None:
             found[step.index] = word
     return found

@@ -1,7 +1,7 @@
 """`explain()`: why a counterexample violates its property (scheduler.explain: the
 happens-before graph, the racing pair, the window, the counterfactuals) and, when the run
 has a known shape (containerd issue 3787, pkg/rootfs's Stat then skip), its story in
-containerd's words (scenarios.stories).
+containerd's words (`Scenario.story`, by default scenarios.stories).
 
 From a counterexample at hand (a check's result) only the counterfactuals are run; from a
 schedule, it is replayed strictly once. The continuation that tells how the failing pull
@@ -16,7 +16,6 @@ from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.api.counterexample import Counterexample, continued
 from unpack_race.scenarios.api.sources import Target, violating
 from unpack_race.scenarios.base import ParamError, Scenario
-from unpack_race.scenarios.stories import story
 from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.explain import Explanation, explain_run
 from unpack_race.scheduler.minimize import NotAViolation
@@ -54,7 +53,7 @@ def explain(target: Target, *, max_executions: int = MAX_EXECUTIONS,
             x = explain_run(built.program, built.properties, cx.run, cx.violation, max_executions=max_executions)
     except NotAViolation as err:
         raise ScheduleError(f"{cx.label}: nothing to explain under variant {cx.variant}: {err}") from None
-    told = story(x, cx.continuation)
+    told = cx.scenario.story(x, cx.continuation)
     return Explained(cx, x, tuple(told) if told is not None else None)
 
 

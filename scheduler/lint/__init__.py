@@ -10,6 +10,9 @@ problem with the run that reaches it, the offending steps, and what to fix:
   (`scheduler.recorder`, through the world's `RESOURCES` map);
 - `commutation`: steps whose footprints do not conflict commute, and neither enables,
   disables or changes the footprint of the other;
+- `disabling`: the same for what the kernel itself changes between two states: a crash
+  stops its actor and starts its restarts, a step changes whether its actor's crash can
+  be taken (scheduler.crashes);
 - `fingerprints`: worlds with the same fingerprint are told apart by no step and no
   property (compared against a complete copy of the world);
 - `state_keys`: states with the same state key behave the same;
@@ -27,6 +30,7 @@ import time
 from collections.abc import Iterable
 
 from unpack_race.scheduler.lint.commutation import check_commutation
+from unpack_race.scheduler.lint.disabling import check_disabling
 from unpack_race.scheduler.lint.findings import (
     KINDS,
     Coverage,
@@ -73,7 +77,7 @@ def lint(program: Program, properties: Iterable[Property] = (), *, max_states: i
                     "resource (Keyed or Scalar), a Constant, or WriteOnly bookkeeping"))
             footprints = check_footprints(space, found)
             check_state_property_reads(space, found)
-        pairs = check_commutation(space, found)
+        pairs = check_commutation(space, found) + check_disabling(space, found)
         if space.states[0].fingerprint is None:
             notes.append("fingerprint and state keys not checked: the world has no fingerprint()")
         else:

@@ -32,7 +32,7 @@ ADVICE = ("their footprints say they touch nothing in common, so a reduction (DP
 
 def check_commutation(space: StateSpace, found: Collector) -> int:
     """Try every independent pair once per distinct world; return how many were tried."""
-    order = {name: i for i, name in enumerate(space.actor_names())}
+    order = {name: i for i, name in enumerate(space.program.choice_names())}
     tried: set[tuple] = set()
     for state in space.states:
         if not state.expanded:
@@ -44,7 +44,7 @@ def check_commutation(space: StateSpace, found: Collector) -> int:
                 continue
             transition = state.transitions.get(pending.actor)
             ends = transition is not None and transition.ends
-            steps.append((pending, ends, footprint_taken(pending.effect, world, pending.actor, ends)))
+            steps.append((pending, ends, footprint_taken(space.program, pending.effect, world, pending.actor, ends)))
         for first, first_ends, first_fp in steps:
             if not first.enabled:
                 continue
@@ -80,7 +80,8 @@ class _Pair:
             steps=(f"{self.a.actor}: {self.a.effect.describe()}", f"{self.b.actor}: {self.b.effect.describe()}")))
 
     def _footprints(self) -> list[str]:
-        return [f"{self._say(p)}: {show_footprint(footprint_taken(p.effect, self.world, p.actor, e))}"
+        program = self.space.program
+        return [f"{self._say(p)}: {show_footprint(footprint_taken(program, p.effect, self.world, p.actor, e))}"
                 for p, e in ((self.a, self.a_ends), (self.b, self.b_ends))]
 
     def check(self) -> None:
@@ -126,8 +127,8 @@ class _Pair:
                       f"and {type(first.effect).__name__}.footprint() must declare writing it",
                       self._footprints())
             return True
-        before = footprint_taken(second.effect, self.world, second.actor, second_ends)
-        after_fp = footprint_taken(second.effect, after, second.actor, second_ends)
+        before = footprint_taken(self.space.program, second.effect, self.world, second.actor, second_ends)
+        after_fp = footprint_taken(self.space.program, second.effect, after, second.actor, second_ends)
         if before != after_fp:
             self._add("footprint-changes", "footprint",
                       f"{self._say(first)} changes the footprint of {self._say(second)}, though their footprints "

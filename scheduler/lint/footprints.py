@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from unpack_race.scheduler.crashes import owner
 from unpack_race.scheduler.effect import EVERYTHING, Effect, Failure, Footprint
 from unpack_race.scheduler.lint.findings import Collector, Finding
 from unpack_race.scheduler.lint.outcomes import footprint_taken, show_footprint
@@ -54,7 +55,7 @@ def _check(space: StateSpace, resource_map: ResourceMap, state: State, pending: 
     world = space.worlds[state.world]
     actor, effect = pending.actor, pending.effect
     ends = transition is not None and transition.ends
-    declared = footprint_taken(effect, copy_value(world), actor, ends)
+    declared = footprint_taken(space.program, effect, copy_value(world), actor, ends)
     report = _Reporter(space, state, actor, effect, declared, found)
 
     proxy, recorder = recording(copy_value(world), resource_map)
@@ -85,7 +86,7 @@ def _check(space: StateSpace, resource_map: ResourceMap, state: State, pending: 
     report.accesses("apply()", recorder.accesses, resource_map)
     if ends and space.program.on_exit is not None:
         proxy, recorder = recording(target, resource_map)
-        space.program.on_exit(proxy, actor)
+        space.program.on_exit(proxy, owner(actor, effect))
         report.on_exit(recorder.accesses, resource_map)
 
 
@@ -179,7 +180,7 @@ class _Reporter:
                   f"{fix}; {why}", details)
 
     def on_exit(self, accesses: list[Access], resource_map: ResourceMap) -> None:
-        own = f"exit/{self.actor}"
+        own = f"exit/{owner(self.actor, self.effect)}"
         bad = sorted({str(a.resource) for a in accesses
                       if (a.write and a.resource != own) or (not a.write and not covered(a.resource, self.declared, False))})
         if bad:

@@ -8,7 +8,9 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 import attrs
+from unpack_race.scheduler.crashes import owner
 from unpack_race.scheduler.effect import EVERYTHING, Effect, Failure, Footprint
+from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.world_values import canonical
 
 
@@ -35,7 +37,8 @@ class Done:
 
 def perform(world: Any, effect: Effect, actor: str, ends: bool = False,
             on_exit: Callable[[Any, str], None] | None = None) -> Done:
-    """Take `effect` on `world` (changing it), then on_exit if `ends`."""
+    """Take `effect` on `world` (changing it), then on_exit if `ends` (for a crash, of the
+    actor it stops)."""
     try:
         result = effect.apply(world)
         done = Done(("result", canonical(result)), result=result)
@@ -44,7 +47,7 @@ def perform(world: Any, effect: Effect, actor: str, ends: bool = False,
     except Exception as crash:  # noqa: BLE001 - compared like any outcome
         return Done(("crash", type(crash).__name__, str(crash)), crash=crash)
     if ends and on_exit is not None:
-        on_exit(world, actor)
+        on_exit(world, owner(actor, effect))
     return done
 
 
@@ -56,12 +59,13 @@ def enabled(effect: Effect, world: Any) -> bool | str:
         return f"raises {type(crash).__name__}: {crash}"
 
 
-def footprint_taken(effect: Effect, world: Any, actor: str, ends: bool) -> Footprint:
-    """The footprint the kernel records for the step: the effect's, plus `exit/<actor>`
-    if it is the actor's last (the on_exit hook's write)."""
-    found = effect.footprint(world)
+def footprint_taken(program: Program, effect: Effect, world: Any, actor: str, ends: bool) -> Footprint:
+    """The footprint the kernel records for the step (`Program.footprint`: the effect's,
+    with the `~alive/...` a crashable actor's steps read), plus `exit/<actor>` if it is
+    the actor's last (the on_exit hook's write; a crash writes its actor's itself)."""
+    found = program.footprint(actor, effect, world)
     if ends:
-        return Footprint(found.reads, found.writes | {f"exit/{actor}"})
+        return Footprint(found.reads, found.writes | {f"exit/{owner(actor, effect)}"})
     return found
 
 

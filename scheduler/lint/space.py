@@ -25,6 +25,7 @@ from typing import Any
 
 import attrs
 from unpack_race.scheduler.choices import Choice, NondeterminismError, replay
+from unpack_race.scheduler.crashes import owner
 from unpack_race.scheduler.effect import Effect
 from unpack_race.scheduler.kernel import Execution, HistoryInterner, Step
 from unpack_race.scheduler.lint.findings import Collector, Finding
@@ -189,7 +190,7 @@ class StateSpace:
         self.world_fingerprints[world_id].add(fingerprint)
         key = execution.state_key() if fingerprint is not None else None
         runnable = set(execution.runnable())
-        pending = tuple(Pending(a.name, a.pending, a.name in runnable) for a in execution.actors)
+        pending = tuple(Pending(name, execution.pending(name), name in runnable) for name in execution.choices())
         final = not runnable
         state = State(
             id=len(self.states), parent=parent, via=via,
@@ -253,14 +254,14 @@ def explore_states(program: Program, properties: Sequence[Property] = (), max_st
                 return space
             current = True
         state = space.states[frame.state]
-        effect = execution.actor(actor).pending
+        effect = execution.pending(actor)
         runnable = execution.runnable()
         current = False
         try:
             step = execution.step(actor)
             outcome = outcome_of(step)
             on_step = values(space.on_step, step)
-            index = names.index(actor)
+            index = names.index(owner(actor, effect))  # a crash is in its actor's history
             remembered = IGNORED if step.error is None and ignores_result(effect) else outcome
             extended = space.histories.extend(state.histories[index], step, remembered)
             histories = state.histories[:index] + (extended,) + state.histories[index + 1:]

@@ -127,9 +127,11 @@ def hypothesis_search(
     `explore` calls it, every `progress_every` seconds (after an example) and once at the end."""
     if runs < 1:
         raise ValueError(f"a Hypothesis search needs at least one example, got runs={runs}")
-    if len(program.actors) > MAX_ACTORS:
+    choices = len(program.choice_names())  # the actors, and a crash choice per crashable one
+    if choices > MAX_ACTORS:
+        what = "actors" if choices == len(program.actors) else "actors and crash choices"
         raise ValueError(
-            f"program {program.name!r} has {len(program.actors)} actors; the Hypothesis search "
+            f"program {program.name!r} has {choices} {what}; the Hypothesis search "
             f"handles at most {MAX_ACTORS}, so that its draws stay independent of the source "
             f"code loaded (see MAX_ACTORS)"
         )

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
-from unpack_race.model.variants import registered
+from unpack_race.model.variants import SHIPPED, registered
 from unpack_race.reports.trace_text import counterexample_text
 from unpack_race.scenarios import api
 from unpack_race.scenarios.classics import CLASSICS
@@ -253,6 +253,11 @@ def test_the_catalog_lists_every_scenario_with_its_variants_and_containerds_rele
     assert {v.name: v.expected.verdict for v in race.variants} == {
         v.name: Verdict.VIOLATION if v.violates else Verdict.PASS for v in registered()}
     assert {v.name: v.releases for v in race.variants}[THE_FIX] == "containerd 1.6.37+, 1.7.23+, 2.0.0+"
+    # the scenarios that go over containerd's variants say what each stands for; the classics stand for no release
+    containerd = {e.name for e in entries.values() if [v.name for v in e.variants] == [v.name for v in registered()]}
+    assert {RACE, "crash-instead-of-cancel", "lease-deleted-under-pull"} <= containerd
+    assert all(v.releases is not None for e in entries.values() if e.name in containerd for v in e.variants
+               if v.name in {s.name for s in SHIPPED})
     classics = {sc.name for sc in CLASSICS}  # not containerd's: they stand for no release
     assert all(v.releases is None for e in entries.values() if e.name in classics for v in e.variants)
     # a scenario with variants of its own says what each stands for (Scenario.variant_info)

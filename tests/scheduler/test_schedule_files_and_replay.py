@@ -21,6 +21,7 @@ from unpack_race.scheduler.explore import PASS, VIOLATION, explore
 from unpack_race.scheduler.follow import follow
 from unpack_race.scheduler.schedule import (
     FORMAT,
+    CRASH_FREE_VERSION,
     VERSION,
     Schedule,
     ScheduledStep,
@@ -81,7 +82,7 @@ def test_a_counterexample_survives_json_and_replays_to_the_same_steps():
 def test_a_schedule_file_is_versioned_json_naming_actor_effect_and_arguments():
     data = json.loads(recorded_schedule().dumps())
     assert data["format"] == FORMAT == "unpack-race.schedule"
-    assert data["version"] == VERSION == 2
+    assert data["version"] == CRASH_FREE_VERSION == 2 and VERSION == 3  # no crash: written as version 2
     assert (data["scenario"], data["variant"]) == ("toy-bank", "read-then-write")
     assert list(data["params"]) == sorted(PARAMS)  # sorted, whatever the insertion order
     assert data["steps"][0] == {"actor": "spender", "effect": "Withdraw", "args": {"var": "balance", "amount": 1000}}
@@ -247,7 +248,11 @@ MALFORMED = {
     "top level is a list": ("[1, 2]", "field (top level): expected a JSON object"),
     "wrong format string": (mutated(format="unpack-race.trace"), "field format: expected 'unpack-race.schedule'"),
     "no format": (mutated(format=DELETE), "field format:"),
-    "future version": (mutated(version=3), "field version: this unpack-race reads schedule version 2, the file has 3"),
+    "future version": (mutated(version=4), "field version: this unpack-race reads schedule version 3, the file has 4"),
+    "a crash in a version 2 file": (step_mutated(0, crash=True),
+                                    "field steps[0].crash: schedule version 2 has no crash steps"),
+    "a crash that is not a boolean": (mutated(version=3, steps=[{"actor": "spender", "crash": "yes", "effect": "Read"}]),
+                                      "field steps[0].crash: expected true or false, got 'yes'"),
     "version as a string": (mutated(version="2"), "field version:"),
     "version as a boolean": (mutated(version=True), "field version:"),
     "no version": (mutated(version=DELETE), "field version:"),

@@ -39,6 +39,7 @@ from unpack_race.scheduler.shared_memory import (
     pthread_program,
     var,
 )
+from unpack_race.scheduler.crashes import owner
 from unpack_race.scheduler.effect import Failure
 from unpack_race.scheduler.kernel import Execution, Step
 from unpack_race.scheduler.program import Program
@@ -675,8 +676,8 @@ def history_key(execution: Execution) -> Hashable:
     (Finer than the engine's state key, which keeps only the part of a result that an
     effect's `outcome_key` says its actor acts on.)"""
     histories: dict[str, list] = {a.name: [] for a in execution.actors}
-    for step in execution.steps:
-        histories[step.actor].append((step.effect, _outcome(step)))
+    for step in execution.steps:  # a crash is a step of the actor it stops
+        histories[owner(step.actor, step.effect)].append((step.effect, _outcome(step)))
     return (execution.world.fingerprint(), tuple(tuple(h) for h in histories.values()))
 
 
