@@ -35,8 +35,10 @@ OK_FILL, FAILED_FILL, RACING_EDGE, VIOLATION_EDGE, PATH_COLOUR, MARK_COLOUR, CRA
     "#dbe8f6", "#f4b6b0", "#e8820c", "#8b0000", "#e8820c", "#555555", "#9a9a9a",
 )
 
-LEGEND = ("red fill: a failed step; grey: a crash; dark red border: the violating step; orange: the racing pair "
-          "and its happens-before path; dashed line: an event on the time line")
+LEGEND = ("red fill: a failed step; dark red border: the violating step; orange: the racing pair and its "
+          "happens-before path; dashed line: an event on the time line")
+#: the legend of a run with a crash in it
+CRASH_LEGEND = LEGEND.replace("a failed step;", "a failed step; grey: a crash;")
 
 
 class TooLargeToDraw(ValueError):
@@ -110,7 +112,8 @@ def swimlane(run: Run, *, racing: tuple[int, int] | None = None, path: Sequence[
         ax.add_patch(FancyArrowPatch((a, lane[steps[a].actor]), (b, lane[steps[b].actor]), arrowstyle="-|>",
                                      mutation_scale=9, color=PATH_COLOUR, linewidth=1.4, zorder=4,
                                      shrinkA=6, shrinkB=6))
-    fig.text(MARGIN_LEFT / width, 0.1 / height, LEGEND, fontsize=6.5, color=MARK_COLOUR, ha="left", va="bottom")
+    legend = CRASH_LEGEND if any(type(s.effect) is Crash for s in steps) else LEGEND
+    fig.text(MARGIN_LEFT / width, 0.1 / height, legend, fontsize=6.5, color=MARK_COLOUR, ha="left", va="bottom")
     if title:
         fig.suptitle(title, fontsize=9, x=MARGIN_LEFT / width, ha="left", y=1 - 0.08 / height, va="top")
     return fig

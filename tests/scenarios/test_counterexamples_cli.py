@@ -229,7 +229,7 @@ def malformed(canonical: Path) -> dict[str, tuple[str, str]]:
         "an unknown actor": (step(2, actor="mallory"),
                              "field steps[2].actor: expected one of the actors pull-1, pull-2, kubelet, gc, got 'mallory'"),
         "an unknown effect": (step(4, effect="Teleport"), "field steps[4].effect: expected an effect the model defines"),
-        "a newer version": (variant(version=3), "field version: this unpack-race reads schedule version 2, the file has 3"),
+        "a newer version": (variant(version=4), "field version: this unpack-race reads schedule version 3, the file has 4"),
         "version zero": (variant(version=0), "field version: schedule version 0 never existed"),
         "an unknown top-level field": (variant(colour="red"), "field colour: unknown field; expected format, version"),
         "an unknown scenario": (variant(scenario="nope"), "unknown scenario 'nope'"),

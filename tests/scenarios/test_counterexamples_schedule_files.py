@@ -70,7 +70,7 @@ def test_extension_fields_travel_through_load_and_save():
         ({"expect": {"v": {"verdict": "maybe"}}}, "field expect.v.verdict: expected \"pass\" or \"violation\", got 'maybe'"),
         ({"expect": {"v": {"verdict": "pass", "why": 1}}}, "field expect.v.why: unknown field"),
         ({"steps": [{"actor": "a", "effect": "E", "when": 3}]}, "field steps[0].when: unknown field; expected actor, "
-                                                                 "effect, args, or a name starting with x-"),
+                                                                 "crash, effect, args, or a name starting with x-"),
         ({"steps": [{"actor": "", "effect": "E"}]}, "field steps[0].actor: expected a non-empty string, got ''"),
         ({"steps": [{"actor": "a", "effect": "E"}, None]}, "field steps[1]: expected an object with actor, effect, args, got None"),
     ],
