@@ -112,13 +112,13 @@ class World:
             _sorted(self.leases),
             _sorted(self.content),
             _sorted(self.images),
-            _sorted(self.containers),
             _sorted(self.locks),
             tuple(sorted((name, ctx.key()) for name, ctx in self.pulls.items())),
             self.dirty > 0,  # only ever compared with 0 (the GC scheduler)
             _sorted(self.generations),
             self.now,
             tuple(sorted(self.creating)),
+            _sorted(self.containers),  # last, so that the earlier fields keep their places
         )
 
     # -- helpers shared by the effects ---------------------------------------------

@@ -39,9 +39,11 @@ RENAMED_PARAMS = {"layers": "layers", "gc_runs": "gc-runs", "overlap": "overlap"
 def test_the_rule_maps_every_old_name_to_its_new_one_and_leaves_every_new_name_as_it_is():
     assert {old: kebab_case(old) for old in RENAMED} == RENAMED
     assert {old: kebab_case(old) for old in RENAMED_PARAMS} == RENAMED_PARAMS
-    assert set(RENAMED.values()) == set(SCENARIOS)
+    # every name of version 1 is a name of now; scenarios and parameters added since have
+    # no old name, and must be kebab-case already
+    assert set(RENAMED.values()) <= set(SCENARIOS)
     params_now = {p.name for sc in SCENARIOS.values() for p in sc.params}
-    assert set(RENAMED_PARAMS.values()) == params_now
+    assert set(RENAMED_PARAMS.values()) <= params_now
     assert all(kebab_case(name) == name for name in {*SCENARIOS, *params_now})
 
 
