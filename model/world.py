@@ -152,7 +152,6 @@ class World:
             _sorted(self.leases),
             _sorted(self.content),
             _sorted(self.images),
-            _sorted(self.containers),
             _sorted(self.locks),
             tuple(sorted((name, ctx.key()) for name, ctx in self.pulls.items())),
             self.dirty > 0,  # only ever compared with 0 (the GC scheduler)
@@ -161,6 +160,7 @@ class World:
             tuple(sorted(self.creating)),
             self.gc,
             _mutations_key(self),
+            _sorted(self.containers),  # last, so that the earlier fields keep their places
         )
 
     # -- helpers shared by the effects ---------------------------------------------

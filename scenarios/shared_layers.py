@@ -87,10 +87,12 @@ def other_actors(base: ImageSpec, params: Mapping[str, Any]) -> list[ActorSpec]:
 
 def sought(unpacker: str, app: ImageSpec) -> tuple[Property, ...]:
     """The `sometimes` properties: the unpacker finds a layer only base holds; a collection
-    sweeps a committed layer. Both are reachable in every variant and parameter: base's
-    chain exists when the unpacker starts, and RemoveImage's collection may come before the
-    unpacker leases or re-creates anything (then it sweeps base's chain) or after the
-    unpacker's first look at sha256:c1 (then that look found it)."""
+    sweeps a committed layer. The second is reachable under every variant and parameter:
+    base's chain exists when the unpacker starts, and RemoveImage's collection may come
+    before the unpacker leases or re-creates anything. The first is wherever the unpacker
+    looks at the shared chain IDs (the unpacker's Stat or target label, pkg/rootfs's
+    per-layer Stat) before that collection; ApplyLayers, which looks only at the top chain
+    ID, does not when the image has a layer of its own (rootfs_apply_layers.unreachable)."""
     return (reuses_deleted_image_layer(unpacker), invariants.gc_sweeps_committed_layer(app.chain_ids()))
 
 
