@@ -159,10 +159,12 @@ class PrepareT1(Effect):
 
 @attrs.frozen
 class PrepareT2(Effect):
-    """createSnapshot, second write transaction (L276-520):
+    """createSnapshot, second write transaction (core/metadata/snapshot.go L447-517 at
+    d7f83034c; the same at c7fb8a925^, L435-505, since 526c0db69):
     1. addSnapshotLease(key) (`lease does not exist: not found` if the lease is gone);
-    2. create bucket `key`; if it exists: AlreadyExists (the tx commits with the lease
-       since PR 10187);
+    2. create bucket `key`; on ErrBucketExists: `snapshot "<key>": already exists`, and
+       the tx commits with the lease of step 1, before PR 10187 as after it (PR 10187
+       changed T1 and Commit, not T2);
     3. if the parent is set: its bucket missing -> `parent snapshot <parent> does not
        exist: not found` (GC may have swept it since T1); its backend key must still be
        bparent, else `mismatched parent`; add `key` to the parent's children;
@@ -185,9 +187,10 @@ class PrepareT2(Effect):
         try:
             leases.check_lease(world, self.lease)
             if self.key in world.snapshots:
-                if world.lease_on_exists:
-                    leases.add_snapshot_lease(world, self.lease, self.key)
-                raise AlreadyExists(f'snapshot "{self.key}"')
+                leases.add_snapshot_lease(world, self.lease, self.key)  # committed: Go returns nil from the tx
+                error = AlreadyExists(f'snapshot "{self.key}"')
+                error.leased = bool(self.lease)
+                raise error
             parent = None
             if self.parent:
                 parent = world.snapshots.get(self.parent)
