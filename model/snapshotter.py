@@ -9,7 +9,11 @@ Each write transaction checks everything before it writes, so a failed step leav
 world as it was (bolt rolls back), except where Go commits on purpose (the lease taken
 on "already exists" since PR 10187).
 
-`World.lease_on_exists` switches PR 10187 ("lease on already exists", c7fb8a925).
+`World.lease_on_exists` switches PR 10187 ("lease on already exists", c7fb8a925), its two
+halves apart (model/switches.py): `.prepare` for createSnapshot's T1, `.commit` for
+Commit. createSnapshot's T2 is in neither: it has leased the key before creating its
+bucket, and committed that lease on ErrBucketExists, since 526c0db69 (PR 3793), as
+`c7fb8a925^:core/metadata/snapshot.go` shows.
 """
 
 from __future__ import annotations
@@ -95,8 +99,9 @@ class PrepareT1(Effect):
     """createSnapshot (L276-520), first write transaction, then the backend call.
 
     1. target = labels[containerd.io/snapshot.ref]; if a bucket named target exists:
-       since PR 10187 addSnapshotLease(target) and commit the tx; before it, roll back.
-       Either way return `target snapshot "<target>": already exists`.
+       with PR 10187's Prepare half (`World.lease_on_exists.prepare`, c7fb8a925)
+       addSnapshotLease(target) and commit the tx; before it, roll back. Either way
+       return `target snapshot "<target>": already exists`.
     2. if the bucket `key` exists: the same, with `snapshot "<key>": already exists`.
     3. if the parent is set and its bucket is missing:
        `parent snapshot <parent> does not exist: not found`.
@@ -120,10 +125,11 @@ class PrepareT1(Effect):
         for name, text in ((self.target, f"target snapshot {self.target!r}"),
                            (self.key, f"snapshot {self.key!r}")):
             if name and name in world.snapshots:
-                if world.lease_on_exists:
+                leased = world.lease_on_exists.prepare
+                if leased:
                     leases.add_snapshot_lease(world, self.lease, name)
                 error = AlreadyExists(text.replace("'", '"'))
-                error.leased = world.lease_on_exists and bool(self.lease)
+                error.leased = leased and bool(self.lease)
                 raise error
         bparent = ""
         if self.parent:
@@ -225,9 +231,10 @@ class PrepareT2(Effect):
 @attrs.frozen
 class Commit(Effect):
     """(*snapshotter).Commit (L522-667): one write transaction, backend Commit inside it.
-    1. since PR 10187: addSnapshotLease(name) first;
+    1. with PR 10187's Commit half (`World.lease_on_exists.commit`, c7fb8a925):
+       addSnapshotLease(name) first;
     2. create bucket `name`; if it exists -> `snapshot "<name>": already exists` (with
-       PR 10187 the tx commits and the lease is kept; before it, nothing is kept);
+       the Commit half the tx commits and the lease is kept; before it, nothing is kept);
        before PR 10187, addSnapshotLease(name) comes here, so a gone lease is reported
        ahead of a missing key;
     3. bucket `key` missing -> `snapshot <key> does not exist: not found`;
@@ -244,13 +251,14 @@ class Commit(Effect):
     labels: tuple[tuple[str, str], ...] = ()
 
     def apply(self, world: World) -> str:
-        if world.lease_on_exists:
+        leased = world.lease_on_exists.commit
+        if leased:
             leases.check_lease(world, self.lease)
         if self.name in world.snapshots:
-            if world.lease_on_exists:
+            if leased:
                 leases.add_snapshot_lease(world, self.lease, self.name)
             error = AlreadyExists(f'snapshot "{self.name}"')
-            error.leased = world.lease_on_exists and bool(self.lease)
+            error.leased = leased and bool(self.lease)
             raise error
         # before PR 10187, addSnapshotLease(name) came right after the existence check
         leases.check_lease(world, self.lease)

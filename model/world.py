@@ -15,6 +15,10 @@
 - `creating`: the createSnapshot calls holding the snapshotter's read lock between
   their T1 and T2, by the backend key each is creating.
 
+A constant switches the code the steps follow, never written by a step:
+- `lease_on_exists`: which halves of PR 10187 the metadata snapshotter has
+  (model/switches.py; `True`/`False` stand for both halves alike).
+
 `RESOURCES` says which footprint resource each field is (scheduler.resources), so that
 `unpack-race lint` can check every step's footprint against what it really touches.
 The world is mutable (one per execution); `fingerprint()` gives a canonical, hashable
@@ -32,6 +36,7 @@ from typing import Any, ClassVar
 
 import attrs
 from unpack_race.model.names import backend_key
+from unpack_race.model.switches import LeaseOnExists
 from unpack_race.scheduler.resources import Constant, Keyed, ResourceMap, Scalar
 
 
@@ -89,7 +94,8 @@ class World:
         generations=Keyed("generation/{key}"), now=Scalar("clock"), creating=Keyed("creating/{key}"),
     )
 
-    lease_on_exists: bool  # core/metadata: PR 10187 ("lease on already exists")
+    #: core/metadata/snapshot.go: PR 10187's halves ("lease on already exists"), model/switches.py
+    lease_on_exists: LeaseOnExists = attrs.field(converter=LeaseOnExists.of)
     snapshots: dict[str, Snapshot] = attrs.field(factory=dict)
     backend: dict[str, str] = attrs.field(factory=dict)  # bkey -> kind
     leases: dict[str, Lease] = attrs.field(factory=dict)

@@ -162,6 +162,12 @@ class Scenario(abc.ABC):
             f"{', '.join(self.variants)}{self.more_variants}"
         )
 
+    def variant_definition(self, variant: str) -> Any:
+        """What stands behind a variant's name, for the listings (`list`, `compare`): an
+        object with `releases`, `summary` and `code()`, as model.variants.Variant has; None
+        (the default) for a variant that is only a name (a classic's, or one's own)."""
+        return None
+
     def check_variant(self, variant: str) -> str:
         if variant not in self.variants:
             raise ParamError(

@@ -29,7 +29,7 @@ from unpack_race.model.gc import POLICIES
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.kubelet import kubelet
 from unpack_race.model.unpacker import UnpackOptions
-from unpack_race.model.variants import registered
+from unpack_race.model.variants import BY_NAME, Variant, registered
 from unpack_race.model.variants import variant as get_variant
 from unpack_race.model.world import PullContext, World
 from unpack_race.scenarios import invariants
@@ -109,6 +109,9 @@ class RetryAfterCancel(Scenario):
     def variants(self) -> tuple[str, ...]:
         """Every registered variant (model.variants), the shipped four first."""
         return tuple(v.name for v in registered())
+
+    def variant_definition(self, variant: str) -> Variant | None:
+        return BY_NAME.get(variant)
 
     def build(self, variant: str, params: Mapping[str, Any]) -> Built:
         v = get_variant(self.check_variant(variant))

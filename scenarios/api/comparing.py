@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
-from unpack_race.model.variants import BY_NAME as VARIANTS
 from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.api.checking import matches, run_search
 from unpack_race.scenarios.registry import scenario_of
@@ -151,7 +150,7 @@ def compare(
 def _row(sc: Scenario, variant: str, values: Mapping[str, Any], built: Built, result: Result, seconds: float,
          found: Counterexample | None) -> Row:
     expected = sc.expected(variant, values)
-    known = VARIANTS.get(variant)
+    known = sc.variant_definition(variant)
     return Row(variant, known.releases if known else None, built, result, expected, matches(result, expected),
                seconds, found)
 

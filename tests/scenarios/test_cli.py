@@ -32,6 +32,8 @@ def test_list_names_the_scenario_its_parameters_and_every_registered_variant(cap
     for v in registered():
         assert v.name in out and v.releases in out
     assert "1.6.37+, 1.7.23+, 2.0.0+" in out
+    # PR 10187's two halves, shown apart for every containerd variant
+    assert "code: Stat(chainID) then skip (before PR 10723); PR 10187: Prepare half off, Commit half off" in out
 
 
 def test_check_of_a_buggy_variant_exits_1_narrates_and_writes_a_replayable_schedule(capsys, tmp_path):
