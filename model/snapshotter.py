@@ -300,12 +300,14 @@ class Commit(Effect):
 
 @attrs.frozen
 class Remove(Effect):
-    """(*snapshotter).Remove (L669-732): one write transaction. A missing bucket is
-    NotFound; a bucket with children is `cannot remove snapshot with child: failed
-    precondition`; otherwise drop it from its parent's children, delete it,
-    removeSnapshotLease(key), db.dirty++ and mark the snapshotter dirty (a flag the model
-    leaves out, see model/gc.py). The backend snapshot stays until the next GC's backend
-    cleanup."""
+    """(*snapshotter).Remove (core/metadata/snapshot.go L669-732 at d7f83034c): one write
+    transaction. A missing bucket is `snapshot <key> does not exist: not found`; a bucket
+    with children is `cannot remove snapshot with child: failed precondition`; a parent
+    whose bucket is gone is `parent snapshot <parent> does not exist: not found` (Go reads
+    the parent's bucket to drop the key from its children, and fails when it is missing);
+    otherwise drop it from its parent's children, delete it, removeSnapshotLease(key),
+    db.dirty++ and mark the snapshotter dirty (a flag the model leaves out, see
+    model/gc.py). The backend snapshot stays until the next GC's backend cleanup."""
 
     outcome_key = result_ignored  # no actor reads the result
 
@@ -319,6 +321,8 @@ class Remove(Effect):
         if snap.children:
             raise FailedPrecondition("cannot remove snapshot with child")
         parent = world.snapshots.get(snap.parent) if snap.parent else None
+        if snap.parent and parent is None:
+            raise NotFound(f"parent snapshot {snap.parent} does not exist")
         if parent is not None:
             world.snapshots[snap.parent] = attrs.evolve(parent, children=parent.children - {self.key})
         del world.snapshots[self.key]

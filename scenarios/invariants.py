@@ -2,8 +2,12 @@
 the scope it reads (scheduler.properties), so that every strategy can say whether it
 preserves them:
 
-- no-missing-parent (P1, the mission; on_step): no Prepare ever fails because its parent
-  snapshot does not exist;
+- no-missing-parent (P1, the mission; on_step): no snapshot call fails because its
+  parent snapshot does not exist: Prepare (createSnapshot's T1 and T2), Commit and
+  Remove, the three functions of core/metadata/snapshot.go that return `parent snapshot
+  <parent> does not exist: not found` (at d7f83034c: createSnapshot L357 and L471,
+  Commit L587, Remove L699). Commit's check is the only one at HEAD's parallel unpack,
+  which Prepares without a parent and gives it at Commit (WithParent);
 - gc-sweeps-only-unreachable (P2; on_step): every snapshot a GC sweeps was unreachable
   from the roots when it ran. Reachability is recomputed here with networkx from what
   GC saw (its report), independently of the model's own marking code;
@@ -27,14 +31,18 @@ from unpack_race.model.gc import (
     snapshot_refs,
 )
 from unpack_race.model.names import GC_ROOT
-from unpack_race.model.snapshotter import PrepareT1, PrepareT2, Stat
+from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Remove, Stat
 from unpack_race.scheduler.kernel import Status, Step
 from unpack_race.scheduler.properties import End, always, at_end, on_step, sometimes
 
 
+#: the metadata snapshotter's steps that check a parent's bucket and fail without it
+CHECK_PARENT = (PrepareT1, PrepareT2, Commit, Remove)
+
+
 def saw_missing_parent(step: Step) -> bool:
     return (
-        isinstance(step.effect, (PrepareT1, PrepareT2))
+        isinstance(step.effect, CHECK_PARENT)
         and isinstance(step.error, NotFound)
         and str(step.error).startswith("parent snapshot ")
     )
@@ -43,7 +51,7 @@ def saw_missing_parent(step: Step) -> bool:
 NO_MISSING_PARENT = always(
     "no-missing-parent",
     on_step(lambda step: not saw_missing_parent(step)),
-    "no Prepare ever sees a missing parent",
+    "no Prepare, Commit or Remove ever sees a missing parent",
 )
 
 

@@ -4,8 +4,8 @@ reference.
 
 The reference below is written from containerd-semantics.md (§2.3 Prepare, §2.4
 Commit, §2.5 Remove, §2.6 GC leaves children alone, §3.1 leases, §4.1 roots and edges)
-and, where that is silent, from Go's core/metadata/snapshot.go (PR 10187's two halves,
-each on or off), not from the model's code. Prepare's two transactions run back to back here; what can
+and, where that is silent, from Go's core/metadata/snapshot.go (Remove's parent check;
+PR 10187's two halves, each on or off), not from the model's code. Prepare's two transactions run back to back here; what can
 fall between them is the unit tests' and the scenarios' business.
 
 Two things the model leaves out are kept out of the random walk rather than guessed: a
@@ -139,7 +139,10 @@ class ReferenceStore:
         snap = self.snapshots[key]
         if snap.children:
             raise RefError("FailedPrecondition", "cannot remove snapshot with child: failed precondition")
-        if snap.parent in self.snapshots:
+        # Go's Remove (core/metadata/snapshot.go at d7f83034c, L695-699) fails on a parent bucket that is gone
+        if snap.parent and snap.parent not in self.snapshots:
+            raise RefError("NotFound", f"parent snapshot {snap.parent} does not exist: not found")
+        if snap.parent:
             self.snapshots[snap.parent].children.discard(key)
         del self.snapshots[key]
         if lease in self.leases:

@@ -487,6 +487,22 @@ def test_remove_of_a_missing_snapshot_fails_with_not_found_and_does_not_dirty_th
     assert world.fingerprint() == before
 
 
+def test_remove_of_a_snapshot_whose_parent_bucket_is_gone_fails_with_containerds_text_and_changes_nothing():
+    # core/metadata/snapshot.go Remove at d7f83034c (L695-699): `parent := sbkt.Get(bucketKeyParent); if
+    # len(parent) > 0 { pbkt := bkt.Bucket(parent); if pbkt == nil { return fmt.Errorf("parent snapshot %v
+    # does not exist: %w", string(parent), errdefs.ErrNotFound) } ...`: the tx fails before deleting anything
+    world = new_world()
+    commit_chain(world, "sha256:c1")
+    prepare(world, "k", "sha256:c1")
+    del world.snapshots["sha256:c1"]  # an inconsistent store: the parent bucket is missing
+    before = world.fingerprint()
+    with pytest.raises(NotFound) as caught:
+        Remove("k", "L").apply(world)
+    assert str(caught.value) == "parent snapshot sha256:c1 does not exist: not found"
+    assert world.fingerprint() == before
+    assert world.dirty == 0
+
+
 def test_removing_the_child_then_the_parent_succeeds():
     world = new_world()
     commit_chain(world, "sha256:c1", "sha256:c2")

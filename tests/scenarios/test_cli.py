@@ -53,7 +53,7 @@ def test_check_of_a_buggy_variant_exits_1_narrates_and_writes_a_replayable_sched
 
     code, replayed, _ = run(capsys, "replay", str(files[0]))
     assert code == 1
-    assert "VIOLATION: no Prepare ever sees a missing parent" in replayed
+    assert "VIOLATION: no Prepare, Commit or Remove ever sees a missing parent" in replayed
     # the replay narrates the very same steps as the check
     check_steps = [l for l in out.splitlines() if l.lstrip(" >").split(" ")[0].isdigit()]
     replay_steps = [l for l in replayed.splitlines() if l.lstrip(" >").split(" ")[0].isdigit()]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import attrs
 from unpack_race.model.errdefs import AlreadyExists, NotFound
 from unpack_race.model.gc import GcCollect, GcReport, GraphInput
 from unpack_race.model.names import GC_REF_CONTENT, GC_REF_SNAPSHOT
-from unpack_race.model.snapshotter import PrepareT1, Stat
+from unpack_race.model.snapshotter import Commit, PrepareT1, Remove, Stat
+from unpack_race.model.leases import CreateLease
+from unpack_race.model.snapshotter import PrepareT2
 from unpack_race.model.world import PullContext, World
 from unpack_race.scenarios import invariants
 from unpack_race.scheduler.kernel import ActorEnd, Status, Step
@@ -17,6 +20,31 @@ def test_no_missing_parent_fails_on_a_prepare_that_names_a_missing_parent():
                 NotFound("parent snapshot sha256:c1 does not exist"))
     assert not invariants.NO_MISSING_PARENT.holds(step)
     other = Step(7, "pull-2", Stat("sha256:c1"), None, NotFound("snapshot sha256:c1 does not exist"))
+    assert invariants.NO_MISSING_PARENT.holds(other)
+
+
+def test_no_missing_parent_fails_on_a_commit_whose_parent_is_gone():
+    # core/metadata/snapshot.go Commit at d7f83034c (L583-588) has its own check, the only one at HEAD's
+    # parallel unpack (the parent comes with Commit's WithParent there, L584-594 at HEAD)
+    world = World(lease_on_exists=True, pulls={"pull-2": PullContext(requested=True)})
+    CreateLease("L", "pull-2").apply(world)
+    bkey, bparent = PrepareT1("k", "", "", "L").apply(world)
+    PrepareT2("k", "", bkey, bparent, "L").apply(world)
+    world.snapshots["k"] = attrs.evolve(world.snapshots["k"], parent="sha256:c1")  # a parent that is gone
+    commit = Commit("sha256:c2", "k", "L")
+    try:
+        commit.apply(world)
+    except NotFound as error:
+        step = Step(9, "pull-2", commit, None, error)
+    assert str(step.error) == "parent snapshot sha256:c1 does not exist: not found"
+    assert not invariants.NO_MISSING_PARENT.holds(step)
+
+
+def test_no_missing_parent_fails_on_a_remove_whose_parent_is_gone():
+    # core/metadata/snapshot.go Remove at d7f83034c (L695-699)
+    step = Step(9, "pull-1", Remove("k", "L"), None, NotFound("parent snapshot sha256:c1 does not exist"))
+    assert not invariants.NO_MISSING_PARENT.holds(step)
+    other = Step(9, "pull-1", Remove("k", "L"), None, NotFound("snapshot k does not exist"))
     assert invariants.NO_MISSING_PARENT.holds(other)
 
 
