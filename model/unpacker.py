@@ -13,7 +13,10 @@ Per layer i, bottom to top, under the chain ID's lock:
   label the layer blob containerd.io/uncompressed.
 After the last layer: label the config gc.ref.snapshot.<snapshotter> = top chain ID.
 abort = Remove(key), errors only logged (cleanup.Do: a ctx that ignores cancellation but
-keeps the lease, v2.0/v1.7 after b550526cc).
+keeps the lease, v2.0/v1.7 after b550526cc). containerd 1.6 (unpacker.go (*unpacker).unpack
+at 74951d6cf^ and 74951d6cf, v1.6.37, v1.6.39) aborts only after Apply or Commit: when the
+wait sees the ctx done, or a fetch error, it returns the error and leaves the active
+extraction snapshot in the lease (`UnpackOptions.abort_on_cancel`, model/releases.py).
 
 Modelling choices, each an inference stated here:
 - the background fetch goroutine (started at the first layer that needs work) is folded
@@ -80,6 +83,9 @@ def stat_early_return(ctx: Ctx, chain: str) -> Generator[Effect, object, bool]:
 class UnpackOptions:
     skip_check: SkipCheck | None = None  # None: always Prepare (d7f83034c, PR 10723)
     kmutex: bool = True  # CRI passes its process-wide duplication suppressor
+    #: the wait for a layer's blob aborts when it fails (1.7, 2.0: cleanup.Do(ctx, abort));
+    #: False: containerd 1.6, which returns ctx.Err() (or the fetch error) without the abort
+    abort_on_cancel: bool = True
 
 
 @attrs.frozen
@@ -124,7 +130,7 @@ def do_unpack(ctx: Ctx, image: ImageSpec, i: int, options: UnpackOptions, attemp
     chain = chain_id(i)
     lock = unpack_lock_key(chain)
     if options.kmutex:
-        yield Lock(lock, ctx.pull)  # a cancelled ctx fails here, before anything is held
+        yield Lock(lock, ctx.pull)  # a cancelled ctx fails here (x/sync v0.7.0+), before anything is held
     try:
         yield from _unpack_layer(ctx, image, i, options, attempts)
     except ContainerdError:
@@ -164,7 +170,8 @@ def _unpack_layer(ctx: Ctx, image: ImageSpec, i: int, options: UnpackOptions, at
     try:
         yield WaitForLayerFetch(layer_digest(i), ctx.lease, ctx.pull)
     except ContainerdError:
-        yield from _abort(ctx, key)
+        if options.abort_on_cancel:  # 1.7, 2.0: cleanup.Do(ctx, abort); 1.6: just return
+            yield from _abort(ctx, key)
         raise
     try:
         yield Commit(chain, key, ctx.lease, labels)

@@ -18,6 +18,10 @@ The four shipped variants are the combinations of containerd's two changes:
   (a scenario of their own), and they are not registered, so that the canonical
   comparison stays the four.
 
+What a release line adds beyond these two changes (the kmutex's x/sync, the 1.6
+unpacker's wait without abort) is not a variant but a scenario parameter, `--release`
+(model/releases.py): every variant meets it on every line.
+
 More can be registered (`register`), for instance from a researcher's file outside the
 package (scenarios/variant_files.py, `--variant-file F`); every scenario, command and test
 that goes over the variants reads `registered()`.

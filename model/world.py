@@ -15,9 +15,11 @@
 - `creating`: the createSnapshot calls holding the snapshotter's read lock between
   their T1 and T2, by the backend key each is creating.
 
-A constant switches the code the steps follow, never written by a step:
+Two constants switch the code the steps follow, never written by a step:
 - `lease_on_exists`: which halves of PR 10187 the metadata snapshotter has
-  (model/switches.py; `True`/`False` stand for both halves alike).
+  (model/switches.py; `True`/`False` stand for both halves alike);
+- `acquire_checks_ctx_first`: whether the kmutex's x/sync semaphore.Acquire fails on a
+  cancelled ctx even when the key is free (x/sync v0.7.0+, model/releases.py).
 
 `RESOURCES` says which footprint resource each field is (scheduler.resources), so that
 `unpack-race lint` can check every step's footprint against what it really touches.
@@ -92,6 +94,7 @@ class World:
         leases=Keyed("lease/{key}"), content=Keyed("content/{key}"), images=Keyed("image/{key}"),
         locks=Keyed("lock/{key}"), pulls=Keyed("pull/{key}"), dirty=Scalar("db/dirty"),
         generations=Keyed("generation/{key}"), now=Scalar("clock"), creating=Keyed("creating/{key}"),
+        acquire_checks_ctx_first=Constant(),
     )
 
     #: core/metadata/snapshot.go: PR 10187's halves ("lease on already exists"), model/switches.py
@@ -107,6 +110,8 @@ class World:
     generations: dict[str, int] = attrs.field(factory=dict)  # creations per key (names.backend_key)
     now: int = 0  # virtual seconds
     creating: set[str] = attrs.field(factory=set)  # backend keys whose createSnapshot holds s.l.RLock (T1 to T2)
+    #: the kmutex's x/sync: Acquire fails on a cancelled ctx even on a free key (v0.7.0+, model/releases.py)
+    acquire_checks_ctx_first: bool = True
 
     def fingerprint(self) -> Any:
         return (

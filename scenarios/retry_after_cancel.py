@@ -10,7 +10,9 @@ GC sweeps it, and pull-2's next Prepare fails with
 `parent snapshot sha256:c1 does not exist: not found`.
 
 With `cancel` false the kubelet never restarts: pull-1 runs alone beside the GC, with no
-kubelet actor and no retry (model/kubelet.py says why that is faithful).
+kubelet actor and no retry (model/kubelet.py says why that is faithful). `release` picks
+the release line's kmutex and unpacker behaviour on a cancel (model/releases.py); the
+variant is the same code path on every line.
 
 The two `sometimes` properties (the retry finds a layer the cancelled pull committed;
 a GC sweeps a committed layer) are declared only where the parameters make them
@@ -28,6 +30,9 @@ from unpack_race.model.collector import garbage_collector
 from unpack_race.model.gc import POLICIES
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.kubelet import kubelet
+from unpack_race.model.releases import DEFAULT as DEFAULT_RELEASE
+from unpack_race.model.releases import NAMES as RELEASES
+from unpack_race.model.releases import Release, release
 from unpack_race.model.unpacker import UnpackOptions
 from unpack_race.model.variants import BY_NAME, Variant, registered
 from unpack_race.model.variants import variant as get_variant
@@ -67,6 +72,11 @@ NO_CANCEL = (
 )
 
 
+#: the release line, shared by the containerd scenarios (model/releases.py)
+RELEASE = Param("release", DEFAULT_RELEASE, "the release line: what a cancelled kmutex Lock on a free key and "
+                "the unpacker's wait on a cancelled ctx do (model/releases.py)", choices=RELEASES)
+
+
 def unreachable(params: Mapping[str, Any]) -> tuple[Unreachable, ...]:
     """The `sometimes` properties these (resolved) parameters cannot reach, with why.
 
@@ -75,9 +85,12 @@ def unreachable(params: Mapping[str, Any]) -> tuple[Unreachable, ...]:
     committed sha256:c1), pull-1 aborts and deletes its lease, the retry finds
     sha256:c1 (Stat, or Prepare's AlreadyExists), and a GC can fall after the lease
     delete and before anything leases sha256:c1 again. `overlap` only delays the retry,
-    `kmutex` only orders the pulls' layers, `gc-policy=dirty` still lets the GC run right
-    after the lease delete (db.dirty++), `backend-cleanup` only adds a later step after
-    each collection, and extra GC runs only add steps: none of them removes such a run.
+    `release` only changes what the
+    cancelled pull does after the cancel (on 1.6 its extraction of sha256:c2 stays in its
+    lease until the lease is deleted, and then roots nothing), `kmutex` only orders the
+    pulls' layers, `gc-policy=dirty` still lets the GC run right after the lease delete
+    (db.dirty++), `backend-cleanup` only adds a later step after each collection, and
+    extra GC runs only add steps: none of them removes such a run.
     """
     found = []
     if not params["cancel"]:
@@ -102,6 +115,7 @@ class RetryAfterCancel(Scenario):
         Param("backend-cleanup", False, "each GC is followed by the backend cleanup step"),
         Param("cancel", True, "the kubelet cancels the first pull (a restart) and retries it; "
               "without it the pull runs alone beside the GC"),
+        RELEASE,
     )
     more_variants = "; a variant of your own needs its file: --variant-file F (docs/variants.md)"
 
@@ -116,15 +130,16 @@ class RetryAfterCancel(Scenario):
     def build(self, variant: str, params: Mapping[str, Any]) -> Built:
         v = get_variant(self.check_variant(variant))
         p = self.resolve(params)
+        line = release(p["release"])
         image = ImageSpec(layers=p["layers"])
-        options = UnpackOptions(v.skip_check, kmutex=p["kmutex"])
+        options = unpack_options(v.skip_check, p["kmutex"], line)
         pulls = (FIRST, RETRY) if p["cancel"] else (FIRST,)
 
         def make_world() -> World:
             contexts = {FIRST: PullContext(requested=True)}
             if p["cancel"]:
                 contexts[RETRY] = PullContext()
-            return World(lease_on_exists=v.lease_on_exists, pulls=contexts)
+            return new_world(v.lease_on_exists, line, contexts)
 
         actors = [ActorSpec(FIRST, lambda: pull_image(FIRST, image, options, wait_for_request=False))]
         if p["cancel"]:  # no restart: no kubelet step and no retry (model/kubelet.py)
@@ -166,6 +181,17 @@ class RetryAfterCancel(Scenario):
         if v.violates is not None:
             return Expectation(Verdict.VIOLATION, v.violates, v.why)
         return Expectation(Verdict.PASS, None, v.why)
+
+
+def unpack_options(skip_check, kmutex: bool, line: Release) -> UnpackOptions:
+    """The unpacker of a variant's step before Prepare, on a release line."""
+    return UnpackOptions(skip_check, kmutex=kmutex, abort_on_cancel=line.abort_on_cancel)
+
+
+def new_world(lease_on_exists, line: Release, pulls: dict[str, PullContext]) -> World:
+    """An empty daemon with a variant's PR 10187 halves and a release line's x/sync."""
+    return World(lease_on_exists=lease_on_exists, pulls=pulls,
+                 acquire_checks_ctx_first=line.acquire_checks_ctx_first)
 
 
 def bounds_text(params: Mapping[str, Any]) -> str:

@@ -16,10 +16,11 @@ from unpack_race.model.unpacker import WaitForLayerFetch
 from unpack_race.model.world import PullContext, World
 
 
-def new_world() -> World:
+def new_world(acquire_checks_ctx_first: bool = True) -> World:
     world = World(
         lease_on_exists=True,
         pulls={"pull-1": PullContext(requested=True), "pull-2": PullContext()},
+        acquire_checks_ctx_first=acquire_checks_ctx_first,
     )
     CreateLease("L", "pull-1").apply(world)
     return world
@@ -48,8 +49,11 @@ def test_lock_blocks_while_another_pull_holds_the_key_and_unblocks_after_unlock(
     assert world.locks == {"k": "pull-2"}
 
 
-def test_a_cancelled_pull_waiting_for_a_lock_gets_context_canceled_and_not_the_lock():
-    world = new_world()
+@pytest.mark.parametrize("ctx_first", [True, False], ids=["x-sync-v0.7.0+", "x-sync-v0.5.0-and-before"])
+def test_a_cancelled_pull_waiting_for_a_lock_gets_context_canceled_and_not_the_lock(ctx_first):
+    # every x/sync: a waiter selects on ctx.Done() and its `ready` channel; the key is still held, so
+    # `ready` is not closed and Acquire returns ctx.Err() (vendor/golang.org/x/sync/semaphore in each tag)
+    world = new_world(ctx_first)
     Lock("k", "pull-1").apply(world)
     waiting = Lock("k", "pull-2")
     CancelPull("pull-2").apply(world)
@@ -60,12 +64,25 @@ def test_a_cancelled_pull_waiting_for_a_lock_gets_context_canceled_and_not_the_l
     assert world.locks == {"k": "pull-1"}
 
 
-def test_a_cancelled_pull_gets_context_canceled_even_when_the_key_is_free():
-    world = new_world()
+def test_a_cancelled_pull_gets_context_canceled_even_when_the_key_is_free_with_x_sync_v0_7_0_and_later():
+    # v2.0.0:vendor/golang.org/x/sync/semaphore/semaphore.go (v0.8.0) Acquire: `select { case <-done: ...
+    # return ctx.Err() default: }` before `if s.size-s.cur >= n && s.waiters.Len() == 0`
+    world = new_world(acquire_checks_ctx_first=True)
     CancelPull("pull-1").apply(world)
     with pytest.raises(Canceled, match="^context canceled$"):
         Lock("k", "pull-1").apply(world)
     assert world.locks == {}
+
+
+@pytest.mark.parametrize("tag", ["v1.6.37 (x/sync v0.3.0)", "v1.7.23 (x/sync v0.5.0)"])
+def test_a_cancelled_pull_takes_a_free_key_with_the_x_sync_of_1_6_37_and_1_7_23(tag):
+    # v1.6.37 and v1.7.23:vendor/golang.org/x/sync/semaphore/semaphore.go Acquire begins with
+    # `if s.size-s.cur >= n && s.waiters.Len() == 0 { s.cur += n; s.mu.Unlock(); return nil }`: no ctx check
+    world = new_world(acquire_checks_ctx_first=False)
+    CancelPull("pull-1").apply(world)
+    assert Lock("k", "pull-1").enabled(world)
+    assert Lock("k", "pull-1").apply(world) == "k"
+    assert world.locks == {"k": "pull-1"}
 
 
 def test_unlock_of_a_key_held_by_someone_else_is_a_panic_not_a_containerd_error():
@@ -197,3 +214,4 @@ def test_await_pull_request_is_enabled_only_once_the_kubelet_asked():
 def test_the_kubelet_cancels_the_first_pull_then_retries(overlap, after):
     steps = list(kubelet("pull-1", "pull-2", overlap))
     assert steps == [CancelPull("pull-1"), RequestPull("pull-2", after)]
+

@@ -157,3 +157,16 @@ def test_breadth_first_search_reports_a_shortest_counterexample_and_its_preempti
     brute = count_executions(built.program)
     assert count_interleavings(built.program).interleavings == brute
     assert fixed.executions < brute
+
+
+@pytest.mark.parametrize("line", ["1.6", "1.6.39", "1.7", "1.7.25"])
+@pytest.mark.parametrize("variant", ["stat-early-return", "prepare-with-lease"])
+def test_every_release_line_keeps_the_verdicts_of_containerds_history(variant, line):
+    # containerd fixed issue 3787 on every line at once, by the same removal of the Stat early return (PR 10723
+    # on main, its cherry-picks PR 10763 into 1.7.23 and PR 10764 into 1.6.37), each on top of PR 10187's
+    # backport: its history gives the verdicts one expectation per variant, whatever the line; the x/sync and
+    # the 1.6 wait without abort change the steps, not the verdict
+    result = check(variant, release=line)
+    assert result.verdict == (Verdict.PASS if variant == "prepare-with-lease" else Verdict.VIOLATION)
+
+
