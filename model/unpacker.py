@@ -17,6 +17,8 @@ keeps the lease, v2.0/v1.7 after b550526cc). containerd 1.6 (unpacker.go (*unpac
 at 74951d6cf^ and 74951d6cf, v1.6.37, v1.6.39) aborts only after Apply or Commit: when the
 wait sees the ctx done, or a fetch error, it returns the error and leaves the active
 extraction snapshot in the lease (`UnpackOptions.abort_on_cancel`, model/releases.py).
+Errors are returned as Go returns them: the content Update of the layer's uncompressed
+label and of the config's gc.ref.snapshot label unwrapped, the lock's ctx error as it is.
 
 Modelling choices, each an inference stated here:
 - the background fetch goroutine (started at the first layer that needs work) is folded
@@ -119,10 +121,8 @@ def unpack(ctx: Ctx, image: ImageSpec, options: UnpackOptions) -> Steps:
     for i in range(image.layers):
         yield from do_unpack(ctx, image, i, options, attempts)
     top = chain_id(image.layers - 1)
-    try:
-        yield UpdateContentLabels(image.config, ((GC_REF_SNAPSHOT, top),), "config")
-    except ContainerdError as err:
-        raise err.wrap("failed to update image config gc references")
+    # `if _, err = cs.Update(ctx, cinfo, ...); err != nil { return err }`: unwrapped
+    yield UpdateContentLabels(image.config, ((GC_REF_SNAPSHOT, top),), "config")
 
 
 def do_unpack(ctx: Ctx, image: ImageSpec, i: int, options: UnpackOptions, attempts: Iterator[int]) -> Steps:

@@ -10,9 +10,11 @@ GC sweeps it, and pull-2's next Prepare fails with
 `parent snapshot sha256:c1 does not exist: not found`.
 
 With `cancel` false the kubelet never restarts: pull-1 runs alone beside the GC, with no
-kubelet actor and no retry (model/kubelet.py says why that is faithful). `release` picks
-the release line's kmutex and unpacker behaviour on a cancel (model/releases.py); the
-variant is the same code path on every line.
+kubelet actor and no retry (model/kubelet.py says why that is faithful). `order` puts the
+retry's request before the cancel (the new kubelet's PullImage arrives before the old
+connection's cancellation), which needs `overlap`. `release` picks the release line's
+kmutex and unpacker behaviour on a cancel (model/releases.py); the variant is the same
+code path on every line.
 
 The two `sometimes` properties (the retry finds a layer the cancelled pull committed;
 a GC sweeps a committed layer) are declared only where the parameters make them
@@ -29,7 +31,7 @@ from unpack_race.model.client import pull_image
 from unpack_race.model.collector import garbage_collector
 from unpack_race.model.gc import POLICIES
 from unpack_race.model.image import ImageSpec
-from unpack_race.model.kubelet import kubelet
+from unpack_race.model.kubelet import CANCEL_THEN_RETRY, ORDERS, RETRY_THEN_CANCEL, kubelet
 from unpack_race.model.releases import DEFAULT as DEFAULT_RELEASE
 from unpack_race.model.releases import NAMES as RELEASES
 from unpack_race.model.releases import Release, release
@@ -38,7 +40,7 @@ from unpack_race.model.variants import BY_NAME, Variant, registered
 from unpack_race.model.variants import variant as get_variant
 from unpack_race.model.world import PullContext, World
 from unpack_race.scenarios import invariants
-from unpack_race.scenarios.base import Built, Expectation, Param, Scenario, Unreachable
+from unpack_race.scenarios.base import Built, Expectation, Param, ParamError, Scenario, Unreachable
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.verdict import Verdict
 
@@ -85,7 +87,7 @@ def unreachable(params: Mapping[str, Any]) -> tuple[Unreachable, ...]:
     committed sha256:c1), pull-1 aborts and deletes its lease, the retry finds
     sha256:c1 (Stat, or Prepare's AlreadyExists), and a GC can fall after the lease
     delete and before anything leases sha256:c1 again. `overlap` only delays the retry,
-    `release` only changes what the
+    `order` only lets the retry's request come first, `release` only changes what the
     cancelled pull does after the cancel (on 1.6 its extraction of sha256:c2 stays in its
     lease until the lease is deleted, and then roots nothing), `kmutex` only orders the
     pulls' layers, `gc-policy=dirty` still lets the GC run right after the lease delete
@@ -115,9 +117,21 @@ class RetryAfterCancel(Scenario):
         Param("backend-cleanup", False, "each GC is followed by the backend cleanup step"),
         Param("cancel", True, "the kubelet cancels the first pull (a restart) and retries it; "
               "without it the pull runs alone beside the GC"),
+        Param("order", CANCEL_THEN_RETRY, "the kubelet's cancel comes before its retry, or the retry's "
+              "request before the cancel (needs --overlap)", choices=ORDERS),
         RELEASE,
     )
     more_variants = "; a variant of your own needs its file: --variant-file F (docs/variants.md)"
+
+    def resolve(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
+        p = super().resolve(overrides)
+        if p["cancel"] and p["order"] == RETRY_THEN_CANCEL and not p["overlap"]:
+            raise ParamError(
+                "parameters order=retry-then-cancel and overlap=no contradict each other: without overlap the "
+                "retry waits until pull-1 has returned, so it cannot be asked for before pull-1 is cancelled; "
+                "use --overlap, or --order cancel-then-retry"
+            )
+        return p
 
     @property
     def variants(self) -> tuple[str, ...]:
@@ -145,7 +159,7 @@ class RetryAfterCancel(Scenario):
         if p["cancel"]:  # no restart: no kubelet step and no retry (model/kubelet.py)
             actors += [
                 ActorSpec(RETRY, lambda: pull_image(RETRY, image, options, wait_for_request=True)),
-                ActorSpec("kubelet", lambda: kubelet(FIRST, RETRY, p["overlap"])),
+                ActorSpec("kubelet", lambda: kubelet(FIRST, RETRY, p["overlap"], p["order"])),
             ]
         actors.append(ActorSpec(
             "gc",

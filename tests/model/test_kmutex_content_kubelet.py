@@ -158,7 +158,9 @@ def test_update_content_labels_of_a_missing_blob_fails_with_containerds_text():
     world = new_world()
     with pytest.raises(NotFound) as caught:
         UpdateContentLabels("sha256:f0", (("b", "2"),)).apply(world)
-    assert str(caught.value) == "content sha256:f0: not found"
+    # core/metadata/content.go (*contentStore).Update at d7f83034c:
+    # fmt.Errorf("content digest %v: %w", info.Digest, errdefs.ErrNotFound)
+    assert str(caught.value) == "content digest sha256:f0: not found"
 
 
 def test_create_image_creates_then_updates_the_record():
@@ -214,4 +216,15 @@ def test_await_pull_request_is_enabled_only_once_the_kubelet_asked():
 def test_the_kubelet_cancels_the_first_pull_then_retries(overlap, after):
     steps = list(kubelet("pull-1", "pull-2", overlap))
     assert steps == [CancelPull("pull-1"), RequestPull("pull-2", after)]
+
+
+def test_the_kubelet_can_ask_for_the_retry_before_the_cancel_arrives():
+    steps = list(kubelet("pull-1", "pull-2", True, "retry-then-cancel"))
+    assert steps == [RequestPull("pull-2", ""), CancelPull("pull-1")]
+
+
+def test_the_kubelet_refuses_an_order_it_does_not_know():
+    with pytest.raises(ValueError, match="kubelet order 'sideways': use one of cancel-then-retry, "
+                                         "retry-then-cancel"):
+        list(kubelet("pull-1", "pull-2", True, "sideways"))
 

@@ -353,11 +353,14 @@ def test_a_commit_that_fails_otherwise_aborts_and_wraps_the_error():
     assert world.snapshots == {}
 
 
-def test_a_missing_config_blob_fails_the_final_gc_reference_label():
+def test_a_missing_config_blob_fails_the_final_gc_reference_label_with_the_content_stores_error_unwrapped():
+    # core/unpack/unpacker.go (*Unpacker).unpack at d7f83034c: `_, err = cs.Update(ctx, cinfo, ...); if err !=
+    # nil { return err }`, and core/metadata/content.go Update: fmt.Errorf("content digest %v: %w", ...)
     world = new_world()
     CreateLease("L", "pull-1").apply(world)
     run = drive(unpack(Ctx("pull-1", "L"), IMAGE, UnpackOptions()), world)
-    assert str(run.error) == "failed to update image config gc references: content sha256:f0: not found"
+    assert isinstance(run.error, NotFound)
+    assert str(run.error) == "content digest sha256:f0: not found"
     assert set(world.snapshots) == {"sha256:c1", "sha256:c2"}
 
 

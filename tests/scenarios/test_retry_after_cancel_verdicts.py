@@ -9,6 +9,7 @@ from unpack_race.model.snapshotter import PrepareT1, PrepareT2
 from unpack_race.model.variants import registered
 from unpack_race.reports.claims import claim
 from unpack_race.scenarios import invariants
+from unpack_race.scenarios.base import ParamError
 from unpack_race.scenarios.registry import scenario
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.kernel import Execution
@@ -169,4 +170,14 @@ def test_every_release_line_keeps_the_verdicts_of_containerds_history(variant, l
     result = check(variant, release=line)
     assert result.verdict == (Verdict.PASS if variant == "prepare-with-lease" else Verdict.VIOLATION)
 
+
+@pytest.mark.parametrize("variant", ["stat-early-return", "prepare-with-lease"])
+def test_a_retry_asked_for_before_the_cancel_keeps_the_verdicts(variant):
+    result = check(variant, order="retry-then-cancel")
+    assert result.verdict == (Verdict.PASS if variant == "prepare-with-lease" else Verdict.VIOLATION)
+
+
+def test_a_retry_before_the_cancel_without_overlap_is_refused_with_the_reason():
+    with pytest.raises(ParamError, match="order=retry-then-cancel and overlap=no contradict each other"):
+        SCENARIO.resolve({"order": "retry-then-cancel", "overlap": False})
 
