@@ -42,10 +42,7 @@ from unpack_race.model.names import (
     GC_REF_SNAPSHOT,
     SNAPSHOT_REF,
     UNCOMPRESSED,
-    chain_id,
-    diff_id,
     extract_key,
-    layer_digest,
     unpack_lock_key,
 )
 from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Remove, Stat
@@ -120,14 +117,14 @@ def unpack(ctx: Ctx, image: ImageSpec, options: UnpackOptions) -> Steps:
     attempts = itertools.count()
     for i in range(image.layers):
         yield from do_unpack(ctx, image, i, options, attempts)
-    top = chain_id(image.layers - 1)
+    top = image.chain_id(image.layers - 1)
     # `if _, err = cs.Update(ctx, cinfo, ...); err != nil { return err }`: unwrapped
     yield UpdateContentLabels(image.config, ((GC_REF_SNAPSHOT, top),), "config")
 
 
 def do_unpack(ctx: Ctx, image: ImageSpec, i: int, options: UnpackOptions, attempts: Iterator[int]) -> Steps:
     """doUnpackFn(i, desc): the chain ID's lock is held until the function returns."""
-    chain = chain_id(i)
+    chain = image.chain_id(i)
     lock = unpack_lock_key(chain)
     if options.kmutex:
         yield Lock(lock, ctx.pull)  # a cancelled ctx fails here (x/sync v0.7.0+), before anything is held
@@ -142,8 +139,8 @@ def do_unpack(ctx: Ctx, image: ImageSpec, i: int, options: UnpackOptions, attemp
 
 
 def _unpack_layer(ctx: Ctx, image: ImageSpec, i: int, options: UnpackOptions, attempts: Iterator[int]) -> Steps:
-    parent = chain_id(i - 1) if i else ""
-    chain = chain_id(i)
+    parent = image.chain_id(i - 1) if i else ""
+    chain = image.chain_id(i)
     if options.skip_check is not None and (yield from options.skip_check(ctx, chain)):
         return  # already unpacked: skip the layer
     labels = ((SNAPSHOT_REF, chain),)
@@ -168,7 +165,7 @@ def _unpack_layer(ctx: Ctx, image: ImageSpec, i: int, options: UnpackOptions, at
         raise last.wrap("unable to prepare extraction snapshot")
 
     try:
-        yield WaitForLayerFetch(layer_digest(i), ctx.lease, ctx.pull)
+        yield WaitForLayerFetch(image.layer_digest(i), ctx.lease, ctx.pull)
     except ContainerdError:
         if options.abort_on_cancel:  # 1.7, 2.0: cleanup.Do(ctx, abort); 1.6: just return
             yield from _abort(ctx, key)
@@ -181,7 +178,7 @@ def _unpack_layer(ctx: Ctx, image: ImageSpec, i: int, options: UnpackOptions, at
     except ContainerdError as err:
         yield from _abort(ctx, key)
         raise err.wrap(f"failed to commit snapshot {key}")
-    yield UpdateContentLabels(layer_digest(i), ((UNCOMPRESSED, diff_id(i)),), "layer")
+    yield UpdateContentLabels(image.layer_digest(i), ((UNCOMPRESSED, image.diff_id(i)),), "layer")
 
 
 def _abort(ctx: Ctx, key: str) -> Steps:

@@ -15,7 +15,7 @@ The four shipped variants are the combinations of containerd's two changes:
   createSnapshot's T1 and Commit (model/switches.py); each shipped variant has both or
   neither, as every release did. `HALVES` are the two combinations no release had, one
   half without the other; the commit-already-exists scenario compares them
-  (a scenario of their own), and they are not registered, so that the canonical
+  (scenarios/concurrent_pulls.py), and they are not registered, so that the canonical
   comparison stays the four.
 
 What a release line adds beyond these two changes (the kmutex's x/sync, the 1.6

@@ -14,12 +14,16 @@ preserves them:
 - pull-completes (P3/c; at_end): a pull that was never cancelled completes, and its
   image's whole snapshot chain exists, committed, at the end;
 - retry-reuses-cancelled-layer (sometimes, on_step): the race window of issue 3787 is
-  entered;
+  entered (`reuses_layer`: also for a pull that is not a retry);
 - gc-sweeps-committed-layer (sometimes, on_step): a GC sweeps a layer's committed
-  snapshot.
+  snapshot;
+- commit-finds-chain-committed (sometimes, on_step): a pull's Commit of a chain ID gets
+  AlreadyExists: another pull committed it first (the Commit path of PR 10187).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import networkx as nx
 from unpack_race.model.errdefs import AlreadyExists, NotFound
@@ -107,13 +111,16 @@ GC_SWEEPS_ONLY_UNREACHABLE = always(
 )
 
 
-def pull_completes(pulls: tuple[str, ...], chain: tuple[str, ...]):
+def pull_completes(pulls: tuple[str, ...], chain: tuple[str, ...] | Mapping[str, tuple[str, ...]]):
     """At the end: every pull whose ctx was never cancelled finished without error, and
-    every chain ID of the image exists as a committed snapshot."""
+    every chain ID of its image exists as a committed snapshot. `chain` is the image's
+    chain IDs, or each pull's (pulls of different images)."""
+    chains = chain if isinstance(chain, Mapping) else {pull: chain for pull in pulls}
 
     def problems(end: End) -> list[str]:
         found = []
         for pull in pulls:
+            chain = chains[pull]
             if end.world.pulls[pull].cancelled:
                 continue
             actor = end.actor(pull)
@@ -154,11 +161,26 @@ def retry_reuses_layer(retry: str):
     chain ID names only committed snapshots, the retry Stats a chain ID or prepares it
     as a target only before committing that layer itself, and no other actor commits
     (so the step alone says it; no state is read)."""
-    return sometimes(
-        "retry-reuses-cancelled-layer",
-        on_step(lambda step: finds_existing_layer(step, retry) is not None),
-        "the retry finds a layer snapshot that the cancelled pull committed",
-    )
+    return reuses_layer("retry-reuses-cancelled-layer", retry,
+                        "the retry finds a layer snapshot that the cancelled pull committed")
+
+
+def reuses_layer(name: str, pull: str, description: str):
+    """`sometimes`: `pull` observes a layer's chain ID snapshot as existing, by Stat or by
+    Prepare's target check (`finds_existing_layer`); where one other pull is the only one
+    that commits, it committed it (the scenario's description says who)."""
+    return sometimes(name, on_step(lambda step: finds_existing_layer(step, pull) is not None), description)
+
+
+def commit_finds_chain_committed(pull: str):
+    """`sometimes`: `pull`'s Commit of a chain ID fails with AlreadyExists: another pull
+    committed that chain ID between this pull's Prepare and its Commit (the step alone
+    says it: a Commit names the chain ID, and only an existing bucket makes it fail so)."""
+    def holds(step: Step) -> bool:
+        return step.actor == pull and isinstance(step.effect, Commit) and isinstance(step.error, AlreadyExists)
+
+    return sometimes("commit-finds-chain-committed", on_step(holds),
+                     f"{pull}'s Commit finds its chain ID committed by another pull")
 
 
 def gc_sweeps_committed_layer(chain: tuple[str, ...]):

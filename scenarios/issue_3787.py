@@ -6,8 +6,11 @@ terms; this module recognises the shape of issue 3787 in them (containerd-semant
 lease and is cancelled; its lease is deleted; the retry relies on the snapshot without
 leasing it (the unpacker's Stat early return, or an AlreadyExists that adds nothing to
 the lease); GC sweeps it; the retry's Prepare of the next layer fails with
-`parent snapshot <chain ID> does not exist: not found`. Runs of another shape get no
-story (the generic explanation still applies).
+`parent snapshot <chain ID> does not exist: not found`. The same story tells the race
+with a concurrent pull in place of the retry (scenarios/concurrent_pulls.py), the first
+pull cancelled by CRI's pull progress reporter instead of a kubelet restart, and a
+reliance by Commit's AlreadyExists (before PR 10187's Commit half). Runs of another
+shape get no story (the generic explanation still applies).
 
 The pull's final error comes from the run's continuation (how each actor ends if the run
 goes on), which the caller runs once and shares with the narration; nothing here runs the
@@ -20,6 +23,7 @@ from unpack_race.model.errdefs import AlreadyExists
 from unpack_race.model.gc import GcCollect
 from unpack_race.model.kubelet import CancelPull, RequestPull
 from unpack_race.model.leases import AddResource, DeleteLease
+from unpack_race.model.pull_progress import ProgressTimeout
 from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Stat
 from unpack_race.reports.explain_text import moved_steps
 from unpack_race.scenarios.invariants import saw_missing_parent
@@ -78,7 +82,10 @@ def story(x: Explanation, continuation: Run | None = None) -> list[str] | None:
         text = f"{owner} committed {parent} in lease {lease} (step {commit.index})"
         cancel = next((s for s in steps[:w] if isinstance(s.effect, CancelPull) and s.effect.pull == owner
                        and s.result == "cancelled"), None)
-        if cancel is not None:
+        if isinstance(getattr(cancel, "effect", None), ProgressTimeout):
+            text += (f"; {owner} made no progress for image_pull_progress_timeout and CRI's progress reporter "
+                     f"cancelled it (step {cancel.index})")
+        elif cancel is not None:
             text += f"; the kubelet restarted and cancelled {owner} (step {cancel.index})"
         delete = next((s for s in steps[:w] if isinstance(s.effect, DeleteLease) and s.effect.lease == lease
                        and s.ok), None)
@@ -102,7 +109,11 @@ def story(x: Explanation, continuation: Run | None = None) -> list[str] | None:
             f"and {kind} fails: {failed.error}")
     if final:
         text += f"; the pull fails: {final}"
-    sentences.append(text + ". This is containerd issue 3787.")
+    if retry is not None or commit is None or commit.actor == pull:
+        sentences.append(text + ". This is containerd issue 3787.")
+    else:
+        sentences.append(text + f". This is the race of containerd issue 3787, with {pull} pulling at the same "
+                                f"time as {commit.actor} instead of retrying it.")
     sentences.extend(_counterfactuals(x, pull, parent))
     return sentences
 
@@ -128,10 +139,11 @@ def _reliance(steps: tuple[Step, ...], step: Step, who: str, parent: str, leased
         return (f"{who} stats {parent} (step {step.index}): it exists, so the unpacker skips the layer "
                 f"and {parent} is added to no lease.")
     if isinstance(effect, Commit):
-        return (f"{who} commits its own extraction of {parent} and gets {step.error} (step {step.index}); "
-                f"{parent} is not added to lease {effect.lease}, and the layer counts as done.")
+        return (f"{who} commits its own extraction of {parent} and gets {step.error} (step {step.index}): "
+                f"another pull committed it first, and without PR 10187's Commit half {parent} is not added "
+                f"to lease {effect.lease}; the unpacker removes its extraction and counts the layer done.")
     return (f"{who} prepares {parent} and gets {step.error} (step {step.index}) without {parent} being "
-            f"added to lease {effect.lease}.")
+            f"added to lease {effect.lease} (createSnapshot without PR 10187's Prepare half).")
 
 
 def _what(step: Step, numbered: bool = True) -> str:

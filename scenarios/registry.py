@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from unpack_race.scenarios.base import ParamError, Scenario
 from unpack_race.scenarios.classics import CLASSICS
+from unpack_race.scenarios.concurrent_pulls import CommitAlreadyExists, ConcurrentPulls
 from unpack_race.scenarios.retry_after_cancel import RetryAfterCancel
 from unpack_race.scenarios.user_scenarios import file_without_name, is_reference, load_scenario
 from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.suggestions import did_you_mean
 
-SCENARIOS: dict[str, Scenario] = {s.name: s for s in (RetryAfterCancel(), *CLASSICS)}
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s for s in (RetryAfterCancel(), ConcurrentPulls(), CommitAlreadyExists(), *CLASSICS)
+}
 
 CANONICAL = "retry-after-cancel"
 

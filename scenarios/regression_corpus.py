@@ -43,16 +43,23 @@ from unpack_race.scheduler.strategies.dfs import DepthFirst
 CORPUS = Path(__file__).resolve().parent / "corpus"
 SUFFIX = ".schedule.json"
 
-#: extra cases of the containerd scenario (containerd-semantics §5.1, §5.3), under the
+#: extra cases of the containerd scenarios (containerd-semantics §5.1, §5.3), under the
 #: canonical variant: the retry only after the cancelled pull has returned (Saket
 #: Jajoo's kubelet restart, strictly sequential); GC only while the db is dirty; no
-#: shared duplication suppressor (ctr, nerdctl: no CRI kmutex). Each is kept only when
-#: its minimal counterexample's steps (actor and effect kind, in order) differ from
-#: every case before it.
+#: shared duplication suppressor (ctr, nerdctl: no CRI kmutex); containerd 1.6 (its
+#: x/sync takes a free key on a cancelled ctx, its unpacker does not abort on a cancel);
+#: the retry's request before the cancel. Then the concurrent pulls without the shared
+#: kmutex, and PR 10187's Commit half alone with it (the Prepare path, under the lock).
+#: Each is kept only when its minimal counterexample's steps (actor and effect kind, in
+#: order) differ from every case before it.
 EXTRA: tuple[tuple[str, str, Mapping[str, Any], str], ...] = (
     ("retry-after-cancel", "stat-early-return", {"overlap": False}, "no-overlap"),
     ("retry-after-cancel", "stat-early-return", {"gc-policy": "dirty"}, "gc-policy-dirty"),
     ("retry-after-cancel", "stat-early-return", {"kmutex": False}, "no-kmutex"),
+    ("retry-after-cancel", "stat-early-return", {"release": "1.6"}, "release-1.6"),
+    ("retry-after-cancel", "stat-early-return", {"order": "retry-then-cancel"}, "retry-then-cancel"),
+    ("concurrent-pulls", "stat-early-return", {"kmutex": False}, "no-kmutex"),
+    ("commit-already-exists", "commit-half-only", {"kmutex": True}, "kmutex"),
 )
 
 #: a case whose DFS has no verdict within this many executions makes the corpus partial

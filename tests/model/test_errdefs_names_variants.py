@@ -52,6 +52,7 @@ def test_errors_are_equal_by_kind_and_text_and_are_scheduler_failures():
 
 def test_containerd_names_follow_the_formats_the_go_code_uses():
     assert chain_id(0) == "sha256:c1"
+    assert chain_id(1, "b") == "sha256:c2b"  # another image's own layer above a shared base
     assert unpack_lock_key("sha256:c1") == "sn://overlayfs/sha256:c1"
     assert extract_key("pull-1", 0, "sha256:c1") == "extract-pull-1.0 sha256:c1"
     assert backend_key(7, "sha256:c1") == "k8s.io/7/sha256:c1"

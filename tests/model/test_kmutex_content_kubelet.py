@@ -12,6 +12,7 @@ from unpack_race.model.images import CreateImage
 from unpack_race.model.kmutex import Lock, Unlock
 from unpack_race.model.kubelet import CancelPull, RequestPull, kubelet
 from unpack_race.model.leases import CreateLease, DeleteLease
+from unpack_race.model.pull_progress import ProgressTimeout, progress_reporter
 from unpack_race.model.unpacker import WaitForLayerFetch
 from unpack_race.model.world import PullContext, World
 
@@ -228,3 +229,22 @@ def test_the_kubelet_refuses_an_order_it_does_not_know():
                                          "retry-then-cancel"):
         list(kubelet("pull-1", "pull-2", True, "sideways"))
 
+
+# -- CRI's pull progress reporter -----------------------------------------------------
+
+
+def test_the_progress_timeout_cancels_the_pull_it_watches_and_no_other():
+    world = new_world()
+    step = ProgressTimeout("pull-1")
+    assert isinstance(step, CancelPull)  # a cancel of the pull's ctx (pcancel), as every CancelPull is
+    assert step.apply(world) == "cancelled"
+    assert (world.pulls["pull-1"].cancelled, world.pulls["pull-2"].cancelled) == (True, False)
+    assert "image_pull_progress_timeout" in step.narrate("cri", "cancelled", None)
+    assert list(progress_reporter("pull-1")) == [ProgressTimeout("pull-1")]
+
+
+def test_the_progress_timeout_after_the_pull_returned_changes_nothing():
+    world = new_world()
+    DeleteLease("L", "pull-1").apply(world)
+    assert ProgressTimeout("pull-1").apply(world) == "too late: the pull has already returned"
+    assert world.pulls["pull-1"].cancelled is False

@@ -403,3 +403,16 @@ def test_a_pull_cancelled_just_before_its_next_layers_lock_goes_as_far_as_its_re
     assert run.names == PULL_START + LAYER + tail
     assert ("extract-pull-1.1 sha256:c2" in world.snapshots) is (not ctx_first and not abort)
 
+
+def test_an_image_above_a_shared_base_names_its_own_layers_and_chains_and_prepares_on_the_base():
+    tool = ImageSpec("docker.io/library/tool:latest", 3, "sha256:m1", "sha256:f1", own="b", shares=1)
+    assert tool.chain_ids() == ("sha256:c1", "sha256:c2b", "sha256:c3b")
+    assert [tool.layer_digest(i) for i in range(3)] == ["sha256:l1", "sha256:l2b", "sha256:l3b"]
+    world = new_world()
+    run = drive(pull_image("pull-1", tool, UnpackOptions(), False), world)
+    assert run.error is None
+    t1s = [effect for effect, _ in run.steps if isinstance(effect, PrepareT1)]
+    assert [(t.parent, t.target) for t in t1s] == [
+        ("", "sha256:c1"), ("sha256:c1", "sha256:c2b"), ("sha256:c2b", "sha256:c3b")]
+    assert world.content["sha256:l2b"].label_map() == {UNCOMPRESSED: "sha256:d2b"}
+    assert world.content["sha256:f1"].label_map() == {GC_REF_SNAPSHOT: "sha256:c3b"}

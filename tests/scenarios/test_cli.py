@@ -35,6 +35,7 @@ def test_list_names_the_scenario_its_parameters_and_every_registered_variant(cap
     # PR 10187's two halves, shown apart for every containerd variant
     assert "code: Stat(chainID) then skip (before PR 10723); PR 10187: Prepare half off, Commit half off" in out
     assert "--release 2.0|1.7.25|1.7|1.6.39|1.6 (default 2.0)" in out
+    assert "scenario commit-already-exists" in out and "prepare-half-only" in out
 
 
 def test_check_of_a_buggy_variant_exits_1_narrates_and_writes_a_replayable_schedule(capsys, tmp_path):

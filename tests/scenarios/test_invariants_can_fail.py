@@ -48,6 +48,27 @@ def test_no_missing_parent_fails_on_a_remove_whose_parent_is_gone():
     assert invariants.NO_MISSING_PARENT.holds(other)
 
 
+def test_a_commit_of_a_chain_id_someone_else_committed_is_the_commit_path_of_pr_10187():
+    path = invariants.commit_finds_chain_committed("pull-2")
+    commit = Commit("sha256:c1", "extract-pull-2.0 sha256:c1", "lease-pull-2")
+    assert path.holds(Step(8, "pull-2", commit, None, AlreadyExists('snapshot "sha256:c1"')))
+    assert not path.holds(Step(8, "pull-2", commit, "sha256:c1"))
+    assert not path.holds(Step(8, "pull-1", commit, None, AlreadyExists('snapshot "sha256:c1"')))
+
+
+def test_pull_completes_checks_each_pull_against_its_own_images_chain():
+    prop = invariants.pull_completes(("pull-1", "pull-2"), {"pull-1": ("sha256:c1",), "pull-2": ("sha256:c2b",)})
+    world = World(lease_on_exists=True, pulls={"pull-1": PullContext(requested=True),
+                                               "pull-2": PullContext(requested=True)})
+    CreateLease("L", "pull-1").apply(world)
+    bkey, bparent = PrepareT1("k", "", "", "L").apply(world)
+    PrepareT2("k", "", bkey, bparent, "L").apply(world)
+    Commit("sha256:c1", "k", "L").apply(world)
+    end = End(world, (ActorEnd("pull-1", Status.DONE), ActorEnd("pull-2", Status.DONE)))
+    assert not prop.holds(end)
+    assert prop.explain(end) == "pull-2 completed but sha256:c2b is missing"
+
+
 def _gc_step(swept, snapshots, leases=(), images=(), content=()):
     before = GraphInput(snapshots=snapshots, leases=leases, images=images, content=content)
     return Step(3, "gc", GcCollect(), GcReport(swept, (), (), before))

@@ -36,8 +36,8 @@ RENAMED_PARAMS = {"layers": "layers", "gc_runs": "gc-runs", "overlap": "overlap"
                   "kmutex": "kmutex", "backend_cleanup": "backend-cleanup", "cancel": "cancel", "N": "n"}
 #: what came after version 2, with no version-1 name (issue 10): scenarios, and parameters
 #: with the default a version-1 file of retry-after-cancel is read with
-ADDED: set[str] = set()
-ADDED_PARAMS = {"order": "cancel-then-retry", "release": "2.0"}
+ADDED = {"concurrent-pulls", "commit-already-exists"}
+ADDED_PARAMS = {"order": "cancel-then-retry", "release": "2.0", "shared": 1}
 
 
 def test_the_rule_maps_every_old_name_to_its_new_one_and_leaves_every_new_name_as_it_is():
