@@ -51,7 +51,11 @@ def fetch_footprint(pull: str, digest: str, lease: str) -> Footprint:
 class FetchBlob(Effect):
     """client.Pull's fetch (client/pull.go `fetch`, remotes.FetchHandler): fetch one
     blob (the manifest, then the config) under the pull's ctx and lease. A cancelled ctx
-    fails the fetch with `context canceled`. For the manifest, the children labels that
+    fails the fetch with `context canceled`: the manifest's step folds in the resolve,
+    whose Go error wraps that text in the resolver's (`failed to resolve reference
+    "<ref>": failed to do request: Head "<url>": context canceled`, client/pull.go fetch)
+    when the cancel lands before the HEAD request, and Dispatch's limiter returns it bare
+    after it; no step reads more of it than errors.Is(err, context.Canceled). For the manifest, the children labels that
     images.SetChildrenMappedLabels sets (gc.ref.content.config, gc.ref.content.l.<i>)
     are written in the same step; the manifest is leased, so GC cannot tell the
     difference."""
@@ -79,8 +83,10 @@ class FetchBlob(Effect):
 
 @attrs.frozen
 class UpdateContentLabels(Effect):
-    """content.Store.Update with label fieldpaths (core/metadata/content.go Update): one
-    write transaction; a missing blob is `content <digest>: not found`. The unpacker sets
+    """content.Store.Update with label fieldpaths (core/metadata/content.go
+    (*contentStore).Update at d7f83034c, metadata/content.go in 1.6 and 1.7): one write
+    transaction; a missing blob is `content digest <digest>: not found`
+    (`fmt.Errorf("content digest %v: %w", info.Digest, errdefs.ErrNotFound)`). The unpacker sets
     containerd.io/uncompressed on each layer blob after Commit, and, after the last
     layer, containerd.io/gc.ref.snapshot.<snapshotter> = <top chain ID> on the config:
     the edge that lets the image keep its snapshot chain alive."""
@@ -94,7 +100,7 @@ class UpdateContentLabels(Effect):
     def apply(self, world: World) -> str:
         blob = world.content.get(self.digest)
         if blob is None:
-            raise NotFound(f"content {self.digest}")
+            raise NotFound(f"content digest {self.digest}")
         merged = blob.label_map()
         merged.update(self.labels)
         world.content[self.digest] = Blob(tuple(sorted(merged.items())))

@@ -72,7 +72,20 @@ class RequestPull(Effect):
         return f"{actor} retries: it asks CRI to pull the image again as {self.pull}"
 
 
-def kubelet(first: str, retry: str, overlap: bool) -> Steps:
-    """Cancel `first` at some step, then retry it as `retry`."""
-    yield CancelPull(first)
-    yield RequestPull(retry, "" if overlap else first)
+#: the orders of the kubelet's two steps (`kubelet(order=...)`)
+CANCEL_THEN_RETRY, RETRY_THEN_CANCEL = "cancel-then-retry", "retry-then-cancel"
+ORDERS = (CANCEL_THEN_RETRY, RETRY_THEN_CANCEL)
+
+
+def kubelet(first: str, retry: str, overlap: bool, order: str = CANCEL_THEN_RETRY) -> Steps:
+    """Cancel `first` at some step and retry it as `retry`: the cancel first (the old
+    request's ctx ends before the new kubelet asks again), or the retry first (the new
+    kubelet's PullImage reaches CRI before the old connection's cancellation does; each
+    RPC has its own ctx, so nothing orders the two). A retry that waits for `first` to
+    return (`overlap` False) cannot come before a cancel of a pull still running: the
+    scenario refuses that pair."""
+    if order not in ORDERS:
+        raise ValueError(f"kubelet order {order!r}: use one of {', '.join(ORDERS)}")
+    cancel, ask = CancelPull(first), RequestPull(retry, "" if overlap else first)
+    for step in (cancel, ask) if order == CANCEL_THEN_RETRY else (ask, cancel):
+        yield step

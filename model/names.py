@@ -21,17 +21,18 @@ GC_ROOT = "containerd.io/gc.root"
 LEASE_EXPIRY_SECONDS = 24 * 60 * 60
 
 
-def chain_id(layer: int) -> str:
-    """identity.ChainID(diffIDs[:layer+1]) for the 0-based `layer`."""
-    return f"sha256:c{layer + 1}"
+def chain_id(layer: int, own: str = "") -> str:
+    """identity.ChainID(diffIDs[:layer+1]) for the 0-based `layer`; `own` marks a layer of
+    another image above a shared base (sha256:c2b: that image's two bottom layers)."""
+    return f"sha256:c{layer + 1}{own}"
 
 
-def layer_digest(layer: int) -> str:
-    return f"sha256:l{layer + 1}"
+def layer_digest(layer: int, own: str = "") -> str:
+    return f"sha256:l{layer + 1}{own}"
 
 
-def diff_id(layer: int) -> str:
-    return f"sha256:d{layer + 1}"
+def diff_id(layer: int, own: str = "") -> str:
+    return f"sha256:d{layer + 1}{own}"
 
 
 def unpack_lock_key(chain: str) -> str:

@@ -9,7 +9,11 @@ Each write transaction checks everything before it writes, so a failed step leav
 world as it was (bolt rolls back), except where Go commits on purpose (the lease taken
 on "already exists" since PR 10187).
 
-`World.lease_on_exists` switches PR 10187 ("lease on already exists", c7fb8a925).
+`World.lease_on_exists` switches PR 10187 ("lease on already exists", c7fb8a925), its two
+halves apart (model/switches.py): `.prepare` for createSnapshot's T1, `.commit` for
+Commit. createSnapshot's T2 is in neither: it has leased the key before creating its
+bucket, and committed that lease on ErrBucketExists, since 526c0db69 (PR 3793), as
+`c7fb8a925^:core/metadata/snapshot.go` shows.
 """
 
 from __future__ import annotations
@@ -95,8 +99,9 @@ class PrepareT1(Effect):
     """createSnapshot (L276-520), first write transaction, then the backend call.
 
     1. target = labels[containerd.io/snapshot.ref]; if a bucket named target exists:
-       since PR 10187 addSnapshotLease(target) and commit the tx; before it, roll back.
-       Either way return `target snapshot "<target>": already exists`.
+       with PR 10187's Prepare half (`World.lease_on_exists.prepare`, c7fb8a925)
+       addSnapshotLease(target) and commit the tx; before it, roll back. Either way
+       return `target snapshot "<target>": already exists`.
     2. if the bucket `key` exists: the same, with `snapshot "<key>": already exists`.
     3. if the parent is set and its bucket is missing:
        `parent snapshot <parent> does not exist: not found`.
@@ -120,11 +125,12 @@ class PrepareT1(Effect):
         for name, text in ((self.target, f"target snapshot {self.target!r}"),
                            (self.key, f"snapshot {self.key!r}")):
             if name and name in world.snapshots:
-                if world.lease_on_exists:
+                leased = world.lease_on_exists.prepare
+                if leased:
                     leases.add_snapshot_lease(world, self.lease, name)
                     world.updated(f"lease/{self.lease}")  # since PR 10187 the tx commits
                 error = AlreadyExists(text.replace("'", '"'))
-                error.leased = world.lease_on_exists and bool(self.lease)
+                error.leased = leased and bool(self.lease)
                 raise error
         bparent = ""
         if self.parent:
@@ -161,10 +167,12 @@ class PrepareT1(Effect):
 
 @attrs.frozen
 class PrepareT2(Effect):
-    """createSnapshot, second write transaction (L276-520):
+    """createSnapshot, second write transaction (core/metadata/snapshot.go L447-517 at
+    d7f83034c; the same at c7fb8a925^, L435-505, since 526c0db69):
     1. addSnapshotLease(key) (`lease does not exist: not found` if the lease is gone);
-    2. create bucket `key`; if it exists: AlreadyExists (the tx commits with the lease
-       since PR 10187);
+    2. create bucket `key`; on ErrBucketExists: `snapshot "<key>": already exists`, and
+       the tx commits with the lease of step 1, before PR 10187 as after it (PR 10187
+       changed T1 and Commit, not T2);
     3. if the parent is set: its bucket missing -> `parent snapshot <parent> does not
        exist: not found` (GC may have swept it since T1); its backend key must still be
        bparent, else `mismatched parent`; add `key` to the parent's children;
@@ -190,10 +198,11 @@ class PrepareT2(Effect):
         try:
             leases.check_lease(world, self.lease)
             if self.key in world.snapshots:
-                if world.lease_on_exists:
-                    leases.add_snapshot_lease(world, self.lease, self.key)
-                world.updated(f"lease/{self.lease}")  # ErrBucketExists: the tx returns nil
-                raise AlreadyExists(f'snapshot "{self.key}"')
+                leases.add_snapshot_lease(world, self.lease, self.key)  # committed: Go returns nil from the tx
+                world.updated(f"lease/{self.lease}")
+                error = AlreadyExists(f'snapshot "{self.key}"')
+                error.leased = bool(self.lease)
+                raise error
             parent = None
             if self.parent:
                 parent = world.snapshots.get(self.parent)
@@ -229,9 +238,10 @@ class PrepareT2(Effect):
 @attrs.frozen
 class Commit(Effect):
     """(*snapshotter).Commit (L522-667): one write transaction, backend Commit inside it.
-    1. since PR 10187: addSnapshotLease(name) first;
+    1. with PR 10187's Commit half (`World.lease_on_exists.commit`, c7fb8a925):
+       addSnapshotLease(name) first;
     2. create bucket `name`; if it exists -> `snapshot "<name>": already exists` (with
-       PR 10187 the tx commits and the lease is kept; before it, nothing is kept);
+       the Commit half the tx commits and the lease is kept; before it, nothing is kept);
        before PR 10187, addSnapshotLease(name) comes here, so a gone lease is reported
        ahead of a missing key;
     3. bucket `key` missing -> `snapshot <key> does not exist: not found`;
@@ -248,14 +258,15 @@ class Commit(Effect):
     labels: tuple[tuple[str, str], ...] = ()
 
     def apply(self, world: World) -> str:
-        if world.lease_on_exists:
+        leased = world.lease_on_exists.commit
+        if leased:
             leases.check_lease(world, self.lease)
         if self.name in world.snapshots:
-            if world.lease_on_exists:
+            if leased:
                 leases.add_snapshot_lease(world, self.lease, self.name)
                 world.updated(f"lease/{self.lease}")  # since PR 10187 the tx commits
             error = AlreadyExists(f'snapshot "{self.name}"')
-            error.leased = world.lease_on_exists and bool(self.lease)
+            error.leased = leased and bool(self.lease)
             raise error
         # before PR 10187, addSnapshotLease(name) came right after the existence check
         leases.check_lease(world, self.lease)
@@ -298,12 +309,14 @@ class Commit(Effect):
 
 @attrs.frozen
 class Remove(Effect):
-    """(*snapshotter).Remove (L669-732): one write transaction. A missing bucket is
-    NotFound; a bucket with children is `cannot remove snapshot with child: failed
-    precondition`; otherwise drop it from its parent's children, delete it,
-    removeSnapshotLease(key), db.dirty++ and mark the snapshotter dirty (a flag the model
-    leaves out, see model/gc.py). The backend snapshot stays until the next GC's backend
-    cleanup."""
+    """(*snapshotter).Remove (core/metadata/snapshot.go L669-732 at d7f83034c): one write
+    transaction. A missing bucket is `snapshot <key> does not exist: not found`; a bucket
+    with children is `cannot remove snapshot with child: failed precondition`; a parent
+    whose bucket is gone is `parent snapshot <parent> does not exist: not found` (Go reads
+    the parent's bucket to drop the key from its children, and fails when it is missing);
+    otherwise drop it from its parent's children, delete it, removeSnapshotLease(key),
+    db.dirty++ and mark the snapshotter dirty (a flag the model leaves out, see
+    model/gc.py). The backend snapshot stays until the next GC's backend cleanup."""
 
     outcome_key = result_ignored  # no actor reads the result
 
@@ -317,6 +330,8 @@ class Remove(Effect):
         if snap.children:
             raise FailedPrecondition("cannot remove snapshot with child")
         parent = world.snapshots.get(snap.parent) if snap.parent else None
+        if snap.parent and parent is None:
+            raise NotFound(f"parent snapshot {snap.parent} does not exist")
         if parent is not None:
             world.snapshots[snap.parent] = attrs.evolve(parent, children=parent.children - {self.key})
         del world.snapshots[self.key]

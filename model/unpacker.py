@@ -13,7 +13,12 @@ Per layer i, bottom to top, under the chain ID's lock:
   label the layer blob containerd.io/uncompressed.
 After the last layer: label the config gc.ref.snapshot.<snapshotter> = top chain ID.
 abort = Remove(key), errors only logged (cleanup.Do: a ctx that ignores cancellation but
-keeps the lease, v2.0/v1.7 after b550526cc).
+keeps the lease, v2.0/v1.7 after b550526cc). containerd 1.6 (unpacker.go (*unpacker).unpack
+at 74951d6cf^ and 74951d6cf, v1.6.37, v1.6.39) aborts only after Apply or Commit: when the
+wait sees the ctx done, or a fetch error, it returns the error and leaves the active
+extraction snapshot in the lease (`UnpackOptions.abort_on_cancel`, model/releases.py).
+Errors are returned as Go returns them: the content Update of the layer's uncompressed
+label and of the config's gc.ref.snapshot label unwrapped, the lock's ctx error as it is.
 
 Modelling choices, each an inference stated here:
 - the background fetch goroutine (started at the first layer that needs work) is folded
@@ -37,10 +42,7 @@ from unpack_race.model.names import (
     GC_REF_SNAPSHOT,
     SNAPSHOT_REF,
     UNCOMPRESSED,
-    chain_id,
-    diff_id,
     extract_key,
-    layer_digest,
     unpack_lock_key,
 )
 from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Remove, Stat
@@ -80,6 +82,9 @@ def stat_early_return(ctx: Ctx, chain: str) -> Generator[Effect, object, bool]:
 class UnpackOptions:
     skip_check: SkipCheck | None = None  # None: always Prepare (d7f83034c, PR 10723)
     kmutex: bool = True  # CRI passes its process-wide duplication suppressor
+    #: the wait for a layer's blob aborts when it fails (1.7, 2.0: cleanup.Do(ctx, abort));
+    #: False: containerd 1.6, which returns ctx.Err() (or the fetch error) without the abort
+    abort_on_cancel: bool = True
 
 
 @attrs.frozen
@@ -112,19 +117,17 @@ def unpack(ctx: Ctx, image: ImageSpec, options: UnpackOptions) -> Steps:
     attempts = itertools.count()
     for i in range(image.layers):
         yield from do_unpack(ctx, image, i, options, attempts)
-    top = chain_id(image.layers - 1)
-    try:
-        yield UpdateContentLabels(image.config, ((GC_REF_SNAPSHOT, top),), "config")
-    except ContainerdError as err:
-        raise err.wrap("failed to update image config gc references")
+    top = image.chain_id(image.layers - 1)
+    # `if _, err = cs.Update(ctx, cinfo, ...); err != nil { return err }`: unwrapped
+    yield UpdateContentLabels(image.config, ((GC_REF_SNAPSHOT, top),), "config")
 
 
 def do_unpack(ctx: Ctx, image: ImageSpec, i: int, options: UnpackOptions, attempts: Iterator[int]) -> Steps:
     """doUnpackFn(i, desc): the chain ID's lock is held until the function returns."""
-    chain = chain_id(i)
+    chain = image.chain_id(i)
     lock = unpack_lock_key(chain)
     if options.kmutex:
-        yield Lock(lock, ctx.pull)  # a cancelled ctx fails here, before anything is held
+        yield Lock(lock, ctx.pull)  # a cancelled ctx fails here (x/sync v0.7.0+), before anything is held
     try:
         yield from _unpack_layer(ctx, image, i, options, attempts)
     except ContainerdError:
@@ -136,8 +139,8 @@ def do_unpack(ctx: Ctx, image: ImageSpec, i: int, options: UnpackOptions, attemp
 
 
 def _unpack_layer(ctx: Ctx, image: ImageSpec, i: int, options: UnpackOptions, attempts: Iterator[int]) -> Steps:
-    parent = chain_id(i - 1) if i else ""
-    chain = chain_id(i)
+    parent = image.chain_id(i - 1) if i else ""
+    chain = image.chain_id(i)
     if options.skip_check is not None and (yield from options.skip_check(ctx, chain)):
         return  # already unpacked: skip the layer
     labels = ((SNAPSHOT_REF, chain),)
@@ -162,9 +165,10 @@ def _unpack_layer(ctx: Ctx, image: ImageSpec, i: int, options: UnpackOptions, at
         raise last.wrap("unable to prepare extraction snapshot")
 
     try:
-        yield WaitForLayerFetch(layer_digest(i), ctx.lease, ctx.pull)
+        yield WaitForLayerFetch(image.layer_digest(i), ctx.lease, ctx.pull)
     except ContainerdError:
-        yield from _abort(ctx, key)
+        if options.abort_on_cancel:  # 1.7, 2.0: cleanup.Do(ctx, abort); 1.6: just return
+            yield from _abort(ctx, key)
         raise
     try:
         yield Commit(chain, key, ctx.lease, labels)
@@ -174,7 +178,7 @@ def _unpack_layer(ctx: Ctx, image: ImageSpec, i: int, options: UnpackOptions, at
     except ContainerdError as err:
         yield from _abort(ctx, key)
         raise err.wrap(f"failed to commit snapshot {key}")
-    yield UpdateContentLabels(layer_digest(i), ((UNCOMPRESSED, diff_id(i)),), "layer")
+    yield UpdateContentLabels(image.layer_digest(i), ((UNCOMPRESSED, image.diff_id(i)),), "layer")
 
 
 def _abort(ctx: Ctx, key: str) -> Steps:

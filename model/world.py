@@ -22,6 +22,12 @@
 - `creating`: the createSnapshot calls holding the snapshotter's read lock between
   their T1 and T2, by the backend key each is creating.
 
+Two constants switch the code the steps follow, never written by a step:
+- `lease_on_exists`: which halves of PR 10187 the metadata snapshotter has
+  (model/switches.py; `True`/`False` stand for both halves alike);
+- `acquire_checks_ctx_first`: whether the kmutex's x/sync semaphore.Acquire fails on a
+  cancelled ctx even when the key is free (x/sync v0.7.0+, model/releases.py).
+
 `RESOURCES` says which footprint resource each field is (scheduler.resources), so that
 `unpack-race lint` can check every step's footprint against what it really touches.
 The world is mutable (one per execution); `fingerprint()` gives a canonical, hashable
@@ -40,6 +46,7 @@ from typing import Any, ClassVar
 
 import attrs
 from unpack_race.model.names import backend_key
+from unpack_race.model.switches import LeaseOnExists
 from unpack_race.scheduler.resources import Constant, Keyed, ResourceMap, Scalar
 
 
@@ -126,9 +133,11 @@ class World:
         gc_config=Constant(), gc=Scalar("gc/scheduler"),
         # a shard of the mutation count is the resource of the same name (see `updated`)
         mutations=Keyed("{key}"),
+        acquire_checks_ctx_first=Constant(),
     )
 
-    lease_on_exists: bool  # core/metadata: PR 10187 ("lease on already exists")
+    #: core/metadata/snapshot.go: PR 10187's halves ("lease on already exists"), model/switches.py
+    lease_on_exists: LeaseOnExists = attrs.field(converter=LeaseOnExists.of)
     snapshots: dict[str, Snapshot] = attrs.field(factory=dict)
     backend: dict[str, str] = attrs.field(factory=dict)  # bkey -> kind
     leases: dict[str, Lease] = attrs.field(factory=dict)
@@ -144,6 +153,8 @@ class World:
     gc_config: GcConfig | None = None  # the GC scheduler's, when it decides when GC runs (gc-policy scheduler)
     gc: GcScheduler = attrs.field(factory=GcScheduler)
     mutations: dict[str, int] = attrs.field(factory=dict)  # mutation events since the last collection, by shard
+    #: the kmutex's x/sync: Acquire fails on a cancelled ctx even on a free key (v0.7.0+, model/releases.py)
+    acquire_checks_ctx_first: bool = True
 
     def fingerprint(self) -> Any:
         return (

@@ -1,6 +1,7 @@
 """The scenarios, their parameters and their variants as `unpack-race list` prints them:
 each variant with the verdict expected under default parameters and, for containerd's
-variants, the releases it stands for; and the same as `list --json`'s document (format
+variants, the releases it stands for and its code path (PR 10723's Stat, PR 10187's two
+halves); and the same as `list --json`'s document (format
 unpack-race.list, reports/schemas/list.schema.json)."""
 
 from __future__ import annotations
@@ -48,12 +49,15 @@ def catalog_lines(entries: Sequence[Any]) -> list[str]:
             said = v.summary if v.summary is not None else expect.why
             if said:  # a scenario of one's own may not say why
                 lines.append(f"    {'':<28} {said}")
+            if v.code:
+                lines.append(f"    {'':<28} code: {v.code}")
     return lines
 
 
 def catalog_document(entries: Sequence[Any]) -> dict[str, Any]:
     """`list --json`: each scenario with its parameters (default, range or choices, help) and
-    its variants (the verdict expected with default parameters, why, the containerd releases)."""
+    its variants (the verdict expected with default parameters, why, the containerd releases, the code
+    path: the unpacker's step before Prepare and PR 10187's halves)."""
     scenarios = []
     for sc in entries:
         scenarios.append({
@@ -63,7 +67,8 @@ def catalog_document(entries: Sequence[Any]) -> dict[str, Any]:
                         "choices": list(p.choices), "help": p.help} for p in sc.params],
             "variants": [{"name": v.name, "expected": {"verdict": v.expected.verdict.value,
                                                        "property": v.expected.property, "why": v.expected.why},
-                          "releases": v.releases, "summary": v.summary} for v in sc.variants],
+                          "releases": v.releases, "summary": v.summary, "code": v.code}
+                         for v in sc.variants],
         })
     return document("list", 0, {"scenarios": scenarios})
 

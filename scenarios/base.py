@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from unpack_race.model.variants import BY_NAME as VARIANTS
 from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property
@@ -163,6 +162,12 @@ class Scenario(abc.ABC):
             f"{', '.join(self.variants)}{self.more_variants}"
         )
 
+    def variant_definition(self, variant: str) -> Any:
+        """What stands behind a variant's name, for the listings (`list`, `compare`): an
+        object with `releases`, `summary` and `code()`, as model.variants.Variant has; None
+        (the default) for a variant that is only a name (a classic's, or one's own)."""
+        return None
+
     def check_variant(self, variant: str) -> str:
         if variant not in self.variants:
             raise ParamError(
@@ -171,14 +176,6 @@ class Scenario(abc.ABC):
                 f"{', '.join(self.variants)}{self.more_variants}"
             )
         return variant
-
-    def variant_info(self, variant: str) -> tuple[str | None, str | None]:
-        """What `variant` stands for (the containerd releases, or a phrase such as "a fix
-        idea, not in containerd") and what its code changes, as `list` and `compare` show
-        them; (None, None) where nothing is said. By default from the registered variants of
-        model.variants; a scenario with variants of its own says it for them."""
-        known = VARIANTS.get(variant)
-        return (known.releases, known.summary) if known else (None, None)
 
     def story(self, explanation: Any, continuation: Any = None) -> list[str] | None:
         """A counterexample told in the words of the system modelled, from its explanation

@@ -60,11 +60,11 @@ from unpack_race.model.leases import PassTime
 from unpack_race.model.names import LEASE_EXPIRY_SECONDS
 from unpack_race.model.snapshotter import Commit
 from unpack_race.model.unpacker import Steps, UnpackOptions
-from unpack_race.model.variants import registered
 from unpack_race.model.variants import variant as get_variant
 from unpack_race.model.world import PullContext, World
 from unpack_race.scenarios import invariants, issue_3787
-from unpack_race.scenarios.base import Built, Expectation, Param, Scenario, Unreachable
+from unpack_race.scenarios.base import Built, Expectation, Param, Unreachable
+from unpack_race.scenarios.containerd_scenario import ContainerdScenario
 from unpack_race.scenarios.retry_after_cancel import NO_GC, bounds_text
 from unpack_race.scheduler.kernel import Step
 from unpack_race.scheduler.program import ActorSpec, Program
@@ -113,7 +113,7 @@ def restart(image: ImageSpec, options: UnpackOptions, downtime: int) -> Steps:
     return (yield from pull_image(RESTART, image, options, wait_for_request=False))
 
 
-class CrashInsteadOfCancel(Scenario):
+class CrashInsteadOfCancel(ContainerdScenario):
     name = "crash-instead-of-cancel"
     summary = ("the pull's process dies at any step; its lease expires; the pull made again races with the "
                "collection that sweeps what the dead pull held (issue 3787 through a crash, containerd #6294)")
@@ -125,12 +125,6 @@ class CrashInsteadOfCancel(Scenario):
         Param("gc-policy", "any", "when GC may run: any step, or only while the db is dirty", choices=POLICIES),
         Param("backend-cleanup", False, "each GC is followed by the backend cleanup step"),
     )
-    more_variants = "; a variant of your own needs its file: --variant-file F (docs/variants.md)"
-
-    @property
-    def variants(self) -> tuple[str, ...]:
-        """Every registered variant (model.variants), the shipped four first."""
-        return tuple(v.name for v in registered())
 
     def build(self, variant: str, params: Mapping[str, Any]) -> Built:
         v = get_variant(self.check_variant(variant))

@@ -2,20 +2,28 @@
 the scope it reads (scheduler.properties), so that every strategy can say whether it
 preserves them:
 
-- no-missing-parent (P1, the mission; on_step): no Prepare ever fails because its parent
-  snapshot does not exist;
+- no-missing-parent (P1, the mission; on_step): no snapshot call fails because its
+  parent snapshot does not exist: Prepare (createSnapshot's T1 and T2), Commit and
+  Remove, the three functions of core/metadata/snapshot.go that return `parent snapshot
+  <parent> does not exist: not found` (at d7f83034c: createSnapshot L357 and L471,
+  Commit L587, Remove L699). Commit's check is the only one at HEAD's parallel unpack,
+  which Prepares without a parent and gives it at Commit (WithParent);
 - gc-sweeps-only-unreachable (P2; on_step): every snapshot a GC sweeps was unreachable
   from the roots when it ran. Reachability is recomputed here with networkx from what
   GC saw (its report), independently of the model's own marking code;
 - pull-completes (P3/c; at_end): a pull that was never cancelled completes, and its
   image's whole snapshot chain exists, committed, at the end;
 - retry-reuses-cancelled-layer (sometimes, on_step): the race window of issue 3787 is
-  entered;
+  entered (`reuses_layer`: also for a pull that is not a retry);
 - gc-sweeps-committed-layer (sometimes, on_step): a GC sweeps a layer's committed
-  snapshot.
+  snapshot;
+- commit-finds-chain-committed (sometimes, on_step): a pull's Commit of a chain ID gets
+  AlreadyExists: another pull committed it first (the Commit path of PR 10187).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import networkx as nx
 from unpack_race.model.errdefs import AlreadyExists, NotFound
@@ -27,14 +35,17 @@ from unpack_race.model.gc import (
     snapshot_refs,
 )
 from unpack_race.model.names import GC_ROOT
-from unpack_race.model.snapshotter import PrepareT1, PrepareT2, Stat
+from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Remove, Stat
 from unpack_race.scheduler.kernel import Status, Step
 from unpack_race.scheduler.properties import End, always, at_end, on_step, sometimes
+
+#: the metadata snapshotter's steps that check a parent's bucket and fail without it
+CHECK_PARENT = (PrepareT1, PrepareT2, Commit, Remove)
 
 
 def saw_missing_parent(step: Step) -> bool:
     return (
-        isinstance(step.effect, (PrepareT1, PrepareT2))
+        isinstance(step.effect, CHECK_PARENT)
         and isinstance(step.error, NotFound)
         and str(step.error).startswith("parent snapshot ")
     )
@@ -43,7 +54,7 @@ def saw_missing_parent(step: Step) -> bool:
 NO_MISSING_PARENT = always(
     "no-missing-parent",
     on_step(lambda step: not saw_missing_parent(step)),
-    "no Prepare ever sees a missing parent",
+    "no Prepare, Commit or Remove ever sees a missing parent",
 )
 
 
@@ -100,14 +111,17 @@ GC_SWEEPS_ONLY_UNREACHABLE = always(
 )
 
 
-def pull_completes(pulls: tuple[str, ...], chain: tuple[str, ...]):
+def pull_completes(pulls: tuple[str, ...], chain: tuple[str, ...] | Mapping[str, tuple[str, ...]]):
     """At the end: every pull whose ctx was never cancelled, that did not crash and that
     started (scheduler.crashes: a restart starts only if its pull crashed) finished
-    without error, and every chain ID of the image exists as a committed snapshot."""
+    without error, and every chain ID of its image exists as a committed snapshot.
+    `chain` is the image's chain IDs, or each pull's (pulls of different images)."""
+    chains = chain if isinstance(chain, Mapping) else {pull: chain for pull in pulls}
 
     def problems(end: End) -> list[str]:
         found = []
         for pull in pulls:
+            chain = chains[pull]
             if end.world.pulls[pull].cancelled:
                 continue
             actor = end.actor(pull)
@@ -151,7 +165,25 @@ def retry_reuses_layer(retry: str, name: str = "retry-reuses-cancelled-layer",
     committed it: a chain ID names only committed snapshots, the retry Stats a chain ID
     or prepares it as a target only before committing that layer itself, and no other
     actor commits (so the step alone says it; no state is read)."""
-    return sometimes(name, on_step(lambda step: finds_existing_layer(step, retry) is not None), description)
+    return reuses_layer(name, retry, description)
+
+
+def reuses_layer(name: str, pull: str, description: str):
+    """`sometimes`: `pull` observes a layer's chain ID snapshot as existing, by Stat or by
+    Prepare's target check (`finds_existing_layer`); where one other pull is the only one
+    that commits, it committed it (the scenario's description says who)."""
+    return sometimes(name, on_step(lambda step: finds_existing_layer(step, pull) is not None), description)
+
+
+def commit_finds_chain_committed(pull: str):
+    """`sometimes`: `pull`'s Commit of a chain ID fails with AlreadyExists: another pull
+    committed that chain ID between this pull's Prepare and its Commit (the step alone
+    says it: a Commit names the chain ID, and only an existing bucket makes it fail so)."""
+    def holds(step: Step) -> bool:
+        return step.actor == pull and isinstance(step.effect, Commit) and isinstance(step.error, AlreadyExists)
+
+    return sometimes("commit-finds-chain-committed", on_step(holds),
+                     f"{pull}'s Commit finds its chain ID committed by another pull")
 
 
 def gc_sweeps_committed_layer(chain: tuple[str, ...]):

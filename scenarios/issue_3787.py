@@ -9,12 +9,14 @@ the lease); GC sweeps it; the retry's Prepare of the next layer fails with
 `parent snapshot <chain ID> does not exist: not found`. In the form first reported (2019),
 no cancelled pull commits the layer: it exists only because of an image that CRI
 RemoveImage deletes, and the collection its synchronous delete waits for sweeps it
-(scenarios/remove_image_during_pull.py); the story then says so. Runs of another shape get
-no story (the generic explanation still applies); pkg/rootfs's runs have their own
-(scenarios/rootfs_story.py). The same race reached through a crash
-(scenarios/crash_instead_of_cancel.py) is told with its own first sentence: the pull's
-process dies, its lease outlives it until it expires, and the restart's pull relies on
-the layer.
+(scenarios/remove_image_during_pull.py); the story then says so. The same story tells
+the race with a concurrent pull in place of the retry (scenarios/concurrent_pulls.py), the
+first pull cancelled by CRI's pull progress reporter instead of a kubelet restart, and a
+reliance by Commit's AlreadyExists (before PR 10187's Commit half). The same race reached
+through a crash (scenarios/crash_instead_of_cancel.py) is told with its own first
+sentence: the pull's process dies, its lease outlives it until it expires, and the
+restart's pull relies on the layer. Runs of another shape get no story (the generic
+explanation still applies); pkg/rootfs's runs have their own (scenarios/rootfs_story.py).
 
 The pull's final error comes from the run's continuation (how each actor ends if the run
 goes on), which the caller runs once and shares with the narration; nothing here runs the
@@ -29,6 +31,7 @@ from unpack_race.model.images import DeleteImage
 from unpack_race.model.kubelet import CancelPull, RequestPull
 from unpack_race.model.leases import AddResource, DeleteLease, PassTime
 from unpack_race.model.names import SNAPSHOT_REF
+from unpack_race.model.pull_progress import ProgressTimeout
 from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Stat
 from unpack_race.reports.explain_text import moved_steps
 from unpack_race.scenarios.invariants import saw_missing_parent
@@ -88,7 +91,10 @@ def story(x: Explanation, continuation: Run | None = None) -> list[str] | None:
         text = f"{owner} committed {parent} in lease {lease} (step {commit.index})"
         cancel = next((s for s in steps[:w] if isinstance(s.effect, CancelPull) and s.effect.pull == owner
                        and s.result == "cancelled"), None)
-        if cancel is not None:
+        if isinstance(getattr(cancel, "effect", None), ProgressTimeout):
+            text += (f"; {owner} made no progress for image_pull_progress_timeout and CRI's progress reporter "
+                     f"cancelled it (step {cancel.index})")
+        elif cancel is not None:
             text += f"; the kubelet restarted and cancelled {owner} (step {cancel.index})"
         delete = next((s for s in steps[:w] if isinstance(s.effect, DeleteLease) and s.effect.lease == lease
                        and s.ok), None)
@@ -122,8 +128,14 @@ def story(x: Explanation, continuation: Run | None = None) -> list[str] | None:
             f"and {kind} fails: {failed.error}")
     if final:
         text += f"; the pull fails: {final}"
-    through = ", reached through a crash and an expired lease instead of a cancel" if restarted else ""
-    sentences.append(text + f". This is containerd issue 3787{through}.")
+    if restarted:
+        sentences.append(text + ". This is containerd issue 3787, reached through a crash and an expired lease "
+                                "instead of a cancel.")
+    elif retry is not None or commit is None or commit.actor == pull:
+        sentences.append(text + ". This is containerd issue 3787.")
+    else:
+        sentences.append(text + f". This is the race of containerd issue 3787, with {pull} pulling at the same "
+                                f"time as {commit.actor} instead of retrying it.")
     sentences.extend(counterfactuals(x, pull, parent))
     return sentences
 
@@ -190,10 +202,11 @@ def reliance(steps: tuple[Step, ...], step: Step, who: str, parent: str, leased:
         return (f"{who} stats {parent} (step {step.index}): it exists, so the unpacker skips the layer "
                 f"and {parent} is added to no lease.")
     if isinstance(effect, Commit):
-        return (f"{who} commits its own extraction of {parent} and gets {step.error} (step {step.index}); "
-                f"{parent} is not added to lease {effect.lease}, and the layer counts as done.")
+        return (f"{who} commits its own extraction of {parent} and gets {step.error} (step {step.index}): "
+                f"another pull committed it first, and without PR 10187's Commit half {parent} is not added "
+                f"to lease {effect.lease}; the unpacker removes its extraction and counts the layer done.")
     return (f"{who} prepares {parent} and gets {step.error} (step {step.index}) without {parent} being "
-            f"added to lease {effect.lease}.")
+            f"added to lease {effect.lease} (createSnapshot without PR 10187's Prepare half).")
 
 
 def _what(step: Step, numbered: bool = True) -> str:

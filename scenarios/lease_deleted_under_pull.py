@@ -46,11 +46,11 @@ from unpack_race.model.images import CreateImage
 from unpack_race.model.leases import CreateLease, DeleteLease
 from unpack_race.model.pruner import prune_lease
 from unpack_race.model.unpacker import UnpackOptions
-from unpack_race.model.variants import registered
 from unpack_race.model.variants import variant as get_variant
 from unpack_race.model.world import PullContext, World
 from unpack_race.scenarios import invariants
-from unpack_race.scenarios.base import Built, Expectation, Param, Scenario
+from unpack_race.scenarios.base import Built, Expectation, Param
+from unpack_race.scenarios.containerd_scenario import ContainerdScenario
 from unpack_race.scenarios.retry_after_cancel import bounds_text
 from unpack_race.scheduler.kernel import Status
 from unpack_race.scheduler.program import ActorSpec, Program
@@ -63,7 +63,7 @@ WHY = ("the pruner deletes the lease the pull works under (moby #53321); every v
        "not exist: not found`; no leasing discipline in the unpacker can help")
 
 
-class LeaseDeletedUnderPull(Scenario):
+class LeaseDeletedUnderPull(ContainerdScenario):
     name = "lease-deleted-under-pull"
     summary = "a lease pruner deletes the lease of an in-flight pull, with a synchronous GC (moby #53321)"
     params = (
@@ -72,12 +72,6 @@ class LeaseDeletedUnderPull(Scenario):
         Param("gc-runs", 0, "how many more times the GC may run, at any step", minimum=0, maximum=5),
         Param("kmutex", True, "CRI's process-wide duplication suppressor (only one pull here: it orders nothing)"),
     )
-    more_variants = "; a variant of your own needs its file: --variant-file F (docs/variants.md)"
-
-    @property
-    def variants(self) -> tuple[str, ...]:
-        """Every registered variant (model.variants), the shipped four first."""
-        return tuple(v.name for v in registered())
 
     def build(self, variant: str, params: Mapping[str, Any]) -> Built:
         v = get_variant(self.check_variant(variant))

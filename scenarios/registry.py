@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from unpack_race.scenarios.base import ParamError, Scenario
 from unpack_race.scenarios.classics import CLASSICS
-from unpack_race.scenarios.remap_snapshot import RemapSnapshot
-from unpack_race.scenarios.remove_image_during_pull import RemoveImageDuringPull
+from unpack_race.scenarios.concurrent_pulls import CommitAlreadyExists, ConcurrentPulls
 from unpack_race.scenarios.crash_instead_of_cancel import CrashInsteadOfCancel
 from unpack_race.scenarios.lease_deleted_under_pull import LeaseDeletedUnderPull
+from unpack_race.scenarios.remap_snapshot import RemapSnapshot
+from unpack_race.scenarios.remove_image_during_pull import RemoveImageDuringPull
 from unpack_race.scenarios.retry_after_cancel import RetryAfterCancel
 from unpack_race.scenarios.rootfs_apply_layer import RootfsApplyLayer
 from unpack_race.scenarios.rootfs_apply_layers import RootfsApplyLayers
@@ -17,8 +18,9 @@ from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.suggestions import did_you_mean
 
 SCENARIOS: dict[str, Scenario] = {
-    s.name: s for s in (RetryAfterCancel(), RemoveImageDuringPull(), RootfsApplyLayer(), RootfsApplyLayers(),
-                        RemapSnapshot(), CrashInsteadOfCancel(), LeaseDeletedUnderPull(), *CLASSICS)
+    s.name: s for s in (RetryAfterCancel(), ConcurrentPulls(), CommitAlreadyExists(), RemoveImageDuringPull(),
+                        RootfsApplyLayer(), RootfsApplyLayers(), RemapSnapshot(), CrashInsteadOfCancel(),
+                        LeaseDeletedUnderPull(), *CLASSICS)
 }
 
 CANONICAL = "retry-after-cancel"

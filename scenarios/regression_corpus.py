@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-
 from unpack_race.scenarios.api.replaying import follow_under_every_variant
 from unpack_race.scenarios.registry import SCENARIOS
 from unpack_race.scenarios.registry import scenario as get_scenario
@@ -47,8 +46,11 @@ SUFFIX = ".schedule.json"
 #: retry-after-cancel under the canonical variant, the retry only after the cancelled pull
 #: has returned (Saket Jajoo's kubelet restart, strictly sequential); GC at any step (the
 #: over-approximation of the GC scheduler), or only while the db is dirty; no shared
-#: duplication suppressor (ctr, nerdctl: no CRI kmutex); the image-delete scenarios'
-#: other shapes; then the crash with one layer and the deleted lease without a
+#: duplication suppressor (ctr, nerdctl: no CRI kmutex); containerd 1.6 (its x/sync takes
+#: a free key on a cancelled ctx, its unpacker does not abort on a cancel); the retry's
+#: request before the cancel. Then the concurrent pulls without the shared kmutex, and PR
+#: 10187's Commit half alone with it (the Prepare path, under the lock); the image-delete
+#: scenarios' other shapes; the crash with one layer and the deleted lease without a
 #: synchronous GC. Each is kept only when its minimal counterexample's steps (actor and
 #: effect kind, in order) differ from every case before it.
 EXTRA: tuple[tuple[str, str, Mapping[str, Any], str], ...] = (
@@ -56,6 +58,10 @@ EXTRA: tuple[tuple[str, str, Mapping[str, Any], str], ...] = (
     ("retry-after-cancel", "stat-early-return", {"gc-policy": "any"}, "gc-policy-any"),
     ("retry-after-cancel", "stat-early-return", {"gc-policy": "dirty"}, "gc-policy-dirty"),
     ("retry-after-cancel", "stat-early-return", {"kmutex": False}, "no-kmutex"),
+    ("retry-after-cancel", "stat-early-return", {"release": "1.6"}, "release-1.6"),
+    ("retry-after-cancel", "stat-early-return", {"order": "retry-then-cancel"}, "retry-then-cancel"),
+    ("concurrent-pulls", "stat-early-return", {"kmutex": False}, "no-kmutex"),
+    ("commit-already-exists", "commit-half-only", {"kmutex": True}, "kmutex"),
     # the 2019 form without a layer of its own (the pull completes with its chain swept), and
     # from a client without CRI's duplication suppressor (ctr, nerdctl)
     ("remove-image-during-pull", "stat-early-return", {"own": 0}, "own-0"),

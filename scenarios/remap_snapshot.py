@@ -93,9 +93,8 @@ class RemapSnapshot(Scenario):
     )
     variants = tuple(c.name for c in CODES)
 
-    def variant_info(self, variant: str) -> tuple[str | None, str | None]:
-        code = pick(CODES, self.check_variant(variant))
-        return code.releases, code.summary
+    def variant_definition(self, variant: str) -> Code:
+        return pick(CODES, self.check_variant(variant))
 
     def build(self, variant: str, params: Mapping[str, Any]) -> Built:
         code = pick(CODES, self.check_variant(variant))

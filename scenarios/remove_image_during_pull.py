@@ -28,10 +28,10 @@ from typing import Any
 
 from unpack_race.model.client import pull_image
 from unpack_race.model.unpacker import UnpackOptions
-from unpack_race.model.variants import registered
 from unpack_race.model.variants import variant as get_variant
 from unpack_race.scenarios import invariants, shared_layers
-from unpack_race.scenarios.base import Built, Expectation, Param, Scenario
+from unpack_race.scenarios.base import Built, Expectation, Param
+from unpack_race.scenarios.containerd_scenario import ContainerdScenario
 from unpack_race.scenarios.retry_after_cancel import bounds_text
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.verdict import Verdict
@@ -56,7 +56,7 @@ def failing_property(params: Mapping[str, Any]) -> str | None:
     return "pull-completes" if params["shared"] == 1 else None
 
 
-class RemoveImageDuringPull(Scenario):
+class RemoveImageDuringPull(ContainerdScenario):
     name = "remove-image-during-pull"
     summary = ("CRI RemoveImage collects synchronously while a pull relies on a base layer only the removed "
                "image held (issue 3787 as first reported, #2382, #3635)")
@@ -67,12 +67,6 @@ class RemoveImageDuringPull(Scenario):
         Param("kmutex", True,
               "CRI's process-wide duplication suppressor (one pull here: it adds its lock steps and leases nothing)"),
     )
-    more_variants = "; a variant of your own needs its file: --variant-file F (docs/variants.md)"
-
-    @property
-    def variants(self) -> tuple[str, ...]:
-        """Every registered variant (model.variants), the shipped four first."""
-        return tuple(v.name for v in registered())
 
     def build(self, variant: str, params: Mapping[str, Any]) -> Built:
         v = get_variant(self.check_variant(variant))

@@ -25,7 +25,11 @@ When the GC runs (`gc-policy`, model/gc.py):
 - `dirty`, the earlier abstraction: while db.dirty > 0, up to `gc-runs` times.
 
 With `cancel` false the kubelet never restarts: pull-1 runs alone beside the GC, with no
-kubelet actor and no retry (model/kubelet.py says why that is faithful).
+kubelet actor and no retry (model/kubelet.py says why that is faithful). `order` puts the
+retry's request before the cancel (the new kubelet's PullImage arrives before the old
+connection's cancellation), which needs `overlap`. `release` picks the release line's
+kmutex and unpacker behaviour on a cancel (model/releases.py); the variant is the same
+code path on every line.
 
 The two `sometimes` properties (the retry finds a layer the cancelled pull committed;
 a GC sweeps a committed layer) are declared only where the parameters make them
@@ -43,13 +47,16 @@ from unpack_race.model.client import pull_image
 from unpack_race.model.collector import garbage_collector
 from unpack_race.model.gc import POLICIES, SCHEDULER
 from unpack_race.model.image import ImageSpec
-from unpack_race.model.kubelet import kubelet
+from unpack_race.model.kubelet import CANCEL_THEN_RETRY, ORDERS, RETRY_THEN_CANCEL, kubelet
+from unpack_race.model.releases import DEFAULT as DEFAULT_RELEASE
+from unpack_race.model.releases import NAMES as RELEASES
+from unpack_race.model.releases import Release, release
 from unpack_race.model.unpacker import UnpackOptions
-from unpack_race.model.variants import registered
 from unpack_race.model.variants import variant as get_variant
 from unpack_race.model.world import GcConfig, PullContext, World
 from unpack_race.scenarios import invariants
-from unpack_race.scenarios.base import Built, Expectation, Param, Scenario, Unreachable
+from unpack_race.scenarios.base import Built, Expectation, Param, ParamError, Unreachable
+from unpack_race.scenarios.containerd_scenario import ContainerdScenario
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.verdict import Verdict
 
@@ -83,6 +90,11 @@ NO_CANCEL = (
 )
 
 
+#: the release line, shared by the containerd scenarios (model/releases.py)
+RELEASE = Param("release", DEFAULT_RELEASE, "the release line: what a cancelled kmutex Lock on a free key and "
+                "the unpacker's wait on a cancelled ctx do (model/releases.py)", choices=RELEASES)
+
+
 def unreachable(params: Mapping[str, Any]) -> tuple[Unreachable, ...]:
     """The `sometimes` properties these (resolved) parameters cannot reach, with why.
 
@@ -92,9 +104,12 @@ def unreachable(params: Mapping[str, Any]) -> tuple[Unreachable, ...]:
     deletes its lease, the retry finds sha256:c1 (Stat, or Prepare's AlreadyExists), and
     a GC can fall after the lease delete and before anything leases sha256:c1 again: the
     lease delete dirties the database, so under `scheduler` and `dirty` a collection is
-    due from then until one runs. `overlap` only delays the retry, `kmutex` only orders
-    the pulls' layers, `backend-cleanup` only adds a later step after each collection,
-    and extra GC runs only add steps: none of them removes such a run.
+    due from then until one runs. `overlap` only delays the retry, `order` only lets the
+    retry's request come first, `release` only changes what the cancelled pull does after
+    the cancel (on 1.6 its extraction of sha256:c2 stays in its lease until the lease is
+    deleted, and then roots nothing), `kmutex` only orders the pulls' layers,
+    `backend-cleanup` only adds a later step after each collection, and extra GC runs only
+    add steps: none of them removes such a run.
     """
     found = []
     if not params["cancel"]:
@@ -107,7 +122,7 @@ def unreachable(params: Mapping[str, Any]) -> tuple[Unreachable, ...]:
     return tuple(found)
 
 
-class RetryAfterCancel(Scenario):
+class RetryAfterCancel(ContainerdScenario):
     name = "retry-after-cancel"
     summary = "a pull is cancelled at any step and retried while GC may run (issue 3787, §5.1)"
     params = (
@@ -122,34 +137,40 @@ class RetryAfterCancel(Scenario):
         Param("backend-cleanup", False, "each GC is followed by the backend cleanup step"),
         Param("cancel", True, "the kubelet cancels the first pull (a restart) and retries it; "
               "without it the pull runs alone beside the GC"),
+        Param("order", CANCEL_THEN_RETRY, "the kubelet's cancel comes before its retry, or the retry's "
+              "request before the cancel (needs --overlap)", choices=ORDERS),
+        RELEASE,
     )
-    more_variants = "; a variant of your own needs its file: --variant-file F (docs/variants.md)"
 
-    @property
-    def variants(self) -> tuple[str, ...]:
-        """Every registered variant (model.variants), the shipped four first."""
-        return tuple(v.name for v in registered())
+    def resolve(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
+        p = super().resolve(overrides)
+        if p["cancel"] and p["order"] == RETRY_THEN_CANCEL and not p["overlap"]:
+            raise ParamError(
+                "parameters order=retry-then-cancel and overlap=no contradict each other: without overlap the "
+                "retry waits until pull-1 has returned, so it cannot be asked for before pull-1 is cancelled; "
+                "use --overlap, or --order cancel-then-retry"
+            )
+        return p
 
     def build(self, variant: str, params: Mapping[str, Any]) -> Built:
         v = get_variant(self.check_variant(variant))
         p = self.resolve(params)
+        line = release(p["release"])
         image = ImageSpec(layers=p["layers"])
-        options = UnpackOptions(v.skip_check, kmutex=p["kmutex"])
+        options = unpack_options(v.skip_check, p["kmutex"], line)
         pulls = (FIRST, RETRY) if p["cancel"] else (FIRST,)
 
         def make_world() -> World:
             contexts = {FIRST: PullContext(requested=True)}
             if p["cancel"]:
                 contexts[RETRY] = PullContext()
-            scheduled = p["gc-policy"] == SCHEDULER  # plugins/gc/scheduler.go's defaults; the daemon is up
-            return World(lease_on_exists=v.lease_on_exists, pulls=contexts,
-                         gc_config=GcConfig() if scheduled else None, gc=gc_scheduler.quiet())
+            return new_world(v.lease_on_exists, line, contexts, p["gc-policy"])
 
         actors = [ActorSpec(FIRST, lambda: pull_image(FIRST, image, options, wait_for_request=False))]
         if p["cancel"]:  # no restart: no kubelet step and no retry (model/kubelet.py)
             actors += [
                 ActorSpec(RETRY, lambda: pull_image(RETRY, image, options, wait_for_request=True)),
-                ActorSpec("kubelet", lambda: kubelet(FIRST, RETRY, p["overlap"])),
+                ActorSpec("kubelet", lambda: kubelet(FIRST, RETRY, p["overlap"], p["order"])),
             ]
         actors.append(ActorSpec(
             "gc",
@@ -185,6 +206,20 @@ class RetryAfterCancel(Scenario):
         if v.violates is not None:
             return Expectation(Verdict.VIOLATION, v.violates, v.why)
         return Expectation(Verdict.PASS, None, v.why)
+
+
+def unpack_options(skip_check, kmutex: bool, line: Release) -> UnpackOptions:
+    """The unpacker of a variant's step before Prepare, on a release line."""
+    return UnpackOptions(skip_check, kmutex=kmutex, abort_on_cancel=line.abort_on_cancel)
+
+
+def new_world(lease_on_exists, line: Release, pulls: dict[str, PullContext], gc_policy: str) -> World:
+    """An empty daemon with a variant's PR 10187 halves and a release line's x/sync; under
+    gc-policy scheduler, its GC scheduler at plugins/gc/scheduler.go's defaults, the daemon
+    up (past the startup delay) and nothing collected yet."""
+    scheduled = gc_policy == SCHEDULER
+    return World(lease_on_exists=lease_on_exists, pulls=pulls, acquire_checks_ctx_first=line.acquire_checks_ctx_first,
+                 gc_config=GcConfig() if scheduled else None, gc=gc_scheduler.quiet())
 
 
 def bounds_text(params: Mapping[str, Any]) -> str:

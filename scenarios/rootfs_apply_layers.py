@@ -128,9 +128,8 @@ class RootfsApplyLayers(Scenario):
     params = (shared_layers.shared_param(2), shared_layers.own_param(0), *shared_layers.GC_PARAMS)
     variants = tuple(c.name for c in CODES)
 
-    def variant_info(self, variant: str) -> tuple[str | None, str | None]:
-        code = pick(CODES, self.check_variant(variant))
-        return code.releases, code.summary
+    def variant_definition(self, variant: str) -> Code:
+        return pick(CODES, self.check_variant(variant))
 
     def build(self, variant: str, params: Mapping[str, Any]) -> Built:
         code = pick(CODES, self.check_variant(variant))

@@ -1,6 +1,8 @@
 """`catalog()`: the scenarios the command line knows, their parameters with defaults and
 bounds, and their variants, each with the verdict expected under default parameters and,
-what each stands for (Scenario.variant_info: for containerd's variants, the releases)."""
+for containerd's variants, the releases it stands for and its code path (model.variants,
+as the scenario's `variant_definition` gives it); for the callers of pkg/rootfs, what
+each stands for and does (scenarios.shared_layers.Code)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ class VariantEntry:
     expected: Expectation  # with default parameters
     releases: str | None  # containerd releases (None: not one of containerd's variants)
     summary: str | None  # what the variant's code does (None: see expected.why)
+    #: its code path: the unpacker's step before Prepare and PR 10187's two halves (None: not
+    #: one of containerd's variants)
+    code: str | None = None
 
 
 @attrs.frozen
@@ -38,8 +43,9 @@ def catalog(scenarios: Iterable[str | Scenario] | None = None) -> tuple[Scenario
     for sc in SCENARIOS.values() if scenarios is None else map(scenario_of, scenarios):
         variants = []
         for name in sc.variants:
-            releases, summary = sc.variant_info(name)
-            variants.append(VariantEntry(name, sc.expected(name, {}), releases, summary))
+            known = sc.variant_definition(name)
+            variants.append(VariantEntry(name, sc.expected(name, {}), known.releases if known else None,
+                                         known.summary if known else None, known.code() if known else None))
         entries.append(ScenarioEntry(sc.name, sc.summary, tuple(sc.params), tuple(variants)))
     return tuple(entries)
 

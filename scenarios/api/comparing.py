@@ -14,12 +14,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
-from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.api.checking import matches, run_search
-from unpack_race.scenarios.registry import scenario_of
 from unpack_race.scenarios.api.counterexample import Counterexample, counterexample
+from unpack_race.scenarios.api.model_errors import raised_in
 from unpack_race.scenarios.base import Built, Expectation, Scenario, Unreachable
-from unpack_race.scenarios.registry import CANONICAL
+from unpack_race.scenarios.registry import CANONICAL, scenario_of
 from unpack_race.scheduler.explore import Budget, Progress, Result
 from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.verdict import Verdict
@@ -150,7 +149,8 @@ def compare(
 def _row(sc: Scenario, variant: str, values: Mapping[str, Any], built: Built, result: Result, seconds: float,
          found: Counterexample | None) -> Row:
     expected = sc.expected(variant, values)
-    return Row(variant, sc.variant_info(variant)[0], built, result, expected, matches(result, expected),
+    known = sc.variant_definition(variant)
+    return Row(variant, known.releases if known else None, built, result, expected, matches(result, expected),
                seconds, found)
 
 

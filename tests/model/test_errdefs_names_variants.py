@@ -13,7 +13,8 @@ from unpack_race.model.errdefs import (
 )
 from unpack_race.model.names import backend_key, chain_id, extract_key, unpack_lock_key
 from unpack_race.model.unpacker import stat_early_return
-from unpack_race.model.variants import SHIPPED, Variant, register, registered, unregister, variant
+from unpack_race.model.switches import LeaseOnExists
+from unpack_race.model.variants import HALVES, SHIPPED, Variant, register, registered, unregister, variant
 from unpack_race.scheduler.effect import Failure
 
 
@@ -51,17 +52,45 @@ def test_errors_are_equal_by_kind_and_text_and_are_scheduler_failures():
 
 def test_containerd_names_follow_the_formats_the_go_code_uses():
     assert chain_id(0) == "sha256:c1"
+    assert chain_id(1, "b") == "sha256:c2b"  # another image's own layer above a shared base
     assert unpack_lock_key("sha256:c1") == "sn://overlayfs/sha256:c1"
     assert extract_key("pull-1", 0, "sha256:c1") == "extract-pull-1.0 sha256:c1"
     assert backend_key(7, "sha256:c1") == "k8s.io/7/sha256:c1"
 
 
 def test_the_shipped_variants_are_the_four_combinations_of_containerds_two_changes():
-    assert sorted((v.skip_check is stat_early_return, v.lease_on_exists) for v in SHIPPED) == [
+    assert sorted((v.skip_check is stat_early_return, v.lease_on_exists.whole) for v in SHIPPED) == [
         (False, False), (False, True), (True, False), (True, True)
     ]
     fixed = variant("prepare-with-lease")
-    assert (fixed.skip_check, fixed.lease_on_exists) == (None, True)
+    assert (fixed.skip_check, fixed.lease_on_exists) == (None, LeaseOnExists(prepare=True, commit=True))
+
+
+def test_every_shipped_variant_has_both_halves_of_pr_10187_or_neither_as_every_release_had():
+    # c7fb8a925 changed createSnapshot and Commit in one commit; the backports (v1.6.32, v1.7.17) did the same
+    assert all(v.lease_on_exists.prepare == v.lease_on_exists.commit for v in SHIPPED)
+
+
+def test_the_halves_are_the_two_combinations_no_release_had_and_are_not_registered():
+    assert [(h.lease_on_exists.prepare, h.lease_on_exists.commit) for h in HALVES] == [(True, False), (False, True)]
+    assert all(h.skip_check is None and h.releases.startswith("never released") for h in HALVES)
+    assert not {h.name for h in HALVES} & {v.name for v in registered()}
+
+
+def test_a_bool_stands_for_both_halves_and_the_pair_refuses_to_be_one_truth_value():
+    assert LeaseOnExists.of(True) == LeaseOnExists(True, True)
+    assert LeaseOnExists.of(False) == LeaseOnExists(False, False)
+    assert a_variant("old-style").lease_on_exists == LeaseOnExists(True, True)  # a variant file before the split
+    with pytest.raises(TypeError, match="ask for lease_on_exists.prepare"):
+        bool(LeaseOnExists(True, False))
+    with pytest.raises(TypeError, match="must be True, False or a LeaseOnExists"):
+        LeaseOnExists.of("yes")
+
+
+def test_a_variant_says_its_code_path_with_both_halves():
+    assert variant("stat-early-return").code() == (
+        "Stat(chainID) then skip (before PR 10723); PR 10187: Prepare half on, Commit half on")
+    assert HALVES[0].code() == "always Prepare (PR 10723); PR 10187: Prepare half on, Commit half off"
 
 
 def test_containerds_history_fixes_issue_3787_only_with_both_changes():

@@ -12,14 +12,16 @@ from unpack_race.model.images import CreateImage
 from unpack_race.model.kmutex import Lock, Unlock
 from unpack_race.model.kubelet import CancelPull, RequestPull, kubelet
 from unpack_race.model.leases import CreateLease, DeleteLease
+from unpack_race.model.pull_progress import ProgressTimeout, progress_reporter
 from unpack_race.model.unpacker import WaitForLayerFetch
 from unpack_race.model.world import PullContext, World
 
 
-def new_world() -> World:
+def new_world(acquire_checks_ctx_first: bool = True) -> World:
     world = World(
         lease_on_exists=True,
         pulls={"pull-1": PullContext(requested=True), "pull-2": PullContext()},
+        acquire_checks_ctx_first=acquire_checks_ctx_first,
     )
     CreateLease("L", "pull-1").apply(world)
     return world
@@ -48,8 +50,11 @@ def test_lock_blocks_while_another_pull_holds_the_key_and_unblocks_after_unlock(
     assert world.locks == {"k": "pull-2"}
 
 
-def test_a_cancelled_pull_waiting_for_a_lock_gets_context_canceled_and_not_the_lock():
-    world = new_world()
+@pytest.mark.parametrize("ctx_first", [True, False], ids=["x-sync-v0.7.0+", "x-sync-v0.5.0-and-before"])
+def test_a_cancelled_pull_waiting_for_a_lock_gets_context_canceled_and_not_the_lock(ctx_first):
+    # every x/sync: a waiter selects on ctx.Done() and its `ready` channel; the key is still held, so
+    # `ready` is not closed and Acquire returns ctx.Err() (vendor/golang.org/x/sync/semaphore in each tag)
+    world = new_world(ctx_first)
     Lock("k", "pull-1").apply(world)
     waiting = Lock("k", "pull-2")
     CancelPull("pull-2").apply(world)
@@ -60,12 +65,25 @@ def test_a_cancelled_pull_waiting_for_a_lock_gets_context_canceled_and_not_the_l
     assert world.locks == {"k": "pull-1"}
 
 
-def test_a_cancelled_pull_gets_context_canceled_even_when_the_key_is_free():
-    world = new_world()
+def test_a_cancelled_pull_gets_context_canceled_even_when_the_key_is_free_with_x_sync_v0_7_0_and_later():
+    # v2.0.0:vendor/golang.org/x/sync/semaphore/semaphore.go (v0.8.0) Acquire: `select { case <-done: ...
+    # return ctx.Err() default: }` before `if s.size-s.cur >= n && s.waiters.Len() == 0`
+    world = new_world(acquire_checks_ctx_first=True)
     CancelPull("pull-1").apply(world)
     with pytest.raises(Canceled, match="^context canceled$"):
         Lock("k", "pull-1").apply(world)
     assert world.locks == {}
+
+
+@pytest.mark.parametrize("tag", ["v1.6.37 (x/sync v0.3.0)", "v1.7.23 (x/sync v0.5.0)"])
+def test_a_cancelled_pull_takes_a_free_key_with_the_x_sync_of_1_6_37_and_1_7_23(tag):
+    # v1.6.37 and v1.7.23:vendor/golang.org/x/sync/semaphore/semaphore.go Acquire begins with
+    # `if s.size-s.cur >= n && s.waiters.Len() == 0 { s.cur += n; s.mu.Unlock(); return nil }`: no ctx check
+    world = new_world(acquire_checks_ctx_first=False)
+    CancelPull("pull-1").apply(world)
+    assert Lock("k", "pull-1").enabled(world)
+    assert Lock("k", "pull-1").apply(world) == "k"
+    assert world.locks == {"k": "pull-1"}
 
 
 def test_unlock_of_a_key_held_by_someone_else_is_a_panic_not_a_containerd_error():
@@ -141,7 +159,9 @@ def test_update_content_labels_of_a_missing_blob_fails_with_containerds_text():
     world = new_world()
     with pytest.raises(NotFound) as caught:
         UpdateContentLabels("sha256:f0", (("b", "2"),)).apply(world)
-    assert str(caught.value) == "content sha256:f0: not found"
+    # core/metadata/content.go (*contentStore).Update at d7f83034c:
+    # fmt.Errorf("content digest %v: %w", info.Digest, errdefs.ErrNotFound)
+    assert str(caught.value) == "content digest sha256:f0: not found"
 
 
 def test_create_image_creates_then_updates_the_record():
@@ -197,3 +217,34 @@ def test_await_pull_request_is_enabled_only_once_the_kubelet_asked():
 def test_the_kubelet_cancels_the_first_pull_then_retries(overlap, after):
     steps = list(kubelet("pull-1", "pull-2", overlap))
     assert steps == [CancelPull("pull-1"), RequestPull("pull-2", after)]
+
+
+def test_the_kubelet_can_ask_for_the_retry_before_the_cancel_arrives():
+    steps = list(kubelet("pull-1", "pull-2", True, "retry-then-cancel"))
+    assert steps == [RequestPull("pull-2", ""), CancelPull("pull-1")]
+
+
+def test_the_kubelet_refuses_an_order_it_does_not_know():
+    with pytest.raises(ValueError, match="kubelet order 'sideways': use one of cancel-then-retry, "
+                                         "retry-then-cancel"):
+        list(kubelet("pull-1", "pull-2", True, "sideways"))
+
+
+# -- CRI's pull progress reporter -----------------------------------------------------
+
+
+def test_the_progress_timeout_cancels_the_pull_it_watches_and_no_other():
+    world = new_world()
+    step = ProgressTimeout("pull-1")
+    assert isinstance(step, CancelPull)  # a cancel of the pull's ctx (pcancel), as every CancelPull is
+    assert step.apply(world) == "cancelled"
+    assert (world.pulls["pull-1"].cancelled, world.pulls["pull-2"].cancelled) == (True, False)
+    assert "image_pull_progress_timeout" in step.narrate("cri", "cancelled", None)
+    assert list(progress_reporter("pull-1")) == [ProgressTimeout("pull-1")]
+
+
+def test_the_progress_timeout_after_the_pull_returned_changes_nothing():
+    world = new_world()
+    DeleteLease("L", "pull-1").apply(world)
+    assert ProgressTimeout("pull-1").apply(world) == "too late: the pull has already returned"
+    assert world.pulls["pull-1"].cancelled is False

@@ -2,9 +2,10 @@
 (model/snapshotter.py, model/leases.py, model/gc.py) against a plain dict-based
 reference.
 
-The reference below is written from containerd-semantics.md alone (§2.3 Prepare, §2.4
-Commit, §2.5 Remove, §2.6 GC leaves children alone, §3.1 leases, §4.1 roots and edges),
-not from the model's code. Prepare's two transactions run back to back here; what can
+The reference below is written from containerd-semantics.md (§2.3 Prepare, §2.4
+Commit, §2.5 Remove, §2.6 GC leaves children alone, §3.1 leases, §4.1 roots and edges)
+and, where that is silent, from Go's core/metadata/snapshot.go (Remove's parent check;
+PR 10187's two halves, each on or off), not from the model's code. Prepare's two transactions run back to back here; what can
 fall between them is the unit tests' and the scenarios' business.
 
 Two things the model leaves out are kept out of the random walk rather than guessed: a
@@ -29,6 +30,7 @@ from unpack_race.model.gc import GcCollect
 from unpack_race.model.leases import CreateLease, DeleteLease, PassTime
 from unpack_race.model.names import SNAPSHOT_REF
 from unpack_race.model.snapshotter import Commit, PrepareT1, PrepareT2, Remove, Stat
+from unpack_race.model.switches import LeaseOnExists
 from unpack_race.model.world import World
 
 DAY = 24 * 60 * 60  # client.WithLease: leases.WithExpiration(24 * time.Hour)
@@ -63,8 +65,9 @@ class RefLease:
 class ReferenceStore:
     """One namespace, one snapshotter, its leases, a db.dirty counter and a clock."""
 
-    def __init__(self, lease_on_exists: bool) -> None:
-        self.lease_on_exists = lease_on_exists  # PR 10187
+    def __init__(self, prepare_half: bool, commit_half: bool) -> None:
+        # PR 10187's halves (c7fb8a925): createSnapshot's first transaction, and Commit
+        self.prepare_half, self.commit_half = prepare_half, commit_half
         self.snapshots: dict[str, RefSnapshot] = {}
         self.leases: dict[str, RefLease] = {}
         self.dirty = 0
@@ -91,11 +94,11 @@ class ReferenceStore:
     def prepare(self, key: str, parent: str, target: str, lease: str) -> str:
         # T1
         if target and target in self.snapshots:
-            if self.lease_on_exists:
+            if self.prepare_half:
                 self._add_to_lease(lease, target)
             raise RefError("AlreadyExists", f'target snapshot "{target}": already exists')
         if key in self.snapshots:
-            if self.lease_on_exists:
+            if self.prepare_half:
                 self._add_to_lease(lease, key)
             raise RefError("AlreadyExists", f'snapshot "{key}": already exists')
         if parent and parent not in self.snapshots:
@@ -108,10 +111,10 @@ class ReferenceStore:
         return key
 
     def commit(self, name: str, key: str, lease: str) -> str:
-        if self.lease_on_exists:  # addSnapshotLease(name) comes first since PR 10187
+        if self.commit_half:  # addSnapshotLease(name) comes first since PR 10187
             self._check_lease(lease)
         if name in self.snapshots:
-            if self.lease_on_exists:
+            if self.commit_half:
                 self._add_to_lease(lease, name)
             raise RefError("AlreadyExists", f'snapshot "{name}": already exists')
         self._check_lease(lease)  # before PR 10187: right after the existence check
@@ -136,7 +139,10 @@ class ReferenceStore:
         snap = self.snapshots[key]
         if snap.children:
             raise RefError("FailedPrecondition", "cannot remove snapshot with child: failed precondition")
-        if snap.parent in self.snapshots:
+        # Go's Remove (core/metadata/snapshot.go at d7f83034c, L695-699) fails on a parent bucket that is gone
+        if snap.parent and snap.parent not in self.snapshots:
+            raise RefError("NotFound", f"parent snapshot {snap.parent} does not exist: not found")
+        if snap.parent:
             self.snapshots[snap.parent].children.discard(key)
         del self.snapshots[key]
         if lease in self.leases:
@@ -205,10 +211,10 @@ class SnapshotStoreAgainstReference(RuleBasedStateMachine):
         self.world: World | None = None
         self.ref: ReferenceStore | None = None
 
-    @initialize(lease_on_exists=st.booleans())
-    def start(self, lease_on_exists: bool) -> None:
-        self.world = World(lease_on_exists=lease_on_exists)
-        self.ref = ReferenceStore(lease_on_exists)
+    @initialize(prepare_half=st.booleans(), commit_half=st.booleans())
+    def start(self, prepare_half: bool, commit_half: bool) -> None:
+        self.world = World(lease_on_exists=LeaseOnExists(prepare_half, commit_half))
+        self.ref = ReferenceStore(prepare_half, commit_half)
         self.create_lease("L1")  # so that fewer steps fail for want of a lease
         self.create_lease("L2")
 

@@ -21,12 +21,19 @@ from unpack_race.model.snapshotter import (
     Remove,
     Stat,
 )
+from unpack_race.model.switches import LeaseOnExists
 from unpack_race.model.world import PullContext, World
 
 BOTH = pytest.mark.parametrize("lease_on_exists", [True, False], ids=["lease-on-exists", "no-lease-on-exists"])
+#: PR 10187's halves, each combination (model/switches.py)
+HALVES = pytest.mark.parametrize(
+    "lease_on_exists",
+    [LeaseOnExists(prepare, commit) for prepare in (True, False) for commit in (True, False)],
+    ids=lambda h: f"prepare-{'on' if h.prepare else 'off'}-commit-{'on' if h.commit else 'off'}",
+)
 
 
-def new_world(lease_on_exists: bool = True) -> World:
+def new_world(lease_on_exists: bool | LeaseOnExists = True) -> World:
     world = World(lease_on_exists=lease_on_exists, pulls={"pull-1": PullContext(requested=True)})
     CreateLease("L", "pull-1").apply(world)
     return world
@@ -136,8 +143,8 @@ def test_prepare_t1_checks_the_target_before_the_key():
     assert str(caught.value) == 'target snapshot "sha256:c1": already exists'
 
 
-@BOTH
-def test_prepare_t1_with_an_existing_key_fails_and_leases_the_key_only_with_lease_on_exists(lease_on_exists):
+@HALVES
+def test_prepare_t1_with_an_existing_key_fails_and_leases_the_key_only_with_the_prepare_half(lease_on_exists):
     world = new_world(lease_on_exists)
     prepare(world, "k", lease="L")
     CreateLease("L2", "pull-2").apply(world)
@@ -145,8 +152,22 @@ def test_prepare_t1_with_an_existing_key_fails_and_leases_the_key_only_with_leas
     with pytest.raises(AlreadyExists) as caught:
         PrepareT1("k", "", "", "L2").apply(world)
     assert str(caught.value) == 'snapshot "k": already exists'
-    assert lease_snapshots(world, "L2") == ({"k"} if lease_on_exists else frozenset())
+    assert lease_snapshots(world, "L2") == ({"k"} if lease_on_exists.prepare else frozenset())
     assert without_leases(world) == before
+
+
+@HALVES
+def test_prepare_t1_with_an_existing_target_leases_it_with_the_prepare_half_whatever_the_commit_half(
+        lease_on_exists):
+    # c7fb8a925 (PR 10187), createSnapshot: `rerr = ...; addSnapshotLease(ctx, tx, s.name, target); return nil`
+    # is the Prepare half; Commit's move of addSnapshotLease(name) before CreateBucket(name) is the other
+    world = new_world(lease_on_exists)
+    commit_chain(world, "sha256:c1", lease="L")
+    CreateLease("L2", "pull-2").apply(world)
+    with pytest.raises(AlreadyExists, match='^target snapshot "sha256:c1": already exists$') as caught:
+        PrepareT1("extract-2 sha256:c1", "", "sha256:c1", "L2").apply(world)
+    assert caught.value.leased is lease_on_exists.prepare
+    assert lease_snapshots(world, "L2") == ({"sha256:c1"} if lease_on_exists.prepare else frozenset())
 
 
 def test_prepare_t1_with_an_existing_target_and_no_lease_on_the_ctx_leases_nothing():
@@ -274,8 +295,12 @@ def test_prepare_t2_fails_with_the_lease_error_when_the_lease_was_deleted_after_
     assert world.creating == set()
 
 
-@BOTH
-def test_prepare_t2_fails_when_another_prepare_created_the_key_meanwhile(lease_on_exists):
+@HALVES
+def test_prepare_t2_fails_when_another_prepare_created_the_key_meanwhile_and_leases_it_before_pr_10187_too(
+        lease_on_exists):
+    # c7fb8a925^:core/metadata/snapshot.go createSnapshot, T2 (L435-505): addSnapshotLease(ctx, tx, s.name, key)
+    # comes before bkt.CreateBucket(key), and on bolt.ErrBucketExists it sets rerr and returns nil, so the tx
+    # commits with the lease; so since 526c0db69 (PR 3793), and PR 10187 left it alone: leased in every variant
     world = new_world(lease_on_exists)
     CreateLease("L2", "pull-2").apply(world)
     bkey, bparent = PrepareT1("k", "", "", "L2").apply(world)
@@ -283,8 +308,9 @@ def test_prepare_t2_fails_when_another_prepare_created_the_key_meanwhile(lease_o
     with pytest.raises(AlreadyExists) as caught:
         PrepareT2("k", "", bkey, bparent, "L2").apply(world)
     assert str(caught.value) == 'snapshot "k": already exists'
-    assert lease_snapshots(world, "L2") == ({"k"} if lease_on_exists else frozenset())
-    assert bkey not in world.backend
+    assert caught.value.leased is True
+    assert lease_snapshots(world, "L2") == {"k"}
+    assert bkey not in world.backend  # `if created != "" { s.Snapshotter.Remove(ctx, created) }`
     assert world.snapshots["k"].bkey != bkey
 
 
@@ -343,6 +369,21 @@ def test_commit_onto_an_existing_name_without_lease_on_exists_leaves_the_world_u
     assert str(caught.value) == 'snapshot "sha256:c1": already exists'
     assert caught.value.leased is False
     assert world.fingerprint() == before
+
+
+@HALVES
+def test_commit_onto_an_existing_name_leases_it_with_the_commit_half_whatever_the_prepare_half(lease_on_exists):
+    # c7fb8a925 (PR 10187), Commit: addSnapshotLease(ctx, tx, s.name, name) moved before CreateBucket(name),
+    # and ErrBucketExists sets rerr and returns nil (the tx commits); before it the lease came after CreateBucket
+    world = new_world(lease_on_exists)
+    CreateLease("L2", "pull-2").apply(world)
+    commit_chain(world, "sha256:c1", lease="L")
+    prepare(world, "extract-2 sha256:c1", lease="L2")
+    with pytest.raises(AlreadyExists, match='^snapshot "sha256:c1": already exists$') as caught:
+        Commit("sha256:c1", "extract-2 sha256:c1", "L2").apply(world)
+    assert caught.value.leased is lease_on_exists.commit
+    expected = {"extract-2 sha256:c1", "sha256:c1"} if lease_on_exists.commit else {"extract-2 sha256:c1"}
+    assert lease_snapshots(world, "L2") == expected
 
 
 @BOTH
@@ -444,6 +485,22 @@ def test_remove_of_a_missing_snapshot_fails_with_not_found_and_does_not_dirty_th
         Remove("k", "L").apply(world)
     assert str(caught.value) == "snapshot k does not exist: not found"
     assert world.fingerprint() == before
+
+
+def test_remove_of_a_snapshot_whose_parent_bucket_is_gone_fails_with_containerds_text_and_changes_nothing():
+    # core/metadata/snapshot.go Remove at d7f83034c (L695-699): `parent := sbkt.Get(bucketKeyParent); if
+    # len(parent) > 0 { pbkt := bkt.Bucket(parent); if pbkt == nil { return fmt.Errorf("parent snapshot %v
+    # does not exist: %w", string(parent), errdefs.ErrNotFound) } ...`: the tx fails before deleting anything
+    world = new_world()
+    commit_chain(world, "sha256:c1")
+    prepare(world, "k", "sha256:c1")
+    del world.snapshots["sha256:c1"]  # an inconsistent store: the parent bucket is missing
+    before = world.fingerprint()
+    with pytest.raises(NotFound) as caught:
+        Remove("k", "L").apply(world)
+    assert str(caught.value) == "parent snapshot sha256:c1 does not exist: not found"
+    assert world.fingerprint() == before
+    assert world.dirty == 0
 
 
 def test_removing_the_child_then_the_parent_succeeds():

@@ -353,9 +353,66 @@ def test_a_commit_that_fails_otherwise_aborts_and_wraps_the_error():
     assert world.snapshots == {}
 
 
-def test_a_missing_config_blob_fails_the_final_gc_reference_label():
+def test_a_missing_config_blob_fails_the_final_gc_reference_label_with_the_content_stores_error_unwrapped():
+    # core/unpack/unpacker.go (*Unpacker).unpack at d7f83034c: `_, err = cs.Update(ctx, cinfo, ...); if err !=
+    # nil { return err }`, and core/metadata/content.go Update: fmt.Errorf("content digest %v: %w", ...)
     world = new_world()
     CreateLease("L", "pull-1").apply(world)
     run = drive(unpack(Ctx("pull-1", "L"), IMAGE, UnpackOptions()), world)
-    assert str(run.error) == "failed to update image config gc references: content sha256:f0: not found"
+    assert isinstance(run.error, NotFound)
+    assert str(run.error) == "content digest sha256:f0: not found"
     assert set(world.snapshots) == {"sha256:c1", "sha256:c2"}
+
+
+def test_a_1_6_pull_cancelled_while_waiting_for_a_layer_returns_without_the_abort():
+    # v1.6.37:unpacker.go (*unpacker).unpack, doUnpackFn: `case <-ctx.Done(): return ctx.Err()`, no abort()
+    # (1.7 and 2.0: `cleanup.Do(ctx, abort)`); the extraction snapshot stays, held by the pull's lease
+    world = new_world()
+
+    def cancel_at_layer_2(effect, world):
+        if isinstance(effect, WaitForLayerFetch) and effect.digest == "sha256:l2":
+            CancelPull("pull-1").apply(world)
+
+    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(abort_on_cancel=False), False), world, cancel_at_layer_2)
+    assert str(run.error) == 'failed to pull and unpack image "docker.io/library/app:latest": context canceled'
+    assert run.names[-3:] == ["WaitForLayerFetch", "Unlock", "DeleteLease"]
+    assert {n: s.kind for n, s in world.snapshots.items()} == {
+        "sha256:c1": "committed", "extract-pull-1.1 sha256:c2": "active"}
+    assert world.dirty == 1  # only the lease delete: no Remove
+    report = GcCollect().apply(world)  # the lease is gone, so GC takes both
+    assert report.swept_snapshots == ("extract-pull-1.1 sha256:c2", "sha256:c1")
+
+
+@pytest.mark.parametrize("ctx_first, abort, tail", [
+    (True, True, ["Lock", "DeleteLease"]),  # 2.0: Acquire fails at once
+    (False, True, ["Lock", "PrepareT1", "PrepareT2", "WaitForLayerFetch", "Remove", "Unlock", "DeleteLease"]),  # 1.7
+    (False, False, ["Lock", "PrepareT1", "PrepareT2", "WaitForLayerFetch", "Unlock", "DeleteLease"]),  # 1.6
+], ids=["2.0", "1.7", "1.6"])
+def test_a_pull_cancelled_just_before_its_next_layers_lock_goes_as_far_as_its_release_lets_it(ctx_first, abort, tail):
+    # x/sync before v0.7.0 takes a free key on a cancelled ctx (v1.6.37, v1.7.23 vendor), so the unpacker goes
+    # on to Prepare and only its wait sees the cancel; then 1.7 aborts under cleanup.Do and 1.6 just returns
+    world = new_world()
+    world.acquire_checks_ctx_first = ctx_first
+
+    def cancel_before_lock_2(effect, world):
+        if isinstance(effect, Lock) and effect.key.endswith("sha256:c2"):
+            CancelPull("pull-1").apply(world)
+
+    run = drive(pull_image("pull-1", IMAGE, UnpackOptions(abort_on_cancel=abort), False), world, cancel_before_lock_2)
+    assert isinstance(run.error, Canceled)
+    assert run.names == PULL_START + LAYER + tail
+    assert ("extract-pull-1.1 sha256:c2" in world.snapshots) is (not ctx_first and not abort)
+
+
+def test_an_image_above_a_shared_base_names_its_own_layers_and_chains_and_prepares_on_the_base():
+    tool = ImageSpec("docker.io/library/tool:latest", 3, "sha256:m1", "sha256:f1", own="b", shares=1)
+    assert tool.chain_ids() == ("sha256:c1", "sha256:c2b", "sha256:c3b")
+    assert [tool.layer_digest(i) for i in range(3)] == ["sha256:l1", "sha256:l2b", "sha256:l3b"]
+    world = new_world()
+    run = drive(pull_image("pull-1", tool, UnpackOptions(), False), world)
+    assert run.error is None
+    t1s = [effect for effect, _ in run.steps if isinstance(effect, PrepareT1)]
+    assert [(t.parent, t.target) for t in t1s] == [
+        ("", "sha256:c1"), ("sha256:c1", "sha256:c2b"), ("sha256:c2b", "sha256:c3b")]
+    assert world.content["sha256:l2b"].label_map() == {UNCOMPRESSED: "sha256:d2b"}
+    assert world.content["sha256:f1"].label_map() == {GC_REF_SNAPSHOT: "sha256:c3b"}

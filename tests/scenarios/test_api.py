@@ -253,16 +253,22 @@ def test_the_catalog_lists_every_scenario_with_its_variants_and_containerds_rele
     assert {v.name: v.expected.verdict for v in race.variants} == {
         v.name: Verdict.VIOLATION if v.violates else Verdict.PASS for v in registered()}
     assert {v.name: v.releases for v in race.variants}[THE_FIX] == "containerd 1.6.37+, 1.7.23+, 2.0.0+"
-    # the scenarios that go over containerd's variants say what each stands for; the classics stand for no release
+    # the scenarios that go over containerd's variants say what each stands for and its code path
     containerd = {e.name for e in entries.values() if [v.name for v in e.variants] == [v.name for v in registered()]}
-    assert {RACE, "crash-instead-of-cancel", "lease-deleted-under-pull"} <= containerd
-    assert all(v.releases is not None for e in entries.values() if e.name in containerd for v in e.variants
-               if v.name in {s.name for s in SHIPPED})
+    assert {RACE, "concurrent-pulls", "remove-image-during-pull", "crash-instead-of-cancel",
+            "lease-deleted-under-pull"} <= containerd
+    shipped = {s.name for s in SHIPPED}
+    assert all(v.releases is not None and v.code is not None for e in entries.values() if e.name in containerd
+               for v in e.variants if v.name in shipped)
+    split = {v.name: v.code for v in entries["commit-already-exists"].variants}
+    assert split["prepare-half-only"] == "always Prepare (PR 10723); PR 10187: Prepare half on, Commit half off"
     classics = {sc.name for sc in CLASSICS}  # not containerd's: they stand for no release
-    assert all(v.releases is None for e in entries.values() if e.name in classics for v in e.variants)
-    # a scenario with variants of its own says what each stands for (Scenario.variant_info)
+    assert all(v.releases is None and v.code is None for e in entries.values() if e.name in classics
+               for v in e.variants)
+    # a scenario whose variants are callers of pkg/rootfs says what each stands for (shared_layers.Code)
     bk = {v.name: v for v in entries["rootfs-apply-layers"].variants}["buildkit-6558"]
     assert bk.releases.startswith("moby/buildkit 7cb764d22") and bk.summary.startswith("AddResource(top chain ID)")
+    assert bk.code is None
 
 
 # -- bad input --------------------------------------------------------------------------------

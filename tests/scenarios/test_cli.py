@@ -32,6 +32,10 @@ def test_list_names_the_scenario_its_parameters_and_every_registered_variant(cap
     for v in registered():
         assert v.name in out and v.releases in out
     assert "1.6.37+, 1.7.23+, 2.0.0+" in out
+    # PR 10187's two halves, shown apart for every containerd variant
+    assert "code: Stat(chainID) then skip (before PR 10723); PR 10187: Prepare half off, Commit half off" in out
+    assert "--release 2.0|1.7.25|1.7|1.6.39|1.6 (default 2.0)" in out
+    assert "scenario commit-already-exists" in out and "prepare-half-only" in out
 
 
 def test_check_of_a_buggy_variant_exits_1_narrates_and_writes_a_replayable_schedule(capsys, tmp_path):
@@ -51,7 +55,7 @@ def test_check_of_a_buggy_variant_exits_1_narrates_and_writes_a_replayable_sched
 
     code, replayed, _ = run(capsys, "replay", str(files[0]))
     assert code == 1
-    assert "VIOLATION: no Prepare ever sees a missing parent" in replayed
+    assert "VIOLATION: no Prepare, Commit or Remove ever sees a missing parent" in replayed
     # the replay narrates the very same steps as the check
     check_steps = [l for l in out.splitlines() if l.lstrip(" >").split(" ")[0].isdigit()]
     replay_steps = [l for l in replayed.splitlines() if l.lstrip(" >").split(" ")[0].isdigit()]

@@ -59,7 +59,7 @@ def test_minimize_shrinks_the_canonical_counterexample_and_writes_a_schedule_tha
            "parent snapshot sha256:c1 does not exist: not found" in text
     assert len(steps_of(out)) == 26 <= before
     code, replayed, _ = run(capsys, "replay", out)
-    assert code == 1 and "VIOLATION: no Prepare ever sees a missing parent" in replayed
+    assert code == 1 and "VIOLATION: no Prepare, Commit or Remove ever sees a missing parent" in replayed
 
     code, again, _ = run(capsys, "minimize", out)
     assert code == 0

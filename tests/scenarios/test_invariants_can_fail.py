@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import attrs
 from unpack_race.model.errdefs import AlreadyExists, NotFound
 from unpack_race.model.gc import GcCollect, GcReport, GraphInput
 from unpack_race.model.names import GC_REF_CONTENT, GC_REF_SNAPSHOT
-from unpack_race.model.snapshotter import PrepareT1, Stat
+from unpack_race.model.snapshotter import Commit, PrepareT1, Remove, Stat
+from unpack_race.model.leases import CreateLease
+from unpack_race.model.snapshotter import PrepareT2
 from unpack_race.model.world import PullContext, World
 from unpack_race.scenarios import invariants
 from unpack_race.scheduler.kernel import ActorEnd, Status, Step
@@ -18,6 +21,52 @@ def test_no_missing_parent_fails_on_a_prepare_that_names_a_missing_parent():
     assert not invariants.NO_MISSING_PARENT.holds(step)
     other = Step(7, "pull-2", Stat("sha256:c1"), None, NotFound("snapshot sha256:c1 does not exist"))
     assert invariants.NO_MISSING_PARENT.holds(other)
+
+
+def test_no_missing_parent_fails_on_a_commit_whose_parent_is_gone():
+    # core/metadata/snapshot.go Commit at d7f83034c (L583-588) has its own check, the only one at HEAD's
+    # parallel unpack (the parent comes with Commit's WithParent there, L584-594 at HEAD)
+    world = World(lease_on_exists=True, pulls={"pull-2": PullContext(requested=True)})
+    CreateLease("L", "pull-2").apply(world)
+    bkey, bparent = PrepareT1("k", "", "", "L").apply(world)
+    PrepareT2("k", "", bkey, bparent, "L").apply(world)
+    world.snapshots["k"] = attrs.evolve(world.snapshots["k"], parent="sha256:c1")  # a parent that is gone
+    commit = Commit("sha256:c2", "k", "L")
+    try:
+        commit.apply(world)
+    except NotFound as error:
+        step = Step(9, "pull-2", commit, None, error)
+    assert str(step.error) == "parent snapshot sha256:c1 does not exist: not found"
+    assert not invariants.NO_MISSING_PARENT.holds(step)
+
+
+def test_no_missing_parent_fails_on_a_remove_whose_parent_is_gone():
+    # core/metadata/snapshot.go Remove at d7f83034c (L695-699)
+    step = Step(9, "pull-1", Remove("k", "L"), None, NotFound("parent snapshot sha256:c1 does not exist"))
+    assert not invariants.NO_MISSING_PARENT.holds(step)
+    other = Step(9, "pull-1", Remove("k", "L"), None, NotFound("snapshot k does not exist"))
+    assert invariants.NO_MISSING_PARENT.holds(other)
+
+
+def test_a_commit_of_a_chain_id_someone_else_committed_is_the_commit_path_of_pr_10187():
+    path = invariants.commit_finds_chain_committed("pull-2")
+    commit = Commit("sha256:c1", "extract-pull-2.0 sha256:c1", "lease-pull-2")
+    assert path.holds(Step(8, "pull-2", commit, None, AlreadyExists('snapshot "sha256:c1"')))
+    assert not path.holds(Step(8, "pull-2", commit, "sha256:c1"))
+    assert not path.holds(Step(8, "pull-1", commit, None, AlreadyExists('snapshot "sha256:c1"')))
+
+
+def test_pull_completes_checks_each_pull_against_its_own_images_chain():
+    prop = invariants.pull_completes(("pull-1", "pull-2"), {"pull-1": ("sha256:c1",), "pull-2": ("sha256:c2b",)})
+    world = World(lease_on_exists=True, pulls={"pull-1": PullContext(requested=True),
+                                               "pull-2": PullContext(requested=True)})
+    CreateLease("L", "pull-1").apply(world)
+    bkey, bparent = PrepareT1("k", "", "", "L").apply(world)
+    PrepareT2("k", "", bkey, bparent, "L").apply(world)
+    Commit("sha256:c1", "k", "L").apply(world)
+    end = End(world, (ActorEnd("pull-1", Status.DONE), ActorEnd("pull-2", Status.DONE)))
+    assert not prop.holds(end)
+    assert prop.explain(end) == "pull-2 completed but sha256:c2b is missing"
 
 
 def _gc_step(swept, snapshots, leases=(), images=(), content=()):

@@ -9,6 +9,7 @@ from unpack_race.model.snapshotter import PrepareT1, PrepareT2
 from unpack_race.model.variants import registered
 from unpack_race.reports.claims import claim
 from unpack_race.scenarios import invariants
+from unpack_race.scenarios.base import ParamError
 from unpack_race.scenarios.registry import scenario
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.kernel import Execution
@@ -157,3 +158,26 @@ def test_breadth_first_search_reports_a_shortest_counterexample_and_its_preempti
     brute = count_executions(built.program)
     assert count_interleavings(built.program).interleavings == brute
     assert fixed.executions < brute
+
+
+@pytest.mark.parametrize("line", ["1.6", "1.6.39", "1.7", "1.7.25"])
+@pytest.mark.parametrize("variant", ["stat-early-return", "prepare-with-lease"])
+def test_every_release_line_keeps_the_verdicts_of_containerds_history(variant, line):
+    # containerd fixed issue 3787 on every line at once, by the same removal of the Stat early return (PR 10723
+    # on main, its cherry-picks PR 10763 into 1.7.23 and PR 10764 into 1.6.37), each on top of PR 10187's
+    # backport: its history gives the verdicts one expectation per variant, whatever the line; the x/sync and
+    # the 1.6 wait without abort change the steps, not the verdict
+    result = check(variant, release=line)
+    assert result.verdict == (Verdict.PASS if variant == "prepare-with-lease" else Verdict.VIOLATION)
+
+
+@pytest.mark.parametrize("variant", ["stat-early-return", "prepare-with-lease"])
+def test_a_retry_asked_for_before_the_cancel_keeps_the_verdicts(variant):
+    result = check(variant, order="retry-then-cancel")
+    assert result.verdict == (Verdict.PASS if variant == "prepare-with-lease" else Verdict.VIOLATION)
+
+
+def test_a_retry_before_the_cancel_without_overlap_is_refused_with_the_reason():
+    with pytest.raises(ParamError, match="order=retry-then-cancel and overlap=no contradict each other"):
+        SCENARIO.resolve({"order": "retry-then-cancel", "overlap": False})
+

@@ -226,7 +226,7 @@ def test_a_schedule_file_written_before_the_cancel_parameter_still_loads_and_rep
     old.write_text(json.dumps(data))
     code, out, _ = run(capsys, "replay", old)
     assert code == 1
-    assert "cancel=yes" in out and "VIOLATION: no Prepare ever sees a missing parent" in out
+    assert "cancel=yes" in out and "VIOLATION: no Prepare, Commit or Remove ever sees a missing parent" in out
     code, out, _ = run(capsys, "replay", old, "--all-variants")
     assert code == 0, out
 
