@@ -33,15 +33,25 @@ When GC may run is a policy:
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 from unpack_race.model import gc_scheduler
 from unpack_race.model.leases import lease_expired
 from unpack_race.model.names import GC_REF_CONTENT, GC_REF_SNAPSHOT, GC_ROOT
-from unpack_race.model.world import World
+from unpack_race.model.world import GcConfig, World
 from unpack_race.scheduler.effect import Effect, Footprint, result_ignored
 
 SCHEDULER, ANY, DIRTY = "scheduler", "any", "dirty"
 POLICIES = (SCHEDULER, ANY, DIRTY)
+
+
+def daemon_gc(policy: str) -> dict[str, Any]:
+    """A daemon's World fields for its GC under `policy`: under `scheduler`, the GC
+    scheduler at plugins/gc/scheduler.go's defaults (`GcConfig`) and the daemon up and
+    quiet (`gc_scheduler.quiet`); under `any` and `dirty`, which count nothing, none.
+    Used as `World(..., **daemon_gc(policy))`."""
+    return {"gc_config": GcConfig() if policy == SCHEDULER else None, "gc": gc_scheduler.quiet()}
 
 
 @attrs.frozen

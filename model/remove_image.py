@@ -23,11 +23,12 @@ from unpack_race.model.synchronous_gc import schedule_and_wait
 from unpack_race.model.unpacker import Steps
 
 
-def remove_image(name: str) -> Steps:
-    """RemoveImage of the image named `name`: delete its (last) reference, then wait for
-    the collection the synchronous delete triggers."""
+def remove_image(name: str, waiter: str, policy: str) -> Steps:
+    """RemoveImage of the image named `name` by the actor `waiter`: delete its (last)
+    reference, then wait for the collection the synchronous delete triggers (under the
+    GC policy `policy`, model/synchronous_gc.py)."""
     try:
         yield DeleteImage(name)
     except NotFound:
         return  # someone else deleted it: CRI goes on, and nothing is collected
-    yield from schedule_and_wait()
+    yield from schedule_and_wait(waiter, policy)

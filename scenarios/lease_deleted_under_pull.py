@@ -40,7 +40,7 @@ from typing import Any
 
 from unpack_race.model.client import lease_id, pull_image
 from unpack_race.model.collector import garbage_collector
-from unpack_race.model.gc import GcCollect
+from unpack_race.model.gc import ANY, GcCollect
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.images import CreateImage
 from unpack_race.model.leases import CreateLease, DeleteLease
@@ -84,10 +84,10 @@ class LeaseDeletedUnderPull(ContainerdScenario):
 
         actors = [
             ActorSpec(PULL, lambda: pull_image(PULL, image, options, wait_for_request=False)),
-            ActorSpec(PRUNER, lambda: prune_lease(lease_id(PULL), p["sync-gc"])),
+            ActorSpec(PRUNER, lambda: prune_lease(lease_id(PULL), PRUNER, ANY, p["sync-gc"])),
         ]
         if p["gc-runs"]:
-            actors.append(ActorSpec("gc", lambda: garbage_collector(p["gc-runs"], "any"), daemon=True))
+            actors.append(ActorSpec("gc", lambda: garbage_collector(p["gc-runs"], ANY), daemon=True))
         program = Program(f"{self.name}[{variant}]", make_world, tuple(actors))
         properties = (
             invariants.NO_MISSING_PARENT,

@@ -22,7 +22,9 @@ and other clients of client.WithNewSnapshot do not. `lease-first` is the fix ide
 model/remap.py.
 
 Actors: create-b (NewContainer of ctr-b with the remap labels), delete-a (container.Delete of
-ctr-a with WithSnapshotCleanup), gc (the scheduler's collections, `gc-runs` of them).
+ctr-a with WithSnapshotCleanup), gc (the GC scheduler's collections: under gc-policy
+`scheduler`, the default, each one that becomes due, as the container delete and the
+snapshot Remove make one; under `any` or `dirty`, `gc-runs` of them).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import Any
 
 from unpack_race.model.collector import garbage_collector
 from unpack_race.model.containers import created_container, delete_container, new_container
-from unpack_race.model.gc import POLICIES
+from unpack_race.model.gc import POLICIES, SCHEDULER, daemon_gc
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.pulled import pulled_image
 from unpack_race.model.remap import REMAP_LABELS, remapped_snapshot, resolve_snapshot_options, userns_id
@@ -53,8 +55,13 @@ READING = ("an inference from reading client/snapshotter_opts_unix.go resolveSna
            "field report found): the Stat that finds the remapped snapshot leases nothing, as pkg/rootfs's")
 
 
+def _no_gc(params: Mapping[str, Any]) -> bool:
+    """No collection can run: under gc-policy any or dirty, no GC run."""
+    return params["gc-policy"] != SCHEDULER and not params["gc-runs"]
+
+
 def _head(params: Mapping[str, Any]) -> Expectation:
-    if not params["gc-runs"]:
+    if _no_gc(params):
         return Expectation(Verdict.PASS, None, "the race cannot occur: " + NO_GC)
     return Expectation(Verdict.VIOLATION, invariants.NO_MISSING_PARENT.name, READING)
 
@@ -78,7 +85,7 @@ CODES = (
 
 
 def unreachable(params: Mapping[str, Any]) -> tuple[Unreachable, ...]:
-    return (Unreachable(SWEEPS, NO_GC),) if not params["gc-runs"] else ()
+    return (Unreachable(SWEEPS, NO_GC),) if _no_gc(params) else ()
 
 
 class RemapSnapshot(Scenario):
@@ -87,9 +94,12 @@ class RemapSnapshot(Scenario):
                "snapshot, then used as the parent) while another container on it is deleted and GC runs")
     params = (
         Param("layers", 1, "image layers", minimum=1, maximum=4),
-        Param("gc-runs", 1, "how many times GC may run (a snapshot Remove or a container delete schedules one)",
+        Param("gc-runs", 1, "how many times GC may run under gc-policy any or dirty (under scheduler it runs "
+              "whenever a collection is due: a snapshot Remove or a container delete makes one due)",
               minimum=0, maximum=3),
-        Param("gc-policy", "any", "when GC may run: any step, or only while the db is dirty", choices=POLICIES),
+        Param("gc-policy", SCHEDULER, "when GC runs: when containerd's GC scheduler has a collection due "
+              "(scheduler), at any step (any, an over-approximation), or only while the db is dirty (dirty)",
+              choices=POLICIES),
     )
     variants = tuple(c.name for c in CODES)
 
@@ -103,14 +113,15 @@ class RemapSnapshot(Scenario):
         top = image.chain_ids()[-1]
 
         def make_world() -> World:
-            world = World(lease_on_exists=True, pulls={CREATOR: PullContext(requested=True)})  # HEAD: PR 10187 on
+            world = World(lease_on_exists=True, pulls={CREATOR: PullContext(requested=True)},  # HEAD: PR 10187 on
+                          **daemon_gc(p["gc-policy"]))
             pulled_image(world, image, unpacked=True)
             created_container(world, "ctr-a", remapped_snapshot(world, top), REMAP_LABELS)
             return world
 
         actors = [ActorSpec(CREATOR, lambda: code.unpacker(CREATOR, top)),
                   ActorSpec(DELETER, lambda: delete_container("ctr-a", "ctr-a"))]
-        if p["gc-runs"]:
+        if not _no_gc(p):
             actors.append(ActorSpec(GC, lambda: garbage_collector(p["gc-runs"], p["gc-policy"]), daemon=True))
         remapped = userns_id(top)
         gone = unreachable(p)

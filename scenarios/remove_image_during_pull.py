@@ -79,7 +79,7 @@ class RemoveImageDuringPull(ContainerdScenario):
         )
         program = Program(
             f"{self.name}[{variant}]",
-            lambda: shared_layers.world(v.lease_on_exists, PULL, app, base, app_stored=False),
+            lambda: shared_layers.world(v.lease_on_exists, PULL, app, base, app_stored=False, params=p),
             actors,
         )
         properties = (

@@ -42,10 +42,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from unpack_race.model import gc_scheduler
 from unpack_race.model.client import pull_image
 from unpack_race.model.collector import garbage_collector
-from unpack_race.model.gc import POLICIES, SCHEDULER
+from unpack_race.model.gc import POLICIES, SCHEDULER, daemon_gc
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.kubelet import CANCEL_THEN_RETRY, ORDERS, RETRY_THEN_CANCEL, kubelet
 from unpack_race.model.releases import DEFAULT as DEFAULT_RELEASE
@@ -53,7 +52,7 @@ from unpack_race.model.releases import NAMES as RELEASES
 from unpack_race.model.releases import Release, release
 from unpack_race.model.unpacker import UnpackOptions
 from unpack_race.model.variants import variant as get_variant
-from unpack_race.model.world import GcConfig, PullContext, World
+from unpack_race.model.world import PullContext, World
 from unpack_race.scenarios import invariants
 from unpack_race.scenarios.base import Built, Expectation, Param, ParamError, Unreachable
 from unpack_race.scenarios.containerd_scenario import ContainerdScenario
@@ -214,12 +213,10 @@ def unpack_options(skip_check, kmutex: bool, line: Release) -> UnpackOptions:
 
 
 def new_world(lease_on_exists, line: Release, pulls: dict[str, PullContext], gc_policy: str) -> World:
-    """An empty daemon with a variant's PR 10187 halves and a release line's x/sync; under
-    gc-policy scheduler, its GC scheduler at plugins/gc/scheduler.go's defaults, the daemon
-    up (past the startup delay) and nothing collected yet."""
-    scheduled = gc_policy == SCHEDULER
+    """An empty daemon with a variant's PR 10187 halves, a release line's x/sync and its GC
+    under `gc_policy` (model/gc.py `daemon_gc`)."""
     return World(lease_on_exists=lease_on_exists, pulls=pulls, acquire_checks_ctx_first=line.acquire_checks_ctx_first,
-                 gc_config=GcConfig() if scheduled else None, gc=gc_scheduler.quiet())
+                 **daemon_gc(gc_policy))
 
 
 def bounds_text(params: Mapping[str, Any]) -> str:

@@ -86,7 +86,7 @@ class RootfsApplyLayer(Scenario):
         actors = (ActorSpec(UNPACK, lambda: code.unpacker(UNPACK, app)), *shared_layers.other_actors(base, p))
         program = Program(
             f"{self.name}[{variant}]",
-            lambda: shared_layers.world(True, UNPACK, app, base, app_stored=True),  # HEAD: PR 10187 on
+            lambda: shared_layers.world(True, UNPACK, app, base, app_stored=True, params=p),  # HEAD: PR 10187 on
             actors,
         )
         top = app.chain_ids()[-1]

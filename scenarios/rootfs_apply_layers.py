@@ -138,7 +138,7 @@ class RootfsApplyLayers(Scenario):
         actors = (ActorSpec(EXPORTER, lambda: code.unpacker(EXPORTER, app)), *shared_layers.other_actors(base, p))
         program = Program(
             f"{self.name}[{variant}]",
-            lambda: shared_layers.world(True, EXPORTER, app, base, app_stored=True),  # HEAD: PR 10187 on
+            lambda: shared_layers.world(True, EXPORTER, app, base, app_stored=True, params=p),  # HEAD: PR 10187 on
             actors,
         )
         gone = unreachable(variant, p)

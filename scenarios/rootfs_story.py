@@ -66,9 +66,9 @@ def _stat_found(steps: tuple[Step, ...], actor: str, chain: str) -> Step | None:
 
 def _missing_parent(x: Explanation, continuation: Run | None, gc: Step, failed: Step) -> list[str]:
     actor, parent = failed.actor, failed.effect.parent
-    removal = image_removal(x.steps[:gc.index])
+    removal = image_removal(x.steps[:gc.index], gc)
     sentences = []
-    if removal is not None and removal.actor == gc.actor:
+    if removal is not None:
         sentences.append(f"{parent} exists only because image {removal.effect.name} roots it; no lease holds it.")
     stat = _stat_found(x.steps[:gc.index], actor, parent)
     if stat is not None:
@@ -88,9 +88,9 @@ def _missing_parent(x: Explanation, continuation: Run | None, gc: Step, failed: 
 
 def _chain_gone(x: Explanation, gc: Step, label: Step) -> list[str]:
     actor, chain = label.actor, dict(label.effect.labels)[GC_REF_SNAPSHOT]
-    removal = image_removal(x.steps[:gc.index])
+    removal = image_removal(x.steps[:gc.index], gc)
     sentences = []
-    if removal is not None and removal.actor == gc.actor:
+    if removal is not None:
         sentences.append(f"{chain} exists only because image {removal.effect.name} roots it; no lease holds it.")
     stat = _stat_found(x.steps[:gc.index], actor, chain)
     if stat is not None:

@@ -11,8 +11,11 @@ parameters and properties that go with them.
   scenario says whether it is being pulled or is stored already and being unpacked;
 - `remove-image` removes base through CRI RemoveImage, whose last reference is deleted with
   images.SynchronousDelete(), and so waits for a collection (model/remove_image.py);
-- `gc` runs `gc-runs` more collections at any step (or only while the db is dirty), for
-  the other triggers a daemon has: none by default, so the one collection is RemoveImage's.
+- `gc` is the GC scheduler's goroutine (model/collector.py): under gc-policy `scheduler`,
+  the default, it runs every collection that becomes due, RemoveImage's ScheduleAndWait
+  and each deletion's among them; under `any` (or `dirty`) it runs `gc-runs` more
+  collections at any step (or only while the db is dirty), for the other triggers a
+  daemon has, and RemoveImage collects as its own step (model/synchronous_gc.py).
 
 While base is deleted and collected, app's lower layers exist only because of base; the
 unpacker of app that observes one of them without leasing it loses it to that collection.
@@ -25,7 +28,7 @@ from typing import Any
 
 import attrs
 from unpack_race.model.collector import garbage_collector
-from unpack_race.model.gc import POLICIES
+from unpack_race.model.gc import POLICIES, SCHEDULER, daemon_gc
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.pulled import pulled_image
 from unpack_race.model.remove_image import remove_image
@@ -50,9 +53,11 @@ def own_param(default: int) -> Param:
 
 
 GC_PARAMS = (
-    Param("gc-runs", 0, "how many times GC may run (besides a synchronous delete's own collection)",
-          minimum=0, maximum=3),
-    Param("gc-policy", "any", "when GC may run: any step, or only while the db is dirty", choices=POLICIES),
+    Param("gc-runs", 0, "how many more times GC may run under gc-policy any or dirty (besides a synchronous "
+          "delete's own collection; under scheduler it runs whenever a collection is due)", minimum=0, maximum=3),
+    Param("gc-policy", SCHEDULER, "when GC runs: when containerd's GC scheduler has a collection due "
+          "(scheduler), at any step (any, an over-approximation), or only while the db is dirty (dirty)",
+          choices=POLICIES),
 )
 
 
@@ -67,10 +72,12 @@ def app_image(params: Mapping[str, Any]) -> ImageSpec:
     return ImageSpec(layers=params["shared"] + params["own"])
 
 
-def world(lease_on_exists: bool, unpacker: str, app: ImageSpec, base: ImageSpec, app_stored: bool) -> World:
+def world(lease_on_exists: bool, unpacker: str, app: ImageSpec, base: ImageSpec, app_stored: bool,
+          params: Mapping[str, Any]) -> World:
     """The daemon before the race: base pulled and unpacked; app stored (not unpacked) if
-    `app_stored`; the unpacker's ctx, never cancelled."""
-    daemon = World(lease_on_exists=lease_on_exists, pulls={unpacker: PullContext(requested=True)})
+    `app_stored`; the unpacker's ctx, never cancelled; its GC under the gc-policy."""
+    daemon = World(lease_on_exists=lease_on_exists, pulls={unpacker: PullContext(requested=True)},
+                   **daemon_gc(params["gc-policy"]))
     pulled_image(daemon, base, unpacked=True)
     if app_stored:
         pulled_image(daemon, app, unpacked=False)
@@ -78,9 +85,9 @@ def world(lease_on_exists: bool, unpacker: str, app: ImageSpec, base: ImageSpec,
 
 
 def other_actors(base: ImageSpec, params: Mapping[str, Any]) -> list[ActorSpec]:
-    """RemoveImage of base, and the background GC if it may run."""
-    actors = [ActorSpec(REMOVER, lambda: remove_image(base.name))]
-    if params["gc-runs"]:
+    """RemoveImage of base, and the GC scheduler's goroutine if it may run."""
+    actors = [ActorSpec(REMOVER, lambda: remove_image(base.name, REMOVER, params["gc-policy"]))]
+    if params["gc-policy"] == SCHEDULER or params["gc-runs"]:
         actors.append(ActorSpec(GC, lambda: garbage_collector(params["gc-runs"], params["gc-policy"]), daemon=True))
     return actors
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 from unpack_race.model.errdefs import NotFound
-from unpack_race.model.gc import GcCollect
+from unpack_race.model.gc import ANY, DIRTY, SCHEDULER, GcCollect, daemon_gc
+from unpack_race.model.gc_scheduler import AwaitCollection, ScheduleAndWait
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.images import DeleteImage
 from unpack_race.model.pulled import pulled_image
@@ -35,21 +36,45 @@ def test_deleting_a_missing_image_is_go_s_not_found_and_changes_nothing():
     assert world.dirty == 0
 
 
-def test_remove_image_deletes_the_reference_then_waits_for_a_collection():
+def test_remove_image_deletes_the_reference_then_waits_for_a_collection_of_the_gc_scheduler():
     # image_remove.go: the last reference with images.SynchronousDelete(); local.go Delete:
-    # store.Delete, then `if req.Sync { l.gc.ScheduleAndWait(ctx) }`
-    actor = remove_image(BASE.name)
+    # store.Delete, then `if req.Sync { l.gc.ScheduleAndWait(ctx) }`; scheduler.go
+    # ScheduleAndWait: add a waiter, trigger, block until a collection hands it its stats
+    actor = remove_image(BASE.name, "cri", SCHEDULER)
     assert next(actor) == DeleteImage(BASE.name)
-    collect = actor.send(BASE.name)
-    assert isinstance(collect, GcCollect)
+    assert actor.send(BASE.name) == ScheduleAndWait("cri")
+    assert actor.send("cri") == AwaitCollection("cri")
     with pytest.raises(StopIteration):
-        actor.send(None)
+        actor.send("cri")
+
+
+def test_a_triggered_collection_is_due_and_wakes_the_waiter_only_once_it_has_run():
+    world = World(lease_on_exists=True, **daemon_gc(SCHEDULER))
+    pulled_image(world, BASE, unpacked=True)
+    world.dirty = 0  # quiet: only the trigger makes a collection due
+    assert not GcCollect(SCHEDULER).enabled(world)
+    ScheduleAndWait("cri").apply(world)
+    wait = AwaitCollection("cri")
+    assert GcCollect(SCHEDULER).enabled(world) and not wait.enabled(world)
+    GcCollect(SCHEDULER).apply(world)
+    assert wait.enabled(world) and not GcCollect(SCHEDULER).enabled(world)
+
+
+def test_without_the_gc_scheduler_the_synchronous_delete_collects_as_its_own_step():
+    # gc-policy any and dirty count nothing: the stand-in (model/synchronous_gc.py)
+    for policy in (ANY, DIRTY):
+        actor = remove_image(BASE.name, "cri", policy)
+        assert next(actor) == DeleteImage(BASE.name)
+        collect = actor.send(BASE.name)
+        assert isinstance(collect, GcCollect)
+        with pytest.raises(StopIteration):
+            actor.send(None)
 
 
 def test_a_reference_already_gone_is_no_error_to_cri_and_nothing_is_collected():
     # image_remove.go: `if err == nil || errdefs.IsNotFound(err) { ...; continue }`; local.go
     # returns the store's error before ScheduleAndWait
-    actor = remove_image(BASE.name)
+    actor = remove_image(BASE.name, "cri", SCHEDULER)
     next(actor)
     with pytest.raises(StopIteration):
         actor.throw(NotFound(f'image "{BASE.name}"'))
@@ -57,7 +82,7 @@ def test_a_reference_already_gone_is_no_error_to_cri_and_nothing_is_collected():
 
 def test_the_synchronous_collection_runs_whether_or_not_the_db_is_dirty():
     # scheduler.go: a manual trigger schedules a collection regardless of the counts
-    actor = remove_image(BASE.name)
+    actor = remove_image(BASE.name, "cri", ANY)
     next(actor)
     assert actor.send(BASE.name).enabled(World(lease_on_exists=True))
 

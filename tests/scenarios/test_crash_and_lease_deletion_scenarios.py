@@ -11,7 +11,7 @@ import pytest
 from unpack_race.model.gc import GcCollect
 from unpack_race.model.leases import DeleteLease, PassTime
 from unpack_race.scenarios import api
-from unpack_race.scenarios.crash_instead_of_cancel import NOT_EXPIRED, ONLY_DIRTY
+from unpack_race.scenarios.crash_instead_of_cancel import NOT_EXPIRED, ONLY_DIRTY, ONLY_SCHEDULED
 from unpack_race.scheduler.crashes import Crash
 from unpack_race.scheduler.explore import PASS, VIOLATION
 from unpack_race.scheduler.kernel import Status
@@ -70,6 +70,13 @@ def test_a_gc_that_runs_only_after_deletions_never_collects_the_expired_lease():
     # roots the chain).
     checked = api.check(CRASH, variant="stat-early-return", params={"gc-policy": "dirty"})
     assert checked.verdict is PASS and [u.why for u in checked.why_safe] == [ONLY_DIRTY]
+
+
+def test_the_gc_scheduler_alone_never_collects_the_expired_lease_either():
+    # scheduler.go: a collection is due only after a deletion, a trigger or the mutation
+    # threshold; an expiry is none of them (containerd #6294)
+    checked = api.check(CRASH, variant="stat-early-return", params={"gc-policy": "scheduler"})
+    assert checked.verdict is PASS and [u.why for u in checked.why_safe] == [ONLY_SCHEDULED]
 
 
 def test_with_one_layer_the_restart_creates_an_image_whose_chain_was_swept():
@@ -156,13 +163,14 @@ def test_the_crash_scenario_gives_the_same_counterexample_under_another_hash_see
     assert any("pull-1 crashes before" in line for line in outputs[0])
 
 
-@pytest.mark.parametrize("params", [{"gc-runs": 0}, {"downtime": 24}, {"gc-policy": "dirty"}, {}])
+@pytest.mark.parametrize("params", [{"gc-runs": 0}, {"downtime": 24}, {"gc-policy": "dirty"}, {"gc-policy": "scheduler"},
+                                    {"gc-policy": "scheduler", "layers": 3}, {}])
 @pytest.mark.parametrize("variant", UNFIXED[1:])
 def test_the_sweep_the_crash_scenario_leaves_out_is_exactly_the_one_no_run_reaches(variant, params):
     # With the `sometimes` property put back, an exhaustive search reaches it exactly where
     # the scenario does not say it is unreachable (the reasons are in its docstring: no GC;
     # a lease not yet past its expiry; a GC only after a deletion, and none before the
-    # restart's image exists).
+    # restart's image exists; the GC scheduler alone, which an expiry does not make due).
     from unpack_race.model.image import ImageSpec
     from unpack_race.scenarios import invariants
     from unpack_race.scenarios.crash_instead_of_cancel import SWEEPS
