@@ -48,6 +48,7 @@ from typing import Any
 
 from unpack_race.model.client import pull_image
 from unpack_race.model.collector import garbage_collector
+from unpack_race.model.gc import SCHEDULER
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.pull_progress import progress_reporter
 from unpack_race.model.releases import release
@@ -101,10 +102,12 @@ def unreachable(params: Mapping[str, Any]) -> tuple[Unreachable, ...]:
     sha256:c1 again. The Commit path needs both pulls between Prepare and Commit of
     sha256:c1 at once, which only the kmutex prevents. `shared` and `release` change no
     such run away, `gc-policy=dirty` still lets the GC run right after the lease delete,
-    `backend-cleanup` and more GC runs only add steps.
+    and so does the GC scheduler (the lease delete makes a collection due), whatever
+    `gc-runs`, which bounds only `any` and `dirty`; `backend-cleanup` and more GC runs only
+    add steps.
     """
     found = []
-    if params["gc-runs"] == 0:
+    if params["gc-policy"] != SCHEDULER and params["gc-runs"] == 0:
         found.append(Unreachable(SWEEPS, NO_GC))
     if params["layers"] == 1:
         found.append(Unreachable(SWEEPS, ONE_LAYER))

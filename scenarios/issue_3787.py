@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from unpack_race.model.errdefs import AlreadyExists
 from unpack_race.model.gc import GcCollect, GcReport
-from unpack_race.model.gc_scheduler import AwaitCollection, ScheduleAndWait
+from unpack_race.model.gc_scheduler import ScheduleAndWait
 from unpack_race.model.images import DeleteImage
 from unpack_race.model.kubelet import CancelPull, RequestPull
 from unpack_race.model.leases import AddResource, DeleteLease, PassTime
@@ -106,7 +106,7 @@ def story(x: Explanation, continuation: Run | None = None) -> list[str] | None:
         if crash is not None:
             text += expiry_clause(steps[:w], crash, gc, lease, parent)
         sentences.append(text + ".")
-    removal = image_removal(steps[:w], gc)
+    removal = image_removal(steps[:w])
     if commit is None and removal is not None:
         sentences.append(f"{parent} exists only because image {removal.effect.name} roots it; no lease holds it.")
     retry = next((s for s in steps[:w] if isinstance(s.effect, RequestPull) and s.effect.pull == pull), None)
@@ -121,7 +121,7 @@ def story(x: Explanation, continuation: Run | None = None) -> list[str] | None:
 
     expired = list(gc.result.swept_leases)
     why = f": lease {', '.join(expired)} has expired, so it is no root" if expired else ""
-    sentences.append(collection_sentence(gc, removal, parent, why) + (
+    sentences.append(collection_sentence(steps[:w], gc, removal, parent, why) + (
         f" containerd's GC scheduler had a collection due: {', '.join(gc.result.due)}." if gc.result.due else ""))
     kind = "Prepare's first transaction" if isinstance(failed.effect, PrepareT1) else "Prepare's second transaction"
     final = final_error(continuation, pull)
@@ -149,32 +149,30 @@ def prepare_target(effect: PrepareT1 | PrepareT2) -> str:
     return dict(effect.labels).get(SNAPSHOT_REF, "")
 
 
-def image_removal(steps: tuple[Step, ...], gc: Step) -> Step | None:
-    """The synchronous image delete whose collection `gc` is, if any: the last successful
-    DeleteImage among `steps` (those before `gc`), by the actor that then collected itself
-    (gc-policy any or dirty: model/synchronous_gc.py) or that waits in ScheduleAndWait for
-    `gc` (gc-policy scheduler: it triggered before `gc` and had not been handed a
-    collection yet)."""
-    removal = next((s for s in reversed(steps) if isinstance(s.effect, DeleteImage) and s.ok), None)
-    if removal is None or removal.actor == gc.actor:
-        return removal
-    after = steps[removal.index + 1:]
-    waits = any(s.actor == removal.actor and isinstance(s.effect, ScheduleAndWait) for s in after)
-    handed = any(s.actor == removal.actor and isinstance(s.effect, AwaitCollection) for s in after)
-    return removal if waits and not handed else None
+def image_removal(steps: tuple[Step, ...]) -> Step | None:
+    """The last successful DeleteImage among `steps`, if any."""
+    return next((s for s in reversed(steps) if isinstance(s.effect, DeleteImage) and s.ok), None)
 
 
-def collection_sentence(gc: Step, removal: Step | None, swept: str, why: str = "") -> str:
-    """The GC step `gc` sweeping `swept`: the collection a synchronous RemoveImage waits for
-    (when `removal`, from `image_removal`), or a collection of the GC's own."""
+def collection_sentence(steps: tuple[Step, ...], gc: Step, removal: Step | None, swept: str, why: str = "") -> str:
+    """The GC step `gc` sweeping `swept`, after `steps`: when an image was removed before it
+    (`removal`), the collection its synchronous RemoveImage waits for, run as the remover's
+    own step (gc-policy any or dirty: model/synchronous_gc.py) or by the GC scheduler
+    while the remover waits (gc-policy scheduler), or one that came first; else a
+    collection of the GC's own."""
     if removal is None:
         return f"Then {gc.actor} marks from the roots and sweeps {swept} (step {gc.index}){why}."
     text = (f"{removal.actor} removes image {removal.effect.name} (step {removal.index}): CRI RemoveImage deletes "
-            f"its last reference with images.SynchronousDelete() and waits for the collection (gc.ScheduleAndWait)")
+            f"its last reference with images.SynchronousDelete()")
     if removal.actor == gc.actor:
-        return text + f", which marks from the roots and sweeps {swept} (step {gc.index}){why}."
-    return text + (f"; the GC scheduler runs it on {gc.actor}: it marks from the roots and sweeps {swept} "
-                   f"(step {gc.index}){why}.")
+        return text + (f" and waits for the collection (gc.ScheduleAndWait), which marks from the roots and sweeps "
+                       f"{swept} (step {gc.index}){why}.")
+    waits = any(s.actor == removal.actor and isinstance(s.effect, ScheduleAndWait) for s in steps[removal.index + 1:])
+    if waits:
+        return text + (f" and waits for the collection (gc.ScheduleAndWait); the GC scheduler runs it on {gc.actor}: "
+                       f"it marks from the roots and sweeps {swept} (step {gc.index}){why}.")
+    return text + (f"; before it asks for its collection (gc.ScheduleAndWait), {gc.actor} runs one, marks from the "
+                   f"roots and sweeps {swept} (step {gc.index}){why}.")
 
 
 def crash_of(steps: tuple[Step, ...], actor: str) -> Step | None:

@@ -66,7 +66,7 @@ def _stat_found(steps: tuple[Step, ...], actor: str, chain: str) -> Step | None:
 
 def _missing_parent(x: Explanation, continuation: Run | None, gc: Step, failed: Step) -> list[str]:
     actor, parent = failed.actor, failed.effect.parent
-    removal = image_removal(x.steps[:gc.index], gc)
+    removal = image_removal(x.steps[:gc.index])
     sentences = []
     if removal is not None:
         sentences.append(f"{parent} exists only because image {removal.effect.name} roots it; no lease holds it.")
@@ -74,7 +74,7 @@ def _missing_parent(x: Explanation, continuation: Run | None, gc: Step, failed: 
     if stat is not None:
         sentences.append(f"{actor} stats {parent} (step {stat.index}): it exists, so rootfs.ApplyLayerWithOpts "
                          f"skips the layer; Stat takes no lease, and {parent} is added to none.")
-    sentences.append(collection_sentence(gc, removal, parent))
+    sentences.append(collection_sentence(x.steps[:gc.index], gc, removal, parent))
     which = "first" if isinstance(failed.effect, PrepareT1) else "second"
     text = (f"{actor} prepares {failed.effect.key!r} on parent {parent} (step {failed.index}), with no "
             f"containerd.io/snapshot.ref label, and Prepare's {which} transaction fails: {failed.error}")
@@ -88,7 +88,7 @@ def _missing_parent(x: Explanation, continuation: Run | None, gc: Step, failed: 
 
 def _chain_gone(x: Explanation, gc: Step, label: Step) -> list[str]:
     actor, chain = label.actor, dict(label.effect.labels)[GC_REF_SNAPSHOT]
-    removal = image_removal(x.steps[:gc.index], gc)
+    removal = image_removal(x.steps[:gc.index])
     sentences = []
     if removal is not None:
         sentences.append(f"{chain} exists only because image {removal.effect.name} roots it; no lease holds it.")
@@ -96,7 +96,7 @@ def _chain_gone(x: Explanation, gc: Step, label: Step) -> list[str]:
     if stat is not None:
         sentences.append(f"{actor} stats {chain} (step {stat.index}): it exists, so pkg/rootfs takes the chain as "
                          f"applied and returns it; Stat takes no lease, and {chain} is added to none.")
-    sentences.append(collection_sentence(gc, removal, chain))
+    sentences.append(collection_sentence(x.steps[:gc.index], gc, removal, chain))
     sentences.append(
         f"{actor} labels the config {label.effect.digest} with {GC_REF_SNAPSHOT}={chain} (step {label.index}), "
         f"a snapshot that no longer exists: the unpack succeeds, and the image names a chain that is gone; a "

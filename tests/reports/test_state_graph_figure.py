@@ -13,6 +13,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from unpack_race.reports.figures.limits import MAX_STATES
 from unpack_race.reports.figures.state_graph import save_state_graph, state_graph_network
 from unpack_race.scenarios.api.drawing import state_graph_of
 from unpack_race.scenarios.base import ParamError
@@ -105,11 +106,12 @@ def crossings(network: nx.DiGraph, place: dict[str, float]) -> int:
 
 
 def test_the_rows_are_ordered_to_cross_fewer_steps_than_the_state_numbers_would():
-    """The canonical 3787 graph (1,575 states) drew as a mesh with its states in number
-    order; the barycentre ordering must cross markedly fewer steps, counted here directly."""
+    """The canonical 3787 graph (1,575 states under gc-policy any, 2,449 under the GC
+    scheduler) drew as a mesh with its states in number order; the barycentre ordering
+    must cross markedly fewer steps, counted here directly."""
     from unpack_race.reports.figures.state_graph import positions
 
-    drawn = state_graph_of(CORPUS / "retry-after-cancel.stat-early-return-no-lease.schedule.json", max_states=2_000)
+    drawn = state_graph_of(CORPUS / "retry-after-cancel.stat-early-return-no-lease.schedule.json", max_states=MAX_STATES)
     network = state_graph_network(drawn.graph, drawn.path, drawn.violating)
     rows: dict[int, list[str]] = {}
     for node, data in network.nodes(data=True):  # the state numbers' order, spread as positions() spreads

@@ -110,6 +110,15 @@ def test_the_second_image_shares_at_most_all_of_the_firsts_layers():
 
 @pytest.mark.parametrize("sc", [PULLS, SPLIT], ids=lambda s: s.name)
 def test_without_gc_no_variant_can_see_a_missing_parent(sc):
+    no_gc = {"gc-policy": "any", "gc-runs": 0}
     for variant in sc.variants:
-        assert sc.expected(variant, {"gc-runs": 0}).verdict == Verdict.PASS
-    assert search(sc, sc.variants[0], **{"gc-runs": 0}).verdict == Verdict.PASS
+        assert sc.expected(variant, no_gc).verdict == Verdict.PASS
+    assert search(sc, sc.variants[0], **no_gc).verdict == Verdict.PASS
+
+
+@pytest.mark.parametrize("sc", [PULLS, SPLIT], ids=lambda s: s.name)
+def test_gc_runs_bound_nothing_under_the_gc_scheduler(sc):
+    # the first pull's lease delete makes a collection due (scheduler.go: a deletion)
+    params = {"gc-policy": "scheduler", "gc-runs": 0}
+    assert sc.expected(sc.variants[0], params).verdict == Verdict.VIOLATION
+    assert search(sc, sc.variants[0], **params).verdict == Verdict.VIOLATION

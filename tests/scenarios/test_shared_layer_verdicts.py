@@ -225,3 +225,27 @@ def test_every_variant_keeps_its_expected_verdict_at_larger_bounds(name, params)
         result = search(name, variant, params)
         assert result.verdict is expected.verdict, (variant, result.violation)
         assert expected.property is None or result.violation is None or result.violation.property == expected.property
+
+
+@pytest.mark.parametrize("waited, collector, told", [
+    # gc-policy any or dirty: RemoveImage collects as its own step (model/synchronous_gc.py)
+    (False, "remove-image", "and waits for the collection (gc.ScheduleAndWait), which marks from the roots"),
+    # gc-policy scheduler: RemoveImage waits in ScheduleAndWait and the scheduler's goroutine collects
+    (True, "gc", "and waits for the collection (gc.ScheduleAndWait); the GC scheduler runs it on gc"),
+    # gc-policy scheduler: the delete made a collection due, and gc ran it before RemoveImage asked
+    (False, "gc", "before it asks for its collection (gc.ScheduleAndWait), gc runs one"),
+])
+def test_the_story_says_whose_collection_swept_the_removed_image_s_chain(waited, collector, told):
+    from unpack_race.model.gc import GcReport, GraphInput
+    from unpack_race.model.gc_scheduler import ScheduleAndWait
+    from unpack_race.scenarios.issue_3787 import collection_sentence
+    from unpack_race.scheduler.kernel import Step
+
+    steps = [Step(0, "remove-image", DeleteImage("docker.io/library/base:latest"), "docker.io/library/base:latest")]
+    if waited:
+        steps.append(Step(1, "remove-image", ScheduleAndWait("remove-image"), "remove-image"))
+    gc = Step(len(steps), collector, GcCollect("scheduler"), GcReport(("sha256:c1",), (), (), GraphInput((), (), (), ())))
+    sentence = collection_sentence(tuple(steps), gc, steps[0], "sha256:c1")
+    assert sentence.startswith("remove-image removes image docker.io/library/base:latest (step 0): CRI RemoveImage "
+                               "deletes its last reference with images.SynchronousDelete()")
+    assert told in sentence and sentence.endswith(f"sweeps sha256:c1 (step {gc.index}).")
