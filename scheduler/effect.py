@@ -32,6 +32,11 @@ class Footprint:
     def everything(cls) -> Footprint:
         return cls(frozenset(), frozenset({EVERYTHING}))
 
+    @property
+    def touched(self) -> frozenset[str]:
+        """Every resource the step reads or writes."""
+        return self.reads | self.writes
+
     def conflicts_with(self, other: Footprint) -> bool:
         """Two steps conflict when one writes what the other reads or writes. (Written
         out flat: the reduction calls it in its inner loop.)"""

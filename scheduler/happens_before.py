@@ -56,7 +56,7 @@ def dependent(a: Step, b: Step) -> bool:
 def conflict_resources(a: Footprint, b: Footprint) -> tuple[str, ...]:
     """The resources two conflicting footprints meet on, sorted; a footprint that writes
     everything meets the other on all it touches (or on "*" if it touches nothing)."""
-    touched_a, touched_b = a.reads | a.writes, b.reads | b.writes
+    touched_a, touched_b = a.touched, b.touched
     found: set[str] = set()
     for writes, touched in ((a.writes, touched_b), (b.writes, touched_a)):
         if EVERYTHING in writes:

@@ -44,10 +44,6 @@ from unpack_race.scheduler.strategies.urw import CITATION, weighted_choice
 RESOURCES = 20
 
 
-def touched(footprint: Footprint) -> frozenset[str]:
-    return footprint.reads | footprint.writes
-
-
 class SURW(Sampling):
     """Sampled: `runs` runs of SURW, seeded with `seed`, uniform over the interleavings of
     the steps that touch up to `resources` shared resources (see the module docstring)."""
@@ -67,7 +63,7 @@ class SURW(Sampling):
         walk = dry_run(lambda point: point.runnable[self.rng.randrange(len(point.runnable))])
         users: dict[str, set[str]] = {}
         for step in walk.steps:
-            for resource in touched(step.footprint):
+            for resource in step.footprint.touched:
                 users.setdefault(resource, set()).add(step.actor)
         shared = sorted(r for r, who in users.items() if len(who) > 1 and r != EVERYTHING)
         self.selected = frozenset(self.rng.sample(shared, min(self.resources, len(shared))))
@@ -75,7 +71,7 @@ class SURW(Sampling):
         self.weights = {actor: counted.get(actor, 0) for actor in actors}
 
     def _interesting(self, footprint: Footprint) -> bool:
-        resources = touched(footprint)
+        resources = footprint.touched
         return EVERYTHING in resources or not resources.isdisjoint(self.selected)
 
     def begin_run(self) -> None:
