@@ -53,7 +53,7 @@ from typing import Any
 from unpack_race.model.client import pull_image
 from unpack_race.model.collector import garbage_collector
 from unpack_race.model.content import UpdateContentLabels
-from unpack_race.model.gc import ANY, POLICIES, SCHEDULER, GcCollect, daemon_gc
+from unpack_race.model.gc import ANY, SCHEDULER, GcCollect, daemon_gc
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.images import CreateImage
 from unpack_race.model.leases import PassTime
@@ -64,7 +64,7 @@ from unpack_race.model.variants import variant as get_variant
 from unpack_race.model.world import PullContext, World
 from unpack_race.scenarios import invariants, issue_3787
 from unpack_race.scenarios.base import Built, Expectation, Param, Unreachable
-from unpack_race.scenarios.containerd_scenario import ContainerdScenario
+from unpack_race.scenarios.containerd_scenario import ContainerdScenario, gc_policy_param
 from unpack_race.scenarios.retry_after_cancel import NO_GC, bounds_text
 from unpack_race.scheduler.kernel import Step
 from unpack_race.scheduler.program import ActorSpec, Program
@@ -134,9 +134,9 @@ class CrashInsteadOfCancel(ContainerdScenario):
         Param("gc-runs", 1, "how many times GC may run under gc-policy any or dirty", minimum=0, maximum=5),
         Param("downtime", 25, "hours between the crash and the pull made again (the lease expires after 24)",
               minimum=0, maximum=48),
-        Param("gc-policy", ANY, "when GC runs: at any step (any, the default here: after the expiry only other "
-              "activity on the node makes a collection due), when containerd's GC scheduler alone has one due "
-              "(scheduler), or only while the db is dirty (dirty)", choices=POLICIES),
+        gc_policy_param(ANY, "when GC runs: at any step (any, the default here: after the expiry only other "
+                        "activity on the node makes a collection due), when containerd's GC scheduler alone has one "
+                        "due (scheduler), or only while the db is dirty (dirty)"),
         Param("backend-cleanup", False, "each GC is followed by the backend cleanup step"),
     )
 

@@ -34,16 +34,16 @@ from typing import Any
 
 from unpack_race.model.collector import garbage_collector
 from unpack_race.model.containers import created_container, delete_container, new_container
-from unpack_race.model.gc import POLICIES, SCHEDULER, daemon_gc
+from unpack_race.model.gc import SCHEDULER, daemon_gc
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.pulled import pulled_image
 from unpack_race.model.remap import REMAP_LABELS, remapped_snapshot, resolve_snapshot_options, userns_id
 from unpack_race.model.world import PullContext, World
 from unpack_race.scenarios import invariants
-from unpack_race.scenarios.base import Built, Expectation, Param, Scenario, Unreachable
+from unpack_race.scenarios.base import Built, Expectation, Param, Unreachable
+from unpack_race.scenarios.containerd_scenario import CallerScenario, Code, gc_policy_param
 from unpack_race.scenarios.layer_invariants import reuses
 from unpack_race.scenarios.retry_after_cancel import bounds_text
-from unpack_race.scenarios.shared_layers import Code, pick
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.verdict import Verdict
 
@@ -88,7 +88,7 @@ def unreachable(params: Mapping[str, Any]) -> tuple[Unreachable, ...]:
     return (Unreachable(SWEEPS, NO_GC),) if _no_gc(params) else ()
 
 
-class RemapSnapshot(Scenario):
+class RemapSnapshot(CallerScenario):
     name = "remap-snapshot"
     summary = ("client WithNewSnapshot's resolveSnapshotOptions at HEAD (Stat of the user-namespace remapped "
                "snapshot, then used as the parent) while another container on it is deleted and GC runs")
@@ -97,17 +97,12 @@ class RemapSnapshot(Scenario):
         Param("gc-runs", 1, "how many times GC may run under gc-policy any or dirty (under scheduler it runs "
               "whenever a collection is due: a snapshot Remove or a container delete makes one due)",
               minimum=0, maximum=3),
-        Param("gc-policy", SCHEDULER, "when GC runs: when containerd's GC scheduler has a collection due "
-              "(scheduler), at any step (any, an over-approximation), or only while the db is dirty (dirty)",
-              choices=POLICIES),
+        gc_policy_param(),
     )
-    variants = tuple(c.name for c in CODES)
-
-    def variant_definition(self, variant: str) -> Code:
-        return pick(CODES, self.check_variant(variant))
+    codes = CODES
 
     def build(self, variant: str, params: Mapping[str, Any]) -> Built:
-        code = pick(CODES, self.check_variant(variant))
+        code = self.variant_definition(variant)
         p = self.resolve(params)
         image = ImageSpec(layers=p["layers"])
         top = image.chain_ids()[-1]
@@ -134,6 +129,3 @@ class RemapSnapshot(Scenario):
             *(prop for prop in sought if prop.name not in {u.property for u in gone}),
         )
         return Built(Program(f"{self.name}[{variant}]", make_world, tuple(actors)), properties, bounds_text(p), gone)
-
-    def expected(self, variant: str, params: Mapping[str, Any]) -> Expectation:
-        return pick(CODES, self.check_variant(variant)).expect(self.resolve(params))

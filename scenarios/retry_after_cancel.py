@@ -44,7 +44,7 @@ from typing import Any
 
 from unpack_race.model.client import pull_image
 from unpack_race.model.collector import garbage_collector
-from unpack_race.model.gc import POLICIES, SCHEDULER, daemon_gc
+from unpack_race.model.gc import SCHEDULER, daemon_gc
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.kubelet import CANCEL_THEN_RETRY, ORDERS, RETRY_THEN_CANCEL, kubelet
 from unpack_race.model.releases import DEFAULT as DEFAULT_RELEASE
@@ -55,7 +55,7 @@ from unpack_race.model.variants import variant as get_variant
 from unpack_race.model.world import PullContext, World
 from unpack_race.scenarios import invariants
 from unpack_race.scenarios.base import Built, Expectation, Param, ParamError, Unreachable
-from unpack_race.scenarios.containerd_scenario import ContainerdScenario
+from unpack_race.scenarios.containerd_scenario import ContainerdScenario, gc_policy_param
 from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.verdict import Verdict
 
@@ -129,9 +129,7 @@ class RetryAfterCancel(ContainerdScenario):
         Param("gc-runs", 1, "how many times GC may run under gc-policy any or dirty (under scheduler it "
               "runs whenever a collection is due)", minimum=0, maximum=5),
         Param("overlap", True, "the retry may start while the cancelled pull unwinds"),
-        Param("gc-policy", SCHEDULER, "when GC runs: when containerd's GC scheduler has a collection due "
-              "(scheduler), at any step (any, an over-approximation), or only while the db is dirty (dirty)",
-              choices=POLICIES),
+        gc_policy_param(),
         Param("kmutex", True, "CRI's process-wide duplication suppressor is shared by both pulls"),
         Param("backend-cleanup", False, "each GC is followed by the backend cleanup step"),
         Param("cancel", True, "the kubelet cancels the first pull (a restart) and retries it; "

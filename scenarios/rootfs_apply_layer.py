@@ -27,11 +27,10 @@ from typing import Any
 
 from unpack_race.model.image_unpack import image_unpack
 from unpack_race.scenarios import invariants, shared_layers
-from unpack_race.scenarios.base import Built, Expectation, Scenario
+from unpack_race.scenarios.base import Built, Expectation
+from unpack_race.scenarios.containerd_scenario import CallerScenario, Code
 from unpack_race.scenarios.layer_invariants import APPLIED_CHAIN_EXISTS, applied_chain_exists
 from unpack_race.scenarios.retry_after_cancel import bounds_text
-from unpack_race.scenarios.shared_layers import Code, pick
-from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.verdict import Verdict
 
 UNPACK = "unpack"
@@ -69,26 +68,18 @@ CODES = (
 )
 
 
-class RootfsApplyLayer(Scenario):
+class RootfsApplyLayer(CallerScenario):
     name = "rootfs-apply-layer"
     summary = ("client Image.Unpack at HEAD (pkg/rootfs ApplyLayerWithOpts: Stat then skip, no lease) while CRI "
                "RemoveImage collects synchronously")
     params = (shared_layers.shared_param(1), shared_layers.own_param(1), *shared_layers.GC_PARAMS)
-    variants = tuple(c.name for c in CODES)
-
-    def variant_definition(self, variant: str) -> Code:
-        return pick(CODES, self.check_variant(variant))
+    codes = CODES
 
     def build(self, variant: str, params: Mapping[str, Any]) -> Built:
-        code = pick(CODES, self.check_variant(variant))
+        code = self.variant_definition(variant)
         p = self.resolve(params)
         base, app = shared_layers.base_image(p), shared_layers.app_image(p)
-        actors = (ActorSpec(UNPACK, lambda: code.unpacker(UNPACK, app)), *shared_layers.other_actors(base, p))
-        program = Program(
-            f"{self.name}[{variant}]",
-            lambda: shared_layers.world(True, UNPACK, app, base, app_stored=True, params=p),  # HEAD: PR 10187 on
-            actors,
-        )
+        program = shared_layers.caller_program(f"{self.name}[{variant}]", UNPACK, code.unpacker, base, app, p)
         top = app.chain_ids()[-1]
         properties = (
             invariants.NO_MISSING_PARENT,
@@ -98,6 +89,3 @@ class RootfsApplyLayer(Scenario):
             *shared_layers.sought(UNPACK, app),
         )
         return Built(program, properties, bounds_text(p))
-
-    def expected(self, variant: str, params: Mapping[str, Any]) -> Expectation:
-        return pick(CODES, self.check_variant(variant)).expect(self.resolve(params))

@@ -33,11 +33,10 @@ from typing import Any
 
 from unpack_race.model.buildkit_export import APPLY_LAYERS, LOOP, PR_6558, export_unpack
 from unpack_race.scenarios import invariants, shared_layers
-from unpack_race.scenarios.base import Built, Expectation, Scenario, Unreachable
+from unpack_race.scenarios.base import Built, Expectation, Unreachable
+from unpack_race.scenarios.containerd_scenario import CallerScenario, Code
 from unpack_race.scenarios.layer_invariants import APPLIED_CHAIN_EXISTS, REUSES, applied_chain_exists
 from unpack_race.scenarios.retry_after_cancel import bounds_text
-from unpack_race.scenarios.shared_layers import Code, pick
-from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.properties import Property, on_step, sometimes
 from unpack_race.scheduler.verdict import Verdict
 
@@ -121,26 +120,18 @@ def rebuilds_missing_parent(actor: str) -> Property:
                      f"{actor}'s Prepare finds its parent swept, and ApplyLayers rebuilds it")
 
 
-class RootfsApplyLayers(Scenario):
+class RootfsApplyLayers(CallerScenario):
     name = "rootfs-apply-layers"
     summary = ("BuildKit's exporter on pkg/rootfs ApplyLayers (Stat of the top chain, no lease), with and without "
                "its PR 6558 pre-lease, while CRI RemoveImage collects synchronously")
     params = (shared_layers.shared_param(2), shared_layers.own_param(0), *shared_layers.GC_PARAMS)
-    variants = tuple(c.name for c in CODES)
-
-    def variant_definition(self, variant: str) -> Code:
-        return pick(CODES, self.check_variant(variant))
+    codes = CODES
 
     def build(self, variant: str, params: Mapping[str, Any]) -> Built:
-        code = pick(CODES, self.check_variant(variant))
+        code = self.variant_definition(variant)
         p = self.resolve(params)
         base, app = shared_layers.base_image(p), shared_layers.app_image(p)
-        actors = (ActorSpec(EXPORTER, lambda: code.unpacker(EXPORTER, app)), *shared_layers.other_actors(base, p))
-        program = Program(
-            f"{self.name}[{variant}]",
-            lambda: shared_layers.world(True, EXPORTER, app, base, app_stored=True, params=p),  # HEAD: PR 10187 on
-            actors,
-        )
+        program = shared_layers.caller_program(f"{self.name}[{variant}]", EXPORTER, code.unpacker, base, app, p)
         gone = unreachable(variant, p)
         omitted = {u.property for u in gone}
         sought = (*shared_layers.sought(EXPORTER, app), rebuilds_missing_parent(EXPORTER))
@@ -151,6 +142,3 @@ class RootfsApplyLayers(Scenario):
             *(prop for prop in sought if prop.name not in omitted),
         )
         return Built(program, properties, bounds_text(p), gone)
-
-    def expected(self, variant: str, params: Mapping[str, Any]) -> Expectation:
-        return pick(CODES, self.check_variant(variant)).expect(self.resolve(params))

@@ -26,18 +26,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import attrs
 from unpack_race.model.collector import garbage_collector
-from unpack_race.model.gc import POLICIES, SCHEDULER, daemon_gc
+from unpack_race.model.gc import SCHEDULER, daemon_gc
 from unpack_race.model.image import ImageSpec
 from unpack_race.model.pulled import pulled_image
 from unpack_race.model.remove_image import remove_image
 from unpack_race.model.unpacker import Steps
 from unpack_race.model.world import PullContext, World
 from unpack_race.scenarios import invariants
-from unpack_race.scenarios.base import Expectation, Param
+from unpack_race.scenarios.base import Param
+from unpack_race.scenarios.containerd_scenario import gc_policy_param
 from unpack_race.scenarios.layer_invariants import reuses_deleted_image_layer
-from unpack_race.scheduler.program import ActorSpec
+from unpack_race.scheduler.program import ActorSpec, Program
 from unpack_race.scheduler.properties import Property
 
 REMOVER, GC = "remove-image", "gc"
@@ -55,9 +55,7 @@ def own_param(default: int) -> Param:
 GC_PARAMS = (
     Param("gc-runs", 0, "how many more times GC may run under gc-policy any or dirty (besides a synchronous "
           "delete's own collection; under scheduler it runs whenever a collection is due)", minimum=0, maximum=3),
-    Param("gc-policy", SCHEDULER, "when GC runs: when containerd's GC scheduler has a collection due "
-          "(scheduler), at any step (any, an over-approximation), or only while the db is dirty (dirty)",
-          choices=POLICIES),
+    gc_policy_param(),
 )
 
 
@@ -92,6 +90,15 @@ def other_actors(base: ImageSpec, params: Mapping[str, Any]) -> list[ActorSpec]:
     return actors
 
 
+def caller_program(name: str, caller: str, unpacker: Callable[[str, ImageSpec], Steps], base: ImageSpec,
+                   app: ImageSpec, params: Mapping[str, Any]) -> Program:
+    """The program of a pkg/rootfs caller: the actor `caller` runs `unpacker(caller, app)` on
+    app (stored, not unpacked) while base is removed, at HEAD's metadata semantics (PR
+    10187 on)."""
+    actors = (ActorSpec(caller, lambda: unpacker(caller, app)), *other_actors(base, params))
+    return Program(name, lambda: world(True, caller, app, base, app_stored=True, params=params), actors)
+
+
 def sought(unpacker: str, app: ImageSpec) -> tuple[Property, ...]:
     """The `sometimes` properties: the unpacker finds a layer only base holds; a collection
     sweeps a committed layer. The second is reachable under every variant and parameter:
@@ -101,28 +108,3 @@ def sought(unpacker: str, app: ImageSpec) -> tuple[Property, ...]:
     per-layer Stat) before that collection; ApplyLayers, which looks only at the top chain
     ID, does not when the image has a layer of its own (rootfs_apply_layers.unreachable)."""
     return (reuses_deleted_image_layer(unpacker), invariants.gc_sweeps_committed_layer(app.chain_ids()))
-
-
-
-@attrs.frozen
-class Code:
-    """A variant of a scenario whose variants are callers of pkg/rootfs, not model.variants':
-    its name, what it stands for (containerd or BuildKit code at a commit, or a fix idea),
-    what it does, the actor it runs (`unpacker(actor, app)`), and its expected verdict as a
-    function of the parameters, written down from the history or the reasoning `why` names,
-    never derived from the code."""
-
-    name: str
-    releases: str
-    summary: str
-    unpacker: Callable[[str, ImageSpec], Steps]
-    expect: Callable[[Mapping[str, Any]], Expectation]
-
-    def code(self) -> None:
-        """No code path of model.variants' kind (the unpacker's step before Prepare, PR
-        10187's halves): a caller's code is its `summary` (`list` shows it)."""
-        return None
-
-
-def pick(codes: tuple[Code, ...], name: str) -> Code:
-    return next(c for c in codes if c.name == name)
