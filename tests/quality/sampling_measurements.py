@@ -4,6 +4,7 @@ budgets in test_sampling_finds_bugs.py. Not a test: run it by hand,
     python tests/quality/sampling_measurements.py [CAP] [SEEDS] [GC-POLICY]
     python tests/quality/sampling_measurements.py every-depth-3-draw
     python tests/quality/sampling_measurements.py every-draw DEPTH GC-POLICY STEPS
+    python tests/quality/sampling_measurements.py exact-random-walk GC-POLICY
 
 The first prints, for PCT depth 1 to 6, POS and a random walk on retry-after-cancel /
 stat-early-return with default parameters (but the GC policy, `scheduler` unless given),
@@ -15,18 +16,23 @@ order of the priorities, each ordered pair of change points among 42 counted ste
 than any run counts) and prints how many violate: none. The third does the same for any
 depth and policy, over STEPS counted steps (it also prints the most counted steps any of
 its runs had, which STEPS must exceed): under gc-policy scheduler, depth 2 over 60 steps
-finds none either."""
+finds none either. The fourth computes, by dynamic programming over the program's state
+graph, the exact probability that one random walk hits the missing parent (docs/sampling.md)."""
 
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 import sys
+from fractions import Fraction
 
+from unpack_race.scenarios.invariants import saw_missing_parent
 from unpack_race.scenarios.registry import scenario
 from unpack_race.scheduler.explore import VIOLATION, explore
 from unpack_race.scheduler.strategies import RandomWalk
 from unpack_race.scheduler.strategies.pct import PCT
+from unpack_race.scheduler.state_graph import state_graph
 from unpack_race.scheduler.strategies.pos import POS
 
 
@@ -51,14 +57,12 @@ class FixedDraw(PCT):
         super().__init__(runs=1, seed=0, depth=depth, k=max(points, default=1))
         self.fixed = priorities, points
 
-    def _draw(self, execution) -> None:
-        names = execution.program.actor_names()
+    def begin_run(self) -> None:
+        super().begin_run()  # its own draw, replaced here
         priorities, points = self.fixed
-        self._actors = len(names)
-        self._priorities = dict(zip(names, priorities))
+        self._priorities = dict(zip(self._names, priorities))
         self._initial = dict(self._priorities)
         self._change_points = {point: i for i, point in enumerate(points, start=1)}
-        self._drawn = True
 
 
 def every_draw(depth: int = 3, steps: int = 42, policy: str = "any") -> tuple[int, int, int]:
@@ -77,6 +81,38 @@ def every_draw(depth: int = 3, steps: int = 42, policy: str = "any") -> tuple[in
     return violating, total, most
 
 
+def exact_random_walk(policy: str = "scheduler") -> tuple[Fraction, int]:
+    """(the probability that one random walk hits the missing parent, the states): a
+    random walk's next step depends only on the state, and a terminating program's state
+    graph is acyclic, so P(s) is the mean, over the runnable actors, of 1 where the
+    actor's step from s sees the missing parent and of P(next state) elsewhere."""
+    built = scenario("retry-after-cancel").build("stat-early-return", {"gc-policy": policy})
+    graph = state_graph(built.program)
+    hit: dict = {}
+    for state in reversed(_topological(graph)):
+        out = graph.edges.get(state, {})
+        hit[state] = (sum((Fraction(1) if saw_missing_parent(step) else hit[child]) for child, step in out.values())
+                      / len(out)) if out else Fraction(0)
+    return hit[graph.root], graph.states
+
+
+def _topological(graph) -> list:
+    """The states, each before every state it leads to (the graph is acyclic)."""
+    order, seen = [], set()
+    stack = [(graph.root, False)]
+    while stack:
+        state, done = stack.pop()
+        if done:
+            order.append(state)
+            continue
+        if state in seen:
+            continue
+        seen.add(state)
+        stack.append((state, True))
+        stack.extend((child, False) for child, _ in graph.edges.get(state, {}).values() if child not in seen)
+    return order[::-1]
+
+
 def main(cap: int = 2000, seeds: int = 20, policy: str = "scheduler") -> None:
     makers = {f"PCT d={d}": (lambda d: lambda seed: PCT(runs=cap, seed=seed, depth=d))(d) for d in range(1, 7)}
     makers["POS"] = lambda seed: POS(runs=cap, seed=seed)
@@ -92,6 +128,10 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["every-depth-3-draw"]:
         violating, total, most = every_draw(3)
         print(f"PCT depth 3, every draw: {violating} of {total} runs violate (at most {most} counted steps)")
+    elif sys.argv[1:2] == ["exact-random-walk"]:
+        p, states = exact_random_walk(*sys.argv[2:3])
+        print(f"one random walk hits the missing parent with probability {float(p):.3g} (1 run in {float(1 / p):,.0f};"
+              f" median runs to the first hit {math.log(0.5) / math.log(1 - float(p)):,.0f}), over {states:,} states")
     elif sys.argv[1:2] == ["every-draw"]:
         depth, policy, steps = int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
         violating, total, most = every_draw(depth, steps, policy)
