@@ -70,6 +70,12 @@ class ChoicePoint:
         finished, or the crash was taken)."""
         return self._execution.pending(actor)
 
+    @property
+    def aborted(self) -> Step | None:
+        """The step whose failure aborted the program (`Program.aborts_on`): the
+        execution ends there. None while it has not."""
+        return self._execution.aborted
+
     def unfinished(self) -> tuple[str, ...]:
         """The actors with an effect pending (runnable or blocked), and the crashed ones
         (stopped for good before a step: `footprint` gives it), in program order, then the

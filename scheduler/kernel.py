@@ -4,7 +4,9 @@ It keeps each actor's generator and the effect it is waiting to perform. `runnab
 lists the actors whose next effect is enabled (then the crashes that can be taken,
 scheduler.crashes); `step(actor)` applies that effect to the world, records a `Step`,
 and resumes the actor with the result (or throws the `Failure` into it); `step` of a
-crash choice stops its actor instead. The kernel never chooses: strategies do.
+crash choice stops its actor instead. A failure the program `aborts_on` ends the whole
+execution at its step (C's abort()): nobody is runnable after it, and it is no deadlock.
+The kernel never chooses: strategies do.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import attrs
 from unpack_race.scheduler.crashes import Crash, crash_choice
 from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.effect import Effect, Failure, Footprint
-from unpack_race.scheduler.program import ActorBody, Program
+from unpack_race.scheduler.program import ABORT, ActorBody, Program
 
 
 class ProtocolError(Exception):
@@ -143,6 +145,7 @@ class Execution:
         self.actors: list[Actor] = []
         self._by_name: dict[str, Actor] = {}
         self.crashes = 0  # crashes taken so far
+        self.aborted: Step | None = None  # the step whose failure aborted the program (Program.aborts_on)
         self._crashes: dict[str, Actor] = {}  # crash choice -> its actor, program order
         self._crashed: set[str] = set()  # the crash choices taken
         self._restarts: dict[str, list[str]] = {}  # actor -> the actors that restart it
@@ -173,7 +176,9 @@ class Execution:
 
     def runnable(self) -> tuple[str, ...]:
         """Names of the actors that can move now, in program order, then of the crashes
-        that can be taken (scheduler.crashes)."""
+        that can be taken (scheduler.crashes); none once the program has aborted."""
+        if self.aborted is not None:
+            return ()
         if self._runnable is None:
             moving = tuple(a.name for a in self.actors if a.pending is not None and self._enabled(a))
             crashing = ()
@@ -233,8 +238,9 @@ class Execution:
         ]
 
     def deadlocked(self) -> bool:
-        """No actor can move although a non-daemon actor still has work."""
-        return not self.runnable() and bool(self.unfinished())
+        """No actor can move although a non-daemon actor still has work (and the program
+        has not aborted: then nobody may move, which is no deadlock)."""
+        return self.aborted is None and not self.runnable() and bool(self.unfinished())
 
     def ends(self) -> tuple[ActorEnd, ...]:
         """How every actor stands now, in program order."""
@@ -287,8 +293,13 @@ class Execution:
                 self.program.on_exit(self.world, name)
                 if footprint is not None:
                     footprint = Footprint(footprint.reads, footprint.writes | {f"exit/{name}"})
+            aborts = actor.status is Status.FAILED and self.program.aborts(actor.error)
+            if aborts and footprint is not None:  # it disables every other step, which reads ABORT
+                footprint = Footprint(footprint.reads, footprint.writes | {ABORT})
             step = attrs.evolve(step, footprint=footprint, ended=_end(actor))
             self.steps[-1] = step
+            if aborts:
+                self.aborted = step
         return step
 
     def _crash(self, name: str) -> Step:

@@ -20,6 +20,10 @@ from unpack_race.scheduler.effect import Footprint
 
 ActorBody = Callable[[], Generator[Any, Any, Any]]
 
+#: the resource every step of a program that `aborts_on` a failure reads, and the step
+#: whose failure aborts it writes
+ABORT = "~abort"
+
 
 class ProgramError(TypeError):
     """A program the engine cannot run as written; its one-line message says what was
@@ -94,6 +98,11 @@ class Program:
     on_exit: Callable[[Any, str], None] | None = None
     #: the most crashes of crashable actors in one execution (scheduler.crashes)
     max_crashes: int = 1
+    #: the `Failure` types that abort the whole program when they escape an actor (C's
+    #: abort() after a failed assert): the execution ends at that step, no actor moves
+    #: after it, and actors left with work are not a deadlock. Every step then reads
+    #: `~abort`, which such a step writes (it disables every other step).
+    aborts_on: tuple[type, ...] = attrs.field(default=(), converter=tuple)
     #: actor -> the `~alive/...` resources its steps read (computed from the above)
     _alive_reads: dict[str, frozenset[str]] = attrs.field(init=False, eq=False, repr=False, factory=dict)
 
@@ -130,10 +139,17 @@ class Program:
         """The footprint the kernel records for `actor`'s step `effect` in `world`: the
         effect's own, plus the scheduler's: a step of a crashable actor reads `~alive/<it>`
         and a step of a restart reads `~alive/<the actor it restarts>`, which the crash
-        writes (scheduler.crashes)."""
+        writes (scheduler.crashes); in a program that `aborts_on` a failure, every step
+        reads `ABORT`, which the step that aborts writes."""
         found = effect.footprint(world)
         extra = self._alive_reads.get(actor)
+        if self.aborts_on:
+            extra = (extra or frozenset()) | {ABORT}
         return Footprint(found.reads | extra, found.writes) if extra else found
+
+    def aborts(self, error: BaseException | None) -> bool:
+        """Whether `error`, escaping an actor, aborts the whole program (`aborts_on`)."""
+        return error is not None and isinstance(error, self.aborts_on)
 
     def all_daemons(self) -> Program:
         """The same program with every actor a daemon: an execution that ends with actors

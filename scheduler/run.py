@@ -29,6 +29,7 @@ class Run:
     final_runnable: tuple[str, ...]  # when the run stopped
     ends: tuple[ActorEnd, ...]  # how each actor stood when the run stopped
     world: Any = attrs.field(default=None, eq=False, repr=False)  # the world when it stopped
+    aborted: bool = False  # its last step aborted the program (Program.aborts_on)
 
     @classmethod
     def of(cls, execution: Execution) -> Run:
@@ -40,6 +41,7 @@ class Run:
             execution.runnable(),
             execution.ends(),
             execution.world,
+            execution.aborted is not None,
         )
 
     def __len__(self) -> int:
@@ -52,8 +54,9 @@ class Run:
 
     @property
     def deadlocked(self) -> bool:
-        """It stopped with no actor able to move and a non-daemon actor unfinished."""
-        return self.finished and any(e.status is Status.RUNNING and not e.daemon for e in self.ends)
+        """It stopped with no actor able to move and a non-daemon actor unfinished, and
+        not because the program aborted."""
+        return self.finished and not self.aborted and any(e.status is Status.RUNNING and not e.daemon for e in self.ends)
 
     def actor_end(self, name: str) -> ActorEnd:
         for end in self.ends:

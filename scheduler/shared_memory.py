@@ -39,8 +39,10 @@ What is *not* a scheduling point:
   critical section's reads and writes, in one step;
 - a C `assert`: it is evaluated by the step that precedes it. A failing assert raises
   `AssertionFailed` (a `scheduler.Failure`), either inside a `Section` or in the
-  thread's own code right after a step, and the thread stops there, as C's abort()
-  stops the program; the property `NO_ASSERTION_FAILURE` reports it;
+  thread's own code right after a step, and the whole execution ends at that step, as
+  C's abort() ends the program: the program `aborts_on` it, so no thread moves after
+  it and the threads left with work are not deadlocked (as SCTBench counts: an
+  execution ends at the failed assert). The property `NO_ASSERTION_FAILURE` reports it;
 - a thread's start and its exit. A thread created by `main` is an actor from the start
   but dormant: its first effect is disabled until main's `Create` has run (the effect
   carries `first=True` and reads `thread/<name>`, which `Create` writes). Its exit is
@@ -68,7 +70,7 @@ from typing import Any, ClassVar
 import attrs
 from unpack_race.scheduler.effect import Effect, Failure, Footprint
 from unpack_race.scheduler.kernel import Status, close_generator, not_an_effect, start_actor
-from unpack_race.scheduler.program import ActorSpec, Program, check_factory
+from unpack_race.scheduler.program import ABORT, ActorSpec, Program, check_factory
 from unpack_race.scheduler.properties import Property, always, on_step
 from unpack_race.scheduler.resources import Constant, Keyed, ResourceMap
 
@@ -79,8 +81,9 @@ ThreadBody = Callable[[], Generator["Op", Any, Any]]
 
 
 class AssertionFailed(Failure):
-    """A C `assert` that failed. In C the process aborts; here the thread stops, and the
-    property `no-assertion-failure` turns it into a violation at that very step."""
+    """A C `assert` that failed. As in C, where the process aborts, the whole execution
+    ends at that step (a `pthread_program` `aborts_on` it: no thread moves after it), and
+    the property `no-assertion-failure` turns it into a violation at that very step."""
 
 
 def assert_that(condition: bool, assertion: str, detail: str = "") -> None:
@@ -190,14 +193,15 @@ class Section:
     def run(self, vars: dict[str, int]) -> Any:
         return self.fn(Memory(vars), *self.args)
 
-    def accesses(self, vars: Mapping[str, int]) -> tuple[set[str], set[str]]:
-        """The variables the section would read and write now (run on a copy)."""
+    def accesses(self, vars: Mapping[str, int]) -> tuple[set[str], set[str], bool]:
+        """The variables the section would read and write now (run on a copy), and
+        whether an assert in it would fail (aborting the program)."""
         memory = Memory(dict(vars))
         try:
             self.fn(memory, *self.args)
         except AssertionFailed:
-            pass  # what it touched before the failing assert still counts
-        return memory.reads, memory.writes
+            return memory.reads, memory.writes, True  # what it touched before the assert still counts
+        return memory.reads, memory.writes, False
 
     def describe(self) -> str:
         inner = ", ".join(repr(a) for a in self.args)
@@ -279,9 +283,11 @@ class Op(Effect):
         if self.first:
             reads.add(f"thread/{self.thread}")
         if self.then is not None:
-            section_reads, section_writes = self.then.accesses(world.vars)
+            section_reads, section_writes, fails = self.then.accesses(world.vars)
             reads |= {var(v) for v in section_reads}
             writes |= {var(v) for v in section_writes}
+            if fails:  # the assert aborts the program: the step disables every other one
+                writes.add(ABORT)
         return Footprint.of(reads, writes)
 
     def args(self) -> dict[str, Any]:
@@ -477,7 +483,8 @@ def pthread_program(
     for thread, body in threads:
         actors.append(ActorSpec(thread, _stamped(thread, check_factory(body, thread), dormant=main is not None)))
     initial, locks = dict(shared), frozenset(mutexes)
-    return Program(name, lambda: Shared(dict(initial), locks), tuple(actors), on_exit=_record_exit)
+    return Program(name, lambda: Shared(dict(initial), locks), tuple(actors), on_exit=_record_exit,
+                   aborts_on=(AssertionFailed,))
 
 
 def _record_exit(world: Shared, thread: str) -> None:
@@ -562,5 +569,5 @@ def assertions_hold() -> Property:
 
 def _explain(step) -> str:
     if step.error is not None:  # the step's narration already says which assert failed
-        return f"{step.actor} stops there, as the C program would abort"
-    return f"{step.actor}: {_failed_assert(step)}; it stops there, as the C program would abort"
+        return "the program aborts there, as C's abort() ends it: no thread moves after this step"
+    return f"{step.actor}: {_failed_assert(step)}; the program aborts there, as C's abort() ends it"

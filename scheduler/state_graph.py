@@ -86,7 +86,7 @@ class _Recorder(DepthFirst):
     def end_execution(self, point: ChoicePoint) -> None:
         if not point.runnable and point.depth == self.tree.depth:
             self._link(point)
-            self.finals[point.state_key()] = point.unfinished()
+            self.finals[point.state_key()] = () if point.aborted else point.unfinished()
         super().end_execution(point)
 
     def _link(self, point: ChoicePoint) -> None:

@@ -118,7 +118,7 @@ def count_traces(program: Program, *, max_executions: int | None = None) -> Trac
         keys=frozenset(trace_key(r.steps) for r in runs),
         final_worlds=frozenset(r.world.fingerprint() for r in runs),
         final_states=frozenset(final_state(r) for r in runs),
-        deadlocks=sum(any(e.status is Status.RUNNING for e in r.ends if not _daemon(program, e.name)) for r in runs),
+        deadlocks=sum(not r.aborted and any(e.status is Status.RUNNING for e in r.ends if not _daemon(program, e.name)) for r in runs),
         exhausted=result.coverage.finished,
     )
 

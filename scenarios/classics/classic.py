@@ -6,7 +6,8 @@ as its source has it), its source, its bug in a sentence, and its expected verdi
 `census(program)` counts the executions that brute force (plain DFS, no state caching,
 no reduction) would run if it did not stop at the first violation, the way an
 independent reference count would: an execution ends when no thread can move (all
-done, or a deadlock) or when an assert fails (in C the process aborts there).
+done, or a deadlock) or when an assert fails (in C the process aborts there, and the
+kernel ends the execution there: `pthread_program` `aborts_on` a failed assert).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any
 import attrs
 from unpack_race.scenarios.base import Built, Expectation, Param, Scenario
 from unpack_race.scheduler.shared_memory import AssertionFailed, assertions_hold
-from unpack_race.scheduler.choice_point import ChoicePoint, Cut
 from unpack_race.scheduler.explore import Budget, explore
 from unpack_race.scheduler.kernel import Status, Step
 from unpack_race.scheduler.program import Program
@@ -27,7 +27,6 @@ from unpack_race.scheduler.state_graph import state_graph
 from unpack_race.scheduler.strategies.dfs import DepthFirst
 
 VARIANT = "as-written"
-ASSERT_FAILED = "assert-failed"
 
 
 class Classic(Scenario):
@@ -106,26 +105,14 @@ def census(program: Program, memo: bool = True, max_executions: int | None = Non
 
         return Census(*graph.fold(leaf, edge, combine))
     runs: list[Run] = []
-    result = explore(program.all_daemons(), _UntilAnAssertFails(), budget=Budget(max_executions=max_executions),
+    result = explore(program.all_daemons(), DepthFirst(state_caching=False), budget=Budget(max_executions=max_executions),
                      on_run=runs.append)
     if not result.coverage.finished:
         raise RuntimeError(f"{program.name}: more than {max_executions} executions")
     failures = sum(1 for r in runs if r.steps and _assert_failed(r.steps[-1]))
-    deadlocks = sum(1 for r in runs if not (r.steps and _assert_failed(r.steps[-1]))
+    deadlocks = sum(1 for r in runs if not r.aborted
                     and any(e.status is Status.RUNNING and e.name in blocking for e in r.ends))
     return Census(len(runs), failures, deadlocks, max((len(r.steps) for r in runs), default=0))
-
-
-class _UntilAnAssertFails(DepthFirst):
-    """Plain DFS whose executions end at a failed assert, as a C program aborts there."""
-
-    def __init__(self) -> None:
-        super().__init__(state_caching=False)
-
-    def choose(self, point: ChoicePoint) -> str | Cut:
-        if point.last is not None and _assert_failed(point.last):
-            return Cut(ASSERT_FAILED)
-        return super().choose(point)
 
 
 def _assert_failed(step: Step) -> bool:

@@ -44,7 +44,9 @@ def check_commutation(space: StateSpace, found: Collector) -> int:
                 continue
             transition = state.transitions.get(pending.actor)
             ends = transition is not None and transition.ends
-            steps.append((pending, ends, footprint_taken(space.program, pending.effect, world, pending.actor, ends)))
+            aborts = transition is not None and transition.aborts
+            steps.append((pending, ends, footprint_taken(space.program, pending.effect, world, pending.actor, ends,
+                                                         aborts)))
         for first, first_ends, first_fp in steps:
             if not first.enabled:
                 continue

@@ -56,14 +56,20 @@ def _ends(state: State, actor: str) -> bool:
     return transition is not None and transition.ends
 
 
+def _aborts(state: State, actor: str) -> bool:
+    transition = state.transitions.get(actor)
+    return transition is not None and transition.aborts
+
+
 def _check(space: StateSpace, state: State, transition: Transition, other: Pending, started: bool,
            found: Collector, gone: bool = False) -> None:
     world = space.worlds[state.world]
-    mover = footprint_taken(space.program, transition.effect, world, transition.actor, transition.ends)
+    mover = footprint_taken(space.program, transition.effect, world, transition.actor, transition.ends,
+                            transition.aborts)
     target = space.states[transition.target]
     where = target if started else state
     theirs = footprint_taken(space.program, other.effect, space.worlds[where.world], other.actor,
-                             _ends(where, other.actor))
+                             _ends(where, other.actor), _aborts(where, other.actor))
     if mover.conflicts_with(theirs):
         return
     if started:

@@ -38,7 +38,7 @@ def check_footprints(space: StateSpace, found: Collector) -> int:
         if not state.expanded:
             continue
         for pending in state.pending:
-            if pending.effect is None:
+            if pending.effect is None or state.aborted:  # after an abort no step is taken
                 continue
             transition = state.transitions.get(pending.actor)
             ends = transition is not None and transition.ends
@@ -55,7 +55,8 @@ def _check(space: StateSpace, resource_map: ResourceMap, state: State, pending: 
     world = space.worlds[state.world]
     actor, effect = pending.actor, pending.effect
     ends = transition is not None and transition.ends
-    declared = footprint_taken(space.program, effect, copy_value(world), actor, ends)
+    aborts = transition is not None and transition.aborts
+    declared = footprint_taken(space.program, effect, copy_value(world), actor, ends, aborts)
     report = _Reporter(space, state, actor, effect, declared, found)
 
     proxy, recorder = recording(copy_value(world), resource_map)

@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 from unpack_race.scheduler.crashes import owner
 from unpack_race.scheduler.effect import EVERYTHING, Effect, Failure, Footprint
-from unpack_race.scheduler.program import Program
+from unpack_race.scheduler.program import ABORT, Program
 from unpack_race.scheduler.world_values import canonical
 
 
@@ -59,14 +59,15 @@ def enabled(effect: Effect, world: Any) -> bool | str:
         return f"raises {type(crash).__name__}: {crash}"
 
 
-def footprint_taken(program: Program, effect: Effect, world: Any, actor: str, ends: bool) -> Footprint:
+def footprint_taken(program: Program, effect: Effect, world: Any, actor: str, ends: bool,
+                    aborts: bool = False) -> Footprint:
     """The footprint the kernel records for the step (`Program.footprint`: the effect's,
     with the `~alive/...` a crashable actor's steps read), plus `exit/<actor>` if it is
-    the actor's last (the on_exit hook's write; a crash writes its actor's itself)."""
+    the actor's last (the on_exit hook's write; a crash writes its actor's itself), and
+    `~abort` if its failure aborts the program (`Program.aborts_on`)."""
     found = program.footprint(actor, effect, world)
-    if ends:
-        return Footprint(found.reads, found.writes | {f"exit/{owner(actor, effect)}"})
-    return found
+    extra = ({f"exit/{owner(actor, effect)}"} if ends else set()) | ({ABORT} if aborts else set())
+    return Footprint(found.reads, found.writes | extra) if extra else found
 
 
 def show_footprint(footprint: Footprint) -> str:

@@ -62,6 +62,7 @@ class Transition:
     ends: bool
     on_step: tuple[str, ...]
     target: int | None = None
+    aborts: bool = False  # its failure aborted the program (Program.aborts_on)
 
 
 @attrs.define
@@ -78,6 +79,7 @@ class State:
     on_state: tuple[str, ...]
     on_end: tuple[str, ...] | None  # at final states
     deadlocked: bool
+    aborted: bool = False  # the program aborted here: nobody moves, whatever enabled() says
     transitions: dict[str, Transition] = attrs.field(factory=dict)
     expanded: bool = False  # every step out of it was taken
 
@@ -199,6 +201,7 @@ class StateSpace:
             on_state=values(self.on_state, world),
             on_end=values(self.on_end, End(world, execution.ends())) if final else None,
             deadlocked=final and execution.deadlocked(),
+            aborted=execution.aborted is not None,
         )
         self.states.append(state)
         self._by_identity[identity] = state.id
@@ -265,7 +268,8 @@ def explore_states(program: Program, properties: Sequence[Property] = (), max_st
             remembered = IGNORED if step.error is None and ignores_result(effect) else outcome
             extended = space.histories.extend(state.histories[index], step, remembered)
             histories = state.histories[:index] + (extended,) + state.histories[index + 1:]
-            transition = Transition(actor, effect, step, outcome, step.ended is not None, on_step)
+            transition = Transition(actor, effect, step, outcome, step.ended is not None, on_step,
+                                    aborts=execution.aborted is step)
             state.transitions[actor] = transition
             space.transitions += 1
             target, new = space.arrive(execution, state.id, step, histories)

@@ -46,6 +46,7 @@ from unpack_race.scheduler.choice_point import ChoicePoint, Cut, Prefix
 from unpack_race.scheduler.choice_tree import Branch, ChoiceTree
 from unpack_race.scheduler.coverage import SLEEP_SET_BLOCKED, Facts, Kind
 from unpack_race.scheduler.effect import EVERYTHING, Footprint
+from unpack_race.scheduler.program import ABORT
 from unpack_race.scheduler.properties import Scope
 from unpack_race.scheduler.strategies.base import Strategy
 
@@ -71,6 +72,12 @@ class Node:
     actor: str | None = None
     footprint: Footprint | None = None
     clock: dict[str, int] | None = None  # actor -> (index + 1) of its latest step that happens before
+    # the footprint each actor's step had when it was taken from here, and for each actor
+    # asleep here the footprint its step had when it was taken: a step's recorded footprint
+    # can hold more than its pending one (a step whose failure aborts the program writes
+    # ~abort, Program.aborts_on), and a sleep set is sound only with the steps' true ones
+    taken: dict[str, Footprint] = attrs.field(factory=dict)
+    asleep: dict[str, Footprint] = attrs.field(factory=dict)
 
 
 class Dpor(Strategy):
@@ -145,7 +152,7 @@ class Dpor(Strategy):
 
     def choose(self, point: ChoicePoint) -> str | Cut:
         sleep = self._arrive(point)
-        node = Node(list(point.runnable), self._pending(point), sleep)
+        node = Node(list(point.runnable), self._pending(point), frozenset(sleep), asleep=sleep)
         self._race_pending(node, len(self._stack), blocked_only=self.reduction == "source")
         choice = self._next_choice(node, first=True)
         if choice is None:
@@ -190,27 +197,33 @@ class Dpor(Strategy):
     def _pending(self, point: ChoicePoint) -> dict[str, Footprint]:
         return {a: self._seen(point.footprint(a)) for a in point.unfinished()}
 
-    def _arrive(self, point: ChoicePoint) -> frozenset[str]:
+    def _arrive(self, point: ChoicePoint) -> dict[str, Footprint]:
         """Account for the step that led here (clock, races) and return the sleep set of
-        the state reached."""
+        the state reached, each sleeping actor with the footprint its step was taken with."""
         self._states.add(point.state_key())
         if not self._stack:
-            return frozenset()
+            return {}
         index = len(self._stack) - 1
         parent = self._stack[index]
         step = point.step(index)
         parent.actor, parent.footprint = step.actor, self._seen(step.footprint)
+        parent.taken[step.actor] = parent.footprint
         parent.clock, races = self._clock(index, step.actor, parent.footprint)
-        if self.reduction == "source":
+        if self.reduction == "source" or ABORT in parent.footprint.writes:
+            # under FG05 too for a step that aborted the program (Program.aborts_on): it
+            # disables every other step, and FG05's rule, which races only the last step
+            # conflicting with each actor's next one, misses the reversals that let the
+            # others move first (the soundness tests found it on lazy01-bad)
             for i in races:
                 self._reverse(i, index)
         if not self.sleep_sets:
-            return frozenset()
-        carried = set(parent.sleep).union(parent.done[:-1])
-        return frozenset(
-            q for q in carried
-            if q != step.actor and q in parent.pending and not parent.pending[q].conflicts_with(parent.footprint)
-        )
+            return {}
+        carried = {q: parent.asleep.get(q, parent.pending.get(q)) for q in parent.sleep}
+        carried.update((q, parent.taken.get(q, parent.pending.get(q))) for q in parent.done[:-1])
+        return {
+            q: footprint for q, footprint in carried.items()
+            if q != step.actor and q in parent.pending and not footprint.conflicts_with(parent.footprint)
+        }
 
     def _clock(self, index: int, actor: str, footprint: Footprint) -> tuple[dict[str, int], list[int]]:
         """The vector clock of step `index`, and the earlier steps of other actors in an
@@ -268,31 +281,41 @@ class Dpor(Strategy):
         source sets, of the blocked ones only: a step that cannot run yet never becomes
         an event to race with, yet it may need an earlier conflicting step reversed, as
         a lock taken by another actor before this one asked for it)."""
-        latest_clock: dict[str, dict[str, int]] = {}
-        for j in range(depth):
-            latest_clock[self._stack[j].actor] = self._stack[j].clock
+        latest_clock = self._latest_clocks(depth)
         for p in sorted(node.pending, key=self._order.__getitem__):
             if blocked_only and p in node.runnable:
                 continue
-            next_step = node.pending[p]
-            seen_by_p = latest_clock.get(p, {})
-            for i in range(depth - 1, -1, -1):
-                earlier = self._stack[i]
-                if earlier.actor == p or seen_by_p.get(earlier.actor, 0) > i:
-                    continue  # p's own step, or one that happens before p's next step
-                if not earlier.footprint.conflicts_with(next_step):
-                    continue
-                # E: p itself, or an actor whose later step happens before p's next one;
-                # prefer one that is not asleep there (FG05 Fig. 3 "choose any q in E")
-                wanted = [p] + [self._stack[j].actor for j in range(i + 1, depth) if seen_by_p.get(self._stack[j].actor, 0) > j]
-                awake = [q for q in dict.fromkeys(wanted) if q in earlier.runnable and q not in earlier.sleep]
-                if any(q in earlier.backtrack for q in awake):
-                    break
-                if awake:
-                    earlier.backtrack.add(awake[0])
-                else:  # every candidate is blocked or asleep there: try everything
-                    self._try_all(earlier)
-                break
+            self._race_next_step(p, node.pending[p], depth, latest_clock)
+
+    def _latest_clocks(self, depth: int) -> dict[str, dict[str, int]]:
+        """Each actor's clock as of its latest step among the first `depth`."""
+        latest_clock: dict[str, dict[str, int]] = {}
+        for j in range(depth):
+            latest_clock[self._stack[j].actor] = self._stack[j].clock
+        return latest_clock
+
+    def _race_next_step(self, p: str, next_step: Footprint, depth: int,
+                        latest_clock: dict[str, dict[str, int]]) -> None:
+        """The FG05 rule for p's next step (`next_step`, its footprint) after the first
+        `depth` steps of the path."""
+        seen_by_p = latest_clock.get(p, {})
+        for i in range(depth - 1, -1, -1):
+            earlier = self._stack[i]
+            if earlier.actor == p or seen_by_p.get(earlier.actor, 0) > i:
+                continue  # p's own step, or one that happens before p's next step
+            if not earlier.footprint.conflicts_with(next_step):
+                continue
+            # E: p itself, or an actor whose later step happens before p's next one;
+            # prefer one that is not asleep there (FG05 Fig. 3 "choose any q in E")
+            wanted = [p] + [self._stack[j].actor for j in range(i + 1, depth) if seen_by_p.get(self._stack[j].actor, 0) > j]
+            awake = [q for q in dict.fromkeys(wanted) if q in earlier.runnable and q not in earlier.sleep]
+            if any(q in earlier.backtrack for q in awake):
+                return
+            if awake:
+                earlier.backtrack.add(awake[0])
+            else:  # every candidate is blocked or asleep there: try everything
+                self._try_all(earlier)
+            return
 
     def _next_choice(self, node: Node, first: bool = False) -> str | None:
         for actor in node.runnable:

@@ -7,7 +7,8 @@ uniform over the interleavings of a selected set of *interesting* steps, and let
 others run as a plain random walk schedules them:
 
 1. One calibration run (a seeded random walk, off the record) records every step's
-   footprint. A resource two or more actors touch is shared; at most `resources` of them
+   footprint. A resource two or more actors touch is shared (except the kernel's `~abort`,
+   which every step of a program that aborts on a failure reads); at most `resources` of them
    (a seeded choice, 20 as in Fray) are selected. A step is interesting when its footprint,
    in the state where it is taken, reads or writes a selected resource (a step that touches
    everything touches them all). Each actor's weight is the number of its interesting steps
@@ -37,6 +38,7 @@ from collections import Counter
 from unpack_race.scheduler.choice_point import ChoicePoint
 from unpack_race.scheduler.coverage import Facts, Kind
 from unpack_race.scheduler.effect import EVERYTHING, Footprint
+from unpack_race.scheduler.program import ABORT
 from unpack_race.scheduler.strategies.base import ALL_SCOPES, Sampling
 from unpack_race.scheduler.strategies.urw import CITATION, weighted_choice
 
@@ -65,7 +67,8 @@ class SURW(Sampling):
         for step in walk.steps:
             for resource in step.footprint.touched:
                 users.setdefault(resource, set()).add(step.actor)
-        shared = sorted(r for r, who in users.items() if len(who) > 1 and r != EVERYTHING)
+        # ~abort is the kernel's (Program.aborts_on): every step reads it, no program data is in it
+        shared = sorted(r for r, who in users.items() if len(who) > 1 and r not in (EVERYTHING, ABORT))
         self.selected = frozenset(self.rng.sample(shared, min(self.resources, len(shared))))
         counted = Counter(step.actor for step in walk.steps if self._interesting(step.footprint))
         self.weights = {actor: counted.get(actor, 0) for actor in actors}

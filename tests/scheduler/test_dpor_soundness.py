@@ -58,6 +58,7 @@ from unpack_race.scheduler.explore import PASS, VIOLATION, explore
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import NO_DEADLOCK, always, on_state
 from unpack_race.scheduler.run import Run
+from unpack_race.scheduler.shared_memory import Read, Write, assert_that, pthread_program
 from unpack_race.scheduler.strategies.dfs import DepthFirst
 from unpack_race.scheduler.strategies.dpor import Dpor
 from unpack_race.scheduler.traces import final_state, trace_key
@@ -200,7 +201,28 @@ TOYS = {
     "independent actors": (lambda: independent_program((2, 2, 1)), ("x0", 2)),
     "opposite locks": (opposite_locks, None),  # no variables: the deadlock is the point
     "daemon on a closed gate": (lambda: waiter_on_closed_gate(daemon=True), ("x", 1)),
+    "two asserts that abort the program": (lambda: two_aborting_asserts(), ("z", 2)),
 }
+
+
+def two_aborting_asserts() -> Program:
+    """A pthread program whose failing asserts abort it (Program.aborts_on): the step of a
+    failing assert disables every other step, so a reduction that missed that dependence
+    would lose the states reached by moving the others first."""
+
+    def writer():
+        yield Write("x", 1)
+        yield Write("y", 1)
+
+    def checker(seen: str, mark: int):
+        def body():
+            value = yield Read(seen)
+            assert_that(value == 0, f"{seen} == 0")
+            yield Write("z", mark)
+        return body
+
+    return pthread_program("two-asserts", {"x": 0, "y": 0, "z": 0}, (),
+                           [("w", writer), ("r1", checker("x", 1)), ("r2", checker("y", 2))])
 
 
 @pytest.mark.parametrize("toy", sorted(TOYS))
@@ -217,6 +239,9 @@ def test_the_watched_values_are_reached_or_not_as_the_programs_say():
     finals = {e.world.vars["counter"] for e in all_executions(locked_counter(3))}
     assert finals == {3}
     assert brute_force(opposite_locks()).deadlock and not brute_force(racy_counter(2)).deadlock
+    aborting = all_executions(two_aborting_asserts())
+    assert any(e.aborted for e in aborting) and any(not e.aborted for e in aborting)
+    assert not any(e.deadlocked() for e in aborting)
 
 
 @pytest.mark.parametrize("name", sorted(SEARCHES))

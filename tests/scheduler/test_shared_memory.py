@@ -29,6 +29,8 @@ from unpack_race.scheduler.shared_memory import (
 from unpack_race.scheduler.effect import Footprint
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.kernel import Execution, Status, Step
+from unpack_race.scheduler.program import ABORT
+from unpack_race.scheduler.traces import count_traces
 from unpack_race.scheduler.schedule import Schedule
 from unpack_race.scheduler.strategies import DepthFirst
 from unpack_race.scheduler.verdict import Verdict
@@ -108,8 +110,9 @@ def test_join_is_enabled_exactly_when_the_thread_has_exited():
     last = execution.step("child")
     assert execution.world.exited == {"child"}
     assert join.enabled(execution.world)
-    # the kernel's on_exit hook marks the child's last step as writing its exit
-    assert last.footprint == Footprint.of(reads={"thread/child"}, writes={"var/x", "exit/child"})
+    # the kernel's on_exit hook marks the child's last step as writing its exit; every step of
+    # a pthread program reads ~abort, which a failing assert's step would write
+    assert last.footprint == Footprint.of(reads={"thread/child", ABORT}, writes={"var/x", "exit/child"})
     assert join.footprint(execution.world) == Footprint.of(reads={"exit/child"})
     assert last.footprint.conflicts_with(join.footprint(execution.world))
     execution.step(MAIN)
@@ -274,6 +277,58 @@ def test_a_failing_assert_inside_a_critical_section_fails_the_lock_step_and_stop
     assert "c: locks m; holding it, runs { assert(x == 0); }; assert(x == 0) failed" in step.narrate()
     result = explore(program, DepthFirst(state_caching=False), (assertions_hold(),))
     assert result.violation.property == NO_ASSERTION_FAILURE and result.violation.step_index == 1
+
+
+def assert_x_is_0():
+    value = yield Read("x")
+    assert_that(value == 0, "x == 0", f"x is {value}")
+
+
+def writes_y_twice():
+    yield Write("y", 1)
+    yield Write("y", 2)
+
+
+def aborting_program():
+    return pthread_program("abort", {"x": 0, "y": 0}, (), [("w", child_writes_x), ("r", assert_x_is_0),
+                                                            ("y", writes_y_twice)])
+
+
+def test_a_failing_assert_ends_the_whole_execution_at_its_step_as_c_s_abort_does():
+    execution = Execution(aborting_program(), footprints=True)
+    execution.step("w")
+    execution.step("y")
+    step = execution.step("r")
+    assert execution.actor("r").status is Status.FAILED
+    assert execution.aborted == step
+    assert execution.runnable() == ()  # y still has a write to do, but nobody moves after the abort
+    assert execution.actor("y").pending == Write("y", 2, thread="y")
+    assert not execution.deadlocked()  # threads left with work by an abort are not deadlocked
+    assert ABORT in step.footprint.writes  # it disables every other step, which all read ~abort
+    assert execution.footprint("y").conflicts_with(step.footprint)
+
+
+def test_an_assert_that_holds_ends_nothing():
+    execution = Execution(aborting_program())
+    execution.step("r")
+    assert execution.aborted is None and execution.actor("r").status is Status.DONE
+    assert execution.runnable() == ("w", "y")
+
+
+def test_brute_force_counts_executions_ending_at_the_failed_assert():
+    # By hand: w (1 step), r (1 step: its read and assert), y (2 steps). The assert fails iff
+    # w moved before r. Interleavings of 4 steps keeping y's order: 4!/2 = 12; in half of them
+    # (6) w comes before r. An abort cuts such a run right after r: the distinct runs are then
+    # the prefixes ending at r with w before it: (w r), (w y r), (y w r), (w y y r), (y w y r),
+    # (y y w r) = 6 runs; plus the 6 runs where r comes first, which run to the end. 12 in all,
+    # 6 of them ending at the abort, none deadlocked.
+    count = count_traces(aborting_program())
+    assert count.executions == 12 and count.deadlocks == 0
+    runs = []
+    explore(aborting_program().all_daemons(), DepthFirst(state_caching=False), on_run=runs.append)
+    assert sum(r.aborted for r in runs) == 6
+    assert sorted(len(r.steps) for r in runs if r.aborted) == [2, 3, 3, 4, 4, 4]
+    assert not any(r.deadlocked for r in runs)
 
 
 # -- effects as data, the world's fingerprint ----------------------------------------------------------
