@@ -253,3 +253,22 @@ def table(names) -> str:
 
 if __name__ == "__main__":  # python tests/quality/test_exact_hit_rates.py [slow]
     print(table(FAST + (SLOW if sys.argv[1:] == ["slow"] else [])))
+
+
+def test_the_random_walk_hits_issue_3787_as_often_as_its_exact_probability_says():
+    # retry-after-cancel / stat-early-return under the GC scheduler: the exact probability
+    # that one walk sees the missing parent, by dynamic programming over the state graph
+    # (sampling_measurements.exact_random_walk: a transition's own step decides; 1 in 968,
+    # docs/sampling.md), against 10,000 seeded walks that run on past it (no property
+    # stops them), a hit being a walk with a step that saw the missing parent.
+    from sampling_measurements import exact_random_walk
+    from unpack_race.scenarios.invariants import saw_missing_parent
+    from unpack_race.scenarios.registry import scenario
+
+    exact, _ = exact_random_walk("scheduler")
+    prog = scenario("retry-after-cancel").build("stat-early-return", {}).program
+    runs: list[Run] = []
+    explore(prog.all_daemons(), RandomWalk(10_000, SEED), (), on_run=runs.append)
+    hits = sum(any(saw_missing_parent(step) for step in run.steps) for run in runs)
+    lo, hi = acceptance_interval(float(exact), len(runs), CONFIDENCE)
+    assert len(runs) == 10_000 and lo <= hits <= hi, (hits, lo, hi, float(exact))
