@@ -44,7 +44,6 @@ class ContainerdScenario(Scenario):
         return BY_NAME.get(variant)
 
 
-
 @attrs.frozen
 class Code:
     """A variant of a scenario whose variants are callers of pkg/rootfs, not model.variants':
@@ -65,10 +64,6 @@ class Code:
         return None
 
 
-def pick(codes: tuple[Code, ...], name: str) -> Code:
-    return next(c for c in codes if c.name == name)
-
-
 class CallerScenario(Scenario):
     """A scenario whose variants are callers' code, `codes`, each with its expectation."""
 
@@ -79,7 +74,8 @@ class CallerScenario(Scenario):
         return tuple(c.name for c in self.codes)
 
     def variant_definition(self, variant: str) -> Code:
-        return pick(self.codes, self.check_variant(variant))
+        name = self.check_variant(variant)
+        return next(c for c in self.codes if c.name == name)
 
     def expected(self, variant: str, params: Mapping[str, Any]) -> Expectation:
         return self.variant_definition(variant).expect(self.resolve(params))
