@@ -26,8 +26,11 @@ def test_the_variants_side_by_side_link_to_each_counterexample_s_page(open_page,
                                      "r.querySelector('a') !== null])")
     assert rows == [["stat-early-return-no-lease", "violation", True], ["stat-early-return", "violation", True],
                     ["prepare-without-lease", "violation", True], ["prepare-with-lease", "pass", False]]
+    from playwright.sync_api import expect
+
     page.click('tr[data-variant="stat-early-return"] a')
+    page.wait_for_load_state("load")  # the report's script binds its keys on load: End before it is lost
     assert page.title() == "unpack-race report: retry-after-cancel, variant stat-early-return"
     page.keyboard.press("End")
-    assert "parent snapshot sha256:c1 does not exist: not found" in page.inner_text("#card")
+    expect(page.locator("#card")).to_contain_text("parent snapshot sha256:c1 does not exist: not found")
     assert page.errors == [] and page.fetched == []
