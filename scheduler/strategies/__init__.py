@@ -1,20 +1,21 @@
 """Strategies: each answers one question, "which runnable actor moves next?".
 
 One file each, named after the algorithm: exhaustive `dfs` (state caching, preemption
-bounding), `dpor` (source sets or FG05, with sleep sets) and `bfs` (shortest
-counterexamples); sampling `random_walk`, `pct`, `pos` and `hypothesis_search`; and
-`replay`, which follows a recorded schedule.
+bounding), `dpor` (source sets or FG05, with sleep sets), `optimal_dpor` (wakeup trees)
+and `bfs` (shortest counterexamples); sampling `random_walk`, `pct`, `pos`, `urw`,
+`surw` and `hypothesis_search`; and `replay`, which follows a recorded schedule.
 """
 
 from unpack_race.scheduler.strategies.base import Strategy
 from unpack_race.scheduler.strategies.bfs import BreadthFirst
 from unpack_race.scheduler.strategies.dfs import DepthFirst
 from unpack_race.scheduler.strategies.dpor import Dpor
+from unpack_race.scheduler.strategies.optimal_dpor import OptimalDpor
 from unpack_race.scheduler.strategies.pct import PCT
 from unpack_race.scheduler.strategies.pos import POS
 from unpack_race.scheduler.strategies.random_walk import RandomWalk
 from unpack_race.scheduler.strategies.replay import Replay, ReplayDivergence
 
 __all__ = [
-    "PCT", "POS", "BreadthFirst", "DepthFirst", "Dpor", "RandomWalk", "Replay", "ReplayDivergence", "Strategy",
+    "PCT", "POS", "BreadthFirst", "DepthFirst", "Dpor", "OptimalDpor", "RandomWalk", "Replay", "ReplayDivergence", "Strategy",
 ]

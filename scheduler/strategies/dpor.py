@@ -50,7 +50,7 @@ from unpack_race.scheduler.program import ABORT
 from unpack_race.scheduler.properties import Scope
 from unpack_race.scheduler.strategies.base import Strategy
 
-REDUCTIONS = ("source", "fg05")
+REDUCTIONS = ("source", "fg05")  # and "optimal", with wakeup trees: strategies/optimal_dpor.py
 
 #: for each state property, every step that writes a resource it reads also writes
 #: VISIBLE + the property's name, so that all such steps are dependent on each other (the
@@ -80,6 +80,15 @@ class Node:
     asleep: dict[str, Footprint] = attrs.field(factory=dict)
 
 
+def join_clocks(clock: dict[str, int], other: dict[str, int]) -> dict[str, int]:
+    """The pointwise maximum of two vector clocks."""
+    joined = dict(clock)
+    for name, tick in other.items():
+        if tick > joined.get(name, 0):
+            joined[name] = tick
+    return joined
+
+
 class Dpor(Strategy):
     """Exhaustive search with dynamic partial-order reduction: `Dpor()` (source sets,
     Abdulla et al. POPL 2014) or `Dpor("fg05")` (Flanagan and Godefroid, POPL 2005), with
@@ -100,6 +109,7 @@ class Dpor(Strategy):
         self._states: set[Hashable] = set()
         self._order: dict[str, int] = {}
         self._visible: tuple[tuple[str, frozenset[str]], ...] = ()  # (token, resources read)
+        self._runnable_here: list[str] = []  # who can move at the state whose blocked actors are raced
 
     # -- which properties the reduction preserves --------------------------------------
     def refuse(self, properties) -> str | None:
@@ -153,7 +163,7 @@ class Dpor(Strategy):
     def choose(self, point: ChoicePoint) -> str | Cut:
         sleep = self._arrive(point)
         node = Node(list(point.runnable), self._pending(point), frozenset(sleep), asleep=sleep)
-        self._race_pending(node, len(self._stack), blocked_only=self.reduction == "source")
+        self._race_pending(node, len(self._stack), blocked_only=self.reduction != "fg05")
         choice = self._next_choice(node, first=True)
         if choice is None:
             self.sleep_blocked += 1
@@ -209,7 +219,7 @@ class Dpor(Strategy):
         parent.actor, parent.footprint = step.actor, self._seen(step.footprint)
         parent.taken[step.actor] = parent.footprint
         parent.clock, races = self._clock(index, step.actor, parent.footprint)
-        if self.reduction == "source" or ABORT in parent.footprint.writes:
+        if self.reduction != "fg05" or ABORT in parent.footprint.writes:
             # under FG05 too for a step that aborted the program (Program.aborts_on): it
             # disables every other step, and FG05's rule, which races only the last step
             # conflicting with each actor's next one, misses the reversals that let the
@@ -282,6 +292,7 @@ class Dpor(Strategy):
         an event to race with, yet it may need an earlier conflicting step reversed, as
         a lock taken by another actor before this one asked for it)."""
         latest_clock = self._latest_clocks(depth)
+        self._runnable_here = node.runnable
         for p in sorted(node.pending, key=self._order.__getitem__):
             if blocked_only and p in node.runnable:
                 continue
@@ -305,6 +316,9 @@ class Dpor(Strategy):
                 continue  # p's own step, or one that happens before p's next step
             if not earlier.footprint.conflicts_with(next_step):
                 continue
+            if self._enabled_by(i, p, depth):
+                seen_by_p = join_clocks(seen_by_p, earlier.clock)
+                continue
             # E: p itself, or an actor whose later step happens before p's next one;
             # prefer one that is not asleep there (FG05 Fig. 3 "choose any q in E")
             wanted = [p] + [self._stack[j].actor for j in range(i + 1, depth) if seen_by_p.get(self._stack[j].actor, 0) > j]
@@ -316,6 +330,16 @@ class Dpor(Strategy):
             else:  # every candidate is blocked or asleep there: try everything
                 self._try_all(earlier)
             return
+
+    def _enabled_by(self, i: int, p: str, depth: int) -> bool:
+        """Whether step i let p move (p could not move before it and could right after,
+        as a crash lets its restart start): then it happens before p's next step, which
+        cannot be moved ahead of it, and the race to reverse is with an earlier step.
+        (The random programs with a crash and a restart found it: FG05's rule raced the
+        restart's first step with the crash alone, and lost the traces in which another
+        actor's write came between them.)"""
+        after = self._stack[i + 1].runnable if i + 1 < depth else self._runnable_here
+        return p not in self._stack[i].runnable and p in after
 
     def _next_choice(self, node: Node, first: bool = False) -> str | None:
         for actor in node.runnable:

@@ -21,8 +21,8 @@ from unpack_race.scheduler.properties import Property
 from unpack_race.scheduler.strategies.base import Strategy
 from unpack_race.scheduler.strategies.bfs import BreadthFirst
 from unpack_race.scheduler.strategies.dfs import DepthFirst
-from unpack_race.scheduler.strategies.dpor import REDUCTIONS, Dpor
 from unpack_race.scheduler.strategies.hypothesis_search import hypothesis_search
+from unpack_race.scheduler.strategies.optimal_dpor import ALL_REDUCTIONS, make_dpor
 from unpack_race.scheduler.strategies.pct import PCT
 from unpack_race.scheduler.strategies.pos import POS
 from unpack_race.scheduler.strategies.random_walk import RandomWalk
@@ -127,9 +127,10 @@ REGISTRY: dict[str, Entry] = {e.name: e for e in (
                           "shallow)", "preemption-bound", minimum=0, maximum=MAX_PREEMPTION_BOUND,
                           why_maximum="more preemptions than any schedule has steps")],
            make=DepthFirst),
-    _entry("dpor", "exhaustive, dynamic partial-order reduction with sleep sets (--reduction source|fg05)", False,
-           [Option("reduction", str, "source", "DPOR's race rule", "reduction", choices=REDUCTIONS)],
-           make=Dpor),
+    _entry("dpor", "exhaustive, dynamic partial-order reduction with sleep sets (--reduction source|fg05|optimal)",
+           False, [Option("reduction", str, "source", "DPOR's race rule (optimal: with wakeup trees)", "reduction",
+                          choices=ALL_REDUCTIONS)],
+           make=make_dpor),
     _entry("bfs", "exhaustive breadth-first search: a counterexample it finds is a shortest one", False, [],
            make=BreadthFirst),
     _entry("random", "sampled: seeded random walk (--runs, --seed)", True, [RUNS, SEED], make=RandomWalk),

@@ -14,14 +14,15 @@ import pytest
 from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.strategies.dpor import Dpor
+from unpack_race.scheduler.strategies.optimal_dpor import make_dpor
 from unpack_race.scheduler.traces import count_traces, trace_key
 
 BY_NAME = {s.name: s for s in CLASSICS}
 SMALL = ["reorder-3-bad", "twostage-bad", "account-bad", "deadlock01-bad", "lazy01-bad", "token-ring-bad"]
-VARIANTS = {"source": {}, "fg05": {"reduction": "fg05"}}
+VARIANTS = ("source", "fg05", "optimal")
 
 
-@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("name", SMALL)
 def test_dpor_explores_every_trace_brute_force_finds_with_asserts_that_abort(name, variant):
     program = BY_NAME[name].build("as-written", {}).program
@@ -30,7 +31,7 @@ def test_dpor_explores_every_trace_brute_force_finds_with_asserts_that_abort(nam
     if name != "deadlock01-bad":  # no nested locks: nothing can deadlock, and an abort is no deadlock
         assert brute.deadlocks == 0
     runs = []
-    explore(program.all_daemons(), Dpor(**VARIANTS[variant]), on_run=runs.append)
+    explore(program.all_daemons(), make_dpor(variant), on_run=runs.append)
     keys = {trace_key(r.steps) for r in runs if r.finished}
     assert keys == brute.keys, f"{len(brute.keys - keys)} of {len(brute.keys)} traces never explored"
 

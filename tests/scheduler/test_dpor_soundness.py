@@ -61,6 +61,7 @@ from unpack_race.scheduler.run import Run
 from unpack_race.scheduler.shared_memory import Read, Write, assert_that, pthread_program
 from unpack_race.scheduler.strategies.dfs import DepthFirst
 from unpack_race.scheduler.strategies.dpor import Dpor
+from unpack_race.scheduler.strategies.optimal_dpor import OptimalDpor
 from unpack_race.scheduler.traces import final_state, trace_key
 
 
@@ -81,6 +82,7 @@ SEARCHES = {
     "dpor-source": dpor(),
     "dpor-fg05": dpor(reduction="fg05"),
     "dpor-source-no-sleep-sets": dpor(sleep_sets=False),
+    "dpor-optimal": Reduced(OptimalDpor, every_trace=True),
 }
 
 

@@ -26,6 +26,7 @@ from unpack_race.scheduler.strategies import (
     BreadthFirst,
     DepthFirst,
     Dpor,
+    OptimalDpor,
     RandomWalk,
 )
 from unpack_race.scheduler.strategies.hypothesis_search import hypothesis_search
@@ -64,6 +65,7 @@ EXHAUSTIVE = {
     "source-dpor": lambda: Dpor(),
     "dpor fg05": lambda: Dpor(reduction="fg05"),
     "source-dpor without sleep sets": lambda: Dpor(sleep_sets=False),
+    "optimal dpor": lambda: OptimalDpor(),
 }
 SAMPLING = {
     "random walk": lambda: RandomWalk(runs=200, seed=0),

@@ -74,7 +74,7 @@ def test_a_search_cut_by_its_budget_is_not_finished():
     ("random", {"runs": 0}, "--runs must be at least 1, got 0"),
     ("pct", {"depth": 0}, "--depth must be at least 1, got 0"),
     ("dfs", {"preemption_bound": -1}, "--preemption-bound must be at least 0, got -1"),
-    ("dpor", {"reduction": "optimal"}, "--reduction must be one of source, fg05, got 'optimal'"),
+    ("dpor", {"reduction": "best"}, "--reduction must be one of source, fg05, optimal, got 'best'"),
     ("dfs", {"state_caching": "yes"}, "--state-cache is on or off, got 'yes'"),
     ("dfs", {"sed": 1}, "unknown strategy option 'sed'; the options are: "),
 ])
