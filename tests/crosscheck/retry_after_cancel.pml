@@ -216,6 +216,7 @@ hidden byte gc_sweeps_committed_layer_never = 1;
 hidden byte mk_m, mk_f, mk_l[LAYERS], mk_c[LAYERS], mk_x[NK];
 hidden byte ti, tk, tp;
 hidden byte existed;
+hidden byte li, la;             /* the layer and attempt of the step being taken, for the trail */
 hidden byte o;                  /* the outcome of the step being taken, for the trail */
 
 /* World.updated(shard, n): one mutation event per committed write transaction, counted
@@ -238,21 +239,28 @@ inline make_dirty() {
     mut = 0
 }
 
+/* a step that sees its parent missing says so here; the step asserts it last, after its
+   printf, so that a replayed trail shows the violating step too */
 inline missing_parent() {
-    no_missing_parent = 0;
-    assert(no_missing_parent)
+    no_missing_parent = 0
 }
 
 /* SEEK: a sometimes property reached is reported as a failed assertion */
 inline reached_reuse() {
 #if SEEK == 1
     if
-    :: p == 1 -> retry_reuses_cancelled_layer_never = 0; assert(retry_reuses_cancelled_layer_never)
+    :: p == 1 -> retry_reuses_cancelled_layer_never = 0
     :: else -> skip
     fi
 #else
     skip
 #endif
+}
+
+/* the end of every pull step: the assertions, after the step's printf */
+inline checked() {
+    assert(no_missing_parent);
+    assert(retry_reuses_cancelled_layer_never)
 }
 
 /* the pull's history (HISTORY=1): the outcome of each step, in order */
@@ -319,18 +327,21 @@ active [NPULLS] proctype pull() {
     do
     /* AwaitPullRequest(pull) (client.py): the CRI PullImage request arrives */
     :: d_step { pc == PC_AWAIT && req2 ->
+        li = i; la = k - KEY(p, 0);
         outcome(OK);
-        printf("STEP pull-%d AwaitPullRequest out=%d\n", p + 1, o);
+        printf("STEP pull-%d AwaitPullRequest out=%d\n", p + 1, o); checked();
         pc = PC_CREATE_LEASE }
     /* CreateLease(lease, pull) (leases.py; client.WithLease): one write tx, on the ctx */
     :: d_step { pc == PC_CREATE_LEASE ->
+        li = i; la = k - KEY(p, 0);
         lease_exists[p] = 1; has_lease[p] = 1; updated(1);
         outcome(OK);
-        printf("STEP pull-%d CreateLease out=%d\n", p + 1, o);
+        printf("STEP pull-%d CreateLease out=%d\n", p + 1, o); checked();
         pc = PC_FETCH_MANIFEST }
     /* FetchBlob(manifest) (content.py fetch/write_blob): a cancelled ctx fails; else the
        blob (with its children labels) is written or found, and leased */
     :: d_step { pc == PC_FETCH_MANIFEST ->
+        li = i; la = k - KEY(p, 0);
         if
         :: cancelled[p] -> outcome(E_CANCELED); failed[p] = 1; pc = PC_DELETE_LEASE
         :: else ->
@@ -338,9 +349,10 @@ active [NPULLS] proctype pull() {
             updated((existed -> 1 : 2) + 1 + 1); existed = 0;
             outcome(OK); pc = PC_FETCH_CONFIG
         fi;
-        printf("STEP pull-%d FetchBlob what=manifest out=%d\n", p + 1, o) }
+        printf("STEP pull-%d FetchBlob what=manifest out=%d\n", p + 1, o); checked() }
     /* FetchBlob(config) */
     :: d_step { pc == PC_FETCH_CONFIG ->
+        li = i; la = k - KEY(p, 0);
         if
         :: cancelled[p] -> outcome(E_CANCELED); failed[p] = 1; pc = PC_DELETE_LEASE
         :: else ->
@@ -348,10 +360,11 @@ active [NPULLS] proctype pull() {
             updated((existed -> 1 : 2) + 1); existed = 0;
             outcome(OK); i = 0; start_layer()
         fi;
-        printf("STEP pull-%d FetchBlob what=config out=%d\n", p + 1, o) }
+        printf("STEP pull-%d FetchBlob what=config out=%d\n", p + 1, o); checked() }
     /* Lock(sn://overlayfs/<chain>, pull) (kmutex.py): enabled while the key is free or the
        ctx cancelled; a cancelled ctx fails it (on a free key only with x/sync v0.7.0+) */
     :: d_step { pc == PC_LOCK && (holder[i] == 0 || cancelled[p]) ->
+        li = i; la = k - KEY(p, 0);
         if
         :: cancelled[p] && (ACQ_FIRST || holder[i] != 0) ->
             outcome(E_CANCELED); failed[p] = 1; pc = PC_DELETE_LEASE  /* nothing held: no Unlock */
@@ -362,18 +375,20 @@ active [NPULLS] proctype pull() {
             :: else -> begin_try()
             fi
         fi;
-        printf("STEP pull-%d Lock layer=%d out=%d\n", p + 1, i, o) }
+        printf("STEP pull-%d Lock layer=%d out=%d\n", p + 1, li, o); checked() }
     /* Stat(chain) (snapshotter.py; unpacker.py stat_early_return): found -> skip the layer */
     :: d_step { pc == PC_STAT ->
+        li = i; la = k - KEY(p, 0);
         if
         :: c_exists[i] -> outcome(OK); reached_reuse(); layer_done()
         :: else -> outcome(E_SNAPSHOT); begin_try()
         fi;
-        printf("STEP pull-%d Stat layer=%d out=%d\n", p + 1, i, o) }
+        printf("STEP pull-%d Stat layer=%d out=%d\n", p + 1, li, o); checked() }
     /* PrepareT1(key, parent, target, lease) (snapshotter.py; createSnapshot's first tx and
        the backend Prepare): target or key exists -> AlreadyExists (leased with PR 10187's
        Prepare half); parent missing -> NotFound; else a new backend snapshot */
     :: d_step { pc == PC_T1 ->
+        li = i; la = k - KEY(p, 0);
         if
         :: c_exists[i] ->
             if
@@ -395,11 +410,12 @@ active [NPULLS] proctype pull() {
             x_backend[k] = 1; x_creating[k] = 1;
             outcome(T1_OK + bpar); pc = PC_T2
         fi;
-        printf("STEP pull-%d PrepareT1 layer=%d attempt=%d out=%d\n", p + 1, i, k - KEY(p, 0), o) }
+        printf("STEP pull-%d PrepareT1 layer=%d attempt=%d out=%d\n", p + 1, li, la, o); checked() }
     /* PrepareT2(key, parent, bkey, bparent, lease, labels) (snapshotter.py; createSnapshot's
        second tx): lease the key, create its bucket, re-check the parent (GC may have swept
        it since T1) and its backend key; on an error the backend snapshot is removed */
     :: d_step { pc == PC_T2 ->
+        li = i; la = k - KEY(p, 0);
         x_creating[k] = 0;
         if
         :: !lease_exists[p] -> x_backend[k] = 0; outcome(E_LEASE); layer_fail()
@@ -417,10 +433,11 @@ active [NPULLS] proctype pull() {
             fi;
             x_exists[k] = 1; outcome(OK); pc = PC_WAIT
         fi;
-        printf("STEP pull-%d PrepareT2 layer=%d attempt=%d bparent=%d out=%d\n", p + 1, i, k - KEY(p, 0), bpar, o) }
+        printf("STEP pull-%d PrepareT2 layer=%d attempt=%d bparent=%d out=%d\n", p + 1, li, la, bpar, o); checked() }
     /* Stat(chain) after Prepare's AlreadyExists (_unpack_layer): found -> the layer is
        done; NotFound -> try again with a new key, up to PREPARE_TRIES */
     :: d_step { pc == PC_STAT_AE ->
+        li = i; la = k - KEY(p, 0);
         if
         :: c_exists[i] -> outcome(OK); reached_reuse(); layer_done()
         :: else ->
@@ -430,10 +447,11 @@ active [NPULLS] proctype pull() {
             :: else -> layer_fail()  /* unable to prepare extraction snapshot */
             fi
         fi;
-        printf("STEP pull-%d Stat layer=%d out=%d\n", p + 1, i, o) }
+        printf("STEP pull-%d Stat layer=%d out=%d\n", p + 1, li, o); checked() }
     /* WaitForLayerFetch(digest, lease, pull) (unpacker.py): a cancelled ctx -> abort (1.7,
        2.0) or return (1.6); else the layer blob is fetched into the lease (and applied) */
     :: d_step { pc == PC_WAIT ->
+        li = i; la = k - KEY(p, 0);
         if
         :: cancelled[p] ->
             outcome(E_CANCELED);
@@ -446,11 +464,12 @@ active [NPULLS] proctype pull() {
             updated((existed -> 1 : 2) + 1); existed = 0;
             outcome(OK); pc = PC_COMMIT
         fi;
-        printf("STEP pull-%d WaitForLayerFetch layer=%d out=%d\n", p + 1, i, o) }
+        printf("STEP pull-%d WaitForLayerFetch layer=%d out=%d\n", p + 1, li, o); checked() }
     /* Commit(name, key, lease, labels) (snapshotter.py): one tx; name exists ->
        AlreadyExists (leased with PR 10187's Commit half) -> abort, the layer is done;
        another error -> abort and fail; else the chain ID is committed in the lease */
     :: d_step { pc == PC_COMMIT ->
+        li = i; la = k - KEY(p, 0);
         if
         :: LEASE_COMMIT && !lease_exists[p] -> outcome(E_LEASE); rm_fail = 1; pc = PC_REMOVE
         :: (!LEASE_COMMIT || lease_exists[p]) && c_exists[i] ->
@@ -475,9 +494,10 @@ active [NPULLS] proctype pull() {
             x_exists[k] = 0; lease_x[k] = 0; x_backend[k] = 0;
             outcome(OK); pc = PC_LABEL_LAYER
         fi;
-        printf("STEP pull-%d Commit layer=%d attempt=%d out=%d\n", p + 1, i, k - KEY(p, 0), o) }
+        printf("STEP pull-%d Commit layer=%d attempt=%d out=%d\n", p + 1, li, la, o); checked() }
     /* Remove(key, lease) (snapshotter.py; unpacker.py _abort, its error only logged) */
     :: d_step { pc == PC_REMOVE ->
+        li = i; la = k - KEY(p, 0);
         if
         :: !x_exists[k] -> outcome(E_SNAPSHOT)
         :: x_exists[k] && i > 0 && !c_exists[i - 1] -> outcome(E_PARENT); missing_parent()
@@ -493,39 +513,45 @@ active [NPULLS] proctype pull() {
         :: rm_fail -> layer_fail()
         :: else -> layer_done()
         fi;
-        printf("STEP pull-%d Remove layer=%d attempt=%d out=%d\n", p + 1, i, k - KEY(p, 0), o) }
+        printf("STEP pull-%d Remove layer=%d attempt=%d out=%d\n", p + 1, li, la, o); checked() }
     /* UpdateContentLabels(layer blob, uncompressed) (content.py): returned unwrapped */
     :: d_step { pc == PC_LABEL_LAYER ->
+        li = i; la = k - KEY(p, 0);
         if
         :: !l_exists[i] -> outcome(E_CONTENT); layer_fail()
         :: else -> l_unc[i] = 1; updated(1); outcome(OK); layer_done()
         fi;
-        printf("STEP pull-%d UpdateContentLabels what=layer layer=%d out=%d\n", p + 1, i, o) }
+        printf("STEP pull-%d UpdateContentLabels what=layer layer=%d out=%d\n", p + 1, li, o); checked() }
     /* Unlock (kmutex.py): do_unpack's unlock when the layer is done */
     :: d_step { pc == PC_UNLOCK ->
+        li = i; la = k - KEY(p, 0);
         holder[i] = 0; outcome(OK);
-        printf("STEP pull-%d Unlock layer=%d out=%d\n", p + 1, i, o);
+        printf("STEP pull-%d Unlock layer=%d out=%d\n", p + 1, li, o); checked();
         i++; start_layer() }
     /* Unlock (kmutex.py): do_unpack's unlock when the layer failed; then pull_image's done() */
     :: d_step { pc == PC_UNLOCK_FAIL ->
+        li = i; la = k - KEY(p, 0);
         holder[i] = 0; outcome(OK);
-        printf("STEP pull-%d Unlock layer=%d out=%d\n", p + 1, i, o);
+        printf("STEP pull-%d Unlock layer=%d out=%d\n", p + 1, li, o); checked();
         pc = PC_DELETE_LEASE }
     /* UpdateContentLabels(config, gc.ref.snapshot.overlayfs = top chain ID) (unpacker.py unpack) */
     :: d_step { pc == PC_LABEL_CONFIG ->
+        li = i; la = k - KEY(p, 0);
         if
         :: !f_exists -> outcome(E_CONTENT); failed[p] = 1; pc = PC_DELETE_LEASE
         :: else -> f_ref = 1; updated(1); outcome(OK); pc = PC_CREATE_IMAGE
         fi;
-        printf("STEP pull-%d UpdateContentLabels what=config out=%d\n", p + 1, o) }
+        printf("STEP pull-%d UpdateContentLabels what=config out=%d\n", p + 1, o); checked() }
     /* CreateImage(name, manifest) (images.py; createNewImage) */
     :: d_step { pc == PC_CREATE_IMAGE ->
+        li = i; la = k - KEY(p, 0);
         image = 1; updated(1); outcome(OK);
-        printf("STEP pull-%d CreateImage out=%d\n", p + 1, o);
+        printf("STEP pull-%d CreateImage out=%d\n", p + 1, o); checked();
         pc = PC_DELETE_LEASE }
     /* DeleteLease(lease, pull) (leases.py; client.Pull's deferred done(ctx)): the pull
        returns; the lease and its memberships go, db.dirty++ (its error is ignored) */
     :: d_step { pc == PC_DELETE_LEASE ->
+        li = i; la = k - KEY(p, 0);
         returned[p] = 1;
         if
         :: !lease_exists[p] -> outcome(E_LEASE)
@@ -537,7 +563,7 @@ active [NPULLS] proctype pull() {
             make_dirty(); updated(1); outcome(OK)
         fi;
         finished[p] = 1;
-        printf("STEP pull-%d DeleteLease out=%d\n", p + 1, o);
+        printf("STEP pull-%d DeleteLease out=%d\n", p + 1, o); checked();
         pc = PC_END }
     od
 }
@@ -617,7 +643,7 @@ inline gc_collect() {
         if
         :: c_exists[ti] && !mk_c[ti] ->
 #if SEEK == 2
-            gc_sweeps_committed_layer_never = 0; assert(gc_sweeps_committed_layer_never);
+            gc_sweeps_committed_layer_never = 0;
 #endif
             c_exists[ti] = 0; child_c[ti] = 0;   /* the bucket and its children set go */
             for (tk : 0 .. NK - 1) {
@@ -671,7 +697,8 @@ active proctype gc() {
 #endif
         gc_collect();
         runs++;
-        printf("STEP gc GcCollect out=0\n") }
+        printf("STEP gc GcCollect out=0\n");
+        assert(gc_sweeps_committed_layer_never) }
     od
 }
 
