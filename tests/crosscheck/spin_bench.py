@@ -13,9 +13,9 @@ For each configuration:
 CPU time, not wall-clock time, so that a shared machine slows the numbers less; the
 header says whether the machine was shared.
 
-    python3 tests/crosscheck/spin_bench.py --out DIR [--full] [--repeat 3] [--shared TEXT]
+    python3 tests/crosscheck/spin_bench.py --out DIR [--full] [--repeat 3] [--name spin] [--shared TEXT]
 
-writes DIR/spin.md (and DIR/spin.json). Run from the repository with the package
+writes DIR/spin.md (and DIR/spin.json; `--name` changes the name). Run from the repository with the package
 importable (PYTHONPATH holding a directory in which unpack_race is this repository).
 """
 
@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="directory for spin.md and spin.json")
     parser.add_argument("--full", action="store_true", help="the full grid (the slow test's), not the quick one")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is reported")
+    parser.add_argument("--name", default="spin", help="the files' name: NAME.md and NAME.json (default spin)")
     parser.add_argument("--shared", default="", help="a note for the header, e.g. who else used the machine")
     args = parser.parse_args(argv)
     why = spin_runner.missing_tools()
@@ -165,9 +166,10 @@ def main(argv: list[str] | None = None) -> int:
         *table(rows),
         "",
     ]
-    (out / "spin.md").write_text("\n".join(lines), encoding="utf-8")
-    (out / "spin.json").write_text(json.dumps({"command": command, "rows": rows}, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {out / 'spin.md'} and {out / 'spin.json'}", file=sys.stderr)
+    (out / f"{args.name}.md").write_text("\n".join(lines), encoding="utf-8")
+    (out / f"{args.name}.json").write_text(json.dumps({"command": command, "rows": rows}, indent=1) + "\n",
+                                            encoding="utf-8")
+    print(f"wrote {out / args.name}.md and .json", file=sys.stderr)
     return 0 if agree == len(rows) and equal == passing else 1
 
 
