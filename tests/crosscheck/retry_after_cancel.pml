@@ -23,7 +23,7 @@
  *                       (the deadlock check and pull-completes), see below
  *
  * Parameters (-D macros; the default of each is the scenario's):
- *   LAYERS=1..4        --layers
+ *   LAYERS=1..4        --layers (the grid checks 1 to 3)
  *   GC_POLICY=0|1|2    --gc-policy scheduler | any | dirty
  *   GC_RUNS=0..5       --gc-runs (bounds `any` and `dirty` only)
  *   STAT_EARLY=0|1     the variant's skip check (model/unpacker.py stat_early_return)
@@ -44,8 +44,9 @@
  *                      reached: 1 retry-reuses-cancelled-layer, 2 gc-sweeps-committed-layer
  *
  * Properties (scenarios/invariants.py), as assertions:
- *   no-missing-parent     asserted in the steps that can see a missing parent (PrepareT1,
- *                         PrepareT2, Commit, Remove), at the step, as unpack-race's on_step;
+ *   no-missing-parent     asserted at the end of every pull step (`checked`), as
+ *                         unpack-race checks it after every step; only PrepareT1,
+ *                         PrepareT2, Commit and Remove can see a missing parent;
  *   pull-completes        at every final state (the final_state monitor, `timeout`);
  *   no deadlock           at every final state: every pull and the kubelet have ended
  *                         (unpack-race's deadlock check; gc is a daemon, it may wait);
@@ -60,11 +61,18 @@
  *
  * State counts. unpack-race keys an actor's state by its whole history (the effects it
  * took and their outcomes, scheduler/kernel.py HistoryInterner), SPIN by its current
- * locals. Where two histories of one pull end in the same locals (for instance a layer
- * done through Commit and one skipped after Stat, when the world agrees), SPIN stores one
- * state and unpack-race two. With HISTORY=1 each pull also keeps the list of its steps'
- * outcomes, which, the pull being deterministic, is its history: then a SPIN state and an
- * unpack-race state carry the same information and the counts must be equal.
+ * locals. Where two histories of one pull end in the same locals and the same world,
+ * SPIN stores one state and unpack-race two. With HISTORY=1 each pull also keeps the
+ * list of its steps' outcomes, which, the pull being deterministic, is its history: then
+ * a SPIN state and an unpack-race state carry the same information and the counts must
+ * be equal (with `spin -a -o2`, which keeps write-only variables such as `dirty` under
+ * gc-policy any in the state vector, as unpack-race's fingerprint keeps them).
+ *
+ * Trails. Every step prints one line, `STEP <actor> <Effect> layer=.. attempt=.. out=..`
+ * (the layer and attempt as they were when the step began, the outcome code E_* below),
+ * before its assertions, so that `spin -t` replays a counterexample step by step up to
+ * and including the violating one; tests/crosscheck/spin_trail.py turns those lines
+ * into an unpack-race schedule.
  *
  * Naming: chain IDs are sha256:c1..cN (layer i = 0..N-1 is chain c(i+1)); an extraction
  * key is "extract-pull-<p+1>.<attempt> sha256:c<i+1>" (model/names.py extract_key),
