@@ -26,6 +26,7 @@ import datetime
 import json
 import os
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                 r["unpack_race"]["property"] == r["spin"]["property"] for r in rows)
     equal = sum(r["unpack_race"]["states"] == r["spin"]["states"] for r in rows if r["unpack_race"]["verdict"] == "pass")
     passing = sum(r["unpack_race"]["verdict"] == "pass" for r in rows)
-    command = "python3 tests/crosscheck/spin_bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = shlex.join(["python3", "tests/crosscheck/spin_bench.py", *(argv if argv is not None else sys.argv[1:])])
     shared = f" The machine was shared: {args.shared}." if args.shared else ""
     lines = [
         f"# SPIN and unpack-race on retry-after-cancel, {datetime.date.today().isoformat()}",
