@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{spin_runner.spin_version()}; commit {commit()}; the whole comparison took {elapsed:.1f} s.{shared}",
         "",
         f"{len(rows)} configurations ({'full' if args.full else 'quick'} grid, tests/crosscheck/spin_grid.py; "
-        f"release 2.0, order cancel-then-retry); the verdicts agree on {agree} of {len(rows)}; on the "
+        f"release 2.0 and order cancel-then-retry unless the configuration names them); the verdicts agree on {agree} of {len(rows)}; on the "
         f"{passing} passing ones SPIN's stored states (history model) equal unpack-race's distinct states on "
         f"{equal}. For a violation both searches stop at their first one, in their own order, so their "
         f"states (in brackets) are not compared. Times are CPU seconds, the median of {args.repeat} runs: "

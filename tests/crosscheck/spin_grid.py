@@ -24,12 +24,17 @@ VARIANT_MACROS: dict[str, tuple[int, int, int]] = {
 }
 VARIANTS = tuple(VARIANT_MACROS)
 POLICY_MACRO = {"scheduler": 0, "any": 1, "dirty": 2}
+#: each release line as its two facts (model/releases.py): x/sync's Acquire fails on a
+#: cancelled ctx first (ACQ_FIRST), the unpacker aborts on a cancelled wait (ABORT_ON_CANCEL)
+RELEASE_MACROS: dict[str, tuple[int, int]] = {"2.0": (1, 1), "1.7.25": (1, 1), "1.7": (0, 1), "1.6.39": (1, 0),
+                                              "1.6": (0, 0)}
+ORDERS = ("cancel-then-retry", "retry-then-cancel")
 
 
 @attrs.frozen
 class Point:
     """One configuration: a variant and the scenario's parameters that the model has
-    (the release stays 2.0, the default: ACQ_FIRST=1, ABORT_ON_CANCEL=1)."""
+    (all but --backend-cleanup)."""
 
     variant: str
     layers: int = 2
@@ -38,25 +43,33 @@ class Point:
     overlap: bool = True
     kmutex: bool = True
     cancel: bool = True
+    release: str = "2.0"
+    order: str = "cancel-then-retry"
 
     def __attrs_post_init__(self) -> None:
         if self.variant not in VARIANT_MACROS:
             raise ValueError(f"grid point: unknown variant {self.variant!r}; the model has {', '.join(VARIANTS)}")
         if self.gc_policy not in POLICY_MACRO:
             raise ValueError(f"grid point: unknown gc-policy {self.gc_policy!r}; use one of {', '.join(POLICY_MACRO)}")
+        if self.release not in RELEASE_MACROS or self.order not in ORDERS:
+            raise ValueError(f"grid point: release {self.release!r}, order {self.order!r}; the releases are "
+                             f"{', '.join(RELEASE_MACROS)}, the orders {', '.join(ORDERS)}")
 
     def params(self) -> dict[str, Any]:
         """unpack-race's scenario parameters (the others keep their defaults)."""
         return {"layers": self.layers, "gc-policy": self.gc_policy, "gc-runs": self.gc_runs,
-                "overlap": self.overlap, "kmutex": self.kmutex, "cancel": self.cancel}
+                "overlap": self.overlap, "kmutex": self.kmutex, "cancel": self.cancel,
+                "release": self.release, "order": self.order}
 
     def defines(self, history: bool) -> list[str]:
         """The model's -D macros for this point; `history` keeps each pull's outcomes."""
         stat, prepare, commit = VARIANT_MACROS[self.variant]
+        acquire, abort = RELEASE_MACROS[self.release]
         values = {"STAT_EARLY": stat, "LEASE_PREPARE": prepare, "LEASE_COMMIT": commit,
                   "LAYERS": self.layers, "GC_POLICY": POLICY_MACRO[self.gc_policy], "GC_RUNS": self.gc_runs,
                   "OVERLAP": int(self.overlap), "KMUTEX": int(self.kmutex), "CANCEL": int(self.cancel),
-                  "HISTORY": int(history)}
+                  "RETRY_FIRST": int(self.order == "retry-then-cancel"), "ACQ_FIRST": acquire,
+                  "ABORT_ON_CANCEL": abort, "HISTORY": int(history)}
         return [f"-D{name}={value}" for name, value in values.items()]
 
     @property
@@ -66,6 +79,10 @@ class Point:
             flags.append(f"gc-runs={self.gc_runs}")
         flags += [name if on else f"no-{name}" for name, on in
                   (("overlap", self.overlap), ("kmutex", self.kmutex), ("cancel", self.cancel)) if not on]
+        if self.release != "2.0":
+            flags.append(f"release={self.release}")
+        if self.order != "cancel-then-retry":
+            flags.append(f"order={self.order}")
         return f"{self.variant} {' '.join(flags)}"
 
 
@@ -73,8 +90,9 @@ def quick_grid() -> tuple[Point, ...]:
     """The default run's points (under a minute with the test's checks): every variant at
     1 and 2 layers with one GC run at any step, and at 2 layers under the GC scheduler;
     the three variants that fail at 3 layers and with two GC runs (the fix's proofs there
-    take unpack-race 4-7 s each: the slow grid has them); and --no-overlap and --no-cancel
-    for the variant that fails and the fix, --no-kmutex for the one that fails."""
+    take unpack-race 4-7 s each: the slow grid has them); --no-overlap and --no-cancel for
+    the variant that fails and the fix, --no-kmutex for the one that fails; and the fix on
+    the 1.6 line with the retry's request before the cancel."""
     failing = [v for v in VARIANTS if v != "prepare-with-lease"]
     points = [Point(v, layers) for v in VARIANTS for layers in (1, 2)]
     points += [Point(v, 2, "scheduler") for v in VARIANTS]
@@ -82,16 +100,20 @@ def quick_grid() -> tuple[Point, ...]:
     for v in ("stat-early-return", "prepare-with-lease"):
         points += [Point(v, 2, "scheduler", overlap=False), Point(v, 2, "scheduler", cancel=False)]
     points.append(Point("stat-early-return", 2, "scheduler", kmutex=False))
+    points.append(Point("prepare-with-lease", 2, "scheduler", release="1.6", order="retry-then-cancel"))
     return tuple(points)
 
 
 def full_grid() -> tuple[Point, ...]:
     """The slow run's points (UNPACK_RACE_SLOW=1), the quick ones among them: every variant
-    x layers 1-3 x gc-runs 1-2 under any and dirty, layers 1-3 under the scheduler, and
-    every combination of overlap, kmutex and cancel at 2 layers under the scheduler."""
+    x layers 1-3 x gc-runs 1-2 under any and dirty, layers 1-3 under the scheduler, every
+    combination of overlap, kmutex and cancel at 2 layers under the scheduler, and every
+    release with either order there (1.7.25 has 2.0's two facts)."""
     points = [Point(v, layers, policy, runs) for v in VARIANTS for layers in (1, 2, 3)
               for policy in ("any", "dirty") for runs in (1, 2)]
     points += [Point(v, layers, "scheduler") for v in VARIANTS for layers in (1, 2, 3)]
     points += [Point(v, 2, "scheduler", overlap=o, kmutex=k, cancel=c) for v in VARIANTS
                for o, k, c in itertools.product((True, False), repeat=3) if (o, k, c) != (True, True, True)]
+    points += [Point(v, 2, "scheduler", release=r, order=order) for v in VARIANTS for r in ("2.0", "1.7", "1.6.39", "1.6")
+               for order in ORDERS if (r, order) != ("2.0", "cancel-then-retry")]
     return tuple(dict.fromkeys(points + list(quick_grid())))

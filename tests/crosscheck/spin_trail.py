@@ -16,7 +16,8 @@ written out here, from the Promela model's header, and not taken from model/: a 
 compares every argument, so a wrong name fails it.
 
 Usage: `python3 tests/crosscheck/spin_trail.py OUTPUT.txt --variant V --layers N
---gc-policy P [--gc-runs N] [--no-overlap] [--no-kmutex] [--no-cancel] > x.schedule.json`.
+--gc-policy P [--gc-runs N] [--no-overlap] [--no-kmutex] [--no-cancel] [--release R]
+[--order O] > x.schedule.json`.
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ def step_args(actor: str, effect: str, fields: Mapping[str, str], params: Mappin
 def schedule(output: str, variant: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """The schedule (as JSON data) of the counterexample `spin -t` printed, for the
     scenario's `variant` and parameters (layers, gc-policy, gc-runs, overlap, kmutex,
-    cancel; the others keep their defaults)."""
+    cancel, release, order; backend-cleanup keeps its default)."""
     steps = []
     for actor, effect, fields in parse_steps(output):
         if actor not in ACTORS:
@@ -146,9 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gc-runs", type=int, default=1)
     for flag in ("overlap", "kmutex", "cancel"):
         parser.add_argument(f"--{flag}", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--release", default="2.0")
+    parser.add_argument("--order", default="cancel-then-retry", choices=("cancel-then-retry", "retry-then-cancel"))
     args = parser.parse_args(argv)
     params = {"layers": args.layers, "gc-policy": args.gc_policy, "gc-runs": args.gc_runs,
-              "overlap": args.overlap, "kmutex": args.kmutex, "cancel": args.cancel}
+              "overlap": args.overlap, "kmutex": args.kmutex, "cancel": args.cancel,
+              "release": args.release, "order": args.order}
     with open(args.output, encoding="utf-8") as text:
         data = schedule(text.read(), args.variant, params)
     json.dump(data, sys.stdout, indent=1)

@@ -52,9 +52,10 @@ VIOLATING = tuple(p for p in GRID if p not in PASSING)
 #: the natural model (HISTORY=0), at 2 layers in the quick run (every passing point in the slow one)
 NATURAL = PASSING if SLOW else tuple(p for p in PASSING if p.layers == 2)
 #: SPIN without histories stores at least this share of unpack-race's states (measured
-#: 0.77 to 0.91 over the full grid, docs/spin-crosscheck.md): a state of the natural model
-#: is a function of an unpack-race state, so it can store fewer, never more; fewer than
-#: this would mean the Promela model lost states, not merged them
+#: 0.78 to 1.0 over the full grid's 49 passing configurations, docs/spin-crosscheck.md):
+#: a state of the natural model is a function of an unpack-race state (its locals are
+#: functions of the pull's history), so it can store fewer, never more; fewer than this
+#: would mean the Promela model lost states, not merged them
 NATURAL_TOLERANCE = 0.7
 #: the test compiles dozens of small verifiers: compiling dominates, and -O0 compiles in a
 #: fifth of -O2's time; the optimisation level changes no count (the bench uses -O2)
