@@ -41,9 +41,13 @@ class Branch:
     chosen: str
     todo: list[str] = attrs.field(factory=list)
     data: Any = None  # the strategy's own bookkeeping for this branch
+    _choice: Choice | None = attrs.field(default=None, eq=False, repr=False)  # of `chosen`, once made
 
     def choice(self) -> Choice:
-        return Choice(self.chosen, self.effects[self.chosen], self.runnable)
+        found = self._choice
+        if found is None or found.actor != self.chosen:
+            found = self._choice = Choice(self.chosen, self.effects[self.chosen], self.runnable)
+        return found
 
 
 def next_in_todo(branch: Branch) -> str | None:
@@ -62,6 +66,7 @@ class ChoiceTree:
         self.alternative = alternative
         self._started = False
         self._pending = False  # the prefix handed out last has not been run yet
+        self.taken = 0  # choices taken at branches: each new branch's first, each alternative handed out
 
     @property
     def depth(self) -> int:
@@ -78,6 +83,7 @@ class ChoiceTree:
         effects = {actor: point.pending(actor) for actor in point.runnable}
         branch = Branch(point.runnable, effects, options[0], list(options[1:]), data)
         self.branches.append(branch)
+        self.taken += 1
         return branch
 
     def next_prefix(self) -> Prefix | None:
@@ -95,6 +101,7 @@ class ChoiceTree:
             chosen = self.alternative(last)
             if chosen is not None:
                 last.chosen = chosen
+                self.taken += 1
                 return Prefix(self.path(), self.depth - 1)
             self.branches.pop()
         self._pending = False

@@ -125,7 +125,9 @@ REGISTRY: dict[str, Entry] = {e.name: e for e in (
            False, [Option("state_caching", bool, True, "DFS: key states and cut those seen before", "state-cache"),
                    Option("preemption_bound", int, None, "DFS: only schedules with at most K preemptions (quick, "
                           "shallow)", "preemption-bound", minimum=0, maximum=MAX_PREEMPTION_BOUND,
-                          why_maximum="more preemptions than any schedule has steps")],
+                          why_maximum="more preemptions than any schedule has steps"),
+                   Option("restore", bool, True, "DFS with state caching: restore each branching point's state "
+                          "from a snapshot instead of replaying its prefix", "restore")],
            make=DepthFirst),
     _entry("dpor", "exhaustive, dynamic partial-order reduction with sleep sets (--reduction source|fg05)", False,
            [Option("reduction", str, "source", "DPOR's race rule", "reduction", choices=REDUCTIONS)],

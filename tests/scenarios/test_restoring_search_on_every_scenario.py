@@ -1,0 +1,59 @@
+"""DFS with state caching restores the state at each branching point instead of
+replaying its prefix (scheduler.restore); on every registered scenario, under every
+variant, it must be the replaying search in all but the work: the same executions in the
+same order, step for step, the same distinct states and transitions, the same verdict,
+violation and counterexample, the same `sometimes` properties reached, and every step
+the replaying search applied either applied or restored by the new one."""
+
+from __future__ import annotations
+
+import pytest
+from unpack_race.scenarios.registry import SCENARIOS
+from unpack_race.scheduler.explore import explore
+from unpack_race.scheduler.strategies import DepthFirst
+from unpack_race.scheduler.world_values import canonical
+
+#: the scenarios whose defaults take seconds, made smaller
+SMALL = {"commit-already-exists": {"layers": 1}, "concurrent-pulls": {"layers": 1}}
+
+CASES = [(name, variant, SMALL.get(name, {})) for name, sc in SCENARIOS.items() for variant in sc.variants]
+CASES += [("retry-after-cancel", "prepare-with-lease", {"gc-policy": "any"}),
+          ("retry-after-cancel", "prepare-without-lease", {"gc-policy": "any", "layers": 3})]
+
+
+def run_view(run) -> tuple:
+    return tuple(run_view_step(s) for s in run.steps) + (run.final_runnable, repr(run.ends), canonical(run.world))
+
+
+def searched(name: str, variant: str, params: dict, restore: bool):
+    sc = SCENARIOS[name]
+    built = sc.build(variant, sc.resolve(params))
+    runs = []
+    result = explore(built.program, DepthFirst(restore=restore), built.properties, bounds=built.bounds,
+                     on_run=lambda run: runs.append(run_view(run)))
+    return result, runs
+
+
+@pytest.mark.parametrize("name, variant, params", CASES, ids=[f"{n}-{v}-{p}" for n, v, p in CASES])
+def test_restoring_explores_exactly_what_replaying_explores(name, variant, params):
+    replayed, replayed_runs = searched(name, variant, params, restore=False)
+    restored, restored_runs = searched(name, variant, params, restore=True)
+    assert replayed.coverage.facts.settings["restore"] is False and replayed.coverage.restored == 0
+    assert restored.coverage.facts.settings["restore"] is True
+    assert restored_runs == replayed_runs
+    assert restored.verdict == replayed.verdict
+    assert restored.violation == replayed.violation
+    assert restored.found_in == replayed.found_in
+    assert [run_view_step(s) for s in restored.counterexample] == [run_view_step(s) for s in replayed.counterexample]
+    assert (restored.reached, restored.unreached) == (replayed.reached, replayed.unreached)
+    old, new = replayed.coverage, restored.coverage
+    assert (new.states, new.transitions, new.executions, new.complete, new.cut, new.finished) == \
+           (old.states, old.transitions, old.executions, old.complete, old.cut, old.finished)
+    assert new.steps + new.restored == old.steps
+    assert new.steps <= old.steps
+
+
+def run_view_step(step) -> tuple:
+    """A step as a comparable value (a failure is an exception object, equal only to
+    itself: compared by its text)."""
+    return (step.index, step.actor, step.effect, repr(step.result), repr(step.error), step.footprint, repr(step.ended))
