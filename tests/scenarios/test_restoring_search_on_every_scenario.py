@@ -8,6 +8,7 @@ the replaying search applied either applied or restored by the new one."""
 from __future__ import annotations
 
 import pytest
+from toy_world import distinct_transitions
 from unpack_race.scenarios.registry import SCENARIOS
 from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.strategies import DepthFirst
@@ -57,3 +58,15 @@ def run_view_step(step) -> tuple:
     """A step as a comparable value (a failure is an exception object, equal only to
     itself: compared by its text)."""
     return (step.index, step.actor, step.effect, repr(step.result), repr(step.error), step.footprint, repr(step.ended))
+
+
+def test_at_retry_after_cancel_2_layers_1_gc_run_each_transition_is_executed_about_once():
+    sc = SCENARIOS["retry-after-cancel"]
+    built = sc.build("prepare-with-lease", sc.resolve({"layers": 2, "gc-runs": 1, "gc-policy": "any"}))
+    states, transitions = distinct_transitions(built.program)  # a walk with the kernel alone
+    restored = explore(built.program, DepthFirst()).coverage
+    replayed = explore(built.program, DepthFirst(restore=False)).coverage
+    assert (restored.states, restored.transitions) == (replayed.states, replayed.transitions) == (states, transitions)
+    assert restored.steps / transitions <= 1.5
+    assert replayed.steps / transitions > 1.5
+    assert restored.steps_per_transition == restored.steps / transitions
