@@ -102,7 +102,8 @@ class ChoiceTree:
             if chosen is not None:
                 last.chosen = chosen
                 self.taken += 1
-                return Prefix(self.path(), self.depth - 1)
+                final = self.alternative is next_in_todo and not last.todo  # (another rule may add some later)
+                return Prefix(self.path(), self.depth - 1, final=final)
             self.branches.pop()
         self._pending = False
         return None

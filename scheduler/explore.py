@@ -204,7 +204,7 @@ def explore(
             execution = None
             try:
                 if restorer is not None and executions > 0:
-                    execution = restorer.restore(prefix.checked)
+                    execution = restorer.restore(prefix.checked, prefix.final)
                 if execution is None:
                     execution = Execution(program, interner, footprints=True)
             except ProtocolError as error:

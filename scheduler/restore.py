@@ -11,7 +11,8 @@ a `Snapshot`: a copy of the world (scheduler.world_values.copy_value: mutable pa
 copied, immutable ones shared) and the actors' interned histories. To go back to depth
 d, `Restorer.restore` takes the deepest snapshot at or above d, copies its world again
 (the snapshot itself is never changed, so a branch with three alternatives is restored
-three times from it), and rebuilds the actors: one that did not move after depth d in
+three times from it; for the last alternative, which the prefix marks `final`, the
+snapshot is given away instead of copied), and rebuilds the actors: one that did not move after depth d in
 the execution just run is taken over from it as it stands (its generator is exactly
 where it was at depth d; a program with crashes, whose restarts start at a crash, has
 every actor rebuilt), every other one gets a fresh generator fed the recorded outcomes
@@ -106,10 +107,12 @@ class Restorer:
             self._last.close()
             self._last = None
 
-    def restore(self, depth: int) -> Execution | None:
+    def restore(self, depth: int, final: bool = False) -> Execution | None:
         """An execution in the state after the first `depth` steps of the last one, or as
         near before it as a snapshot allows (its `steps` say how far); None when there
-        is no snapshot at or before `depth` (then run from the start)."""
+        is no snapshot at or before `depth` (then run from the start). `final`: no later
+        execution restores at `depth` again, so a snapshot there is given away, not
+        copied."""
         snapshots = self.snapshots
         while snapshots and snapshots[-1].depth > depth:
             snapshots.pop()
@@ -129,8 +132,11 @@ class Restorer:
             moved = {step.actor for step in steps[snapshot.depth:]}
             adopted = last.hand_over(a.name for a in last.actors if a.name not in moved)
         last.close()
-        execution = Execution(self.program, self.interner, footprints=True, world=copy_value(snapshot.world),
-                              adopted=adopted)
+        if final and snapshot.depth == depth:
+            world = snapshots.pop().world  # nobody restores from it again
+        else:
+            world = copy_value(snapshot.world)
+        execution = Execution(self.program, self.interner, footprints=True, world=world, adopted=adopted)
         for index in range(snapshot.depth):
             step = steps[index]
             if step.actor in adopted:

@@ -33,17 +33,27 @@ _ATOMS = frozenset({int, float, complex, str, bytes, bool, type(None), range,
 _frozen_classes: dict[type, bool] = {}
 
 
+#: the classes whose every instance can be shared (atoms, enums, frozen attrs classes), as
+#: met: the fast path of `is_immutable` and `copy_value`, which a search calls at every step
+_shared: set[type] = set(_ATOMS)
+
+
 def is_frozen_attrs(cls: type) -> bool:
     found = _frozen_classes.get(cls)
     if found is None:
         found = _frozen_classes[cls] = attrs.has(cls) and cls.__setattr__ is _frozen_setattrs
+        if found:
+            _shared.add(cls)
     return found
 
 
 def is_immutable(value: Any) -> bool:
     """Whether `value` can be shared between copies: it can never change in place."""
     cls = type(value)
-    if cls in _ATOMS or isinstance(value, enum.Enum):
+    if cls in _shared:
+        return True
+    if isinstance(value, enum.Enum):
+        _shared.add(cls)
         return True
     if cls is tuple or cls is frozenset:
         return all(is_immutable(v) for v in value)
@@ -54,10 +64,11 @@ def copy_value(value: Any) -> Any:
     """A copy that shares what is immutable and copies what is not (see the module
     docstring)."""
     cls = type(value)
-    if cls in _ATOMS:
+    if cls in _shared:
         return value
     if cls is dict:
-        return {k: copy_value(v) for k, v in value.items()}
+        shared = _shared
+        return {k: v if type(v) in shared else copy_value(v) for k, v in value.items()}
     if cls is set:
         return {copy_value(v) for v in value}
     if cls is list:
