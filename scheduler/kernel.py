@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import inspect
+import types
 from collections.abc import Generator, Hashable, Iterable, Mapping
 from typing import Any
 
@@ -305,9 +306,9 @@ class Execution:
         if self._interner is not None:
             actor.history = self._interner.extend(actor.history, step)
         if step.error is None:
-            self._advance(actor, lambda gen: gen.send(step.result))
+            self._advance(actor, _SEND, step.result)
         else:
-            self._advance(actor, lambda gen: gen.throw(step.error))
+            self._advance(actor, _THROW, step.error)
         if actor.pending is None:
             if self.program.on_exit is not None:
                 self._exit(name)
@@ -316,7 +317,7 @@ class Execution:
             aborts = actor.status is Status.FAILED and self.program.aborts(actor.error)
             if aborts and footprint is not None:  # it disables every other step, which reads ABORT
                 footprint = Footprint(footprint.reads, footprint.writes | {ABORT})
-            step = attrs.evolve(step, footprint=footprint, ended=_end(actor))
+            step = Step(step.index, step.actor, step.effect, step.result, step.error, footprint, _end(actor))
             self.steps[-1] = step
             if aborts:
                 self.aborted = step
@@ -343,7 +344,7 @@ class Execution:
         for restart in self._stop(actor):
             if restart.pending is None and footprint is not None and self.program.on_exit is not None:
                 footprint = Footprint(footprint.reads, footprint.writes | {f"exit/{restart.name}"})
-        step = attrs.evolve(step, footprint=footprint, ended=_end(actor))
+        step = Step(step.index, step.actor, step.effect, step.result, step.error, footprint, _end(actor))
         self.steps[-1] = step
         return step
 
@@ -381,9 +382,9 @@ class Execution:
         else:
             actor = self._by_name[step.actor]
             if step.error is None:
-                self._advance(actor, lambda gen: gen.send(step.result))
+                self._advance(actor, _SEND, step.result)
             else:
-                self._advance(actor, lambda gen: gen.throw(step.error))
+                self._advance(actor, _THROW, step.error)
             if actor.status is Status.FAILED and self.program.aborts(actor.error):
                 self.aborted = step
 
@@ -399,7 +400,7 @@ class Execution:
     def _start(self, actor: Actor, spec) -> None:
         """Build the actor's generator and run it to its first effect."""
         actor.generator = start_actor(spec.body, spec.name)
-        self._advance(actor, lambda gen: next(gen))
+        self._advance(actor, _NEXT)
         if actor.pending is None:
             self._exit(spec.name)
 
@@ -417,9 +418,11 @@ class Execution:
         self._handed.update(handed)
         return handed
 
-    def _advance(self, actor: Actor, resume) -> None:
+    def _advance(self, actor: Actor, resume, *given) -> None:
+        """Resume the actor's generator (`resume(generator, *given)`: _NEXT, _SEND a
+        result or _THROW a failure) and take its next effect, or how it ended."""
         try:
-            effect = resume(actor.generator)
+            effect = resume(actor.generator, *given)
         except StopIteration as stop:
             actor.pending, actor.status, actor.returned = None, Status.DONE, stop.value
             return
@@ -438,6 +441,9 @@ class Execution:
             _EFFECT_TYPES.add(type(effect))
         actor.pending = effect
 
+
+#: how `_advance` resumes a generator (unbound, so that no closure is made per step)
+_NEXT, _SEND, _THROW = types.GeneratorType.__next__, types.GeneratorType.send, types.GeneratorType.throw
 
 #: the effect classes already checked to be attrs subclasses of Effect
 _EFFECT_TYPES: set[type] = set()

@@ -142,13 +142,14 @@ class Restorer:
             if step.actor in adopted:
                 continue
             found = execution.pending(step.actor)
-            if found != step.effect:
-                taken = "has already finished" if found is None else f"yields {found.describe()} there"
-                execution.close()
-                raise NondeterminismError(
-                    index, f"step {index}: restoring the state, the search recorded {step.actor} to "
-                           f"{step.effect.describe()}; rebuilt from its recorded outcomes, {step.actor} {taken}")
-            execution.resume(step)
+            if found == step.effect:  # (== is attrs' own; != would call it through __ne__)
+                execution.resume(step)
+                continue
+            taken = "has already finished" if found is None else f"yields {found.describe()} there"
+            execution.close()
+            raise NondeterminismError(
+                index, f"step {index}: restoring the state, the search recorded {step.actor} to "
+                       f"{step.effect.describe()}; rebuilt from its recorded outcomes, {step.actor} {taken}")
         execution.restored(steps[:snapshot.depth], runnable[:snapshot.depth], snapshot.histories)
         self.restored += snapshot.depth
         return execution

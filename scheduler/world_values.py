@@ -36,6 +36,7 @@ _frozen_classes: dict[type, bool] = {}
 #: the classes whose every instance can be shared (atoms, enums, frozen attrs classes), as
 #: met: the fast path of `is_immutable` and `copy_value`, which a search calls at every step
 _shared: set[type] = set(_ATOMS)
+_field_names: dict[type, tuple[str, ...]] = {}  # an attrs class's fields, by name
 
 
 def is_frozen_attrs(cls: type) -> bool:
@@ -67,9 +68,12 @@ def copy_value(value: Any) -> Any:
     if cls in _shared:
         return value
     if cls is dict:
-        shared = _shared
-        return {k: v if type(v) in shared else copy_value(v) for k, v in value.items()}
+        if _shared.issuperset(map(type, value.values())):  # all shared: a shallow copy, in C
+            return value.copy()
+        return {k: copy_value(v) for k, v in value.items()}
     if cls is set:
+        if _shared.issuperset(map(type, value)):
+            return value.copy()
         return {copy_value(v) for v in value}
     if cls is list:
         return [copy_value(v) for v in value]
@@ -77,8 +81,11 @@ def copy_value(value: Any) -> Any:
         return value
     if attrs.has(cls):
         new = object.__new__(cls)
-        for field in attrs.fields(cls):
-            object.__setattr__(new, field.name, copy_value(getattr(value, field.name)))
+        names = _field_names.get(cls)
+        if names is None:
+            names = _field_names[cls] = tuple(field.name for field in attrs.fields(cls))
+        for name in names:
+            object.__setattr__(new, name, copy_value(getattr(value, name)))
         return new
     if cls is tuple:
         return tuple(copy_value(v) for v in value)
