@@ -26,7 +26,7 @@ from unpack_race.scheduler.effect import Effect, Footprint
 from unpack_race.scheduler.explore import PASS, explore
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.shared_memory import Read, Write
-from unpack_race.scheduler.strategies import DepthFirst
+from unpack_race.scheduler.strategies import DepthFirst, Dpor
 from unpack_race.scheduler.world_values import canonical
 
 
@@ -129,13 +129,14 @@ def test_past_an_outcome_that_is_not_a_value_the_search_replays_and_still_agrees
 # -- random programs -------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("strategy", [DepthFirst, Dpor])
 @settings(max_examples=60, deadline=None)
-@given(program_specs(max_total_steps=10))
-def test_restoring_agrees_with_replaying_on_random_programs(spec):
+@given(spec=program_specs(max_total_steps=10))
+def test_restoring_agrees_with_replaying_on_random_programs(strategy, spec):
     views = {}
     for restore in (False, True):
         runs = []
-        result = explore(build(spec, daemons=True), DepthFirst(restore=restore),
+        result = explore(build(spec, daemons=True), strategy(restore=restore),
                          on_run=lambda run, into=runs: into.append(
                              (tuple((s.actor, s.effect, repr(s.result), s.footprint) for s in run.steps),
                               canonical(run.world))))
