@@ -41,13 +41,9 @@ class Branch:
     chosen: str
     todo: list[str] = attrs.field(factory=list)
     data: Any = None  # the strategy's own bookkeeping for this branch
-    _choice: Choice | None = attrs.field(default=None, eq=False, repr=False)  # of `chosen`, once made
 
     def choice(self) -> Choice:
-        found = self._choice
-        if found is None or found.actor != self.chosen:
-            found = self._choice = Choice(self.chosen, self.effects[self.chosen], self.runnable)
-        return found
+        return Choice(self.chosen, self.effects[self.chosen], self.runnable)
 
 
 def next_in_todo(branch: Branch) -> str | None:
@@ -63,6 +59,7 @@ class ChoiceTree:
     ) -> None:
         self.root = tuple(root)
         self.branches: list[Branch] = []
+        self._choices: list[Choice] = []  # each branch's choice, kept with the branches (path() is hot)
         self.alternative = alternative
         self._started = False
         self._pending = False  # the prefix handed out last has not been run yet
@@ -74,7 +71,7 @@ class ChoiceTree:
         return len(self.root) + len(self.branches)
 
     def path(self) -> tuple[Recorded, ...]:
-        return self.root + tuple(b.choice() for b in self.branches)
+        return self.root + tuple(self._choices)
 
     def branch(self, point: ChoicePoint, options: Sequence[str], data: Any = None) -> Branch:
         """A new branch at `point`: take options[0] now, the others later, in order."""
@@ -83,6 +80,7 @@ class ChoiceTree:
         effects = {actor: point.pending(actor) for actor in point.runnable}
         branch = Branch(point.runnable, effects, options[0], list(options[1:]), data)
         self.branches.append(branch)
+        self._choices.append(branch.choice())
         self.taken += 1
         return branch
 
@@ -101,10 +99,12 @@ class ChoiceTree:
             chosen = self.alternative(last)
             if chosen is not None:
                 last.chosen = chosen
+                self._choices[-1] = last.choice()
                 self.taken += 1
                 final = self.alternative is next_in_todo and not last.todo  # (another rule may add some later)
                 return Prefix(self.path(), self.depth - 1, final=final)
             self.branches.pop()
+            self._choices.pop()
         self._pending = False
         return None
 
@@ -147,6 +147,7 @@ class ChoiceTree:
         for b in data["branches"]:
             effects = {a: Named.from_json(e) for a, e in b["effects"].items()}
             tree.branches.append(Branch(tuple(b["runnable"]), effects, b["chosen"], list(b["todo"]), b["data"]))
+        tree._choices = [branch.choice() for branch in tree.branches]
         return tree
 
 
