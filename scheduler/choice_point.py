@@ -34,7 +34,7 @@ class Prefix:
     checked: int = 0
     diverged: type[Divergence] = NondeterminismError
     #: no later prefix will branch at step `checked` again (its last alternative): a
-    #: snapshot kept there (scheduler.restore) can be given away instead of copied
+    #: saved state kept there (scheduler.restore) can be given away instead of copied
     final: bool = False
 
 

@@ -44,8 +44,8 @@ class Facts:
     scopes: tuple[str, ...] = ()  # the property scopes its verdicts preserve
     guarantee: str = ""  # what a search of this strategy that finds nothing has shown
     states: int | None = None  # distinct states seen, where it keeps count
-    transitions: int | None = None  # distinct (state, choice) transitions taken, where it keeps count
     notes: tuple[str, ...] = ()  # sentences about this particular search (how a counterexample shrank)
+    transitions: int | None = None  # distinct (state, choice) transitions taken, where it keeps count
 
 
 @attrs.frozen
@@ -60,7 +60,7 @@ class Coverage:
     cut: Mapping[str, int]  # executions ended early, by cause
     steps: int  # steps the kernel applied (replayed ones included, restored ones not)
     finished: bool  # the strategy had nothing left to explore (no budget, Ctrl-C or violation stopped it)
-    restored: int = 0  # steps fed back to their actors from a snapshot instead of replayed (scheduler.restore)
+    restored: int = 0  # steps fed back to their actors from a saved state instead of replayed (scheduler.restore)
 
     @property
     def kind(self) -> Kind:

@@ -7,8 +7,8 @@ replays it (`scheduler.choices.replay`: the one prefix replay, with its determin
 check; the steps an earlier execution already checked are not checked again), then asks
 the strategy at every choice point. For a strategy that `restores` (DFS with state
 caching), an execution after the first starts instead from the state at its branching
-point, restored from a snapshot (scheduler.restore), and replays only what lies beyond
-the snapshot. A search ends at the first violation (its run
+point, restored from a saved state (scheduler.restore), and replays only what lies beyond
+the saved state. A search ends at the first violation (its run
 becomes the counterexample), when the strategy has nothing left, or when a budget runs
 out; the result then says what was covered so far. Ctrl-C is not a result: `explore`
 raises `Interrupted` (scheduler.interrupts), a KeyboardInterrupt whose `partial` is the

@@ -14,7 +14,7 @@ interleaving: correct, complete and exponential, and the world needs no `fingerp
 
 With state caching the search also restores instead of replaying (`restore=True`, the
 default): going back to a branching point, the explorer restores the state there from a
-snapshot and rebuilds the actors from their recorded outcomes (scheduler.restore), so
+saved state and rebuilds the actors from their recorded outcomes (scheduler.restore), so
 each transition is executed once, not once per execution that passes through it. What
 is explored, in which order, and every verdict and counterexample are those of the
 replaying search (`restore=False`), which the tests check; only the work differs. The
@@ -136,4 +136,5 @@ class DepthFirst(Strategy):
                     "restore": self.restores}
         distinct = self.state_caching and self.preemption_bound is None  # a branch is then a new state
         return Facts(kind, algorithm, citation, settings, ALL_SCOPES, guarantee,
-                     len(self._visited) if self.state_caching else None, self.tree.taken if distinct else None)
+                     len(self._visited) if self.state_caching else None,
+                     transitions=self.tree.taken if distinct else None)

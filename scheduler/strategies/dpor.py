@@ -23,7 +23,7 @@ less reduced.
 
 Like `dfs`, it walks a choice tree: each execution shares a prefix with the previous one.
 With `restore=True` (the default) the explorer restores the state where the prefix
-branches off from a snapshot (scheduler.restore) instead of re-running the program from
+branches off from a saved state (scheduler.restore) instead of re-running the program from
 the start and replaying the prefix, which `restore=False` does; what is explored is the
 same either way. Each state on the current path is a `Node`.
 Dependence comes from the effects' footprints, evaluated in the state where each step

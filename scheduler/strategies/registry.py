@@ -122,7 +122,7 @@ def _entry(name, summary, sampling, options, make=None, drive=None) -> Entry:
 
 #: DFS (with state caching) and DPOR: how an execution reaches its branching point
 RESTORE = Option("restore", bool, True, "DFS with state caching and DPOR: restore each branching point's state "
-                 "from a snapshot instead of replaying its prefix (--no-restore replays)", "restore")
+                 "from a saved state instead of replaying its prefix (--no-restore replays)", "restore")
 
 REGISTRY: dict[str, Entry] = {e.name: e for e in (
     _entry("dfs", "exhaustive depth-first search (state caching unless --no-state-cache; --preemption-bound K)",

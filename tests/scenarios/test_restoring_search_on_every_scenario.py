@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 from toy_world import distinct_transitions
+from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scenarios.registry import SCENARIOS
 from unpack_race.scheduler.explore import explore
-from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scheduler.strategies import DepthFirst, Dpor
 from unpack_race.scheduler.world_values import canonical
 
@@ -41,7 +41,7 @@ def searched(name: str, variant: str, params: dict, strategy):
 
 #: DPOR's tree backtracks like DFS's and restores too; the scenarios where it is quick
 DPOR_CASES = [(name, variant, {}) for name, sc in SCENARIOS.items() for variant in sc.variants
-              if name in CLASSIC_NAMES or name in ("rootfs-apply-layers", "remap-snapshot", "lease-deleted-under-pull")]
+              if name in CLASSIC_NAMES or name in ("rootfs-apply-layers", "remap-saved state", "lease-deleted-under-pull")]
 
 
 @pytest.mark.parametrize("name, variant, params", CASES, ids=[f"{n}-{v}-{p}" for n, v, p in CASES])

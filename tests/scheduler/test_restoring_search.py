@@ -1,8 +1,10 @@
 """The restoring mode of DFS with state caching (scheduler.restore) on toy programs: it
 executes each distinct transition once (counted here by a walk of the state graph with
 the kernel alone, not by the search), it keeps the nondeterminism check, it falls back to
-replaying where an outcome is not a value, and it agrees with the replaying search and
-with brute force on random programs, crashes included."""
+replaying where an outcome is not a value, and it agrees run for run with the replaying
+search on random programs, under DFS and DPOR. (With crashes, which rebuild every actor,
+tests/scheduler/test_crashes.py checks both searches, restoring by default, against
+brute force.)"""
 
 from __future__ import annotations
 
@@ -28,7 +30,6 @@ from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.shared_memory import Read, Write
 from unpack_race.scheduler.strategies import DepthFirst, Dpor
 from unpack_race.scheduler.world_values import canonical
-
 
 PROGRAMS = {
     "racy counter, 3 actors": lambda: racy_counter(3),
