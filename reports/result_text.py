@@ -34,9 +34,14 @@ def summarize(result: Result) -> str:
         lines.append(f"  sometimes-properties reached: {reached}")
         if result.unreached:
             lines.append(f"  never reached: {', '.join(result.unreached)}")
+    restored = ""
+    if result.coverage.restored:  # scheduler.restore: the mode that ran, in the line timings are in
+        restored = f"; {result.coverage.restored} more restored from saved states, not replayed"
+        if result.coverage.steps_per_transition is not None:
+            restored += f": {result.coverage.steps_per_transition:.2f} steps per distinct transition"
     lines.append(
         f"  {result.executions} executions, {result.steps} steps in {result.elapsed:.2f} s "
-        f"({rate(result.steps, result.elapsed):,.0f} steps/s)"
+        f"({rate(result.steps, result.elapsed):,.0f} steps/s{restored})"
     )
     return "\n".join(lines)
 

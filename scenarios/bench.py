@@ -6,7 +6,8 @@ Three tables, written as Markdown and JSON into a directory the user names:
    see scheduler/state_graph.py), the Mazurkiewicz traces (enumerated, where brute force
    is small enough), and for DFS with state caching, DPOR and BFS: executions explored
    without properties (the reduction itself) and their ratio to brute force and to the
-   traces, distinct states, scheduled steps per second, and the time to the first
+   traces, distinct states, scheduled steps per second, steps per distinct transition
+   (where the strategy counts transitions: DFS with state caching), and the time to the first
    violation with the properties on;
 2. sampling strategies on every program with a bug: runs and seconds to the first
    violation, median and spread over N seeds, and how many seeds found it at all;
@@ -140,6 +141,7 @@ def exhaustive_rows(subject: Subject, settings: Settings, log) -> list[dict[str,
             "executions": complete if reduction.verdict != BUDGET else None,
             "sleep_blocked": blocked, "states": reduction.states,
             "steps_per_second": round(_rate(reduction)),
+            "steps_per_transition": _per_transition(reduction),
             "seconds": round(reduction.elapsed, 3),
             "ratio_to_brute_force": _ratio(complete, brute) if reduction.verdict != BUDGET else None,
             "ratio_to_traces": _ratio(complete, traces) if reduction.verdict != BUDGET else None,
@@ -152,6 +154,13 @@ def exhaustive_rows(subject: Subject, settings: Settings, log) -> list[dict[str,
         rows.append(row)
         log("exhaustive", row)
     return rows
+
+
+def _per_transition(result: Result) -> float | None:
+    """Steps the kernel applied per distinct transition the search took (1.0: each
+    executed once), where the strategy counts transitions (DFS with state caching)."""
+    ratio = result.coverage.steps_per_transition
+    return None if ratio is None else round(ratio, 3)
 
 
 def _ratio(a: int | None, b: int | None) -> float | None:
@@ -227,6 +236,7 @@ def growth_rows(settings: Settings, log) -> list[dict[str, Any]]:
                         row.update({"verdict": result.verdict.value, "executions": result.executions,
                                     "states": result.states, "seconds": round(result.elapsed, 3),
                                     "steps_per_second": round(_rate(result)),
+                                    "steps_per_transition": _per_transition(result),
                                     "counterexample_steps": len(result.counterexample) or None})
                     rows.append(row)
                     log("growth", row)

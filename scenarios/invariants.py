@@ -23,6 +23,7 @@ preserves them:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import networkx as nx
@@ -99,8 +100,20 @@ def _reachable_swept(step: Step) -> list[str]:
     report = _gc_report(step)
     if report is None:
         return []
+    return list(_reachable_swept_by(report))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _reachable_swept_by(report: GcReport) -> tuple[str, ...]:
+    """The snapshots `report`'s collection swept although reachable. Memoised, which is
+    sound: a report is a frozen value (attrs.frozen, tuples and frozensets of strings all
+    the way down, so equal reports are interchangeable and none changes after it is
+    made), and the answer is a function of the report alone (networkx over what GC saw,
+    nothing else). A search meets the same collection again and again (at retry-after-
+    cancel 4 layers / 2 GC runs, a few hundred distinct reports among thousands of GC
+    steps)."""
     reached = reachable_from_roots(report.before)
-    return [s for s in report.swept_snapshots if ("snapshot", s) in reached]
+    return tuple(s for s in report.swept_snapshots if ("snapshot", s) in reached)
 
 
 GC_SWEEPS_ONLY_UNREACHABLE = always(

@@ -33,6 +33,9 @@ class Prefix:
     steps: Sequence[Recorded] = ()
     checked: int = 0
     diverged: type[Divergence] = NondeterminismError
+    #: no later prefix will branch at step `checked` again (its last alternative): a
+    #: saved state kept there (scheduler.restore) can be given away instead of copied
+    final: bool = False
 
 
 FROM_THE_START = Prefix()

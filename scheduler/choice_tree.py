@@ -59,9 +59,11 @@ class ChoiceTree:
     ) -> None:
         self.root = tuple(root)
         self.branches: list[Branch] = []
+        self._choices: list[Choice] = []  # each branch's choice, kept with the branches (path() is hot)
         self.alternative = alternative
         self._started = False
         self._pending = False  # the prefix handed out last has not been run yet
+        self.taken = 0  # choices taken at branches: each new branch's first, each alternative handed out
 
     @property
     def depth(self) -> int:
@@ -69,7 +71,7 @@ class ChoiceTree:
         return len(self.root) + len(self.branches)
 
     def path(self) -> tuple[Recorded, ...]:
-        return self.root + tuple(b.choice() for b in self.branches)
+        return self.root + tuple(self._choices)
 
     def branch(self, point: ChoicePoint, options: Sequence[str], data: Any = None) -> Branch:
         """A new branch at `point`: take options[0] now, the others later, in order."""
@@ -78,6 +80,8 @@ class ChoiceTree:
         effects = {actor: point.pending(actor) for actor in point.runnable}
         branch = Branch(point.runnable, effects, options[0], list(options[1:]), data)
         self.branches.append(branch)
+        self._choices.append(branch.choice())
+        self.taken += 1
         return branch
 
     def next_prefix(self) -> Prefix | None:
@@ -95,8 +99,12 @@ class ChoiceTree:
             chosen = self.alternative(last)
             if chosen is not None:
                 last.chosen = chosen
-                return Prefix(self.path(), self.depth - 1)
+                self._choices[-1] = last.choice()
+                self.taken += 1
+                final = self.alternative is next_in_todo and not last.todo  # (another rule may add some later)
+                return Prefix(self.path(), self.depth - 1, final=final)
             self.branches.pop()
+            self._choices.pop()
         self._pending = False
         return None
 
@@ -139,6 +147,7 @@ class ChoiceTree:
         for b in data["branches"]:
             effects = {a: Named.from_json(e) for a, e in b["effects"].items()}
             tree.branches.append(Branch(tuple(b["runnable"]), effects, b["chosen"], list(b["todo"]), b["data"]))
+        tree._choices = [branch.choice() for branch in tree.branches]
         return tree
 
 

@@ -3,7 +3,8 @@
 Every strategy describes itself once (`Facts`: what kind of coverage it gives, its
 algorithm and paper, its settings, the property scopes its reduction preserves, and the
 guarantee a pass carries); the explorer adds the counts (executions started, run to a
-final state, cut and why, distinct states, steps). The record is rendered into words in
+final state, cut and why, distinct states, steps applied and steps restored instead of
+replayed; with the strategy's count of distinct transitions, steps per transition). The record is rendered into words in
 `reports/` and written to JSON as it is (`to_json`).
 """
 
@@ -44,6 +45,7 @@ class Facts:
     guarantee: str = ""  # what a search of this strategy that finds nothing has shown
     states: int | None = None  # distinct states seen, where it keeps count
     notes: tuple[str, ...] = ()  # sentences about this particular search (how a counterexample shrank)
+    transitions: int | None = None  # distinct (state, choice) transitions taken, where it keeps count
 
 
 @attrs.frozen
@@ -56,8 +58,9 @@ class Coverage:
     executions: int  # started
     complete: int  # ran until no actor could move
     cut: Mapping[str, int]  # executions ended early, by cause
-    steps: int
+    steps: int  # steps the kernel applied (replayed ones included, restored ones not)
     finished: bool  # the strategy had nothing left to explore (no budget, Ctrl-C or violation stopped it)
+    restored: int = 0  # steps fed back to their actors from a saved state instead of replayed (scheduler.restore)
 
     @property
     def kind(self) -> Kind:
@@ -66,6 +69,19 @@ class Coverage:
     @property
     def states(self) -> int | None:
         return self.facts.states
+
+    @property
+    def transitions(self) -> int | None:
+        return self.facts.transitions
+
+    @property
+    def steps_per_transition(self) -> float | None:
+        """Steps applied per distinct transition taken (1.0: each transition executed
+        once; a replaying search executes its prefixes again), where the strategy counts
+        transitions."""
+        if not self.facts.transitions:
+            return None
+        return self.steps / self.facts.transitions
 
     def cut_by(self, cause: str) -> int:
         return self.cut.get(cause, 0)
@@ -83,6 +99,8 @@ class Coverage:
             "cut": dict(sorted(self.cut.items())),
             "states": f.states,
             "steps": self.steps,
+            "restored": self.restored,
+            "transitions": f.transitions,
             "scopes": list(f.scopes),
             "guarantee": f.guarantee,
             "notes": list(f.notes),

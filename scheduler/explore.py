@@ -5,7 +5,10 @@ It owns the loop that strategies, properties and budgets plug into, so none of t
 needs to know about the others. For each execution it asks the strategy for a prefix,
 replays it (`scheduler.choices.replay`: the one prefix replay, with its determinism
 check; the steps an earlier execution already checked are not checked again), then asks
-the strategy at every choice point. A search ends at the first violation (its run
+the strategy at every choice point. For a strategy that `restores` (DFS with state
+caching), an execution after the first starts instead from the state at its branching
+point, restored from a saved state (scheduler.restore), and replays only what lies beyond
+the saved state. A search ends at the first violation (its run
 becomes the counterexample), when the strategy has nothing left, or when a budget runs
 out; the result then says what was covered so far. Ctrl-C is not a result: `explore`
 raises `Interrupted` (scheduler.interrupts), a KeyboardInterrupt whose `partial` is the
@@ -26,6 +29,7 @@ from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.kernel import Execution, HistoryInterner, ModelError, ProtocolError, Step
 from unpack_race.scheduler.program import Program, check_fingerprint
 from unpack_race.scheduler.properties import Property, Violation
+from unpack_race.scheduler.restore import Restorer
 from unpack_race.scheduler.run import Run
 from unpack_race.scheduler.strategies.base import SingleExecution, Strategy
 from unpack_race.scheduler.verdict import Verdict
@@ -170,6 +174,7 @@ def explore(
         raise PropertyScopeError(refusal)
     checks = Checks(properties)
     interner = HistoryInterner() if strategy.keys_states else None
+    restorer = Restorer(program, interner) if strategy.restores else None
     limit = budget.max_steps_per_execution
     executions = complete = steps = 0
     cut: dict[str, int] = {}
@@ -198,7 +203,10 @@ def explore(
                 break
             execution = None
             try:
-                execution = Execution(program, interner, footprints=True)
+                if restorer is not None and executions > 0:
+                    execution = restorer.restore(prefix.checked, prefix.final)
+                if execution is None:
+                    execution = Execution(program, interner, footprints=True)
             except ProtocolError as error:
                 raise _model_failure(error, execution, executions + 1) from error
             if executions == 0:
@@ -218,7 +226,8 @@ def explore(
             cause = None
             try:
                 if violation is None:
-                    replay(execution, prefix.steps, diverged=prefix.diverged, after=after)
+                    rest = prefix.steps[len(execution.steps):] if execution.steps else prefix.steps
+                    replay(execution, rest, diverged=prefix.diverged, after=after)
                 while violation is None:
                     if not execution.runnable():
                         break
@@ -226,6 +235,8 @@ def explore(
                     if type(choice) is Cut:
                         cause = choice.cause
                         break
+                    if restorer is not None:
+                        restorer.keep(execution)
                     step = execution.step(choice)
                     if len(execution.steps) > limit:
                         raise ProtocolError(f"an execution ran past {limit} steps; does an actor loop forever?")
@@ -249,18 +260,24 @@ def explore(
                 last = Run.of(execution)
                 if on_run is not None:
                     on_run(last)
-            execution.close()
+            if restorer is not None:
+                restorer.ran(execution)  # closed once the next execution is restored from it
+            else:
+                execution.close()
             if violation is not None:
                 found = last
                 break
             report()
     except KeyboardInterrupt:
         interrupted = True
+    finally:
+        if restorer is not None:
+            restorer.close()
     elapsed = time.monotonic() - started
     report(final=True)
     reached, unreached = checks.reached_and_unreached()
     coverage = Coverage(strategy.facts(), bounds, executions, complete, dict(sorted(cut.items())), steps,
-                        finished and violation is None)
+                        finished and violation is None, restorer.restored if restorer is not None else 0)
     common = dict(coverage=coverage, reached=reached, unreached=unreached, elapsed=elapsed)
     if violation is not None and (found is not None or not interrupted):  # a verdict, unless Ctrl-C beat its run
         return Result(VIOLATION, violation=violation, run=found, found_in=executions, **common)

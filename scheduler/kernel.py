@@ -7,6 +7,11 @@ and resumes the actor with the result (or throws the `Failure` into it); `step` 
 crash choice stops its actor instead. A failure the program `aborts_on` ends the whole
 execution at its step (C's abort()): nobody is runnable after it, and it is no deadlock.
 The kernel never chooses: strategies do.
+
+An execution can also be restored instead of run (scheduler.restore): built on a copy of
+the world as it stood after some recorded steps (`Execution(..., world=...)`, whose
+actors start without touching it), each recorded step is then fed back to its actor
+(`resume`): the outcome it had is sent into the fresh generator, and nothing is applied.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from __future__ import annotations
 import dataclasses
 import enum
 import inspect
-from collections.abc import Generator, Hashable
+import types
+from collections.abc import Generator, Hashable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -133,11 +139,19 @@ class Execution:
     """A single run of a program from its initial state."""
 
     def __init__(
-        self, program: Program, interner: HistoryInterner | None = None, footprints: bool = False
+        self, program: Program, interner: HistoryInterner | None = None, footprints: bool = False, *,
+        world: Any = None, adopted: Mapping[str, Actor] | None = None,
     ) -> None:
+        """A fresh execution; with `world`, one being restored: the world is the one
+        given (as it stood after the steps `resume` will feed back), and no hook touches
+        it while those steps are fed back (their effects on it are in it already). The
+        `adopted` actors (handed over by an earlier execution, `hand_over`, where they
+        stand as they must after those steps) are taken as they are, generator and all;
+        only a program without crashes can hand actors over."""
         self.program = program
         self.tracks_footprints = footprints
-        self.world = program.make_world()
+        self._restoring = world is not None
+        self.world = program.make_world() if world is None else world
         self.steps: list[Step] = []
         self.runnable_log: list[tuple[str, ...]] = []  # the runnable actors before each step
         self._runnable: tuple[str, ...] | None = None  # of the current state, once asked
@@ -149,8 +163,15 @@ class Execution:
         self._crashes: dict[str, Actor] = {}  # crash choice -> its actor, program order
         self._crashed: set[str] = set()  # the crash choices taken
         self._restarts: dict[str, list[str]] = {}  # actor -> the actors that restart it
+        self._handed: set[str] = set()  # actors handed over to a restored execution: not closed here
         crashable = set(program.crashable())
+        if adopted and crashable:
+            raise ValueError("a program whose actors may crash cannot hand actors over")
         for spec in program.actors:
+            if adopted and spec.name in adopted:
+                self.actors.append(adopted[spec.name])
+                self._by_name[spec.name] = adopted[spec.name]
+                continue
             actor = Actor(spec.name, spec.daemon, None)
             self.actors.append(actor)
             self._by_name[spec.name] = actor
@@ -285,18 +306,18 @@ class Execution:
         if self._interner is not None:
             actor.history = self._interner.extend(actor.history, step)
         if step.error is None:
-            self._advance(actor, lambda gen: gen.send(step.result))
+            self._advance(actor, _SEND, step.result)
         else:
-            self._advance(actor, lambda gen: gen.throw(step.error))
+            self._advance(actor, _THROW, step.error)
         if actor.pending is None:
             if self.program.on_exit is not None:
-                self.program.on_exit(self.world, name)
+                self._exit(name)
                 if footprint is not None:
                     footprint = Footprint(footprint.reads, footprint.writes | {f"exit/{name}"})
             aborts = actor.status is Status.FAILED and self.program.aborts(actor.error)
             if aborts and footprint is not None:  # it disables every other step, which reads ABORT
                 footprint = Footprint(footprint.reads, footprint.writes | {ABORT})
-            step = attrs.evolve(step, footprint=footprint, ended=_end(actor))
+            step = Step(step.index, step.actor, step.effect, step.result, step.error, footprint, _end(actor))
             self.steps[-1] = step
             if aborts:
                 self.aborted = step
@@ -320,38 +341,88 @@ class Execution:
         self._crashed.add(name)
         if self._interner is not None:
             actor.history = self._interner.extend(actor.history, step)
+        for restart in self._stop(actor):
+            if restart.pending is None and footprint is not None and self.program.on_exit is not None:
+                footprint = Footprint(footprint.reads, footprint.writes | {f"exit/{restart.name}"})
+        step = Step(step.index, step.actor, step.effect, step.result, step.error, footprint, _end(actor))
+        self.steps[-1] = step
+        return step
+
+    def _stop(self, actor: Actor) -> list[Actor]:
+        """Stop the crashed `actor` for good and start the actors that restart it (which
+        it returns)."""
         generator, actor.generator = actor.generator, None
         actor.pending, actor.status, actor.stopped = None, Status.CRASHED, actor.pending
         close_generator(generator)  # never resumed: nothing it would still do happens
-        if self.program.on_exit is not None:
-            self.program.on_exit(self.world, actor.name)
+        self._exit(actor.name)
         specs = {spec.name: spec for spec in self.program.actors}
+        started = []
         for restart in self._restarts.get(actor.name, ()):
-            started = self._by_name[restart]
-            started.status = Status.RUNNING
-            self._start(started, specs[restart])
-            if started.pending is None and footprint is not None and self.program.on_exit is not None:
-                footprint = Footprint(footprint.reads, footprint.writes | {f"exit/{restart}"})
-        step = attrs.evolve(step, footprint=footprint, ended=_end(actor))
-        self.steps[-1] = step
-        return step
+            started.append(self._by_name[restart])
+            started[-1].status = Status.RUNNING
+            self._start(started[-1], specs[restart])
+        return started
+
+    def _exit(self, name: str) -> None:
+        """The program's `on_exit` hook for `name`, unless the execution is being restored."""
+        if self.program.on_exit is not None and not self._restoring:
+            self.program.on_exit(self.world, name)
+
+    # -- restoring (scheduler.restore) ------------------------------------------------
+    def resume(self, step: Step) -> None:
+        """Feed the recorded `step` back: its actor (which the caller checked is waiting
+        to perform `step.effect`) receives the recorded outcome, a crash stops its
+        actor; the world is not touched (it is already as it was after the step), and
+        the step is not recorded (`restored` records the steps fed back)."""
+        actor = self._crashes.get(step.actor)
+        if actor is not None:
+            self.crashes += 1
+            self._crashed.add(step.actor)
+            self._stop(actor)
+        else:
+            actor = self._by_name[step.actor]
+            if step.error is None:
+                self._advance(actor, _SEND, step.result)
+            else:
+                self._advance(actor, _THROW, step.error)
+            if actor.status is Status.FAILED and self.program.aborts(actor.error):
+                self.aborted = step
+
+    def restored(self, steps: list[Step], runnable_log: list[tuple[str, ...]], histories: tuple[int, ...]) -> None:
+        """Every recorded step has been fed back: they are the execution's `steps` (with
+        the runnable actors before each), the actors' interned histories are `histories`
+        (as they were), and from now on the hooks run as usual."""
+        self.steps, self.runnable_log, self._runnable = steps, runnable_log, None
+        for actor, history in zip(self.actors, histories, strict=True):
+            actor.history = history
+        self._restoring = False
 
     def _start(self, actor: Actor, spec) -> None:
         """Build the actor's generator and run it to its first effect."""
         actor.generator = start_actor(spec.body, spec.name)
-        self._advance(actor, lambda gen: next(gen))
-        if actor.pending is None and self.program.on_exit is not None:
-            self.program.on_exit(self.world, spec.name)
+        self._advance(actor, _NEXT)
+        if actor.pending is None:
+            self._exit(spec.name)
 
     def close(self) -> None:
-        """Close every unfinished actor's generator (see `close_generator`)."""
+        """Close every unfinished actor's generator (see `close_generator`), but those
+        handed over to another execution."""
         for actor in self.actors:
-            if actor.pending is not None:
+            if actor.pending is not None and actor.name not in self._handed:
                 close_generator(actor.generator)
 
-    def _advance(self, actor: Actor, resume) -> None:
+    def hand_over(self, names: Iterable[str]) -> dict[str, Actor]:
+        """The actors `names`, as they stand, for a restored execution to adopt; this
+        execution is over and no longer closes them."""
+        handed = {name: self._by_name[name] for name in names}
+        self._handed.update(handed)
+        return handed
+
+    def _advance(self, actor: Actor, resume, *given) -> None:
+        """Resume the actor's generator (`resume(generator, *given)`: _NEXT, _SEND a
+        result or _THROW a failure) and take its next effect, or how it ended."""
         try:
-            effect = resume(actor.generator)
+            effect = resume(actor.generator, *given)
         except StopIteration as stop:
             actor.pending, actor.status, actor.returned = None, Status.DONE, stop.value
             return
@@ -370,6 +441,9 @@ class Execution:
             _EFFECT_TYPES.add(type(effect))
         actor.pending = effect
 
+
+#: how `_advance` resumes a generator (unbound, so that no closure is made per step)
+_NEXT, _SEND, _THROW = types.GeneratorType.__next__, types.GeneratorType.send, types.GeneratorType.throw
 
 #: the effect classes already checked to be attrs subclasses of Effect
 _EFFECT_TYPES: set[type] = set()

@@ -33,17 +33,28 @@ _ATOMS = frozenset({int, float, complex, str, bytes, bool, type(None), range,
 _frozen_classes: dict[type, bool] = {}
 
 
+#: the classes whose every instance can be shared (atoms, enums, frozen attrs classes), as
+#: met: the fast path of `is_immutable` and `copy_value`, which a search calls at every step
+_shared: set[type] = set(_ATOMS)
+_field_names: dict[type, tuple[str, ...]] = {}  # an attrs class's fields, by name
+
+
 def is_frozen_attrs(cls: type) -> bool:
     found = _frozen_classes.get(cls)
     if found is None:
         found = _frozen_classes[cls] = attrs.has(cls) and cls.__setattr__ is _frozen_setattrs
+        if found:
+            _shared.add(cls)
     return found
 
 
 def is_immutable(value: Any) -> bool:
     """Whether `value` can be shared between copies: it can never change in place."""
     cls = type(value)
-    if cls in _ATOMS or isinstance(value, enum.Enum):
+    if cls in _shared:
+        return True
+    if isinstance(value, enum.Enum):
+        _shared.add(cls)
         return True
     if cls is tuple or cls is frozenset:
         return all(is_immutable(v) for v in value)
@@ -54,11 +65,15 @@ def copy_value(value: Any) -> Any:
     """A copy that shares what is immutable and copies what is not (see the module
     docstring)."""
     cls = type(value)
-    if cls in _ATOMS:
+    if cls in _shared:
         return value
     if cls is dict:
+        if _shared.issuperset(map(type, value.values())):  # all shared: a shallow copy, in C
+            return value.copy()
         return {k: copy_value(v) for k, v in value.items()}
     if cls is set:
+        if _shared.issuperset(map(type, value)):
+            return value.copy()
         return {copy_value(v) for v in value}
     if cls is list:
         return [copy_value(v) for v in value]
@@ -66,8 +81,11 @@ def copy_value(value: Any) -> Any:
         return value
     if attrs.has(cls):
         new = object.__new__(cls)
-        for field in attrs.fields(cls):
-            object.__setattr__(new, field.name, copy_value(getattr(value, field.name)))
+        names = _field_names.get(cls)
+        if names is None:
+            names = _field_names[cls] = tuple(field.name for field in attrs.fields(cls))
+        for name in names:
+            object.__setattr__(new, name, copy_value(getattr(value, name)))
         return new
     if cls is tuple:
         return tuple(copy_value(v) for v in value)

@@ -38,6 +38,11 @@ class Strategy(abc.ABC):
     #: the actors' histories)
     keys_states: bool = False
 
+    #: True when every prefix after the first agrees, on its first `checked` steps, with
+    #: the execution just run (a choice tree's backtracking): the explorer then restores
+    #: the state there instead of replaying those steps (scheduler.restore)
+    restores: bool = False
+
     def refuse(self, properties: Sequence[Property]) -> str | None:
         """Why this strategy cannot check one of `properties` (one line naming the
         property, the strategy and what to do), or None when it can check them all."""

@@ -12,6 +12,16 @@ taken, the state between steps, and final states (no property can read the order
 earlier steps). Without state caching (`state_caching=False`) it enumerates every
 interleaving: correct, complete and exponential, and the world needs no `fingerprint()`.
 
+With state caching the search also restores instead of replaying (`restore=True`, the
+default): going back to a branching point, the explorer restores the state there from a
+saved state and rebuilds the actors from their recorded outcomes (scheduler.restore), so
+each transition is executed once, not once per execution that passes through it. What
+is explored, in which order, and every verdict and counterexample are those of the
+replaying search (`restore=False`), which the tests check; only the work differs. The
+search counts the distinct transitions it takes (`Facts.transitions`: with state
+caching, a branch is a state seen for the first time, so each choice taken at one is a
+distinct (state, actor) transition), which gives the steps executed per transition.
+
 With `preemption_bound=k` only schedules with at most k preemptions are explored (a
 preemption: moving another actor while the one that just moved could go on). This is
 iterative context bounding (Musuvathi and Qadeer, "Iterative context bounding for
@@ -46,10 +56,13 @@ class DepthFirst(Strategy):
     - `preemption_bound`: only schedules with at most that many preemptions (a bounded,
       not exhaustive, search; the coverage says so).
     - `root`: explore only the continuations of this fixed prefix of recorded steps.
+    - `restore` (default True; only with state caching): restore each branching point's
+      state instead of replaying its prefix (scheduler.restore); False replays.
     """
 
     def __init__(
-        self, state_caching: bool = True, preemption_bound: int | None = None, root: Sequence[Recorded] = ()
+        self, state_caching: bool = True, preemption_bound: int | None = None, root: Sequence[Recorded] = (),
+        restore: bool = True,
     ) -> None:
         if preemption_bound is not None and preemption_bound < 0:
             raise ValueError(f"a preemption bound must be 0 or more, got {preemption_bound}")
@@ -58,6 +71,7 @@ class DepthFirst(Strategy):
         self.state_caching = state_caching
         self.preemption_bound = preemption_bound
         self.keys_states = state_caching
+        self.restores = state_caching and restore
         self.tree = ChoiceTree(root)
         self._visited: set[Hashable] = set()
 
@@ -118,6 +132,9 @@ class DepthFirst(Strategy):
             kind = Kind.BOUNDED
             algorithm = f"every continuation of a {len(self.tree.root)}-step prefix ({algorithm})"
             guarantee = f"every way of going on from the {len(self.tree.root)}-step prefix was covered"
-        settings = {"state_caching": self.state_caching, "preemption_bound": self.preemption_bound}
+        settings = {"state_caching": self.state_caching, "preemption_bound": self.preemption_bound,
+                    "restore": self.restores}
+        distinct = self.state_caching and self.preemption_bound is None  # a branch is then a new state
         return Facts(kind, algorithm, citation, settings, ALL_SCOPES, guarantee,
-                     len(self._visited) if self.state_caching else None)
+                     len(self._visited) if self.state_caching else None,
+                     transitions=self.tree.taken if distinct else None)

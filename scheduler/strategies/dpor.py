@@ -21,8 +21,11 @@ reversal cannot start at the state it belongs to (its initial actor is blocked o
 there), every runnable actor that is awake is tried there instead: always sound, if
 less reduced.
 
-Stateless, like `dfs`: every execution re-runs the program from the start and replays
-the prefix it shares with the previous one. Each state on the current path is a `Node`.
+Like `dfs`, it walks a choice tree: each execution shares a prefix with the previous one.
+With `restore=True` (the default) the explorer restores the state where the prefix
+branches off from a saved state (scheduler.restore) instead of re-running the program from
+the start and replaying the prefix, which `restore=False` does; what is explored is the
+same either way. Each state on the current path is a `Node`.
 Dependence comes from the effects' footprints, evaluated in the state where each step
 is taken (the kernel records them); happens-before is kept with vector clocks. At a
 final state the next steps of blocked actors are raced too (the FG05 rule), so that an
@@ -98,11 +101,12 @@ class Dpor(Strategy):
 
     keys_states = True  # for the count of distinct states only: the reduction does not use them
 
-    def __init__(self, reduction: str = "source", sleep_sets: bool = True) -> None:
+    def __init__(self, reduction: str = "source", sleep_sets: bool = True, restore: bool = True) -> None:
         if reduction not in REDUCTIONS:
             raise ValueError(f"unknown reduction {reduction!r}; use one of {', '.join(REDUCTIONS)}")
         self.reduction = reduction
         self.sleep_sets = sleep_sets
+        self.restores = restore  # its tree backtracks like DFS's: restore, do not replay (scheduler.restore)
         self.sleep_blocked = 0
         self.tree = ChoiceTree(alternative=self._alternative)
         self._stack: list[Node] = []  # the data of the tree's branches, in order
@@ -196,7 +200,7 @@ class Dpor(Strategy):
             citation += "; Godefroid, Partial-order methods for the verification of concurrent systems, LNCS 1032, 1996"
         return Facts(
             Kind.UP_TO_TRACES, self.describe(), citation,
-            {"reduction": self.reduction, "sleep_sets": self.sleep_sets},
+            {"reduction": self.reduction, "sleep_sets": self.sleep_sets, "restore": self.restores},
             tuple(s.value for s in (Scope.ON_STEP, Scope.ON_STATE, Scope.AT_END)),
             "every Mazurkiewicz trace within the bounds was explored, so every step with its result, every "
             "final state and every deadlock was seen; state properties only through their declared reads",

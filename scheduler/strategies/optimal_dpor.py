@@ -60,8 +60,8 @@ class OptimalDpor(Dpor):
     footprints (`unpack-race lint` checks them) and counts distinct states by the world's
     `fingerprint()`."""
 
-    def __init__(self) -> None:
-        super().__init__("source", sleep_sets=True)
+    def __init__(self, restore: bool = True) -> None:
+        super().__init__("source", sleep_sets=True, restore=restore)
         self.reduction = OPTIMAL
         self.fallbacks = 0  # states where a wakeup tree's next actor could not move
 
@@ -83,7 +83,8 @@ class OptimalDpor(Dpor):
     def facts(self) -> Facts:
         facts = super().facts()
         return attrs.evolve(facts, algorithm=self.describe(), citation=CITATION,
-                            settings={"reduction": OPTIMAL, "sleep_sets": True, "fallbacks": self.fallbacks})
+                            settings={"reduction": OPTIMAL, "sleep_sets": True, "restore": self.restores,
+                                      "fallbacks": self.fallbacks})
 
     # -- the strategy protocol -------------------------------------------------------
     def choose(self, point: ChoicePoint) -> str | Cut:
@@ -208,10 +209,10 @@ class OptimalDpor(Dpor):
         insert(node.wut, v)
 
 
-def make_dpor(reduction: str = "source") -> Dpor:
+def make_dpor(reduction: str = "source", restore: bool = True) -> Dpor:
     """The DPOR the registry's `--reduction` names."""
     if reduction == OPTIMAL:
-        return OptimalDpor()
+        return OptimalDpor(restore=restore)
     if reduction not in REDUCTIONS:
         raise ValueError(f"unknown reduction {reduction!r}; use one of {', '.join(ALL_REDUCTIONS)}")
-    return Dpor(reduction)
+    return Dpor(reduction, restore=restore)

@@ -120,16 +120,21 @@ def _entry(name, summary, sampling, options, make=None, drive=None) -> Entry:
     return Entry(name, summary, sampling, tuple(options), make, drive)
 
 
+#: DFS (with state caching) and DPOR: how an execution reaches its branching point
+RESTORE = Option("restore", bool, True, "DFS with state caching and DPOR: restore each branching point's state "
+                 "from a saved state instead of replaying its prefix (--no-restore replays)", "restore")
+
 REGISTRY: dict[str, Entry] = {e.name: e for e in (
     _entry("dfs", "exhaustive depth-first search (state caching unless --no-state-cache; --preemption-bound K)",
            False, [Option("state_caching", bool, True, "DFS: key states and cut those seen before", "state-cache"),
                    Option("preemption_bound", int, None, "DFS: only schedules with at most K preemptions (quick, "
                           "shallow)", "preemption-bound", minimum=0, maximum=MAX_PREEMPTION_BOUND,
-                          why_maximum="more preemptions than any schedule has steps")],
+                          why_maximum="more preemptions than any schedule has steps"),
+                   RESTORE],
            make=DepthFirst),
     _entry("dpor", "exhaustive, dynamic partial-order reduction with sleep sets (--reduction source|fg05|optimal)",
            False, [Option("reduction", str, "source", "DPOR's race rule (optimal: with wakeup trees)", "reduction",
-                          choices=ALL_REDUCTIONS)],
+                          choices=ALL_REDUCTIONS), RESTORE],
            make=make_dpor),
     _entry("bfs", "exhaustive breadth-first search: a counterexample it finds is a shortest one", False, [],
            make=BreadthFirst),

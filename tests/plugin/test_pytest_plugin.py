@@ -146,7 +146,7 @@ def test_sampled(unpack_race_check):
         "scenario": "retry-after-cancel", "variant": "prepare-with-lease", "strategy": "dfs",
         "algorithm": direct.coverage.facts.algorithm, "kind": "exhaustive", "seed": "none",
         "bounds": direct.coverage.bounds, "executions": str(direct.executions), "states": str(direct.states),
-        "verdict": "pass", "settings": '{"preemption_bound": null, "state_caching": true}', "source": "search",
+        "verdict": "pass", "settings": '{"preemption_bound": null, "restore": true, "state_caching": true}', "source": "search",
     }
     (violation,) = properties(xml, "test_the_variant_before_the_fix_is_safe")
     assert violation["verdict"] == "violation" and violation["source"] == "search"

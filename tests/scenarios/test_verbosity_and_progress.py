@@ -65,7 +65,7 @@ def test_verbose_shows_the_search_s_settings_first(capsys):
     _, _, err = run(capsys, *SAMPLED, "-v")
     assert err.splitlines()[0] == "  search: random (runs 300, seed 1); budget: none (to the end of the search)"
     _, _, err = run(capsys, *RACE, "--max-executions", "40", "-v")
-    assert err.splitlines()[0] == ("  search: dfs (preemption-bound none, state-caching on); budget: 40 executions")
+    assert err.splitlines()[0] == ("  search: dfs (preemption-bound none, restore on, state-caching on); budget: 40 executions")
     assert " executions of 40, " in err.splitlines()[1]
 
 

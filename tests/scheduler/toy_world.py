@@ -41,7 +41,7 @@ from unpack_race.scheduler.shared_memory import (
 )
 from unpack_race.scheduler.crashes import owner
 from unpack_race.scheduler.effect import Failure
-from unpack_race.scheduler.kernel import Execution, Step
+from unpack_race.scheduler.kernel import Execution, HistoryInterner, Step
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import at_end
 from unpack_race.scheduler.run import Run
@@ -668,6 +668,37 @@ def shortest_violation(program: Program, violates: Callable[[Step], bool]) -> in
                     following.append(longer)
         frontier = following
     return None
+
+
+def distinct_transitions(program: Program) -> tuple[int, int]:
+    """(distinct states, distinct (state, choice) transitions) of `program`, keyed as
+    state caching keys states, by a breadth-first walk that reaches every state by
+    running the program from the start along a path of choices (the kernel alone)."""
+    interner = HistoryInterner()
+
+    def at(path: tuple[str, ...]) -> Execution:
+        execution = Execution(program, interner)
+        for name in path:
+            execution.step(name)
+        return execution
+
+    start = at(())
+    seen: dict[Hashable, tuple[str, ...]] = {start.state_key(): ()}
+    transitions: set[tuple[Hashable, str]] = set()
+    frontier = [()]
+    while frontier:
+        following = []
+        for path in frontier:
+            here = at(path)
+            key = here.state_key()
+            for name in here.runnable():
+                transitions.add((key, name))
+                child = at(path + (name,)).state_key()
+                if child not in seen:
+                    seen[child] = path + (name,)
+                    following.append(path + (name,))
+        frontier = following
+    return len(seen), len(transitions)
 
 
 def history_key(execution: Execution) -> Hashable:
