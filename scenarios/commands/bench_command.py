@@ -55,11 +55,16 @@ def write(directory: Path, data: dict[str, Any], command: str, exit_code: int, p
     """bench.json and bench.md of `data` in `directory`, each atomically, and with `plots`
     the plots beside them (reports/figures/bench_plots.py), which bench.md then shows;
     bench.json's document."""
-    from unpack_race.reports.figures.bench_plots import save_bench_plots  # matplotlib: not when any command starts
-
     document = bench_document({**data, "command": command}, exit_code)
     with writing_into(directory):
-        drawn = [path.name for path in save_bench_plots(data, directory)] if plots else []
+        drawn = []
+        if plots:
+            # matplotlib only here: not when any command starts, and not in the files kept
+            # after each row, where a Ctrl-C could land inside its import and leave it half
+            # imported (the final write, which draws, runs with the signals held)
+            from unpack_race.reports.figures.bench_plots import save_bench_plots
+
+            drawn = [path.name for path in save_bench_plots(data, directory)]
         write_atomically(directory / "bench.json", dumps(document))
         write_atomically(directory / "bench.md", bench_markdown(data, command, drawn))
     return document

@@ -375,3 +375,20 @@ def test_an_interrupt_python_could_not_raise_is_delivered_again(tmp_path):
                           timeout=60)
     assert (proc.returncode, proc.stdout) == (4, "interrupted\n"), (proc.stdout, proc.stderr)
     assert "Exception ignored" not in proc.stderr, proc.stderr
+
+
+def test_the_files_the_bench_keeps_after_each_row_do_not_import_matplotlib(tmp_path):
+    # a Ctrl-C inside matplotlib's import, which the kept files once made during the work,
+    # left it half imported, and the final write then failed (exit 3 instead of 4)
+    script = (
+        "import sys, pathlib\n"
+        "from unpack_race.scenarios.commands.bench_command import write\n"
+        "data = {'date': '2026-12-02', 'seconds': 1.0, 'settings': {'seeds': 1},\n"
+        "        'machine': {'cores': 2, 'python': '3.11', 'platform': 'linux', 'commit': 'abc'},\n"
+        "        'exhaustive': [], 'sampling': [], 'growth': []}\n"
+        f"write(pathlib.Path({str(tmp_path)!r}), data, 'unpack-race bench', 4)\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False", done.stderr
+    assert (tmp_path / "bench.md").exists()
