@@ -313,6 +313,27 @@ class Dpor(Strategy):
                         latest_clock: dict[str, dict[str, int]]) -> None:
         """The FG05 rule for p's next step (`next_step`, its footprint) after the first
         `depth` steps of the path."""
+        race = self._last_race(p, next_step, depth, latest_clock)
+        if race is None:
+            return
+        i, seen_by_p = race
+        earlier = self._stack[i]
+        # E: p itself, or an actor whose later step happens before p's next one;
+        # prefer one that is not asleep there (FG05 Fig. 3 "choose any q in E")
+        wanted = [p] + [self._stack[j].actor for j in range(i + 1, depth) if seen_by_p.get(self._stack[j].actor, 0) > j]
+        awake = [q for q in dict.fromkeys(wanted) if q in earlier.runnable and q not in earlier.sleep]
+        if any(q in earlier.backtrack for q in awake):
+            return
+        if awake:
+            earlier.backtrack.add(awake[0])
+        else:  # every candidate is blocked or asleep there: try everything
+            self._try_all(earlier)
+
+    def _last_race(self, p: str, next_step: Footprint, depth: int,
+                   latest_clock: dict[str, dict[str, int]]) -> tuple[int, dict[str, int]] | None:
+        """The last of the first `depth` steps that conflicts with p's next step and does
+        not happen before it, with what happens before p's next step (its clock); None if
+        there is none."""
         seen_by_p = latest_clock.get(p, {})
         for i in range(depth - 1, -1, -1):
             earlier = self._stack[i]
@@ -323,17 +344,8 @@ class Dpor(Strategy):
             if self._enabled_by(i, p, depth):
                 seen_by_p = join_clocks(seen_by_p, earlier.clock)
                 continue
-            # E: p itself, or an actor whose later step happens before p's next one;
-            # prefer one that is not asleep there (FG05 Fig. 3 "choose any q in E")
-            wanted = [p] + [self._stack[j].actor for j in range(i + 1, depth) if seen_by_p.get(self._stack[j].actor, 0) > j]
-            awake = [q for q in dict.fromkeys(wanted) if q in earlier.runnable and q not in earlier.sleep]
-            if any(q in earlier.backtrack for q in awake):
-                return
-            if awake:
-                earlier.backtrack.add(awake[0])
-            else:  # every candidate is blocked or asleep there: try everything
-                self._try_all(earlier)
-            return
+            return i, seen_by_p
+        return None
 
     def _enabled_by(self, i: int, p: str, depth: int) -> bool:
         """Whether step i let p move (p could not move before it and could right after,

@@ -34,7 +34,7 @@ from unpack_race.scheduler.choice_tree import Branch
 from unpack_race.scheduler.coverage import SLEEP_SET_BLOCKED, Facts
 from unpack_race.scheduler.crashes import crashed_by
 from unpack_race.scheduler.effect import Footprint
-from unpack_race.scheduler.strategies.dpor import REDUCTIONS, Dpor, Node, join_clocks
+from unpack_race.scheduler.strategies.dpor import REDUCTIONS, Dpor, Node
 from unpack_race.scheduler.wakeup_tree import Event, WakeupNode, insert, weak_initial
 
 OPTIMAL = "optimal"
@@ -133,7 +133,6 @@ class OptimalDpor(Dpor):
         node.current = child
         node.chosen = child.actor
         node.done.append(child.actor)
-        node.backtrack.add(child.actor)
 
     def _next_child(self, node: TreeNode) -> WakeupNode | None:
         """The first branch of the wakeup tree whose actor can move here and is awake.
@@ -152,11 +151,9 @@ class OptimalDpor(Dpor):
     # -- races ------------------------------------------------------------------------
     def _reverse(self, i: int, index: int) -> None:
         """Insert v = notdep(step i).step `index` into the wakeup tree of the state before i."""
-        stack = self._stack
-        first = stack[i]
-        v = [(stack[k].actor, stack[k].footprint) for k in range(i + 1, index)
-             if stack[k].clock.get(first.actor, 0) <= i]
-        last, footprint = stack[index].actor, stack[index].footprint
+        first = self._stack[i]
+        v = self._notdep(i, index)
+        last, footprint = self._stack[index].actor, self._stack[index].footprint
         if last not in first.runnable and not any(actor == last or footprint.conflicts_with(f) for actor, f in v):
             # not reversible: the step could not move before step i, and nothing in v
             # touches what it reads, so it cannot move after v either (whether a step is
@@ -170,33 +167,30 @@ class OptimalDpor(Dpor):
                         latest_clock: dict[str, dict[str, int]]) -> None:
         """A blocked actor's next step raced with the last conflicting step that does not
         happen before it, reversed as a wakeup sequence (FG05's rule, as source-DPOR)."""
-        seen_by_p = latest_clock.get(p, {})
-        stack = self._stack
-        for i in range(depth - 1, -1, -1):
-            earlier = stack[i]
-            if earlier.actor == p or seen_by_p.get(earlier.actor, 0) > i:
-                continue
-            if not earlier.footprint.conflicts_with(next_step):
-                continue
-            if self._enabled_by(i, p, depth):
-                seen_by_p = join_clocks(seen_by_p, earlier.clock)
-                continue
-            v = [(stack[k].actor, stack[k].footprint) for k in range(i + 1, depth)
-                 if stack[k].clock.get(earlier.actor, 0) <= i]
+        race = self._last_race(p, next_step, depth, latest_clock)
+        if race is not None:
+            v = self._notdep(race[0], depth)
             v.append((p, next_step))
-            self._insert(earlier, v)
-            return
+            self._insert(self._stack[race[0]], v)
+
+    def _notdep(self, i: int, end: int) -> list[Event]:
+        """notdep(step i): the steps after i and before `end` that do not happen after i."""
+        stack = self._stack
+        return [(stack[k].actor, stack[k].footprint) for k in range(i + 1, end)
+                if stack[k].clock.get(stack[i].actor, 0) <= i]
 
     def _insert(self, node: TreeNode, v: list[Event]) -> None:
-        """Insert v into the node's wakeup tree, unless an actor asleep there (or one
-        explored there before) is a weak initial of v and independent of the step taken
-        there: then v is covered already.
+        """Insert v into the node's wakeup tree, unless an actor asleep there is a weak
+        initial of v that cannot have disabled the step being reversed (the one taken
+        there): then exploring that actor first covered v already.
 
         The paper needs no second condition: its processes never disable one another. Here
         a step may disable another's (the last step of a crashable actor disables its
-        crash; a lock, another lock), and a sleeping actor whose step conflicts with the
-        step being reversed may be one that disables it: exploring it first does not
-        cover v followed by that step (the random programs with two crashes found it)."""
+        crash; a lock, another lock), and exploring first an actor that disables the
+        reversed step does not cover v followed by that step. An actor asleep on arrival
+        counts only if its step is independent of the reversed one (then it cannot
+        disable it); one explored here before, only if the mover could still move after
+        it (`after`, recorded when it was explored)."""
         reversed_step, mover = node.footprint, node.actor
         for q in node.sleep:  # asleep on arrival: whether its step disables the mover's is unknown
             fp = node.asleep.get(q, node.pending.get(q))
