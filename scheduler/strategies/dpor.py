@@ -113,7 +113,6 @@ class Dpor(Strategy):
         self._states: set[Hashable] = set()
         self._order: dict[str, int] = {}
         self._visible: tuple[tuple[str, frozenset[str]], ...] = ()  # (token, resources read)
-        self._runnable_here: list[str] = []  # who can move at the state whose blocked actors are raced
 
     # -- which properties the reduction preserves --------------------------------------
     def refuse(self, properties) -> str | None:
@@ -296,11 +295,10 @@ class Dpor(Strategy):
         an event to race with, yet it may need an earlier conflicting step reversed, as
         a lock taken by another actor before this one asked for it)."""
         latest_clock = self._latest_clocks(depth)
-        self._runnable_here = node.runnable
         for p in sorted(node.pending, key=self._order.__getitem__):
             if blocked_only and p in node.runnable:
                 continue
-            self._race_next_step(p, node.pending[p], depth, latest_clock)
+            self._race_next_step(p, node.pending[p], depth, latest_clock, node.runnable)
 
     def _latest_clocks(self, depth: int) -> dict[str, dict[str, int]]:
         """Each actor's clock as of its latest step among the first `depth`."""
@@ -310,10 +308,10 @@ class Dpor(Strategy):
         return latest_clock
 
     def _race_next_step(self, p: str, next_step: Footprint, depth: int,
-                        latest_clock: dict[str, dict[str, int]]) -> None:
+                        latest_clock: dict[str, dict[str, int]], runnable: list[str]) -> None:
         """The FG05 rule for p's next step (`next_step`, its footprint) after the first
-        `depth` steps of the path."""
-        race = self._last_race(p, next_step, depth, latest_clock)
+        `depth` steps of the path (`runnable`: who can move there)."""
+        race = self._last_race(p, next_step, depth, latest_clock, runnable)
         if race is None:
             return
         i, seen_by_p = race
@@ -329,8 +327,8 @@ class Dpor(Strategy):
         else:  # every candidate is blocked or asleep there: try everything
             self._try_all(earlier)
 
-    def _last_race(self, p: str, next_step: Footprint, depth: int,
-                   latest_clock: dict[str, dict[str, int]]) -> tuple[int, dict[str, int]] | None:
+    def _last_race(self, p: str, next_step: Footprint, depth: int, latest_clock: dict[str, dict[str, int]],
+                   runnable: list[str]) -> tuple[int, dict[str, int]] | None:
         """The last of the first `depth` steps that conflicts with p's next step and does
         not happen before it, with what happens before p's next step (its clock); None if
         there is none."""
@@ -341,20 +339,21 @@ class Dpor(Strategy):
                 continue  # p's own step, or one that happens before p's next step
             if not earlier.footprint.conflicts_with(next_step):
                 continue
-            if self._enabled_by(i, p, depth):
+            if self._enabled_by(i, p, depth, runnable):
                 seen_by_p = join_clocks(seen_by_p, earlier.clock)
                 continue
             return i, seen_by_p
         return None
 
-    def _enabled_by(self, i: int, p: str, depth: int) -> bool:
+    def _enabled_by(self, i: int, p: str, depth: int, runnable: list[str]) -> bool:
         """Whether step i let p move (p could not move before it and could right after,
-        as a crash lets its restart start): then it happens before p's next step, which
+        `runnable` being who can move after the first `depth` steps; as a crash lets its
+        restart start): then it happens before p's next step, which
         cannot be moved ahead of it, and the race to reverse is with an earlier step.
         (The random programs with a crash and a restart found it: FG05's rule raced the
         restart's first step with the crash alone, and lost the traces in which another
         actor's write came between them.)"""
-        after = self._stack[i + 1].runnable if i + 1 < depth else self._runnable_here
+        after = self._stack[i + 1].runnable if i + 1 < depth else runnable
         return p not in self._stack[i].runnable and p in after
 
     def _next_choice(self, node: Node, first: bool = False) -> str | None:

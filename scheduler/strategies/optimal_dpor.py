@@ -164,10 +164,10 @@ class OptimalDpor(Dpor):
         self._insert(first, v)
 
     def _race_next_step(self, p: str, next_step: Footprint, depth: int,
-                        latest_clock: dict[str, dict[str, int]]) -> None:
+                        latest_clock: dict[str, dict[str, int]], runnable: list[str]) -> None:
         """A blocked actor's next step raced with the last conflicting step that does not
         happen before it, reversed as a wakeup sequence (FG05's rule, as source-DPOR)."""
-        race = self._last_race(p, next_step, depth, latest_clock)
+        race = self._last_race(p, next_step, depth, latest_clock, runnable)
         if race is not None:
             v = self._notdep(race[0], depth)
             v.append((p, next_step))
