@@ -39,6 +39,9 @@ def table_rows(compared: Any) -> list[tuple[Any, ...]]:
 
 
 def _strategy(compared: Any) -> str:
+    if compared.strategy == "auto":
+        ran = dict.fromkeys(r.result.coverage.facts.algorithm for r in compared.rows)
+        return "the default search (" + " / ".join(ran or ["a portfolio of exhaustive searches"]) + ")"
     if compared.strategy == "dfs":
         return "stateful DFS" if compared.options.get("state_caching", True) else "DFS without state caching"
     return compared.rows[0].result.coverage.facts.algorithm if compared.rows else compared.strategy

@@ -39,7 +39,7 @@ from unpack_race.scenarios.classics import CLASSICS
 from unpack_race.scenarios.registry import scenario as get_scenario
 from unpack_race.scheduler.coverage import SLEEP_SET_BLOCKED
 from unpack_race.scheduler.echo import echo_text
-from unpack_race.scheduler.explore import BUDGET, VIOLATION, Budget, Result, explore
+from unpack_race.scheduler.explore import BUDGET, VIOLATION, Budget, Result
 from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.state_graph import count_interleavings
 from unpack_race.scheduler.strategies.registry import REGISTRY, OptionError, search
@@ -104,10 +104,12 @@ def _rate(result: Result) -> float:
     return result.steps / result.elapsed if result.elapsed > 0 else 0.0
 
 
-#: the registry's exhaustive strategies, each with its default options
-EXHAUSTIVE: dict[str, Callable[[], Any]] = {
-    name: entry.create for name, entry in REGISTRY.items() if not entry.sampling
+#: the registry's exhaustive strategies, each with its default options, and DFS with sleep
+#: sets: label -> (strategy, options)
+EXHAUSTIVE: dict[str, tuple[str, dict[str, Any]]] = {
+    name: (name, {}) for name, entry in REGISTRY.items() if not entry.sampling
 }
+EXHAUSTIVE["dfs-sleep-sets"] = ("dfs", {"sleep_sets": True})
 
 #: the registry's sampling strategies, PCT at three depths: label -> (strategy, options)
 SAMPLERS: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -129,12 +131,11 @@ def exhaustive_rows(subject: Subject, settings: Settings, log) -> list[dict[str,
     if brute is not None and brute <= TRACE_LIMIT:
         traces = count_traces(built.program).traces
     rows = []
-    for name, make in EXHAUSTIVE.items():
-        strategy = make()
-        reduction = explore(whole, strategy, (), bounds=built.bounds, budget=budget)
+    for name, (strategy, options) in EXHAUSTIVE.items():
+        reduction = search(strategy, whole, (), bounds=built.bounds, budget=budget, **options)
         blocked = reduction.coverage.cut_by(SLEEP_SET_BLOCKED)
         complete = reduction.executions - blocked
-        checked = explore(built.program, make(), built.properties, bounds=built.bounds, budget=budget)
+        checked = search(strategy, built.program, built.properties, bounds=built.bounds, budget=budget, **options)
         row = {
             "program": subject.name, "strategy": name,
             "brute_force_executions": brute, "mazurkiewicz_traces": traces,
@@ -220,7 +221,7 @@ def growth_rows(settings: Settings, log) -> list[dict[str, Any]]:
                 if variant == "prepare-with-lease":
                     count = count_interleavings(built.program, budget)
                     brute = count.interleavings if count else None
-                for name, make in EXHAUSTIVE.items():
+                for name, (strategy, options) in EXHAUSTIVE.items():
                     row = {"layers": layers, "gc_runs": gc_runs, "variant": variant, "strategy": name,
                            "brute_force_executions": brute if variant == "prepare-with-lease" else None}
                     beyond = [p for p in exhausted.get((variant, name), ()) if p[0] <= layers and p[1] <= gc_runs]
@@ -230,7 +231,8 @@ def growth_rows(settings: Settings, log) -> list[dict[str, Any]]:
                                     "skipped": f"not searched: at layers={beyond[0][0]} gc-runs={beyond[0][1]} "
                                                f"{name} ran out of the {settings.seconds:g} s budget"})
                     else:
-                        result = explore(built.program, make(), built.properties, bounds=built.bounds, budget=budget)
+                        result = search(strategy, built.program, built.properties, bounds=built.bounds,
+                                        budget=budget, **options)
                         if result.verdict == BUDGET:
                             exhausted.setdefault((variant, name), []).append((layers, gc_runs))
                         row.update({"verdict": result.verdict.value, "executions": result.executions,

@@ -63,6 +63,7 @@ from unpack_race.scenarios.base import Expectation, Scenario
 from unpack_race.scenarios.registry import SCENARIOS, scenario_of
 from unpack_race.scenarios.schedule_database import Database, Key
 from unpack_race.scheduler.explore import Result
+from unpack_race.scheduler.strategies.registry import DEFAULT_STRATEGY
 from unpack_race.scheduler.verdict import Verdict
 
 DEFAULT_DATABASE = ".unpack-race"
@@ -100,7 +101,7 @@ def unpack_race_check(request: pytest.FixtureRequest) -> Callable[..., api.Check
         request.node.user_properties.append((name, value))
 
     def checking(scenario: str | Scenario, variant: str | None = None, *, params: Mapping[str, Any] | None = None,
-                 strategy: str = "dfs", budget: api.Budget = api.Budget(),
+                 strategy: str = DEFAULT_STRATEGY, budget: api.Budget = api.Budget(),
                  expect: Verdict | str | Expectation = Verdict.PASS, **strategy_options: Any) -> api.Checked:
         try:
             return check_or_fail(database, record, scenario, variant, params, strategy, budget,

@@ -18,7 +18,7 @@ result so far (verdict INTERRUPTED), so that whatever runs the search stops too.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 
 import attrs
 from unpack_race.scheduler.checks import Checks
@@ -168,6 +168,34 @@ def explore(
     property, NondeterminismError when the program is not deterministic, and on Ctrl-C
     (a KeyboardInterrupt anywhere in the search, a nested one's included) `Interrupted`,
     whose `partial` is this search's Result so far, with verdict INTERRUPTED."""
+    return run_to_end(exploring(program, strategy, properties, bounds=bounds, budget=budget, progress=progress,
+                                progress_every=progress_every, on_run=on_run))
+
+
+def run_to_end(search: Generator[int, None, Result]) -> Result:
+    """The Result of a search started with `exploring`, run to its end."""
+    while True:
+        try:
+            next(search)
+        except StopIteration as done:
+            return done.value
+
+
+def exploring(
+    program: Program,
+    strategy: Strategy,
+    properties: Iterable[Property] = (),
+    *,
+    bounds: str = "(none)",
+    budget: Budget = Budget(),
+    progress: Callable[[Progress], None] | None = None,
+    progress_every: float = 1.0,
+    on_run: Callable[[Run], None] | None = None,
+) -> Generator[int, None, Result]:
+    """`explore` one execution at a time: a generator that yields the steps applied so
+    far after each execution and returns the Result (so that a caller can run several
+    searches side by side, as the portfolio does: strategies/portfolio.py). Closing it
+    early releases what the search holds."""
     properties = list(properties)
     refusal = strategy.refuse(properties)
     if refusal is not None:
@@ -268,6 +296,7 @@ def explore(
                 found = last
                 break
             report()
+            yield steps
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -326,4 +355,4 @@ class _Chooser(SingleExecution):
 
 
 __all__ = ["BUDGET", "INTERRUPTED", "PASS", "VACUOUS", "VIOLATION", "Budget", "Interrupted", "ModelFailure", "Progress",
-           "PropertyScopeError", "Result", "dry_run", "explore"]
+           "PropertyScopeError", "Result", "dry_run", "explore", "exploring", "run_to_end"]

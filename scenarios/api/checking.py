@@ -24,7 +24,7 @@ from unpack_race.scenarios.registry import scenario_of
 from unpack_race.scheduler.explore import Budget, Progress, Result
 from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.schedule import Schedule
-from unpack_race.scheduler.strategies.registry import search
+from unpack_race.scheduler.strategies.registry import DEFAULT_STRATEGY, search
 from unpack_race.scheduler.verdict import Verdict
 
 
@@ -80,7 +80,7 @@ def check(
     variant: str | None = None,
     *,
     params: Mapping[str, Any] | None = None,
-    strategy: str = "dfs",
+    strategy: str = DEFAULT_STRATEGY,
     budget: Budget = Budget(),
     progress: Callable[[Progress], None] | None = None,
     **strategy_options: Any,

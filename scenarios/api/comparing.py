@@ -21,6 +21,7 @@ from unpack_race.scenarios.base import Built, Expectation, Scenario, Unreachable
 from unpack_race.scenarios.registry import CANONICAL, scenario_of
 from unpack_race.scheduler.explore import Budget, Progress, Result
 from unpack_race.scheduler.interrupts import Interrupted
+from unpack_race.scheduler.strategies.registry import DEFAULT_STRATEGY
 from unpack_race.scheduler.verdict import Verdict
 
 
@@ -109,7 +110,7 @@ def compare(
     scenario: str | Scenario = CANONICAL,
     *,
     params: Mapping[str, Any] | None = None,
-    strategy: str = "dfs",
+    strategy: str = DEFAULT_STRATEGY,
     budget: Budget = Budget(),
     progress: Callable[[str, Progress], None] | None = None,
     **strategy_options: Any,

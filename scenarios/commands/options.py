@@ -15,7 +15,7 @@ from unpack_race.scenarios.commands.arguments import count, seconds, whole_numbe
 from unpack_race.scenarios.commands.progress import Display
 from unpack_race.scenarios.registry import SCENARIOS
 from unpack_race.scheduler.explore import Budget, Progress
-from unpack_race.scheduler.strategies.registry import REGISTRY, options
+from unpack_race.scheduler.strategies.registry import DEFAULT_STRATEGY, REGISTRY, options
 
 #: the options `compare` offers: it always runs DFS
 COMPARE_OPTIONS = ("state_caching",)
@@ -65,7 +65,7 @@ def add_scenario_option(parser: argparse.ArgumentParser) -> None:
 def add_strategy_options(parser: argparse.ArgumentParser, *, choose: bool = True) -> None:
     group = parser.add_argument_group("search")
     if choose:
-        group.add_argument("--strategy", choices=tuple(REGISTRY), default="dfs",
+        group.add_argument("--strategy", choices=tuple(REGISTRY), default=DEFAULT_STRATEGY,
                            help="; ".join(f"{e.name}: {e.summary}" for e in REGISTRY.values()))
     for option in options().values():
         if not choose and option.name not in COMPARE_OPTIONS:
@@ -89,7 +89,7 @@ def add_strategy_options(parser: argparse.ArgumentParser, *, choose: bool = True
 def search_settings(args: argparse.Namespace) -> tuple[str, Budget, dict[str, Any]]:
     """The strategy, the budget and the chosen strategy's options given on the command line."""
     budget = Budget(max_executions=args.max_executions, max_seconds=args.max_seconds)
-    name = getattr(args, "strategy", "dfs")
+    name = getattr(args, "strategy", DEFAULT_STRATEGY)
     given = {o.name: getattr(args, o.name) for o in REGISTRY[name].options if hasattr(args, o.name)}
     return name, budget, given
 

@@ -37,7 +37,7 @@ def test_bench_writes_markdown_and_json_with_reduction_ratios(tmp_path, capsys):
     sampled = {r["strategy"] for r in data["sampling"] if r["program"] == "reorder-3-bad"}
     assert sampled == {"random", "pct-d1", "pct-d2", "pct-d3", "pos", "urw", "surw", "hypothesis"}
     assert not any(r["program"] == "lastzero" for r in data["sampling"])  # no bug to find
-    exhaustive = [name for name, entry in REGISTRY.items() if not entry.sampling]
+    exhaustive = [name for name, entry in REGISTRY.items() if not entry.sampling] + ["dfs-sleep-sets"]
     assert [(r["layers"], r["gc_runs"], r["variant"], r["strategy"]) for r in data["growth"]] == [
         (1, 1, v.name, s) for v in registered() for s in exhaustive]  # a row per variant and exhaustive strategy
     markdown = (tmp_path / "bench.md").read_text()

@@ -65,7 +65,7 @@ def test_verbose_shows_the_search_s_settings_first(capsys):
     _, _, err = run(capsys, *SAMPLED, "-v")
     assert err.splitlines()[0] == "  search: random (runs 300, seed 1); budget: none (to the end of the search)"
     _, _, err = run(capsys, *RACE, "--max-executions", "40", "-v")
-    assert err.splitlines()[0] == ("  search: dfs (preemption-bound none, restore on, state-caching on); budget: 40 executions")
+    assert err.splitlines()[0] == ("  search: dfs (preemption-bound none, restore on, sleep-sets off, state-caching on); budget: 40 executions")
     assert " executions of 40, " in err.splitlines()[1]
 
 
@@ -111,11 +111,12 @@ def test_the_bench_counts_its_rows_as_it_measures_them(capsys, tmp_path):
     code, out, err = run(capsys, "bench", "--out", str(tmp_path), *BENCH)
     assert code == 0
     lines = err.splitlines()
-    # 3 exhaustive strategies, 8 samplers (random, PCT at 3 depths, POS, URW, SURW, hypothesis): a bug to find
-    assert lines[0] == "bench: 1 programs, 11 rows to measure"
+    # 5 exhaustive searches (dfs, dpor, bfs, auto, dfs with sleep sets), 8 samplers (random, PCT at 3 depths,
+    # POS, URW, SURW, hypothesis): a bug to find
+    assert lines[0] == "bench: 1 programs, 13 rows to measure"
     for done, line in enumerate(lines[1:], 1):
-        assert f" [{done} of 11 rows, " in line, line
-    assert len(lines) == 12
+        assert f" [{done} of 13 rows, " in line, line
+    assert len(lines) == 14
     assert run(capsys, "bench", "--out", str(tmp_path), *BENCH, "-q")[2] == ""
     verbose = run(capsys, "bench", "--out", str(tmp_path), *BENCH, "-v")[2].splitlines()
     assert verbose[0].startswith("  bench: seconds 10.0, seeds 1, cap 5, hypothesis-cap 2, ") and verbose[1:] == [

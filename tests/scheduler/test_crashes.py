@@ -44,7 +44,9 @@ from unpack_race.scheduler.program import ActorSpec, Program, ProgramError
 from unpack_race.scheduler.properties import NO_DEADLOCK, at_end
 from unpack_race.scheduler.run import Run
 from unpack_race.scheduler.schedule import Schedule, ScheduledStep, ScheduleError
-from unpack_race.scheduler.strategies import PCT, POS, BreadthFirst, DepthFirst, Dpor, OptimalDpor, RandomWalk
+from unpack_race.scheduler.strategies import (
+    PCT, POS, BreadthFirst, DepthFirst, Dpor, OptimalDpor, RandomWalk, SleepSetDepthFirst,
+)
 from unpack_race.scheduler.strategies.replay import Replay
 from unpack_race.scheduler.traces import final_state, trace_key
 
@@ -229,6 +231,7 @@ SEARCHES = {
     "dpor-fg05": lambda: Dpor("fg05"),
     "dpor-no-sleep-sets": lambda: Dpor(sleep_sets=False),
     "dfs-state-caching": lambda: DepthFirst(),
+    "dfs-sleep-sets": SleepSetDepthFirst,
     "dfs-plain": lambda: DepthFirst(state_caching=False),
     "bfs": lambda: BreadthFirst(),
 }

@@ -62,6 +62,7 @@ from unpack_race.scheduler.shared_memory import Read, Write, assert_that, pthrea
 from unpack_race.scheduler.strategies.dfs import DepthFirst
 from unpack_race.scheduler.strategies.dpor import Dpor
 from unpack_race.scheduler.strategies.optimal_dpor import OptimalDpor
+from unpack_race.scheduler.strategies.sleep_dfs import SleepSetDepthFirst
 from unpack_race.scheduler.traces import final_state, trace_key
 
 
@@ -79,6 +80,7 @@ def dpor(**options) -> Reduced:
 
 SEARCHES = {
     "dfs-state-caching": Reduced(lambda: DepthFirst(state_caching=True), every_trace=False),
+    "dfs-sleep-sets": Reduced(SleepSetDepthFirst, every_trace=False),
     "dpor-source": dpor(),
     "dpor-fg05": dpor(reduction="fg05"),
     "dpor-source-no-sleep-sets": dpor(sleep_sets=False),
