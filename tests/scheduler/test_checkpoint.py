@@ -107,9 +107,12 @@ def resumed(program, properties, strategy: str, state) -> Result:
 
 
 #: every program under every strategy, but for every interleaving of retry-after-cancel
-#: (too many for a test) and PCT on the racy counter (it finds the lost update at once)
+#: (too many for a test), DPOR on its passing variant (a minute a case: DPOR is weak on
+#: this model; its violating variant has it) and PCT on the racy counter (it finds the
+#: lost update at once)
 CASES = [(p, s) for p in PROGRAMS for s in STRATEGIES
          if not (s == "dfs without state caching" and p.startswith("retry-after-cancel"))
+         and not (s.startswith("dpor") and p.startswith("retry-after-cancel prepare"))
          and not (s == "pct" and p.startswith("racy counter"))]
 
 
