@@ -36,7 +36,7 @@ from typing import Any
 
 import attrs
 from unpack_race.scenarios import interrupts
-from unpack_race.scenarios.commands.arguments import seconds
+from unpack_race.scenarios.commands.arguments import checkpoint_file, seconds, writing_into
 from unpack_race.scenarios.commands.options import overrides
 from unpack_race.scenarios.registry import scenario_of
 from unpack_race.scheduler import checkpoint as engine
@@ -52,7 +52,7 @@ SOURCES = ("model", "scheduler", "scenarios")
 
 def add_checkpoint_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("checkpoints")
-    group.add_argument("--checkpoint", type=Path, default=None, metavar="FILE",
+    group.add_argument("--checkpoint", type=checkpoint_file, default=None, metavar="FILE",
                        help="write the search's state to FILE every --checkpoint-every seconds and on Ctrl-C, "
                             "so that --resume FILE goes on from there (a checkpoint is trusted input: a pickle)")
     group.add_argument("--checkpoint-every", type=seconds("--checkpoint-every"), default=EVERY, metavar="SECONDS",
@@ -82,7 +82,8 @@ class Saving:
         return found
 
     def _save(self, state: SearchState) -> None:
-        with interrupts.held():  # a file is written whole; a second Ctrl-C comes after
+        # a file is written whole, a second Ctrl-C comes after; a failed write is one line
+        with interrupts.held(), writing_into(self.target.parent, "--checkpoint"):
             self.size = engine.write(self.target, {**self.header, "executions": state.executions}, state)
         self.written = state.executions
 

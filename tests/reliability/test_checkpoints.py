@@ -11,7 +11,6 @@ import shlex
 import signal
 import threading
 import time
-from pathlib import Path
 
 from cli_harness import assert_refused, child, run
 from test_interrupts import Child, assert_interrupted
