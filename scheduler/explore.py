@@ -191,6 +191,8 @@ def explore(
         raise PropertyScopeError(refusal)
     checks = Checks(properties)
     interner = HistoryInterner() if strategy.keys_states else None
+    if resume is not None and interner is not None:
+        interner = resume.interner  # the table that gives the saved state keys' history ids their meaning
     restorer = Restorer(program, interner) if strategy.restores else None
     limit = budget.max_steps_per_execution
     executions = complete = steps = 0
@@ -198,15 +200,11 @@ def explore(
     before = 0.0  # seconds of search before this process's part of it
     last_execution: Execution | None = None  # the last execution run (a restorer's, for a checkpoint)
     if resume is not None:
-        if strategy.keys_states:
-            interner = resume.interner
         executions, complete, steps, before = resume.executions, resume.complete, resume.steps, resume.elapsed
         cut = dict(resume.cut)
         checks.reached = set(resume.reached)
-        if restorer is not None:
-            restorer = Restorer(program, interner)
-            if resume.restorer is not None:
-                last_execution = _rebuild(program, interner, restorer, resume.last_path, resume.restorer)
+        if restorer is not None and resume.restorer is not None:
+            last_execution = _rebuild(program, interner, restorer, resume.last_path, resume.restorer)
     violation: Violation | None = None
     found: Run | None = None
     last: Run | None = None
@@ -226,8 +224,10 @@ def explore(
         if checkpoint is None or written == executions:
             return
         saved = restorer.checkpoint() if restorer is not None else None
-        path = tuple(Choice(s.actor, s.effect, r) for s, r in zip(last_execution.steps, last_execution.runnable_log,
-                                                                strict=True)) if saved and last_execution else ()
+        path = ()  # the path the next execution restores along (a restoring search's)
+        if saved is not None and last_execution is not None:
+            path = tuple(Choice(s.actor, s.effect, r)
+                         for s, r in zip(last_execution.steps, last_execution.runnable_log, strict=True))
         checkpoint.save(SearchState(strategy.save(), interner, executions, complete, dict(cut), steps,
                                     frozenset(checks.reached), before + time.monotonic() - started, path,
                                     RestorerState(*saved) if saved is not None else None))
