@@ -5,6 +5,10 @@
   remembers which signal came, so that `message()` can say so. Nothing is installed when
   the command line runs inside another program (`cli.main()` called in-process): the
   host's handlers stay as they are.
+- `deferred()` (a search that writes checkpoints, scenarios/commands/checkpoints.py)
+  turns the first signal into a request, `stop_requested()`, which the search answers at
+  its next execution boundary by saving its state and stopping as on Ctrl-C; a second
+  signal interrupts at once, as usual.
 - `held()` defers both signals while a command writes its files (or, after a first
   Ctrl-C, prints and writes what it finished), so that a set of files is written whole
   and no temporary file is left behind; a signal that came meanwhile is raised when the
@@ -100,4 +104,39 @@ def held(reraise: bool = True) -> Iterator[None]:
             signal.raise_signal(signum)  # the default action
 
 
-__all__ = ["held", "install", "message", "received"]
+_requested = False
+
+
+def stop_requested() -> bool:
+    """Whether a signal came during `deferred()`: the search should save and stop."""
+    return _requested
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """During the block, the first SIGINT or SIGTERM only sets `stop_requested()` (and
+    `received`); a second raises KeyboardInterrupt. Outside the main thread nothing is
+    changed."""
+    global _requested
+    _requested = False
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def request(signum, frame) -> None:
+        global _requested, received
+        received = signum
+        if _requested:
+            raise KeyboardInterrupt
+        _requested = True
+
+    previous = {signum: signal.signal(signum, request) for signum in _SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        _requested = False
+
+
+__all__ = ["deferred", "held", "install", "message", "received", "stop_requested"]

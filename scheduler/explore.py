@@ -13,6 +13,11 @@ becomes the counterexample), when the strategy has nothing left, or when a budge
 out; the result then says what was covered so far. Ctrl-C is not a result: `explore`
 raises `Interrupted` (scheduler.interrupts), a KeyboardInterrupt whose `partial` is the
 result so far (verdict INTERRUPTED), so that whatever runs the search stops too.
+
+With `checkpoint` (scheduler.checkpoint.Checkpointing) the search hands out its state at
+execution boundaries, every so often, before a budget stops it, and when stopped there
+(by `stop()` or a KeyboardInterrupt); `resume=state` goes on from such a state, with
+the strategy, the interner, the counters and the restorer as they were.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import time
 from collections.abc import Callable, Generator, Iterable
 
 import attrs
+from unpack_race.scheduler.checkpoint import Checkpointing, CheckpointError, RestorerState, SearchState
 from unpack_race.scheduler.checks import Checks
 from unpack_race.scheduler.choice_point import ChoicePoint, Cut
 from unpack_race.scheduler.choices import Choice, Recorded, replay
@@ -160,6 +166,8 @@ def explore(
     progress: Callable[[Progress], None] | None = None,
     progress_every: float = 1.0,
     on_run: Callable[[Run], None] | None = None,
+    checkpoint: Checkpointing | None = None,
+    resume: SearchState | None = None,
 ) -> Result:
     """Explore `program` under `strategy`, checking `properties` (and the built-in
     deadlock check). `bounds` names the program's bounds in the result; `progress` is
@@ -167,9 +175,13 @@ def explore(
     execution's run. Raises PropertyScopeError when the strategy cannot check a
     property, NondeterminismError when the program is not deterministic, and on Ctrl-C
     (a KeyboardInterrupt anywhere in the search, a nested one's included) `Interrupted`,
-    whose `partial` is this search's Result so far, with verdict INTERRUPTED."""
+    whose `partial` is this search's Result so far, with verdict INTERRUPTED. With
+    `checkpoint`, the search's state is saved as the module docstring says; with `resume`
+    (a state `checkpoint` saved, of a search of this program with a fresh `strategy` of
+    the same kind and settings) the search goes on from there and ends as the search it
+    was taken from would have (CheckpointError when the state does not fit `strategy`)."""
     return run_to_end(exploring(program, strategy, properties, bounds=bounds, budget=budget, progress=progress,
-                                progress_every=progress_every, on_run=on_run))
+                                progress_every=progress_every, on_run=on_run, checkpoint=checkpoint, resume=resume))
 
 
 def run_to_end(search: Generator[int, None, Result]) -> Result:
@@ -191,21 +203,38 @@ def exploring(
     progress: Callable[[Progress], None] | None = None,
     progress_every: float = 1.0,
     on_run: Callable[[Run], None] | None = None,
+    checkpoint: Checkpointing | None = None,
+    resume: SearchState | None = None,
 ) -> Generator[int, None, Result]:
     """`explore` one execution at a time: a generator that yields the steps applied so
     far after each execution and returns the Result (so that a caller can run several
     searches side by side, as the portfolio does: strategies/portfolio.py). Closing it
     early releases what the search holds."""
     properties = list(properties)
+    if resume is not None:
+        try:
+            strategy = strategy.load(resume.strategy)
+        except ValueError as error:
+            raise CheckpointError(f"cannot resume: {error}") from error
     refusal = strategy.refuse(properties)
     if refusal is not None:
         raise PropertyScopeError(refusal)
     checks = Checks(properties)
     interner = HistoryInterner() if strategy.keys_states else None
+    if resume is not None and interner is not None:
+        interner = resume.interner  # the table that gives the saved state keys' history ids their meaning
     restorer = Restorer(program, interner) if strategy.restores else None
     limit = budget.max_steps_per_execution
     executions = complete = steps = 0
     cut: dict[str, int] = {}
+    before = 0.0  # seconds of search before this process's part of it
+    last_execution: Execution | None = None  # the last execution run (a restorer's, for a checkpoint)
+    if resume is not None:
+        executions, complete, steps, before = resume.executions, resume.complete, resume.steps, resume.elapsed
+        cut = dict(resume.cut)
+        checks.reached = set(resume.reached)
+        if restorer is not None and resume.restorer is not None:
+            last_execution = _rebuild(program, interner, restorer, resume.last_path, resume.restorer)
     violation: Violation | None = None
     found: Run | None = None
     last: Run | None = None
@@ -213,21 +242,48 @@ def exploring(
     interrupted = False
     started = time.monotonic()
     reporter = ProgressReporter(progress, progress_every)
+    boundary = resume is not None  # the strategy, the counters and the checks agree: a checkpoint may be taken
+    written, last_written = -1, started
 
     def report(final: bool = False) -> None:
         reporter(executions, steps, lambda: strategy.facts().states, final)
 
+    def take() -> None:
+        """Save the state at this boundary (once per boundary)."""
+        nonlocal written, last_written
+        if checkpoint is None or written == executions:
+            return
+        saved = restorer.checkpoint() if restorer is not None else None
+        path = ()  # the path the next execution restores along (a restoring search's)
+        if saved is not None and last_execution is not None:
+            path = tuple(Choice(s.actor, s.effect, r)
+                         for s, r in zip(last_execution.steps, last_execution.runnable_log, strict=True))
+        checkpoint.save(SearchState(strategy.save(), interner, executions, complete, dict(cut), steps,
+                                    frozenset(checks.reached), before + time.monotonic() - started, path,
+                                    RestorerState(*saved) if saved is not None else None))
+        written, last_written = executions, time.monotonic()
+
+    def exhausted() -> bool:
+        return ((budget.max_executions is not None and executions >= budget.max_executions)
+                or (budget.max_seconds is not None and time.monotonic() - started > budget.max_seconds))
+
     try:
-        strategy.start(program.choice_names(), lambda chooser: dry_run(program, chooser, limit))
+        if resume is None:
+            strategy.start(program.choice_names(), lambda chooser: dry_run(program, chooser, limit))
         keep_runs = on_run is not None or strategy.facts().kind is Kind.SINGLE_RUN
         while True:
+            if checkpoint is not None and boundary:
+                if checkpoint.stop():
+                    take()
+                    raise KeyboardInterrupt
+                if time.monotonic() - last_written >= checkpoint.every or exhausted():
+                    take()  # (before a budget stops the search, which it does once asked for a prefix)
+            boundary = False
             prefix = strategy.next_execution()
             if prefix is None:
                 finished = True
                 break
-            if budget.max_executions is not None and executions >= budget.max_executions:
-                break
-            if budget.max_seconds is not None and time.monotonic() - started > budget.max_seconds:
+            if exhausted():
                 break
             execution = None
             try:
@@ -284,6 +340,7 @@ def exploring(
                 complete += 1
             else:
                 cut[cause] = cut.get(cause, 0) + 1
+            boundary, last_execution = violation is None, execution
             if keep_runs or violation is not None:
                 last = Run.of(execution)
                 if on_run is not None:
@@ -299,10 +356,12 @@ def exploring(
             yield steps
     except KeyboardInterrupt:
         interrupted = True
+        if boundary:
+            take()
     finally:
         if restorer is not None:
             restorer.close()
-    elapsed = time.monotonic() - started
+    elapsed = before + time.monotonic() - started
     report(final=True)
     reached, unreached = checks.reached_and_unreached()
     coverage = Coverage(strategy.facts(), bounds, executions, complete, dict(sorted(cut.items())), steps,
@@ -318,6 +377,19 @@ def exploring(
     if unreached:
         return Result(VACUOUS, run=single, **common)
     return Result(PASS, run=single, **common)
+
+
+def _rebuild(program: Program, interner: HistoryInterner | None, restorer: Restorer, path: tuple[Choice, ...],
+             saved: RestorerState) -> Execution:
+    """After a checkpoint: run the last execution's path again off the record (no
+    property checked, no step counted), keeping the saved states it kept, and hand it to
+    the restorer as the execution the next one restores from."""
+    execution = Execution(program, interner, footprints=True)
+    depths = frozenset(saved.depths)
+    restorer.keep_at(execution, depths)
+    replay(execution, path, after=lambda step: restorer.keep_at(execution, depths))
+    restorer.rebuild(execution, saved.values_upto, saved.mutable_at, saved.restored)
+    return execution
 
 
 def _model_failure(error: ProtocolError, execution: Execution | None, number: int) -> ModelFailure:

@@ -107,6 +107,25 @@ class Restorer:
             self._last.close()
             self._last = None
 
+    # -- checkpoints (scheduler.checkpoint) ---------------------------------------------
+    def checkpoint(self) -> tuple[tuple[int, ...], int, int | None, int]:
+        """What a checkpoint keeps of the restorer: the saved states' depths, how far
+        the path's outcomes are known to be values, and the steps restored so far."""
+        return tuple(s.depth for s in self.saved), self._values_upto, self._mutable_at, self.restored
+
+    def rebuild(self, execution: Execution, values_upto: int, mutable_at: int | None, restored: int) -> None:
+        """Take over after a checkpoint: `execution` has just been run off the record along
+        the last execution's path (calling `keep_at` after each step, so that the saved
+        states are those kept before); it is the execution the next one restores from."""
+        self._values_upto, self._mutable_at, self.restored = values_upto, mutable_at, restored
+        self._last = execution
+
+    def keep_at(self, execution: Execution, depths: frozenset[int]) -> None:
+        """While replaying the path of a checkpoint: a saved state here if one was kept here."""
+        if len(execution.steps) in depths:
+            self.saved.append(SavedState(len(execution.steps), copy_value(execution.world),
+                                         tuple(a.history for a in execution.actors)))
+
     def restore(self, depth: int, final: bool = False) -> Execution | None:
         """An execution in the state after the first `depth` steps of the last one, or as
         near before it as a saved state allows (its `steps` say how far); None when there

@@ -21,6 +21,7 @@ from unpack_race.scenarios.api.counterexample import (
 )
 from unpack_race.scenarios.base import Built, Expectation, Scenario, Unreachable
 from unpack_race.scenarios.registry import scenario_of
+from unpack_race.scheduler.checkpoint import Checkpointing, SearchState
 from unpack_race.scheduler.explore import Budget, Progress, Result
 from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.schedule import Schedule
@@ -69,10 +70,11 @@ def matches(result: Result, expected: Expectation) -> bool:
 
 
 def run_search(built: Built, strategy: str, budget: Budget, progress: Callable[[Progress], None] | None,
-               options: Mapping[str, Any]) -> Result:
+               options: Mapping[str, Any], checkpoint: Checkpointing | None = None,
+               resume: SearchState | None = None) -> Result:
     """One search of a built scenario by a named strategy of the registry."""
     return search(strategy, built.program, built.properties, bounds=built.bounds, budget=budget,
-                  progress=progress, **options)
+                  progress=progress, checkpoint=checkpoint, resume=resume, **options)
 
 
 def check(
@@ -83,6 +85,8 @@ def check(
     strategy: str = DEFAULT_STRATEGY,
     budget: Budget = Budget(),
     progress: Callable[[Progress], None] | None = None,
+    checkpoint: Checkpointing | None = None,
+    resume: SearchState | None = None,
     **strategy_options: Any,
 ) -> Checked:
     """Explore `scenario` (a name or a Scenario) under `variant` (None: the scenario's only
@@ -94,7 +98,8 @@ def check(
     Ctrl-C once the search has started, raises Interrupted (a KeyboardInterrupt) whose
     `partial` is the Checked so far, without a counterexample: its result says what the
     search covered (verdict INTERRUPTED), or is the search's verdict when Ctrl-C came
-    after it."""
+    after it. `checkpoint` and `resume`: see scheduler.explore (the command line's
+    --checkpoint and --resume, scenarios/commands/checkpoints.py)."""
     sc = scenario_of(scenario)
     variant = sc.choose_variant(variant)
     values = sc.resolve(params or {})
@@ -103,7 +108,8 @@ def check(
     result = None
     try:
         with raised_in(sc, variant, values):
-            result = run_search(built, strategy, budget, progress, strategy_options)
+            saving = {k: v for k, v in (("checkpoint", checkpoint), ("resume", resume)) if v is not None}
+            result = run_search(built, strategy, budget, progress, strategy_options, **saving)
         found = None
         if result.violation is not None and result.run is not None:
             found = continued(counterexample(sc, variant, values, built, result.run, result.violation))

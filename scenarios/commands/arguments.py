@@ -201,6 +201,17 @@ def output_directory(text: str) -> Path:
     return writable_directory(_path(text, "a directory"))
 
 
+def checkpoint_file(text: str) -> Path:
+    """The file `--checkpoint` writes: not a directory, in a directory it can be created
+    in (or that can be created)."""
+    path = _path(text, "a file")
+    found = _stat(path)
+    if found is not None and file_kind(found.st_mode) == "a directory":
+        raise _refuse(f"{echo_path(path)} is a directory; expected a file to write the checkpoint to")
+    writable_directory(path.parent, path)
+    return path
+
+
 def existing_directory(path: Path) -> Path:
     """`path`, checked: an existing directory (to be read, not written)."""
     found = _stat(path)

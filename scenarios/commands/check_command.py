@@ -9,11 +9,15 @@ says so; with --report, a violation's HTML report too, beside its schedule (as
 report_command writes it). Exit with the verdict's code: 0 pass, 1 violation, 4 budget
 or Ctrl-C (or SIGTERM) before a verdict, 5 vacuous; on Ctrl-C it prints what the search covered so far.
 With --json, stdout carries the result as one JSON document
-(reports.result_text.check_document), the text goes to stderr."""
+(reports.result_text.check_document), the text goes to stderr. With --checkpoint FILE
+the search saves its state as it goes and on Ctrl-C, and --resume FILE goes on from it
+(scenarios/commands/checkpoints.py)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 import tempfile
 from pathlib import Path
 
@@ -22,6 +26,7 @@ from unpack_race.reports.trace_text import counterexample_text, schedule_written
 from unpack_race.scenarios.api import Interrupted, check
 from unpack_race.scenarios.api.reporting import report
 from unpack_race.scenarios.commands.arguments import output_directory, writing_into
+from unpack_race.scenarios.commands.checkpoints import add_checkpoint_options, prepare
 from unpack_race.scenarios.commands.colour import print_result
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.options import (
@@ -35,6 +40,7 @@ from unpack_race.scenarios.commands.minimize_command import stem
 from unpack_race.scenarios.commands.progress import showing
 from unpack_race.scenarios.commands.report_command import write_page
 from unpack_race.scenarios.interrupts import held
+from unpack_race.scheduler.verdict import Verdict
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -49,21 +55,26 @@ def add_parser(sub) -> argparse.ArgumentParser:
                         "(as `unpack-race report` does)")
     add_param_options(p)
     add_strategy_options(p)
+    add_checkpoint_options(p)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     strategy, budget, options = search_settings(args)
+    saving = prepare(args, strategy, options)  # a --resume that does not fit is refused before any search
     try:
-        with showing(args) as shown:
+        with showing(args) as shown, saving.searching() if saving is not None else contextlib.nullcontext():
             show = search_progress(shown, strategy, budget, options)
             label = args.variant or args.scenario  # a one-variant scenario needs no --variant
             checked = check(args.scenario, args.variant, params=overrides(args), strategy=strategy, budget=budget,
-                            progress=(lambda p: show(label, p)) if show is not None else None, **options)
+                            progress=(lambda p: show(label, p)) if show is not None else None,
+                            **(saving.search_options() if saving is not None else {}), **options)
     except Interrupted as stop:  # what the search covered, then exit 4 (scenarios/cli.py)
         with held(reraise=False):
             print_result(args, summarize(stop.partial.result))
             emit(args, check_document(stop.partial, strategy, partial="interrupted before a verdict"))
+            if saving is not None:
+                print(saving.stopped_text(), file=sys.stderr)
         raise
     cx = checked.counterexample
     written = page = None
@@ -77,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
             page, size = write_page(report(cx), directory, stem(written))
             print(f"report written: {page} ({size} bytes)")
     print_result(args, summarize(checked.result))
+    if saving is not None and checked.verdict is Verdict.BUDGET:
+        print(saving.stopped_text(), file=sys.stderr)
     safe = why_safe_text(checked.why_safe)
     if safe is not None:
         print(safe)

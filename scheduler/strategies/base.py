@@ -12,6 +12,7 @@ wrapper around one cannot break it. `facts()` says what the search it drove cove
 from __future__ import annotations
 
 import abc
+import pickle
 import random
 from collections.abc import Callable, Sequence
 
@@ -42,6 +43,30 @@ class Strategy(abc.ABC):
     #: the execution just run (a choice tree's backtracking): the explorer then restores
     #: the state there instead of replaying those steps (scheduler.restore)
     restores: bool = False
+
+    #: why the strategy's state cannot be saved in a checkpoint (scheduler.checkpoint),
+    #: as a sentence saying what to do instead; None when it can
+    not_checkpointable: str | None = None
+
+    def save(self) -> bytes:
+        """The strategy's whole state, for a checkpoint: the strategy pickled (its
+        choice tree, its visited set, its RNG: everything `choose` and `next_execution`
+        read). Called only between executions. ValueError when it cannot be saved."""
+        if self.not_checkpointable is not None:
+            raise ValueError(self.not_checkpointable)
+        return pickle.dumps(self, protocol=5)
+
+    def load(self, saved: bytes) -> Strategy:
+        """The strategy saved in `saved`, to go on with in place of this fresh one, which
+        must be of the same kind (ValueError otherwise; that its settings are the same is
+        the caller's to check, as scenarios/commands/checkpoints.py does, since `facts()`
+        mixes settings with what the search found)."""
+        if self.not_checkpointable is not None:
+            raise ValueError(self.not_checkpointable)
+        loaded = pickle.loads(saved)
+        if type(loaded) is not type(self):
+            raise ValueError(f"the checkpoint is of a {type(loaded).__name__} search, not a {type(self).__name__} one")
+        return loaded
 
     def refuse(self, properties: Sequence[Property]) -> str | None:
         """Why this strategy cannot check one of `properties` (one line naming the
@@ -77,6 +102,7 @@ class Strategy(abc.ABC):
 class SingleExecution(Strategy):
     """A strategy that drives exactly one execution (replays, drawn choices)."""
 
+    not_checkpointable = "a single execution has nothing to resume: run it again"
     _started = False
 
     def next_execution(self) -> Prefix | None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
+from unpack_race.scheduler.checkpoint import Checkpointing, CheckpointError, SearchState
 from unpack_race.scheduler.echo import echo
 from unpack_race.scheduler.explore import Budget, Progress, Result, explore
 from unpack_race.scheduler.program import Program
@@ -204,15 +205,23 @@ def search(
     bounds: str = "(none)",
     budget: Budget = Budget(),
     progress: Callable[[Progress], None] | None = None,
+    checkpoint: Checkpointing | None = None,
+    resume: SearchState | None = None,
     **given: Any,
 ) -> Result:
     """Run the strategy `name` with the options `given` (see `Entry.resolve`); `progress`
     is called every PROGRESS_EVERY seconds of the search (the command line shows what it
-    chooses of that: scenarios/commands/progress.py)."""
+    chooses of that: scenarios/commands/progress.py). `checkpoint` and `resume`: see
+    `explore` (a strategy that drives its own search cannot be checkpointed)."""
     chosen = entry(name)
     values = chosen.resolve(given)
     if chosen.drive is not None:
+        if checkpoint is not None or resume is not None:
+            again = ("it is seeded, so run it again with the same --seed" if chosen.sampling else
+                     "checkpoint one of its searches instead (--strategy dfs --sleep-sets, or dpor --reduction optimal)")
+            raise CheckpointError(f"strategy {name} drives its own search and cannot be checkpointed; {again} "
+                                  f"(or use another strategy)")
         return chosen.drive(program, properties, bounds=bounds, budget=budget, progress=progress,
                             progress_every=PROGRESS_EVERY, **values)
     return explore(program, chosen.make(**values), properties, bounds=bounds, budget=budget,
-                   progress=progress, progress_every=PROGRESS_EVERY)
+                   progress=progress, progress_every=PROGRESS_EVERY, checkpoint=checkpoint, resume=resume)
