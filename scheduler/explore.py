@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import attrs
 from unpack_race.scheduler.checks import Checks
@@ -117,6 +118,9 @@ class Result:
     reached: tuple[str, ...] = ()  # `sometimes` properties reached
     unreached: tuple[str, ...] = ()
     elapsed: float = 0.0
+    #: what the search was expected to cost, estimated before it ran (scheduler.estimate);
+    #: `estimate.off_by(executions)` says how far off it was
+    estimate: Any = None
 
     @property
     def ok(self) -> bool:

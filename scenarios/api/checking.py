@@ -21,6 +21,7 @@ from unpack_race.scenarios.api.counterexample import (
 )
 from unpack_race.scenarios.base import Built, Expectation, Scenario, Unreachable
 from unpack_race.scenarios.registry import scenario_of
+from unpack_race.scheduler.estimate import Estimate
 from unpack_race.scheduler.explore import Budget, Progress, Result
 from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.schedule import Schedule
@@ -69,10 +70,12 @@ def matches(result: Result, expected: Expectation) -> bool:
 
 
 def run_search(built: Built, strategy: str, budget: Budget, progress: Callable[[Progress], None] | None,
-               options: Mapping[str, Any]) -> Result:
-    """One search of a built scenario by a named strategy of the registry."""
+               options: Mapping[str, Any], estimate_probes: int | None = None,
+               on_estimate: Callable[[Estimate], None] | None = None) -> Result:
+    """One search of a built scenario by a named strategy of the registry (estimated first
+    from `estimate_probes` probes, where given and the strategy has an estimate rule)."""
     return search(strategy, built.program, built.properties, bounds=built.bounds, budget=budget,
-                  progress=progress, **options)
+                  progress=progress, estimate_probes=estimate_probes, on_estimate=on_estimate, **options)
 
 
 def check(
@@ -83,6 +86,8 @@ def check(
     strategy: str = "dfs",
     budget: Budget = Budget(),
     progress: Callable[[Progress], None] | None = None,
+    estimate_probes: int | None = None,
+    on_estimate: Callable[[Estimate], None] | None = None,
     **strategy_options: Any,
 ) -> Checked:
     """Explore `scenario` (a name or a Scenario) under `variant` (None: the scenario's only
@@ -103,7 +108,7 @@ def check(
     result = None
     try:
         with raised_in(sc, variant, values):
-            result = run_search(built, strategy, budget, progress, strategy_options)
+            result = run_search(built, strategy, budget, progress, strategy_options, estimate_probes, on_estimate)
         found = None
         if result.violation is not None and result.run is not None:
             found = continued(counterexample(sc, variant, values, built, result.run, result.violation))

@@ -25,14 +25,18 @@ from unpack_race.scenarios.commands.arguments import output_directory, writing_i
 from unpack_race.scenarios.commands.colour import print_result
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.options import (
+    add_estimate_options,
     add_param_options,
     add_strategy_options,
+    estimate_probes,
     overrides,
     search_progress,
     search_settings,
 )
 from unpack_race.scenarios.commands.minimize_command import stem
-from unpack_race.scenarios.commands.progress import showing
+from unpack_race.scenarios.commands.progress import Display, display, showing
+from unpack_race.reports.estimate_text import estimate_outcome
+from unpack_race.scheduler.explore import Result
 from unpack_race.scenarios.commands.report_command import write_page
 from unpack_race.scenarios.interrupts import held
 
@@ -49,7 +53,15 @@ def add_parser(sub) -> argparse.ArgumentParser:
                         "(as `unpack-race report` does)")
     add_param_options(p)
     add_strategy_options(p)
+    add_estimate_options(p)
     return p
+
+
+def outcome(shown: Display, result: Result) -> None:
+    """After the search, on stderr: how far the estimate made before it was off."""
+    if result.estimate is not None:
+        shown.line(estimate_outcome(result.estimate, result.executions, result.coverage.complete,
+                                    result.coverage.finished))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,9 +71,13 @@ def run(args: argparse.Namespace) -> int:
             show = search_progress(shown, strategy, budget, options)
             label = args.variant or args.scenario  # a one-variant scenario needs no --variant
             checked = check(args.scenario, args.variant, params=overrides(args), strategy=strategy, budget=budget,
-                            progress=(lambda p: show(label, p)) if show is not None else None, **options)
+                            progress=(lambda p: show(label, p)) if show is not None else None,
+                            estimate_probes=estimate_probes(args),
+                            on_estimate=show.estimated if show is not None else None, **options)
+            outcome(shown, checked.result)
     except Interrupted as stop:  # what the search covered, then exit 4 (scenarios/cli.py)
         with held(reraise=False):
+            outcome(display(args), stop.partial.result)
             print_result(args, summarize(stop.partial.result))
             emit(args, check_document(stop.partial, strategy, partial="interrupted before a verdict"))
         raise

@@ -43,6 +43,10 @@ class Strategy(abc.ABC):
     #: the state there instead of replaying those steps (scheduler.restore)
     restores: bool = False
 
+    #: which branches a probe of `scheduler.estimate` follows to estimate this search's
+    #: cost (TREE, SLEEP_SETS or STATE_GRAPH there), None when no estimate applies
+    estimate_rule: str | None = None
+
     def refuse(self, properties: Sequence[Property]) -> str | None:
         """Why this strategy cannot check one of `properties` (one line naming the
         property, the strategy and what to do), or None when it can check them all."""
