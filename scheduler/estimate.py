@@ -73,6 +73,14 @@ METHODS = {
 DEFAULT_PROBES = 200
 #: under SLEEP_SETS, how much less likely a probe is to enter a child for each actor asleep there
 TILT = 0.25
+#: under SLEEP_SETS, the probes that must reach a final state for the sleep-set tree's
+#: estimate to stand; with fewer, the race count (`_race_estimate`) is used instead
+ENOUGH_REACHED = 3
+#: ... and after this many probes none of which reached one, the sleep-set tree is given up
+HOPELESS = 50
+#: the fewest probes before the estimate may stop early (GenMC's --estimation-min)
+MIN_PROBES = 10
+RACES_METHOD = "GenMC's product of the alternatives each step's races add (one random interleaving per probe)"
 
 
 @attrs.frozen
@@ -97,6 +105,7 @@ class Estimate:
     blocked: float | None = None
     probe_seconds: float = 0.0  # CPU seconds the probes took
     reached: int = 0  # probes that ended at a final state (0 under TREE/SLEEP_SETS: no estimate)
+    method: str = ""  # how it was made, in words
 
     @property
     def known(self) -> bool:
@@ -104,10 +113,6 @@ class Estimate:
         reached a final state (a sleep-set tree's complete leaves can be too rare for any
         probe to meet: then `executions` is 0 and means nothing)."""
         return self.reached > 0
-
-    @property
-    def method(self) -> str:
-        return METHODS[self.rule]
 
     def compared(self, executions: int, complete: int) -> int:
         """Of a search's executions and complete ones, the count this estimates: DPOR's
@@ -164,7 +169,7 @@ def estimate(program: Program, rule: str, probes: int = DEFAULT_PROBES, seed: in
         steps = transitions
         reached = sum(1 for met in seen for _, degree in met.values() if degree == 0)
         return Estimate(rule, executions, steps, steps * probe_seconds / max(applied, 1), probes, seed,
-                        None, states, transitions, None, probe_seconds, max(reached, 1))
+                        None, states, transitions, None, probe_seconds, max(reached, 1), METHODS[rule])
     leaves, nodes, lengths, blocked = [], [], [], []
     reached = 0
     for _ in range(probes):
@@ -175,6 +180,10 @@ def estimate(program: Program, rule: str, probes: int = DEFAULT_PROBES, seed: in
         blocked.append(0.0 if complete else weight)
         nodes.append(total)
         lengths.append(weight * depth if complete or rule == TREE else 0.0)
+        if _settled(leaves) or (rule == SLEEP_SETS and not reached and len(leaves) >= HOPELESS):
+            break
+    if rule == SLEEP_SETS and reached < ENOUGH_REACHED:
+        return _race_estimate(program, rng, probes, seed, started, limit)
     probe_seconds = time.process_time() - started
     executions = _mean(leaves)
     # TREE: a restoring search applies a step per node, a replaying one its executions'
@@ -184,8 +193,102 @@ def estimate(program: Program, rule: str, probes: int = DEFAULT_PROBES, seed: in
     # restoring one's, which applies only each execution's steps beyond its branching point)
     steps = _mean(nodes) if restores and rule == TREE else _mean(lengths)
     spread = _relative_error(leaves)
-    return Estimate(rule, executions, steps, steps * probe_seconds / max(applied, 1), probes, seed, spread,
-                    None, None, _mean(blocked) if rule == SLEEP_SETS else None, probe_seconds, reached)
+    method = METHODS[rule]
+    return Estimate(rule, executions, steps, steps * probe_seconds / max(applied, 1), len(leaves), seed, spread,
+                    None, None, _mean(blocked) if rule == SLEEP_SETS else None, probe_seconds, reached, method)
+
+
+def _settled(samples: list[float]) -> bool:
+    """GenMC's rule for stopping early: at least MIN_PROBES samples, and their standard
+    deviation at most a tenth of their mean (GenMC's `--estimation-min` 10 and
+    `--estimation-threshold` 10)."""
+    n = len(samples)
+    if n < MIN_PROBES:
+        return False
+    mean = _mean(samples)
+    if mean <= 0:
+        return False
+    deviation = math.sqrt(math.fsum((v - mean) ** 2 for v in samples) / n)
+    return deviation <= mean / 10
+
+
+def _race_estimate(program: Program, rng: random.Random, probes: int, seed: int, started: float,
+                   limit: int) -> Estimate:
+    """DPOR's complete executions as GenMC estimates its own: each probe runs one random
+    interleaving, and at every step i counts the alternatives a DPOR would add from the
+    races of this run (the actor of step i, and for each immediate race of step i with a
+    later step j, an initial of notdep(i).j unless one is counted already: source-DPOR's
+    rule, Abdulla et al. 2014); the sample is the product of those counts, as GenMC's
+    sample is the product of the sizes of its choice map. It is not Knuth's estimator
+    (the walk does not choose among the alternatives it counts), so it is biased: exact
+    where the races are few and independent (filesystem, indexer), high where one
+    reversal changes the races after it (lastzero)."""
+    samples, lengths = [], []
+    applied = 0
+    for _ in range(probes):
+        sample, depth = _race_probe(program, rng, limit)
+        applied += depth
+        samples.append(sample)
+        lengths.append(sample * depth)
+        if _settled(samples):
+            break
+    probe_seconds = time.process_time() - started
+    executions, steps = _mean(samples), _mean(lengths)
+    return Estimate(SLEEP_SETS, executions, steps, steps * probe_seconds / max(applied, 1), len(samples), seed,
+                    _relative_error(samples), None, None, None, probe_seconds, len(samples), RACES_METHOD)
+
+
+def _race_probe(program: Program, rng: random.Random, limit: int) -> tuple[float, int]:
+    """One random interleaving's product of DPOR alternatives (see `_race_estimate`), and its length."""
+    execution = Execution(program, None, footprints=True)
+    try:
+        while True:
+            runnable = execution.runnable()
+            if not runnable:
+                break
+            execution.step(runnable[rng.randrange(len(runnable))])
+            if len(execution.steps) > limit:
+                raise EstimateError(f"a probe ran past {limit} steps")
+    except ProtocolError as error:
+        raise EstimateError(str(error)) from error
+    finally:
+        steps = list(execution.steps)
+        execution.close()
+    n = len(steps)
+    before = [0] * n  # bit i of before[j]: step i happens before step j
+    conflict = [0] * n  # bit i of conflict[j]: i < j, and i and j are dependent
+    for j in range(n):
+        mine, fp = steps[j].actor, steps[j].footprint
+        for i in range(j):
+            if steps[i].actor == mine or steps[i].footprint.conflicts_with(fp):
+                conflict[j] |= 1 << i
+                before[j] |= before[i] | (1 << i)
+    after = [0] * n
+    for j in range(n):
+        for i in _bits(before[j]):
+            after[i] |= 1 << j
+    sample = 1.0
+    for i in range(n):
+        actor = steps[i].actor
+        alternatives = {actor}
+        for j in range(i + 1, n):
+            if not conflict[j] >> i & 1 or steps[j].actor == actor or after[i] & before[j]:
+                continue  # not an immediate race
+            between = ((1 << j) - 1) & ~((1 << (i + 1)) - 1)
+            v = (between & ~after[i]) | (1 << j)
+            initials = {steps[k].actor for k in _bits(v) if not before[k] & v}
+            if alternatives.isdisjoint(initials):
+                alternatives.add(min(initials))
+        sample *= len(alternatives)
+    return sample, n
+
+
+def _bits(mask: int):
+    """The positions of the set bits of `mask`, lowest first."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
 
 
 def _tree_probe(program: Program, rng: random.Random, sleep_sets: bool,
