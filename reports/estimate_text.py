@@ -28,12 +28,13 @@ def estimate_line(e: Estimate) -> str:
             f"{duration(e.seconds)} CPU ({e.probes} probes in {e.probe_seconds:.2f} s, {e.method}{caveat})")
 
 
-def estimate_progress(e: Estimate | None, executions: int, elapsed: float) -> str:
-    """For a progress line: ", 12% of about 44,300, about 40 s left" (nothing without an
+def estimate_progress(e: Estimate | None, executions: int, elapsed: float, complete: int | None = None) -> str:
+    """For a progress line: ", 12% of about 44,300, about 40 s left" (of the complete
+    executions under DPOR's rule, where `complete` counts them; nothing without an
     estimate; past the estimate, only that it is passed)."""
     if e is None or not e.known or e.executions <= 0 or e.rule == STATE_GRAPH:
         return ""  # (a lower bound far below the truth makes no percentage)
-    done = executions / e.executions
+    done = e.compared(executions, executions if complete is None else complete) / e.executions
     if done >= 1:
         return f", past the {e.executions:,.0f} estimated"
     left = elapsed * (1 - done) / done if done > 0 else None

@@ -84,6 +84,7 @@ class Progress:
     steps: int
     states: int | None
     elapsed: float
+    complete: int | None = None  # executions run to a final state, where the search counts them
 
 
 class ProgressReporter:
@@ -97,12 +98,12 @@ class ProgressReporter:
         self.started = self.last = time.monotonic()
 
     def __call__(self, executions: int, steps: int, states: Callable[[], int | None],
-                 final: bool = False) -> None:
+                 final: bool = False, complete: int | None = None) -> None:
         now = time.monotonic()
         if self.progress is None or (not final and now - self.last < self.every):
             return
         self.last = now
-        self.progress(Progress(executions, steps, states(), now - self.started))
+        self.progress(Progress(executions, steps, states(), now - self.started, complete))
 
 
 @attrs.frozen
@@ -191,7 +192,7 @@ def explore(
     reporter = ProgressReporter(progress, progress_every)
 
     def report(final: bool = False) -> None:
-        reporter(executions, steps, lambda: strategy.facts().states, final)
+        reporter(executions, steps, lambda: strategy.facts().states, final, complete)
 
     try:
         strategy.start(program.choice_names(), lambda chooser: dry_run(program, chooser, limit))

@@ -146,7 +146,7 @@ class SearchProgress:
     def __call__(self, label: str, p: Progress) -> None:
         self._settings()
         line = progress_line(label, p, self.most, self.budget.max_seconds)
-        self.shown.progress(line + estimate_progress(self.estimate, p.executions, p.elapsed), topic=label)
+        self.shown.progress(line + estimate_progress(self.estimate, p.executions, p.elapsed, p.complete), topic=label)
 
 
 def search_progress(shown: Display, strategy: str, budget: Budget,

@@ -163,3 +163,12 @@ def test_check_json_carries_the_estimate_and_no_estimate_turns_it_off(capsys):
     assert json.loads(out)["estimate"] is None and "estimate" not in err
     code, out, err = run(capsys, "check", "indexer", "--n", "12", "--strategy", "dpor", "-q")
     assert "estimate" not in err and "estimate" not in out
+
+
+def test_a_dpor_progress_line_counts_complete_executions_against_the_estimate():
+    from unpack_race.reports.estimate_text import estimate_progress
+    from unpack_race.scheduler.estimate import Estimate
+    e = Estimate(SLEEP_SETS, executions=100.0, steps=1000.0, seconds=1.0, probes=10, seed=0, reached=10)
+    assert estimate_progress(e, 500, 10.0, complete=50) == ", 50% of about 100, about 10 s left by the estimate"
+    lower = Estimate(STATE_GRAPH, executions=100.0, steps=1000.0, seconds=1.0, probes=10, seed=0, reached=1)
+    assert estimate_progress(lower, 50, 10.0) == ""  # a lower bound makes no percentage
