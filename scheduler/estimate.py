@@ -7,10 +7,14 @@ the search would explore at each node; the product of the branching degrees alon
 W_d = D_0 D_1 ... D_{d-1}, is an unbiased estimate of the number of nodes at depth d, so
 W at the probe's leaf estimates the leaves (executions) and the sum of the W_d the nodes
 (steps). The mean over independent probes is unbiased; its standard error is the spread.
-GenMC estimates its own exploration this way (`--estimate`: Kokologiannakis et al.,
-"Enhancing GenMC's usability and performance", TACAS 2024, where a probe picks one of
-the alternatives its algorithm would explore at each choice and multiplies their
-numbers), as JMC does for its DPOR. Which branches a probe follows is the rule of the
+GenMC estimates its own exploration before verifying (on by default, `--disable-estimation`
+turns it off; read in MPI-SWS/genmc at b03f01e, `GenMCDriver::updateStSpaceEstimation`):
+each estimation round runs one random execution, recording every read's and write's
+alternatives (backward revisits included) in a choice map, and its sample is the product
+of their sizes; the mean is kept with Welford's algorithm, and it stops after
+`--estimation-min` 10 rounds once the deviation is under a tenth of the mean
+(`--estimation-threshold`), or at `--estimation-max` 1000. Whether JMC does the same was
+not checked. Which branches a probe follows is the rule of the
 strategy being estimated (`Strategy.estimate_rule`):
 
 - `TREE` (DFS without reduction): every runnable actor. The tree is the interleaving
@@ -25,9 +29,10 @@ strategy being estimated (`Strategy.estimate_rule`):
   the number of complete executions source-DPOR and optimal DPOR run (the published
   counts). So `executions` estimates DPOR's *complete* executions without bias; the
   sleep-set-blocked leaves of this tree (`blocked`) bound from above the blocked
-  executions of source sets (optimal DPOR runs few or none), and its nodes bound from
-  above the steps DPOR takes (its persistent sets prune subtrees this tree keeps): the
-  time estimate is an upper bound, biased high.
+  executions of source sets (optimal DPOR runs few or none); the steps are the complete
+  leaves' lengths (a replaying DPOR's steps; an upper bound on a restoring one's). Where
+  no probe reaches a final state (a sleep-set tree of about 10^12 blocked leaves and 32
+  complete ones: filesystem), the estimate falls back to GenMC's way (`_race_estimate`).
 - `STATE_GRAPH` (DFS with state caching, BFS): the executions are not a property of the
   tree, since a state seen before cuts. They are one of the state graph: every
   transition out of every distinct state is taken once, and an execution ends at a
