@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from unpack_race.reports.claims import claim
 from unpack_race.reports.documents import document
+from unpack_race.reports.estimate_text import estimate_data
 from unpack_race.reports.progress_text import duration, left_text, rate
 from unpack_race.reports.records import result_data, step_data
 from unpack_race.reports.trace_text import replay_command
@@ -114,6 +115,8 @@ def check_document(checked: Any, strategy: str, schedule: str | None = None,
             "replay": replay_command(schedule, cx.schedule.source) if schedule is not None else None,
         },
         "not_sought": [{"property": u.property, "why": u.why} for u in checked.why_safe],
+        "estimate": estimate_data(checked.result.estimate, checked.result.executions,
+                                  checked.result.coverage.complete),
     }
     if report is not None:
         content["counterexample"]["report"] = report

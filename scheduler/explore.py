@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator, Iterable
+from typing import Any
 
 import attrs
 from unpack_race.scheduler.checkpoint import Checkpointing, CheckpointError, RestorerState, SearchState
@@ -89,6 +90,7 @@ class Progress:
     steps: int
     states: int | None
     elapsed: float
+    complete: int | None = None  # executions run to a final state, where the search counts them
 
 
 class ProgressReporter:
@@ -102,12 +104,12 @@ class ProgressReporter:
         self.started = self.last = time.monotonic()
 
     def __call__(self, executions: int, steps: int, states: Callable[[], int | None],
-                 final: bool = False) -> None:
+                 final: bool = False, complete: int | None = None) -> None:
         now = time.monotonic()
         if self.progress is None or (not final and now - self.last < self.every):
             return
         self.last = now
-        self.progress(Progress(executions, steps, states(), now - self.started))
+        self.progress(Progress(executions, steps, states(), now - self.started, complete))
 
 
 @attrs.frozen
@@ -123,6 +125,9 @@ class Result:
     reached: tuple[str, ...] = ()  # `sometimes` properties reached
     unreached: tuple[str, ...] = ()
     elapsed: float = 0.0
+    #: what the search was expected to cost, estimated before it ran (scheduler.estimate);
+    #: `estimate.off_by(executions)` says how far off it was
+    estimate: Any = None
 
     @property
     def ok(self) -> bool:
@@ -246,7 +251,7 @@ def exploring(
     written, last_written = -1, started
 
     def report(final: bool = False) -> None:
-        reporter(executions, steps, lambda: strategy.facts().states, final)
+        reporter(executions, steps, lambda: strategy.facts().states, final, complete)
 
     def take() -> None:
         """Save the state at this boundary (once per boundary)."""

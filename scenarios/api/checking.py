@@ -22,6 +22,7 @@ from unpack_race.scenarios.api.counterexample import (
 from unpack_race.scenarios.base import Built, Expectation, Scenario, Unreachable
 from unpack_race.scenarios.registry import scenario_of
 from unpack_race.scheduler.checkpoint import Checkpointing, SearchState
+from unpack_race.scheduler.estimate import Estimate
 from unpack_race.scheduler.explore import Budget, Progress, Result
 from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.schedule import Schedule
@@ -70,11 +71,14 @@ def matches(result: Result, expected: Expectation) -> bool:
 
 
 def run_search(built: Built, strategy: str, budget: Budget, progress: Callable[[Progress], None] | None,
-               options: Mapping[str, Any], checkpoint: Checkpointing | None = None,
+               options: Mapping[str, Any], estimate_probes: int | None = None,
+               on_estimate: Callable[[Estimate], None] | None = None, checkpoint: Checkpointing | None = None,
                resume: SearchState | None = None) -> Result:
-    """One search of a built scenario by a named strategy of the registry."""
+    """One search of a built scenario by a named strategy of the registry (estimated first
+    from `estimate_probes` probes, where given and the strategy has an estimate rule)."""
     return search(strategy, built.program, built.properties, bounds=built.bounds, budget=budget,
-                  progress=progress, checkpoint=checkpoint, resume=resume, **options)
+                  progress=progress, estimate_probes=estimate_probes, on_estimate=on_estimate,
+                  checkpoint=checkpoint, resume=resume, **options)
 
 
 def check(
@@ -85,6 +89,8 @@ def check(
     strategy: str = DEFAULT_STRATEGY,
     budget: Budget = Budget(),
     progress: Callable[[Progress], None] | None = None,
+    estimate_probes: int | None = None,
+    on_estimate: Callable[[Estimate], None] | None = None,
     checkpoint: Checkpointing | None = None,
     resume: SearchState | None = None,
     **strategy_options: Any,
@@ -109,7 +115,8 @@ def check(
     try:
         with raised_in(sc, variant, values):
             saving = {k: v for k, v in (("checkpoint", checkpoint), ("resume", resume)) if v is not None}
-            result = run_search(built, strategy, budget, progress, strategy_options, **saving)
+            result = run_search(built, strategy, budget, progress, strategy_options, estimate_probes, on_estimate,
+                                **saving)
         found = None
         if result.violation is not None and result.run is not None:
             found = continued(counterexample(sc, variant, values, built, result.run, result.violation))

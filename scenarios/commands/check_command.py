@@ -30,14 +30,18 @@ from unpack_race.scenarios.commands.checkpoints import add_checkpoint_options, p
 from unpack_race.scenarios.commands.colour import print_result
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.options import (
+    add_estimate_options,
     add_param_options,
     add_strategy_options,
+    estimate_probes,
     overrides,
     search_progress,
     search_settings,
 )
 from unpack_race.scenarios.commands.minimize_command import stem
-from unpack_race.scenarios.commands.progress import showing
+from unpack_race.scenarios.commands.progress import Display, display, showing
+from unpack_race.reports.estimate_text import estimate_outcome
+from unpack_race.scheduler.explore import Result
 from unpack_race.scenarios.commands.report_command import write_page
 from unpack_race.scenarios.interrupts import held
 from unpack_race.scheduler.verdict import Verdict
@@ -56,7 +60,15 @@ def add_parser(sub) -> argparse.ArgumentParser:
     add_param_options(p)
     add_strategy_options(p)
     add_checkpoint_options(p)
+    add_estimate_options(p)
     return p
+
+
+def outcome(shown: Display, result: Result) -> None:
+    """After the search, on stderr: how far the estimate made before it was off."""
+    if result.estimate is not None:
+        shown.line(estimate_outcome(result.estimate, result.executions, result.coverage.complete,
+                                    result.coverage.finished))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,9 +80,13 @@ def run(args: argparse.Namespace) -> int:
             label = args.variant or args.scenario  # a one-variant scenario needs no --variant
             checked = check(args.scenario, args.variant, params=overrides(args), strategy=strategy, budget=budget,
                             progress=(lambda p: show(label, p)) if show is not None else None,
+                            estimate_probes=estimate_probes(args),
+                            on_estimate=show.estimated if show is not None else None,
                             **(saving.search_options() if saving is not None else {}), **options)
+            outcome(shown, checked.result)
     except Interrupted as stop:  # what the search covered, then exit 4 (scenarios/cli.py)
         with held(reraise=False):
+            outcome(display(args), stop.partial.result)
             print_result(args, summarize(stop.partial.result))
             emit(args, check_document(stop.partial, strategy, partial="interrupted before a verdict"))
             if saving is not None:

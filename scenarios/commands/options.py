@@ -6,14 +6,15 @@ arguments back into the facade's arguments."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import Any
 
+from unpack_race.reports.estimate_text import estimate_line, estimate_progress
 from unpack_race.reports.result_text import progress_line, settings_line
 from unpack_race.scenarios.base import Param
 from unpack_race.scenarios.commands.arguments import count, seconds, whole_number
 from unpack_race.scenarios.commands.progress import Display
 from unpack_race.scenarios.registry import SCENARIOS
+from unpack_race.scheduler.estimate import DEFAULT_PROBES, Estimate
 from unpack_race.scheduler.explore import Budget, Progress
 from unpack_race.scheduler.strategies.registry import DEFAULT_STRATEGY, REGISTRY, options
 
@@ -104,20 +105,53 @@ def most_executions(strategy: str, budget: Budget, options: dict[str, Any]) -> i
     return min(bounds) if bounds else None
 
 
-def search_progress(shown: Display, strategy: str, budget: Budget,
-                    options: dict[str, Any]) -> Callable[[str, Progress], None] | None:
+def add_estimate_options(parser: argparse.ArgumentParser) -> None:
+    """`--estimate-probes N` and `--no-estimate`: the cost estimate of an exhaustive search."""
+    group = parser.add_argument_group("estimate (dfs, dpor, bfs)")
+    group.add_argument("--estimate-probes", type=count("--estimate-probes"), default=DEFAULT_PROBES, metavar="N",
+                       help="before an exhaustive search, estimate its executions, states and time from N random "
+                            f"probes (scheduler/estimate.py; default {DEFAULT_PROBES}), show it with the progress, "
+                            "and say afterwards how far off it was")
+    group.add_argument("--no-estimate", dest="estimate", action="store_false", default=True,
+                       help="no estimate (the probes' time is saved)")
+
+
+def estimate_probes(args: argparse.Namespace) -> int | None:
+    """The probes to estimate the search with, None for no estimate."""
+    return args.estimate_probes if getattr(args, "estimate", False) else None
+
+
+class SearchProgress:
     """A search's progress callback, `show(label, p)`, on the command's display, with the
-    estimate of what is left that the strategy and budget allow; None when quiet. With
-    -v, the search's settings are shown first, once the search runs (so that a bad input
-    is still refused in one line)."""
+    estimate of what is left that the strategy, budget and cost estimate allow. With -v,
+    the search's settings are shown first, once the search runs (so that a bad input is
+    still refused in one line). `estimated(e)` shows the cost estimate at once (before
+    the search starts) and uses it in every later line."""
+
+    def __init__(self, shown: Display, strategy: str, budget: Budget, options: dict[str, Any]) -> None:
+        self.shown, self.budget = shown, budget
+        self.most = most_executions(strategy, budget, options)
+        self.settings = [settings_line(strategy, options, budget.max_executions, budget.max_seconds)]
+        self.estimate: Estimate | None = None
+
+    def _settings(self) -> None:
+        while self.settings:
+            self.shown.detail(self.settings.pop())
+
+    def estimated(self, e: Estimate) -> None:
+        self._settings()
+        self.estimate = e
+        self.shown.line(estimate_line(e))
+
+    def __call__(self, label: str, p: Progress) -> None:
+        self._settings()
+        line = progress_line(label, p, self.most, self.budget.max_seconds)
+        self.shown.progress(line + estimate_progress(self.estimate, p.executions, p.elapsed, p.complete), topic=label)
+
+
+def search_progress(shown: Display, strategy: str, budget: Budget,
+                    options: dict[str, Any]) -> SearchProgress | None:
+    """A search's progress callback (SearchProgress); None when quiet."""
     if shown.quiet:
         return None
-    most = most_executions(strategy, budget, options)
-    settings = [settings_line(strategy, options, budget.max_executions, budget.max_seconds)]
-
-    def show(label: str, p: Progress) -> None:
-        while settings:
-            shown.detail(settings.pop())
-        shown.progress(progress_line(label, p, most, budget.max_seconds), topic=label)
-
-    return show
+    return SearchProgress(shown, strategy, budget, options)

@@ -68,6 +68,10 @@ class Strategy(abc.ABC):
             raise ValueError(f"the checkpoint is of a {type(loaded).__name__} search, not a {type(self).__name__} one")
         return loaded
 
+    #: which branches a probe of `scheduler.estimate` follows to estimate this search's
+    #: cost (TREE, SLEEP_SETS or STATE_GRAPH there), None when no estimate applies
+    estimate_rule: str | None = None
+
     def refuse(self, properties: Sequence[Property]) -> str | None:
         """Why this strategy cannot check one of `properties` (one line naming the
         property, the strategy and what to do), or None when it can check them all."""

@@ -16,6 +16,7 @@ from collections.abc import Hashable
 from unpack_race.scheduler.choice_point import ChoicePoint, Cut, Prefix
 from unpack_race.scheduler.choices import Choice
 from unpack_race.scheduler.coverage import Facts, Kind
+from unpack_race.scheduler.estimate import STATE_GRAPH
 from unpack_race.scheduler.strategies.base import ALL_SCOPES, Strategy
 
 #: an execution that took its one new step: the state it reached is queued (or known)
@@ -27,6 +28,7 @@ class BreadthFirst(Strategy):
     it finds is a shortest one. It keys states, so the world needs `fingerprint()`."""
 
     keys_states = True
+    estimate_rule = STATE_GRAPH  # its executions: a transition each, plus each final state
 
     def __init__(self) -> None:
         self._queue: deque[tuple[Choice, ...]] = deque([()])

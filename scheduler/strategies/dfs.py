@@ -40,6 +40,7 @@ from unpack_race.scheduler.choice_point import ChoicePoint, Cut, Prefix
 from unpack_race.scheduler.choice_tree import ChoiceTree
 from unpack_race.scheduler.choices import Recorded
 from unpack_race.scheduler.coverage import STATE_SEEN, Facts, Kind
+from unpack_race.scheduler.estimate import STATE_GRAPH, TREE
 from unpack_race.scheduler.strategies.base import ALL_SCOPES, Strategy
 
 STATEFUL_DFS = "Holzmann, Peled, Yannakakis, On nested depth first search, SPIN 1996 (stateful DFS)"
@@ -73,6 +74,8 @@ class DepthFirst(Strategy):
         self.keys_states = state_caching
         self.restores = state_caching and restore
         self.tree = ChoiceTree(root)
+        if preemption_bound is None and not root:  # (a bounded tree would need its own rule)
+            self.estimate_rule = STATE_GRAPH if state_caching else TREE
         self._visited: set[Hashable] = set()
 
     def next_execution(self) -> Prefix | None:

@@ -49,6 +49,7 @@ from unpack_race.scheduler.choice_point import ChoicePoint, Cut, Prefix
 from unpack_race.scheduler.choice_tree import Branch, ChoiceTree
 from unpack_race.scheduler.coverage import SLEEP_SET_BLOCKED, Facts, Kind
 from unpack_race.scheduler.effect import EVERYTHING, Footprint
+from unpack_race.scheduler.estimate import SLEEP_SETS
 from unpack_race.scheduler.program import ABORT
 from unpack_race.scheduler.properties import Scope
 from unpack_race.scheduler.strategies.base import Strategy
@@ -100,6 +101,7 @@ class Dpor(Strategy):
     `reads`, and counts distinct states by the world's `fingerprint()`."""
 
     keys_states = True  # for the count of distinct states only: the reduction does not use them
+    estimate_rule = SLEEP_SETS  # its complete executions: one per Mazurkiewicz trace
 
     def __init__(self, reduction: str = "source", sleep_sets: bool = True, restore: bool = True) -> None:
         if reduction not in REDUCTIONS:

@@ -16,6 +16,8 @@ from typing import Any
 import attrs
 from unpack_race.scheduler.checkpoint import Checkpointing, CheckpointError, SearchState
 from unpack_race.scheduler.echo import echo
+from unpack_race.scheduler.estimate import Estimate, EstimateError, estimate
+from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.explore import Budget, Progress, Result, explore
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property
@@ -205,14 +207,20 @@ def search(
     bounds: str = "(none)",
     budget: Budget = Budget(),
     progress: Callable[[Progress], None] | None = None,
+    estimate_probes: int | None = None,
+    on_estimate: Callable[[Estimate], None] | None = None,
     checkpoint: Checkpointing | None = None,
     resume: SearchState | None = None,
     **given: Any,
 ) -> Result:
     """Run the strategy `name` with the options `given` (see `Entry.resolve`); `progress`
     is called every PROGRESS_EVERY seconds of the search (the command line shows what it
-    chooses of that: scenarios/commands/progress.py). `checkpoint` and `resume`: see
-    `explore` (a strategy that drives its own search cannot be checkpointed)."""
+    chooses of that: scenarios/commands/progress.py). With `estimate_probes`, a search
+    whose strategy has an estimate rule (dfs, dpor, bfs) is first estimated from that many
+    probes (scheduler.estimate, seed 0), `on_estimate` is told the estimate before the
+    search starts, and the result carries it (`Result.estimate`; on Ctrl-C, the partial
+    result does). `checkpoint` and
+    `resume`: see `explore` (a strategy that drives its own search cannot be checkpointed)."""
     chosen = entry(name)
     values = chosen.resolve(given)
     if chosen.drive is not None:
@@ -223,5 +231,21 @@ def search(
                                   f"(or use another strategy)")
         return chosen.drive(program, properties, bounds=bounds, budget=budget, progress=progress,
                             progress_every=PROGRESS_EVERY, **values)
-    return explore(program, chosen.make(**values), properties, bounds=bounds, budget=budget,
-                   progress=progress, progress_every=PROGRESS_EVERY, checkpoint=checkpoint, resume=resume)
+    strategy = chosen.make(**values)
+    estimated = None
+    if estimate_probes is not None and strategy.estimate_rule is not None:
+        try:
+            estimated = estimate(program, strategy.estimate_rule, estimate_probes, restores=strategy.restores,
+                                 bfs=isinstance(strategy, BreadthFirst), limit=budget.max_steps_per_execution)
+        except EstimateError:
+            estimated = None  # the search runs the model and reports its failure itself
+        if estimated is not None and on_estimate is not None:
+            on_estimate(estimated)
+    try:
+        result = explore(program, strategy, properties, bounds=bounds, budget=budget,
+                         progress=progress, progress_every=PROGRESS_EVERY, checkpoint=checkpoint, resume=resume)
+    except Interrupted as stop:
+        if estimated is not None and isinstance(stop.partial, Result):
+            stop.partial = attrs.evolve(stop.partial, estimate=estimated)
+        raise
+    return attrs.evolve(result, estimate=estimated) if estimated is not None else result

@@ -62,6 +62,9 @@ class SleepSetDepthFirst(DepthFirst):
         super().__init__(state_caching=True, root=root, restore=restore)
         self._unexplored: dict[Hashable, frozenset[str]] = {}  # H(s): steps not taken from s yet
         self.sleep_blocked = 0
+        # no estimate (scheduler.estimate): its executions are neither the state graph's
+        # T - S + 1 + F nor the sleep-set tree's leaves, and a wrong figure is worse than none
+        self.estimate_rule = None
 
     def choose(self, point: ChoicePoint) -> str | Cut:
         sleep = self._arrive(point)
