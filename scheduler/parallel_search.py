@@ -125,7 +125,7 @@ def parallel_bfs(
     states = transitions = final = terminal = steps = restored = executions = 0
     finished = interrupted = False
     inboxes: list[list] = [[] for _ in range(backend.n)]
-    inboxes[owner_of(first, backend.n)].append(((-1, 0), first, ()))
+    inboxes[owner_of(first, backend.n)].append(((-1, 0), first, (), None))
     try:
         backend.start(build, budget.max_steps_per_execution)
         while True:
@@ -206,10 +206,10 @@ def _route(rounds, rank: dict[bytes, int], n: int, upto: tuple[int, int] | None 
     for r in rounds:
         for owner, box in enumerate(r.outboxes):
             inbox = inboxes[owner]
-            for parent, choice, child, path in box:
+            for parent, choice, child, path, seed in box:
                 position = (rank[parent], choice)
                 if upto is None or position <= upto:
-                    inbox.append((position, child, path))
+                    inbox.append((position, child, path, seed))
     return inboxes
 
 

@@ -34,11 +34,12 @@ from typing import Any
 import attrs
 from unpack_race.scheduler.checks import Checks
 from unpack_race.scheduler.choices import Choice, replay
-from unpack_race.scheduler.kernel import Execution, ProtocolError
+from unpack_race.scheduler.kernel import Execution, ProtocolError, Step
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import Property
-from unpack_race.scheduler.restore import Restorer
+from unpack_race.scheduler.restore import Restorer, rebuild
 from unpack_race.scheduler.state_digest import DigestInterner, owner_of, state_digest
+from unpack_race.scheduler.world_values import is_immutable
 
 #: builds what an owner searches: the program and its properties (called once per owner,
 #: in the owner's process; for Dask it must pickle)
@@ -46,6 +47,10 @@ Build = Callable[[], tuple[Program, Sequence[Property]]]
 
 #: when an event happens within a transition: after its step, or at the final state it reached
 AFTER_STEP, AT_FINAL = 0, 1
+
+
+#: a candidate state: (position in serial order, digest, path, seed)
+Candidate = tuple[tuple[int, int], bytes, tuple[Choice, ...], "Seed | None"]
 
 
 @attrs.frozen
@@ -64,12 +69,25 @@ class Event:
     actor: str | None = None
 
 
+@attrs.frozen
+class Seed:
+    """What rebuilds a state without replaying its path (scheduler.restore.rebuild): the
+    world after the path (private to the message), every step's outcome, and every
+    actor's history digest. Sent only when every outcome is an immutable value (a mutable
+    one would be the sender's object: restore.py explains why); else the path is replayed."""
+
+    world: Any
+    outcomes: tuple[tuple[Any, Any], ...]  # (result, error) of each step of the path
+    histories: tuple[bytes, ...]
+
+
 @attrs.define
 class RoundResult:
     """What one owner did in one round."""
 
     new: list[tuple[tuple[int, int], bytes, int]]  # (position, digest, runnable choices) of its new states
-    outboxes: list[list[tuple[bytes, int, bytes, tuple[Choice, ...]]]]  # per owner: (parent, choice, child, path)
+    outboxes: list[list[tuple[bytes, int, bytes, tuple[Choice, ...], Seed | None]]]  # per owner:
+    # (parent, choice, child, path, seed)
     events: list[Event]
     transitions: int = 0  # steps taken from new states
     final: int = 0  # of which reached a final state
@@ -87,36 +105,44 @@ class PartitionOwner:
         self.interner = DigestInterner()
         self.visited: set[bytes] = set()
 
-    def round(self, inbox: Sequence[tuple[tuple[int, int], bytes, tuple[Choice, ...]]],
-              reached: Sequence[str]) -> RoundResult:
-        """Take in `inbox` ((position, digest, path) of candidate states) and expand the
+    def round(self, inbox: Sequence[Candidate], reached: Sequence[str]) -> RoundResult:
+        """Take in `inbox` ((position, digest, path, seed) of candidate states) and expand the
         new ones; `reached` are the `sometimes` properties reached before this level (no
         need to look for them again)."""
         self.checks.reached.update(reached)
         fresh = self._fresh(inbox)
-        self.visited.update(digest for _, digest, _ in fresh)
+        self.visited.update(candidate[1] for candidate in fresh)
         result = RoundResult([], [[] for _ in range(self.count)], [])
-        for position, digest, path in fresh:
-            width = self._expand(digest, path, result)
+        for position, digest, path, seed in fresh:
+            width = self._expand(digest, path, seed, result)
             result.new.append((position, digest, width))
         return result
 
-    def count_new(self, inbox: Sequence[tuple[tuple[int, int], bytes, tuple[Choice, ...]]]) -> int:
+    def count_new(self, inbox: Sequence[Candidate]) -> int:
         """How many distinct states of `inbox` are new to this owner (nothing is kept)."""
         return len(self._fresh(inbox))
 
-    def _fresh(self, inbox) -> list[tuple[tuple[int, int], bytes, tuple[Choice, ...]]]:
-        best: dict[bytes, tuple[tuple[int, int], tuple[Choice, ...]]] = {}
-        for position, digest, path in inbox:
+    def _fresh(self, inbox: Sequence[Candidate]) -> list[Candidate]:
+        best: dict[bytes, Candidate] = {}
+        for candidate in inbox:
+            digest = candidate[1]
             if digest in self.visited:
                 continue
             found = best.get(digest)
-            if found is None or position < found[0]:
-                best[digest] = (position, path)
-        return sorted(((position, digest, path) for digest, (position, path) in best.items()),
-                      key=lambda item: item[0])
+            if found is None or candidate[0] < found[0]:
+                best[digest] = candidate
+        return sorted(best.values(), key=lambda candidate: candidate[0])
 
-    def _expand(self, digest: bytes, path: tuple[Choice, ...], result: RoundResult) -> int:
+    def _build(self, path: tuple[Choice, ...], seed: Seed | None, counted) -> Execution:
+        """An execution in the state `path` reaches: rebuilt from `seed`, or replayed."""
+        if seed is None:
+            return replay(Execution(self.program, self.interner, footprints=True), path, after=counted)
+        steps = [Step(index, choice.actor, choice.effect, result, error)
+                 for index, (choice, (result, error)) in enumerate(zip(path, seed.outcomes, strict=True))]
+        histories = tuple(self.interner.adopt(history) for history in seed.histories)
+        return rebuild(self.program, self.interner, seed.world, steps, [c.runnable for c in path], histories)
+
+    def _expand(self, digest: bytes, path: tuple[Choice, ...], seed: Seed | None, result: RoundResult) -> int:
         """Take every runnable choice of the state `path` reaches; how many there were."""
         program, interner, checks = self.program, self.interner, self.checks
         execution = None
@@ -125,7 +151,9 @@ class PartitionOwner:
             result.steps += 1
 
         try:
-            execution = replay(Execution(program, interner, footprints=True), path, after=counted)
+            execution = self._build(path, seed, counted)
+            if seed is not None:
+                result.restored += len(path)
             runnable = execution.runnable()
         except Exception as error:  # noqa: BLE001 - the coordinator raises it again, as serial BFS would
             if execution is not None:
@@ -169,7 +197,13 @@ class PartitionOwner:
             taken = path + (Choice(actor, step.effect, runnable),)
             if violation is not None:
                 result.events.append(Event(digest, choice, phase, violation=violation, path=taken))
-            result.outboxes[owner_of(child, self.count)].append((digest, choice, child, taken))
+            sent = None
+            if seed is not None or not path:
+                outcome = (step.result, step.error)
+                if step.error is not None or is_immutable(step.result):
+                    outcomes = (seed.outcomes if seed is not None else ()) + (outcome,)
+                    sent = Seed(execution.world, outcomes, tuple(interner.digests[a.history] for a in execution.actors))
+            result.outboxes[owner_of(child, self.count)].append((digest, choice, child, taken, sent))
             restorer.ran(execution)
         restorer.close()
         return len(runnable)

@@ -93,12 +93,24 @@ class DigestInterner(HistoryInterner):
     def __init__(self) -> None:
         super().__init__()
         self.digests: list[bytes] = [b""]  # by interned id; 0 is the empty history
+        self._by_digest: dict[bytes, int] = {b"": 0}
 
     def extend(self, history: int, step: Step) -> int:
         found = super().extend(history, step)
         if found == len(self.digests):
             step_text = encode((step.effect, _outcome_key(step)))
             self.digests.append(digest(self.digests[history].hex() + step_text))
+            self._by_digest.setdefault(self.digests[found], found)
+        return found
+
+    def adopt(self, history: bytes) -> int:
+        """The interned id of the history whose digest is `history` (met in another
+        process): the id it has here, or a new one that stands for it."""
+        found = self._by_digest.get(history)
+        if found is None:
+            found = self._ids[("adopted", history)] = len(self._ids) + 1  # never a (history, step) key
+            self.digests.append(history)
+            self._by_digest[history] = found
         return found
 
 
