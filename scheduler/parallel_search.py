@@ -33,6 +33,7 @@ every level.
 
 from __future__ import annotations
 
+import pickle
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
@@ -52,7 +53,7 @@ from unpack_race.scheduler.explore import (
 )
 from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.kernel import Execution, ProtocolError
-from unpack_race.scheduler.partition_owner import Build, Event
+from unpack_race.scheduler.partition_owner import Build, Event, Transfer
 from unpack_race.scheduler.program import Program, check_fingerprint
 from unpack_race.scheduler.properties import Property
 from unpack_race.scheduler.run import Run
@@ -125,7 +126,7 @@ def parallel_bfs(
     states = transitions = final = terminal = steps = restored = executions = 0
     finished = interrupted = False
     inboxes: list[list] = [[] for _ in range(backend.n)]
-    inboxes[owner_of(first, backend.n)].append(((-1, 0), first, (), None))
+    inboxes[owner_of(first, backend.n)].append(((-1, 0), first, None, pickle.dumps(Transfer(None, path=()))))
     try:
         backend.start(build, budget.max_steps_per_execution)
         while True:
@@ -144,12 +145,14 @@ def parallel_bfs(
                 seen_before = executions + sum(max(width, 1) for _, _, width in new[:position[0]])
                 found_in = seen_before + position[1] + 1
                 _reach_before(checks, rounds, rank, position)
+                path = _path_to(backend, event.parent)
                 if event.raised is not None:
-                    raise _raised_again(program, properties, event, budget.max_steps_per_execution, found_in)
+                    raise _raised_again(program, properties, path, event, budget.max_steps_per_execution, found_in)
                 met = _route(rounds, rank, backend.n, upto=position[:2])
                 states += len(new) + sum(backend.call("count_new", [(inbox,) for inbox in met]))
                 return _result(facts.of(states, transitions), checks, bounds, found_in, final, steps, restored,
-                               False, started, event.violation, _run_along(program, event.path), found_in)
+                               False, started, event.violation, _run_along(program, path + (event.choice,)),
+                               found_in)
             states += len(new)
             executions += sum(max(width, 1) for _, _, width in new)
             terminal += sum(1 for _, _, width in new if width == 0)
@@ -184,7 +187,7 @@ def _first_stop(rounds, rank: dict[bytes, int]) -> tuple[tuple[int, int, int], E
         for event in r.events:
             if event.violation is None and event.raised is None:
                 continue
-            position = (rank[event.parent], event.choice, event.phase)
+            position = (rank[event.parent], event.index, event.phase)
             if best is None or position < best[0]:
                 best = (position, event)
     return best
@@ -194,7 +197,7 @@ def _reach_before(checks: Checks, rounds, rank: dict[bytes, int], position: tupl
     """The `sometimes` properties this level reached before `position`, in serial order."""
     for r in rounds:
         for event in r.events:
-            if event.reached and (rank[event.parent], event.choice, event.phase) < position:
+            if event.reached and (rank[event.parent], event.index, event.phase) < position:
                 checks.reached.update(event.reached)
 
 
@@ -206,11 +209,24 @@ def _route(rounds, rank: dict[bytes, int], n: int, upto: tuple[int, int] | None 
     for r in rounds:
         for owner, box in enumerate(r.outboxes):
             inbox = inboxes[owner]
-            for parent, choice, child, path, seed in box:
-                position = (rank[parent], choice)
+            for parent, index, child, blob in box:
+                position = (rank[parent], index)
                 if upto is None or position <= upto:
-                    inbox.append((position, child, path, seed))
+                    inbox.append((position, child, parent, blob))
     return inboxes
+
+
+def _path_to(backend: Backend, digest: bytes) -> tuple[Choice, ...]:
+    """The path to the state `digest`: its owners' links followed back to the initial state."""
+    path = []
+    while True:
+        asked = [None] * backend.n
+        asked[owner_of(digest, backend.n)] = digest
+        parent, choice = backend.call("link", [(d,) for d in asked])[owner_of(digest, backend.n)]
+        if parent is None:
+            return tuple(reversed(path))
+        path.append(choice)
+        digest = parent
 
 
 def _run_along(program: Program, path: tuple[Choice, ...]) -> Run:
@@ -222,14 +238,14 @@ def _run_along(program: Program, path: tuple[Choice, ...]) -> Run:
         execution.close()
 
 
-def _raised_again(program: Program, properties: list[Property], event: Event, max_steps: int,
-                  number: int) -> BaseException:
+def _raised_again(program: Program, properties: list[Property], path: tuple[Choice, ...], event: Event,
+                  max_steps: int, number: int) -> BaseException:
     """The exception a worker met, raised again by taking the same step here (a
     `ModelFailure` for a model that broke the protocol, as serial BFS raises it)."""
     checks = Checks(properties)
     execution = Execution(program, footprints=True)
     try:
-        replay(execution, event.path)
+        replay(execution, path)
         if event.actor is not None:
             step = execution.step(event.actor)
             if len(execution.steps) > max_steps:
@@ -242,7 +258,7 @@ def _raised_again(program: Program, properties: list[Property], event: Event, ma
         execution.close()
         return error
     execution.close()
-    return ProtocolError(f"a worker of the parallel search raised {event.raised} at step {len(event.path)}, "
+    return ProtocolError(f"a worker of the parallel search raised {event.raised} at step {len(path)}, "
                          f"but the same step taken again here does not: the model is not deterministic")
 
 
