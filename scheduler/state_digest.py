@@ -114,11 +114,34 @@ class DigestInterner(HistoryInterner):
         return found
 
 
+#: the encodings of the parts of fingerprints met lately (a fingerprint is hashable, and
+#: most of its parts are equal from one state to the next); cleared when it grows past
+#: MEMO_SIZE entries
+_memo: dict[Any, str] = {}
+MEMO_SIZE = 200_000
+
+
+def encode_fingerprint(fingerprint: Any) -> str:
+    """`encode(fingerprint)`, each part of a tuple fingerprint memoised by value."""
+    if type(fingerprint) is not tuple:
+        return encode(fingerprint)
+    if len(_memo) > MEMO_SIZE:
+        _memo.clear()
+    parts = ["("]
+    for part in fingerprint:
+        text = _memo.get((type(part), part))
+        if text is None:
+            text = _memo[(type(part), part)] = encode(part)
+        parts.append(text)
+    parts.append(")")
+    return "".join(parts)
+
+
 def state_digest(execution: Execution, interner: DigestInterner) -> bytes:
     """The stable digest of the state `execution` is in: of the world's fingerprint and
     every actor's history digest (the serial key, `Execution.state_key`, made portable)."""
     histories = "".join(interner.digests[a.history].hex() + "," for a in execution.actors)
-    return digest(encode(execution.world.fingerprint()) + "|" + histories)
+    return digest(encode_fingerprint(execution.world.fingerprint()) + "|" + histories)
 
 
 def owner_of(key: bytes, owners: int) -> int:
