@@ -27,7 +27,7 @@ from unpack_race.scheduler.partition_owner import Build, PartitionOwner
 from unpack_race.scheduler.strategies.registry import OptionError
 
 #: seconds to wait for a Dask scheduler to answer before saying it cannot be reached
-CONNECT_TIMEOUT = 5
+CONNECT_TIMEOUT = 3
 
 
 class WorkerError(RuntimeError):
@@ -117,24 +117,28 @@ class DaskCluster:
     """`n` owners as Dask actors on the cluster whose scheduler is at `address` (None or
     "local": a LocalCluster of `n` worker processes on 127.0.0.1)."""
 
-    def __init__(self, address: str | None, n: int) -> None:
-        if n < 1:
+    def __init__(self, address: str | None, n: int | None = None) -> None:
+        """Connects (or starts the LocalCluster); `n` None: one owner per worker of the
+        cluster (for a LocalCluster: 2). OptionError, teaching, when no scheduler answers
+        at `address` within CONNECT_TIMEOUT seconds."""
+        if n is not None and n < 1:
             raise OptionError(f"--workers must be at least 1, got {n}")
         self.address = None if address in (None, "", "local") else address
-        self.n = n
         self._client = self._cluster = None
         self._owners: list[Any] = []
+        self._workers = self._connect(2 if n is None and self.address is None else n)
+        self.n = n if n is not None else len(self._workers)
 
     def describe(self) -> str:
         return f"Dask at {self.address}" if self.address is not None else "Dask, a LocalCluster on 127.0.0.1"
 
-    def start(self, build: Build, max_steps: int) -> None:
+    def _connect(self, n: int | None) -> list[str]:
         try:
             from distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - a dependency of the package
             raise OptionError("--dask needs the dask distributed package: pip install 'dask[distributed]'") from None
         if self.address is None:
-            self._cluster = LocalCluster(n_workers=self.n, threads_per_worker=1, processes=True,
+            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                          host="127.0.0.1", dashboard_address=None)
             self._client = Client(self._cluster)
         else:
@@ -147,8 +151,13 @@ class DaskCluster:
                     f"`dask worker {self.address}`, or use `--dask local` for a cluster on this machine") from None
         workers = sorted(self._client.scheduler_info()["workers"])
         if not workers:
+            self.close()
             raise OptionError(f"--dask {self.address}: the cluster has no workers; start some with "
                               f"`dask worker {self.address}`")
+        return workers
+
+    def start(self, build: Build, max_steps: int) -> None:
+        workers = self._workers
         futures = [self._client.submit(PartitionOwner, build, index, self.n, max_steps, actor=True,
                                        workers=[workers[index % len(workers)]], pure=False)
                    for index in range(self.n)]

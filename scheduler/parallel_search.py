@@ -95,7 +95,14 @@ def parallel_bfs(
     for Dask it must pickle). `budget` is checked between levels (its max_executions
     counts transitions). Raises as `explore` does: PropertyScopeError, ModelFailure,
     and on Ctrl-C `Interrupted` with the result so far."""
-    properties = list(properties)
+    try:
+        return _search(program, list(properties), backend, build, bounds, budget, progress)
+    finally:
+        backend.close()
+
+
+def _search(program: Program, properties: list[Property], backend: Backend, build: Build | None, bounds: str,
+            budget: Budget, progress: Callable[[Progress], None] | None) -> Result:
     refusal = BreadthFirst().refuse(properties)
     if refusal is not None:
         raise PropertyScopeError(refusal)
@@ -171,8 +178,7 @@ def parallel_bfs(
                 break
     except KeyboardInterrupt:
         interrupted = True
-    finally:
-        backend.close()
+        backend.close()  # stop the workers before saying what was done
     result = _result(facts.of(states, transitions), checks, bounds, executions, final + terminal, steps, restored, finished,
                      started, None, None, None)
     if interrupted:

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 from unpack_race.scenarios.api.model_errors import raised_in
+from unpack_race.scenarios.api.parallel import backend_for, build_of
 from unpack_race.scenarios.api.counterexample import (
     Counterexample,
     continued,
@@ -23,6 +24,7 @@ from unpack_race.scenarios.base import Built, Expectation, Scenario, Unreachable
 from unpack_race.scenarios.registry import scenario_of
 from unpack_race.scheduler.explore import Budget, Progress, Result
 from unpack_race.scheduler.interrupts import Interrupted
+from unpack_race.scheduler.parallel_search import Backend, parallel_bfs
 from unpack_race.scheduler.schedule import Schedule
 from unpack_race.scheduler.strategies.registry import search
 from unpack_race.scheduler.verdict import Verdict
@@ -69,8 +71,13 @@ def matches(result: Result, expected: Expectation) -> bool:
 
 
 def run_search(built: Built, strategy: str, budget: Budget, progress: Callable[[Progress], None] | None,
-               options: Mapping[str, Any]) -> Result:
-    """One search of a built scenario by a named strategy of the registry."""
+               options: Mapping[str, Any], backend: Backend | None = None, build: Any = None) -> Result:
+    """One search of a built scenario by a named strategy of the registry, or, given a
+    parallel `backend`, by the parallel breadth-first search (`build` builds the program
+    in a worker)."""
+    if backend is not None:
+        return parallel_bfs(built.program, built.properties, backend, build=build, bounds=built.bounds,
+                            budget=budget, progress=progress)
     return search(strategy, built.program, built.properties, bounds=built.bounds, budget=budget,
                   progress=progress, **options)
 
@@ -83,6 +90,8 @@ def check(
     strategy: str = "dfs",
     budget: Budget = Budget(),
     progress: Callable[[Progress], None] | None = None,
+    workers: int | None = None,
+    dask: str | None = None,
     **strategy_options: Any,
 ) -> Checked:
     """Explore `scenario` (a name or a Scenario) under `variant` (None: the scenario's only
@@ -94,16 +103,20 @@ def check(
     Ctrl-C once the search has started, raises Interrupted (a KeyboardInterrupt) whose
     `partial` is the Checked so far, without a counterexample: its result says what the
     search covered (verdict INTERRUPTED), or is the search's verdict when Ctrl-C came
-    after it."""
+    after it. `workers` (processes on this machine) or `dask` (a Dask scheduler's address,
+    or "local" for a LocalCluster) run the search in parallel (scenarios/api/parallel.py;
+    with strategy "bfs" only: its states, verdict and counterexample are serial BFS's)."""
     sc = scenario_of(scenario)
     variant = sc.choose_variant(variant)
     values = sc.resolve(params or {})
     built = sc.build(variant, values)
+    backend = backend_for(strategy, workers, dask)
     expected = sc.expected(variant, values)
     result = None
     try:
         with raised_in(sc, variant, values):
-            result = run_search(built, strategy, budget, progress, strategy_options)
+            result = run_search(built, strategy, budget, progress, strategy_options, backend,
+                                build_of(sc, variant, values, built) if backend is not None else None)
         found = None
         if result.violation is not None and result.run is not None:
             found = continued(counterexample(sc, variant, values, built, result.run, result.violation))

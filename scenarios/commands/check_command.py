@@ -25,6 +25,7 @@ from unpack_race.scenarios.commands.arguments import output_directory, writing_i
 from unpack_race.scenarios.commands.colour import print_result
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.options import (
+    add_parallel_options,
     add_param_options,
     add_strategy_options,
     overrides,
@@ -49,6 +50,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
                         "(as `unpack-race report` does)")
     add_param_options(p)
     add_strategy_options(p)
+    add_parallel_options(p)
     return p
 
 
@@ -59,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
             show = search_progress(shown, strategy, budget, options)
             label = args.variant or args.scenario  # a one-variant scenario needs no --variant
             checked = check(args.scenario, args.variant, params=overrides(args), strategy=strategy, budget=budget,
-                            progress=(lambda p: show(label, p)) if show is not None else None, **options)
+                            progress=(lambda p: show(label, p)) if show is not None else None,
+                            workers=args.workers, dask=args.dask, **options)
     except Interrupted as stop:  # what the search covered, then exit 4 (scenarios/cli.py)
         with held(reraise=False):
             print_result(args, summarize(stop.partial.result))
