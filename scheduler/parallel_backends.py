@@ -52,7 +52,8 @@ class Processes:
         context = multiprocessing.get_context("fork")
         for index in range(self.n):
             mine, theirs = context.Pipe()
-            process = context.Process(target=_serve, args=(theirs, build, index, self.n, max_steps),
+            inherited = [*self._pipes, mine]  # the coordinator's ends: closed in the child, so that it sees EOF
+            process = context.Process(target=_serve, args=(theirs, build, index, self.n, max_steps, inherited),
                                       name=f"unpack-race-owner-{index}", daemon=True)
             process.start()
             theirs.close()
@@ -90,8 +91,10 @@ class Processes:
         self._pipes, self._processes = [], []
 
 
-def _serve(pipe, build: Build, index: int, count: int, max_steps: int) -> None:
+def _serve(pipe, build: Build, index: int, count: int, max_steps: int, inherited: list) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl-C and stops us
+    for end in inherited:  # if the coordinator dies, recv() sees EOF and the worker ends
+        end.close()
     try:
         owner = PartitionOwner(build, index, count, max_steps)
     except BaseException:  # noqa: BLE001 - reported to the coordinator at its first call
