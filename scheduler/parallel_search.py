@@ -45,7 +45,6 @@ from unpack_race.scheduler.choices import Choice, replay
 from unpack_race.scheduler.coverage import VIOLATED, Coverage, Facts, Kind
 from unpack_race.scheduler.explore import (
     Budget,
-    ModelFailure,
     Progress,
     PropertyScopeError,
     Result,
@@ -67,6 +66,9 @@ CITATION = ('Stern and Dill, "Parallelizing the Murphi verifier", CAV 1997; Holz
 
 
 class Backend(Protocol):
+    """Where the owners run (scheduler/parallel_backends.py): `n` owners, started with
+    `start`, each method called on all of them at once by `call`, stopped by `close`."""
+
     n: int
 
     def describe(self) -> str: ...
@@ -131,6 +133,7 @@ def _search(program: Program, properties: list[Property], backend: Backend, buil
     execution.close()
 
     states = transitions = final = terminal = steps = restored = executions = 0
+    work = slowest = 0.0  # the workers' CPU seconds, all and the slowest one's of each level
     finished = interrupted = False
     inboxes: list[list] = [[] for _ in range(backend.n)]
     inboxes[owner_of(first, backend.n)].append(((-1, 0), first, None, pickle.dumps(Transfer(None, path=()))))
@@ -141,6 +144,8 @@ def _search(program: Program, properties: list[Property], backend: Backend, buil
             rounds = backend.call("round", [(inbox, reached) for inbox in inboxes])
             new = sorted((entry for r in rounds for entry in r.new), key=lambda entry: entry[0])
             rank = {digest: index for index, (_, digest, _) in enumerate(new)}
+            work += sum(r.cpu for r in rounds)
+            slowest += max(r.cpu for r in rounds)
             for r in rounds:
                 transitions += r.transitions
                 final += r.final
@@ -157,7 +162,7 @@ def _search(program: Program, properties: list[Property], backend: Backend, buil
                     raise _raised_again(program, properties, path, event, budget.max_steps_per_execution, found_in)
                 met = _route(rounds, rank, backend.n, upto=position[:2])
                 states += len(new) + sum(backend.call("count_new", [(inbox,) for inbox in met]))
-                return _result(facts.of(states, transitions), checks, bounds, found_in, final, steps, restored,
+                return _result(facts.of(states, transitions, work, slowest), checks, bounds, found_in, final, steps, restored,
                                False, started, event.violation, _run_along(program, path + (event.choice,)),
                                found_in)
             states += len(new)
@@ -179,7 +184,7 @@ def _search(program: Program, properties: list[Property], backend: Backend, buil
     except KeyboardInterrupt:
         interrupted = True
         backend.close()  # stop the workers before saying what was done
-    result = _result(facts.of(states, transitions), checks, bounds, executions, final + terminal, steps, restored, finished,
+    result = _result(facts.of(states, transitions, work, slowest), checks, bounds, executions, final + terminal, steps, restored, finished,
                      started, None, None, None)
     if interrupted:
         raise Interrupted(attrs.evolve(result, verdict=Verdict.INTERRUPTED))
@@ -292,12 +297,16 @@ class _Facts:
                           f"{backend.n} worker{'s' if backend.n != 1 else ''} ({backend.describe()})")
         self.workers = backend.n
 
-    def of(self, states: int, transitions: int | None = None) -> Facts:
+    def of(self, states: int, transitions: int | None = None, work: float = 0.0, slowest: float = 0.0) -> Facts:
+        notes = ()
+        if slowest > 0:
+            notes = (f"the workers' CPU time: {work:.2f} s in all, {slowest:.2f} s along the slowest worker of "
+                     f"each level (so at most {work / slowest:.2f}x one worker's time on idle cores)",)
         return Facts(
             Kind.EXHAUSTIVE, self.algorithm, CITATION, {"workers": self.workers}, ALL_SCOPES,
             "every reachable state within the bounds was visited, level by level, so a counterexample it "
             "reports is a shortest one (the one serial breadth-first search reports)",
-            states, transitions=transitions,
+            states, notes=notes, transitions=transitions,
         )
 
 
@@ -311,4 +320,4 @@ class _Given:
         return self.program, self.properties
 
 
-__all__ = ["CITATION", "Backend", "ModelFailure", "parallel_bfs"]
+__all__ = ["CITATION", "Backend", "parallel_bfs"]

@@ -39,6 +39,7 @@ the serial search (a `ModelFailure`, exit 3), with the run that led to it.
 from __future__ import annotations
 
 import pickle
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -104,6 +105,7 @@ class RoundResult:
     final: int = 0  # of which reached a final state
     steps: int = 0  # steps the kernel applied (replays included)
     restored: int = 0  # steps fed back to rebuilt actors instead of replayed
+    cpu: float = 0.0  # CPU seconds the owner spent on the round
 
 
 class PartitionOwner:
@@ -119,6 +121,7 @@ class PartitionOwner:
     def round(self, inbox: Sequence[Candidate], reached: Sequence[str]) -> RoundResult:
         """Take in `inbox` and expand the new candidates; `reached` are the `sometimes`
         properties reached before this level (no need to look for them again)."""
+        started = time.process_time()
         self.checks.reached.update(reached)
         result = RoundResult([], [[] for _ in range(self.count)], [])
         for position, digest, parent, blob in self._fresh(inbox):
@@ -126,6 +129,7 @@ class PartitionOwner:
             self.links[digest] = (parent, transfer.choice)
             width = self._expand(digest, transfer, result)
             result.new.append((position, digest, width))
+        result.cpu = time.process_time() - started
         return result
 
     def count_new(self, inbox: Sequence[Candidate]) -> int:

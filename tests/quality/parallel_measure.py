@@ -47,7 +47,7 @@ else:
 wall = time.monotonic() - started
 steps = [(s.actor, repr(s.effect)) for s in result.counterexample]
 print(json.dumps({"config": config, "wall": round(wall, 2), "verdict": str(result.verdict),
-                  "states": result.states, "counterexample": steps}))
+                  "states": result.states, "counterexample": steps, "notes": result.coverage.facts.notes}))
 """
 
 CONFIGS = ("workers=1", "workers=2", "dask=2", "bfs", "dfs")
@@ -82,8 +82,9 @@ def main() -> None:
                 continue
             runs[config].append(run(args.scenario, args.variant, args.params, config))
     medians = {c: statistics.median(r["wall"] for r in found) for c, found in runs.items()}
-    same = len({(r["verdict"], r["states"] if r["config"] != "dfs" else None, json.dumps(r["counterexample"])
-                 if r["config"] != "dfs" else None) for found in runs.values() for r in found}) == 1
+    breadth_first = {(r["verdict"], r["states"], json.dumps(r["counterexample"]))
+                     for config, found in runs.items() if config != "dfs" for r in found}
+    same = len(breadth_first) == 1 and {r["verdict"] for r in runs.get("dfs", [])} <= {v for v, _, _ in breadth_first}
     print(f"\n{args.scenario} {args.variant} {args.params}, started {started}; wall-time medians of "
           f"{args.repeat} (serial searches: {'once' if args.serial_once else args.repeat}):")
     for config in configs:
