@@ -115,8 +115,11 @@ def check(
     result = None
     try:
         with raised_in(sc, variant, values):
-            result = run_search(built, strategy, budget, progress, strategy_options, backend,
-                                build_of(sc, variant, values, built) if backend is not None else None)
+            if backend is None:
+                result = run_search(built, strategy, budget, progress, strategy_options)
+            else:
+                result = run_search(built, strategy, budget, progress, strategy_options, backend=backend,
+                                    build=build_of(sc, variant, values, built))
         found = None
         if result.violation is not None and result.run is not None:
             found = continued(counterexample(sc, variant, values, built, result.run, result.violation))
