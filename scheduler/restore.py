@@ -48,13 +48,41 @@ are the ones to feed back).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 from unpack_race.scheduler.choices import NondeterminismError
-from unpack_race.scheduler.kernel import Execution, HistoryInterner
+from unpack_race.scheduler.kernel import Actor, Execution, HistoryInterner, Step
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.world_values import copy_value, is_immutable
+
+
+def rebuild(program: Program, interner: HistoryInterner | None, world: Any, steps: Sequence[Step],
+            runnable: Sequence[tuple[str, ...]], histories: tuple[int, ...],
+            adopted: Mapping[str, Actor] | None = None) -> Execution:
+    """An execution in the state after `steps` (with the runnable actors before each,
+    `runnable`, and the actors' interned `histories` after them), on `world`, which must
+    be the world as it stood after them (it is taken, not copied): every actor but the
+    `adopted` ones (standing where they must after `steps`) gets a fresh generator fed the
+    recorded outcomes of its steps; no effect is applied. NondeterminismError when a
+    rebuilt actor yields another effect than the one recorded."""
+    adopted = adopted or {}
+    execution = Execution(program, interner, footprints=True, world=world, adopted=adopted)
+    for index, step in enumerate(steps):
+        if step.actor in adopted:
+            continue
+        found = execution.pending(step.actor)
+        if found == step.effect:  # (== is attrs' own; != would call it through __ne__)
+            execution.resume(step)
+            continue
+        taken = "has already finished" if found is None else f"yields {found.describe()} there"
+        execution.close()
+        raise NondeterminismError(
+            index, f"step {index}: restoring the state, the search recorded {step.actor} to "
+                   f"{step.effect.describe()}; rebuilt from its recorded outcomes, {step.actor} {taken}")
+    execution.restored(list(steps), list(runnable), histories)
+    return execution
 
 
 @attrs.frozen
@@ -155,20 +183,7 @@ class Restorer:
             world = saved.pop().world  # nobody restores from it again
         else:
             world = copy_value(state.world)
-        execution = Execution(self.program, self.interner, footprints=True, world=world, adopted=adopted)
-        for index in range(state.depth):
-            step = steps[index]
-            if step.actor in adopted:
-                continue
-            found = execution.pending(step.actor)
-            if found == step.effect:  # (== is attrs' own; != would call it through __ne__)
-                execution.resume(step)
-                continue
-            taken = "has already finished" if found is None else f"yields {found.describe()} there"
-            execution.close()
-            raise NondeterminismError(
-                index, f"step {index}: restoring the state, the search recorded {step.actor} to "
-                       f"{step.effect.describe()}; rebuilt from its recorded outcomes, {step.actor} {taken}")
-        execution.restored(steps[:state.depth], runnable[:state.depth], state.histories)
+        execution = rebuild(self.program, self.interner, world, steps[:state.depth], runnable[:state.depth],
+                            state.histories, adopted)
         self.restored += state.depth
         return execution

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 from unpack_race.scenarios.api.model_errors import raised_in
+from unpack_race.scenarios.api.parallel import backend_for, build_of
 from unpack_race.scenarios.api.counterexample import (
     Counterexample,
     continued,
@@ -25,8 +26,9 @@ from unpack_race.scheduler.checkpoint import Checkpointing, SearchState
 from unpack_race.scheduler.estimate import Estimate
 from unpack_race.scheduler.explore import Budget, Progress, Result
 from unpack_race.scheduler.interrupts import Interrupted
+from unpack_race.scheduler.parallel_search import Backend, parallel_bfs
 from unpack_race.scheduler.schedule import Schedule
-from unpack_race.scheduler.strategies.registry import DEFAULT_STRATEGY, search
+from unpack_race.scheduler.strategies.registry import DEFAULT_STRATEGY, OptionError, search
 from unpack_race.scheduler.verdict import Verdict
 
 
@@ -73,9 +75,14 @@ def matches(result: Result, expected: Expectation) -> bool:
 def run_search(built: Built, strategy: str, budget: Budget, progress: Callable[[Progress], None] | None,
                options: Mapping[str, Any], estimate_probes: int | None = None,
                on_estimate: Callable[[Estimate], None] | None = None, checkpoint: Checkpointing | None = None,
-               resume: SearchState | None = None) -> Result:
+               resume: SearchState | None = None, backend: Backend | None = None, build: Any = None) -> Result:
     """One search of a built scenario by a named strategy of the registry (estimated first
-    from `estimate_probes` probes, where given and the strategy has an estimate rule)."""
+    from `estimate_probes` probes, where given and the strategy has an estimate rule), or,
+    given a parallel `backend`, by the parallel breadth-first search (`build` builds the
+    program in a worker; no estimate, no checkpoint)."""
+    if backend is not None:
+        return parallel_bfs(built.program, built.properties, backend, build=build, bounds=built.bounds,
+                            budget=budget, progress=progress)
     return search(strategy, built.program, built.properties, bounds=built.bounds, budget=budget,
                   progress=progress, estimate_probes=estimate_probes, on_estimate=on_estimate,
                   checkpoint=checkpoint, resume=resume, **options)
@@ -93,6 +100,8 @@ def check(
     on_estimate: Callable[[Estimate], None] | None = None,
     checkpoint: Checkpointing | None = None,
     resume: SearchState | None = None,
+    workers: int | None = None,
+    dask: str | None = None,
     **strategy_options: Any,
 ) -> Checked:
     """Explore `scenario` (a name or a Scenario) under `variant` (None: the scenario's only
@@ -105,18 +114,29 @@ def check(
     `partial` is the Checked so far, without a counterexample: its result says what the
     search covered (verdict INTERRUPTED), or is the search's verdict when Ctrl-C came
     after it. `checkpoint` and `resume`: see scheduler.explore (the command line's
-    --checkpoint and --resume, scenarios/commands/checkpoints.py)."""
+    --checkpoint and --resume, scenarios/commands/checkpoints.py).
+    `workers` (processes on this machine) or `dask` (a Dask scheduler's address,
+    or "local" for a LocalCluster) run the search in parallel (scenarios/api/parallel.py;
+    with strategy "bfs" only: its states, verdict and counterexample are serial BFS's)."""
     sc = scenario_of(scenario)
     variant = sc.choose_variant(variant)
     values = sc.resolve(params or {})
     built = sc.build(variant, values)
+    backend = backend_for(strategy, workers, dask)
+    if backend is not None and (checkpoint is not None or resume is not None):
+        raise OptionError("--checkpoint and --resume do not go with --workers or --dask yet (a parallel search "
+                          "keeps its visited set in the workers); drop one of them")
     expected = sc.expected(variant, values)
     result = None
     try:
         with raised_in(sc, variant, values):
-            saving = {k: v for k, v in (("checkpoint", checkpoint), ("resume", resume)) if v is not None}
-            result = run_search(built, strategy, budget, progress, strategy_options, estimate_probes, on_estimate,
-                                **saving)
+            if backend is None:
+                saving = {k: v for k, v in (("checkpoint", checkpoint), ("resume", resume)) if v is not None}
+                result = run_search(built, strategy, budget, progress, strategy_options, estimate_probes,
+                                    on_estimate, **saving)
+            else:
+                result = run_search(built, strategy, budget, progress, strategy_options, backend=backend,
+                                    build=build_of(sc, variant, values, built))
         found = None
         if result.violation is not None and result.run is not None:
             found = continued(counterexample(sc, variant, values, built, result.run, result.violation))

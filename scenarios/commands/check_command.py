@@ -31,6 +31,7 @@ from unpack_race.scenarios.commands.colour import print_result
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.options import (
     add_estimate_options,
+    add_parallel_options,
     add_param_options,
     add_strategy_options,
     estimate_probes,
@@ -61,6 +62,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     add_strategy_options(p)
     add_checkpoint_options(p)
     add_estimate_options(p)
+    add_parallel_options(p)
     return p
 
 
@@ -82,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
                             progress=(lambda p: show(label, p)) if show is not None else None,
                             estimate_probes=estimate_probes(args),
                             on_estimate=show.estimated if show is not None else None,
+                            workers=args.workers, dask=args.dask,
                             **(saving.search_options() if saving is not None else {}), **options)
             outcome(shown, checked.result)
     except Interrupted as stop:  # what the search covered, then exit 4 (scenarios/cli.py)

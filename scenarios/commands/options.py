@@ -87,6 +87,19 @@ def add_strategy_options(parser: argparse.ArgumentParser, *, choose: bool = True
                        help="stop after T seconds of wall-clock time (exit 4 if no verdict by then)")
 
 
+def add_parallel_options(parser: argparse.ArgumentParser) -> None:
+    """`--workers N` and `--dask [ADDRESS]`: the breadth-first search on several cores or a
+    Dask cluster (scenarios/api/parallel.py)."""
+    group = parser.add_argument_group("parallel search (with --strategy bfs)")
+    group.add_argument("--workers", type=whole_number("--workers", minimum=1), default=None, metavar="N",
+                       help="search with N worker processes on this machine, the visited set partitioned by state "
+                            "hash (with --dask: N owners on the cluster, and a LocalCluster of N workers); the "
+                            "states, verdict and counterexample are serial bfs's")
+    group.add_argument("--dask", nargs="?", const="local", default=None, metavar="ADDRESS",
+                       help="search on the Dask distributed cluster whose scheduler is at ADDRESS "
+                            "(tcp://HOST:8786); without ADDRESS, or `local`, on a LocalCluster on 127.0.0.1")
+
+
 def search_settings(args: argparse.Namespace) -> tuple[str, Budget, dict[str, Any]]:
     """The strategy, the budget and the chosen strategy's options given on the command line."""
     budget = Budget(max_executions=args.max_executions, max_seconds=args.max_seconds)
