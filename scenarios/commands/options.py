@@ -121,17 +121,26 @@ def most_executions(strategy: str, budget: Budget, options: dict[str, Any]) -> i
 def add_estimate_options(parser: argparse.ArgumentParser) -> None:
     """`--estimate-probes N` and `--no-estimate`: the cost estimate of an exhaustive search."""
     group = parser.add_argument_group("estimate (dfs, dpor, bfs)")
-    group.add_argument("--estimate-probes", type=count("--estimate-probes"), default=DEFAULT_PROBES, metavar="N",
+    group.add_argument("--estimate-probes", type=count("--estimate-probes"), default=None, metavar="N",
                        help="before an exhaustive search, estimate its executions, states and time from N random "
-                            f"probes (scheduler/estimate.py; default {DEFAULT_PROBES}), show it with the progress, "
-                            "and say afterwards how far off it was")
+                            "probes (scheduler/estimate.py), show it with the progress, and say afterwards how far "
+                            f"off it was; by default {DEFAULT_PROBES} for dpor and dfs --no-state-cache, and none for "
+                            "a search with state caching (dfs, bfs), whose estimate is a lower bound, often ten "
+                            "times too low, unless N is given")
     group.add_argument("--no-estimate", dest="estimate", action="store_false", default=True,
                        help="no estimate (the probes' time is saved)")
 
 
 def estimate_probes(args: argparse.Namespace) -> int | None:
-    """The probes to estimate the search with, None for no estimate."""
-    return args.estimate_probes if getattr(args, "estimate", False) else None
+    """The probes to estimate the search with, None for no estimate (see add_estimate_options:
+    a search keyed by states is estimated only when asked, its estimate being a lower bound)."""
+    if not getattr(args, "estimate", False):
+        return None
+    if args.estimate_probes is not None:
+        return args.estimate_probes
+    strategy, _, options = search_settings(args)
+    keyed_by_states = strategy == "bfs" or (strategy == "dfs" and options.get("state_caching", True))
+    return None if keyed_by_states else DEFAULT_PROBES
 
 
 class SearchProgress:

@@ -44,7 +44,7 @@ class WorkStarted(BaseException):
     line of defence (which turns an Exception into exit 3) lets it through."""
 
 
-def _search(built, strategy, budget, progress, options):
+def _search(built, strategy, budget, progress, options, *_, **__):  # estimate, checkpoint, backend: unused
     chosen = entry(strategy)
     values = chosen.resolve(options)  # as registry.search does first
     if chosen.make is not None:  # as explore does before its first execution

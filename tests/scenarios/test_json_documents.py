@@ -285,8 +285,8 @@ def test_an_interrupted_corpus_prints_its_partial_document_and_exits_4(monkeypat
 def test_an_interrupted_check_prints_what_it_covered_as_a_partial_document_and_exits_4(monkeypatch, capsys):
     real = checking.run_search
 
-    def interrupted_after_two_executions(built, strategy, budget, progress, options, *estimate):
-        raise Interrupted(real(built, strategy, Budget(max_executions=2), progress, options, *estimate))
+    def interrupted_after_two_executions(built, strategy, budget, progress, options, *estimate, **more):
+        raise Interrupted(real(built, strategy, Budget(max_executions=2), progress, options, *estimate, **more))
 
     monkeypatch.setattr(checking, "run_search", interrupted_after_two_executions)
     code, doc, err = document_of(capsys, "check", "retry-after-cancel", "--variant", "stat-early-return", "--quiet")

@@ -26,7 +26,6 @@ from unpack_race.scenarios.registry import scenario_of
 from unpack_race.scheduler import checkpoint
 from unpack_race.scheduler.checkpoint import CheckpointError, Checkpointing
 from unpack_race.scheduler.explore import Budget, Interrupted, Result, explore
-from unpack_race.scheduler.world_values import canonical
 from unpack_race.scheduler.kernel import HistoryInterner
 from unpack_race.scheduler.properties import at_end
 from unpack_race.scheduler.strategies.registry import REGISTRY
@@ -177,20 +176,25 @@ def test_without_its_history_interner_a_saved_visited_set_means_nothing(tmp_path
 
 
 def stable(value):
-    """`value` (a canonical form) with every set sorted: the same under every hash seed."""
+    """`value` as plain lists, every set sorted and every attrs value opened: the same
+    under every hash seed."""
+    if attrs.has(type(value)):
+        return [type(value).__name__] + [[f.name, stable(getattr(value, f.name))] for f in attrs.fields(type(value))]
     if isinstance(value, (set, frozenset)):
         return sorted((stable(v) for v in value), key=repr)
-    if isinstance(value, tuple):
+    if isinstance(value, dict):
+        return sorted(([stable(k), stable(v)] for k, v in value.items()), key=repr)
+    if isinstance(value, (tuple, list)):
         return [stable(v) for v in value]
     return value
 
 
 def result_text(result) -> str:
     """A step's result as text the same under every hash seed (a frozenset's repr follows it)."""
-    return repr(stable(canonical(result)))
+    return repr(stable(result))
 
 
-RESUME_IN_A_CHILD = "from unpack_race.scheduler.world_values import canonical\n" + inspect.getsource(stable) + \
+RESUME_IN_A_CHILD = "import attrs\n" + inspect.getsource(stable) + \
     inspect.getsource(result_text) + """
 import json, sys
 from unpack_race.scenarios.registry import scenario_of
@@ -203,7 +207,7 @@ state = checkpoint.read(sys.argv[1])[1]
 r = explore(built.program, REGISTRY[sys.argv[2]].create(**json.loads(sys.argv[3])), built.properties, resume=state)
 c = r.coverage
 print(json.dumps([str(r.verdict), c.executions, c.complete, dict(c.cut), c.steps, c.restored, c.states,
-                  list(r.reached), [(s.actor, repr(s.effect), result_text(s.result)) for s in r.counterexample]]))
+                  list(r.reached), [(s.actor, result_text(s.effect), result_text(s.result)) for s in r.counterexample]]))
 """
 
 
@@ -221,7 +225,7 @@ def test_a_checkpoint_resumes_in_a_fresh_process_with_another_hash_seed_to_the_s
         assert out.returncode == 0, out.stderr[-2000:]
         c = whole.coverage
         expected = [str(whole.verdict), c.executions, c.complete, dict(c.cut), c.steps, c.restored, c.states,
-                    list(whole.reached), [(s.actor, repr(s.effect), result_text(s.result)) for s in whole.counterexample]]
+                    list(whole.reached), [(s.actor, result_text(s.effect), result_text(s.result)) for s in whole.counterexample]]
         assert json.loads(out.stdout) == json.loads(json.dumps(expected))
 
 
