@@ -251,9 +251,7 @@ def _race_probe(program: Program, rng: random.Random, limit: int) -> tuple[float
             runnable = execution.runnable()
             if not runnable:
                 break
-            execution.step(runnable[rng.randrange(len(runnable))])
-            if len(execution.steps) > limit:
-                raise EstimateError(f"a probe ran past {limit} steps")
+            _step(execution, runnable[rng.randrange(len(runnable))], limit)
     except ProtocolError as error:
         raise EstimateError(str(error)) from error
     finally:
@@ -319,7 +317,7 @@ def _tree_probe(program: Program, rng: random.Random, sleep_sets: bool,
                 index = rng.randrange(len(options))
                 weight *= len(options)
                 total += weight
-                execution.step(options[index])
+                _step(execution, options[index], limit)
             else:
                 unfinished = set(execution.unfinished_choices())
                 prints = {a: execution.footprint(a) for a in options}
@@ -333,10 +331,8 @@ def _tree_probe(program: Program, rng: random.Random, sleep_sets: bool,
                 index = _draw(rng, tilts)
                 weight *= math.fsum(tilts) / tilts[index]
                 total += weight
-                execution.step(options[index])
+                _step(execution, options[index], limit)
                 sleep = children[index]
-            if len(execution.steps) > limit:
-                raise EstimateError(f"a probe ran past {limit} steps")
     except ProtocolError as error:
         raise EstimateError(str(error)) from error
     finally:
@@ -376,13 +372,19 @@ def _graph_probe(program: Program, rng: random.Random, interner: HistoryInterner
             if not runnable:
                 return depth
             weight *= len(runnable)
-            execution.step(runnable[rng.randrange(len(runnable))])
-            if len(execution.steps) > limit:
-                raise EstimateError(f"a probe ran past {limit} steps")
+            _step(execution, runnable[rng.randrange(len(runnable))], limit)
     except ProtocolError as error:
         raise EstimateError(str(error)) from error
     finally:
         execution.close()
+
+
+def _step(execution: Execution, actor: str, limit: int) -> None:
+    """A probe's step: `actor` moves; a probe longer than `limit` steps is an EstimateError
+    (an actor that loops, as the search would report it)."""
+    execution.step(actor)
+    if len(execution.steps) > limit:
+        raise EstimateError(f"a probe ran past {limit} steps")
 
 
 def chao1(counts: list[int]) -> float:
