@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             label = args.variant or args.scenario  # a one-variant scenario needs no --variant
             checked = check(args.scenario, args.variant, params=overrides(args), strategy=strategy, budget=budget,
                             progress=(lambda p: show(label, p)) if show is not None else None,
-                            estimate_probes=estimate_probes(args),
+                            estimate_probes=estimate_probes(args, strategy, options),
                             on_estimate=show.estimated if show is not None else None,
                             workers=args.workers, dask=args.dask,
                             **(saving.search_options() if saving is not None else {}), **options)

@@ -131,14 +131,14 @@ def add_estimate_options(parser: argparse.ArgumentParser) -> None:
                        help="no estimate (the probes' time is saved)")
 
 
-def estimate_probes(args: argparse.Namespace) -> int | None:
-    """The probes to estimate the search with, None for no estimate (see add_estimate_options:
-    a search keyed by states is estimated only when asked, its estimate being a lower bound)."""
+def estimate_probes(args: argparse.Namespace, strategy: str, options: dict[str, Any]) -> int | None:
+    """The probes to estimate the search (`search_settings`'s strategy and options) with,
+    None for no estimate (see add_estimate_options: a search keyed by states is estimated
+    only when asked, its estimate being a lower bound)."""
     if not getattr(args, "estimate", False):
         return None
     if args.estimate_probes is not None:
         return args.estimate_probes
-    strategy, _, options = search_settings(args)
     keyed_by_states = strategy == "bfs" or (strategy == "dfs" and options.get("state_caching", True))
     return None if keyed_by_states else DEFAULT_PROBES
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import attrs
-from unpack_race.scheduler.crashes import crashed_by
 from unpack_race.scheduler.explore import Budget, Progress, Result, exploring
 from unpack_race.scheduler.interrupts import Interrupted
 from unpack_race.scheduler.program import Program
@@ -38,8 +37,7 @@ from unpack_race.scheduler.strategies.sleep_dfs import SleepSetDepthFirst
 def candidates(program: Program, properties: list[Property], restore: bool) -> list[Strategy]:
     """The searches the portfolio runs on `program`, in the order that breaks ties."""
     chosen: list[Strategy] = [SleepSetDepthFirst(restore=restore)]
-    crashes = any(crashed_by(name) is not None for name in program.choice_names())
-    dpor = make_dpor("source" if crashes else "optimal", restore=restore)
+    dpor = make_dpor("source" if program.crashable() else "optimal", restore=restore)
     if dpor.refuse(properties) is None:
         chosen.append(dpor)
     return chosen

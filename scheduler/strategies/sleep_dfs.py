@@ -104,7 +104,7 @@ class SleepSetDepthFirst(DepthFirst):
         return {q: f for q, f in carried.items() if q != step.actor and not f.conflicts_with(step.footprint)}
 
     def end_execution(self, point: ChoicePoint) -> None:
-        if not point.runnable and self.tree.branches and point.depth > 0:
+        if not point.runnable:
             self._arrive(point)  # records the last step's footprint for its siblings' sleep sets
         self.tree.ran()
         if not point.runnable:
