@@ -9,11 +9,13 @@ Multiplying these along a run gives every interleaving the same probability,
 r_1! ... r_n! / (r_1 + ... + r_n)!, one over the number of interleavings: the walk is
 uniform.
 
-The steps each actor has left are not known before running. One calibration run (a seeded
-random walk, off the record: its properties are not checked and it is not counted as a
-run) counts each actor's steps; every run starts from those counts and takes one off the
-actor that moves, never going below 1 (an actor that runs longer than its estimate keeps
-weight 1, as shuttle does).
+The steps each actor has left are not known before running. The paper and shuttle count
+them in one calibration run; here the calibration is a seeded random walk and one fixed-priority
+run per actor, off the record (their properties are not checked and they are not counted
+as runs), and an actor's estimate is the most steps it took in any of them
+(calibration.py says why: one random walk cuts a cancellable actor short). Every run starts
+from those counts and takes one off the actor that moves, never going below 1 (an actor
+that runs longer than its estimate keeps weight 1, as shuttle does).
 
 What is and is not guaranteed: the uniformity holds when the estimates are exact for every
 run and every actor stays runnable until it finishes. An actor that blocks (on a lock, a
@@ -25,11 +27,10 @@ gives the same runs in any process, and nothing global is touched.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from unpack_race.scheduler.choice_point import ChoicePoint
 from unpack_race.scheduler.coverage import Facts, Kind
 from unpack_race.scheduler.strategies.base import ALL_SCOPES, Sampling
+from unpack_race.scheduler.strategies.calibration import calibration_runs, most_steps
 
 CITATION = "Zhao, Wolff, Mathur, Roychoudhury, Selectively uniform concurrency testing, ASPLOS 2025"
 
@@ -48,17 +49,15 @@ def weighted_choice(rng, actors: tuple[str, ...], weight: dict[str, int]) -> str
 
 class URW(Sampling):
     """Sampled: `runs` uniform random walks, seeded with `seed`, each actor weighed by the
-    steps it has left as one calibration run estimates them (see the module docstring)."""
+    steps it has left as the calibration runs estimate them (see the module docstring)."""
 
     def __init__(self, runs: int, seed: int) -> None:
         super().__init__(runs, seed, "URW")
-        self.estimates: dict[str, int] = {}  # actor -> steps in the calibration run
+        self.estimates: dict[str, int] = {}  # actor -> the most steps it took in a calibration run
         self._left: dict[str, int] = {}
 
     def start(self, actors, dry_run) -> None:
-        walk = dry_run(lambda point: point.runnable[self.rng.randrange(len(point.runnable))])
-        counted = Counter(step.actor for step in walk.steps)
-        self.estimates = {actor: counted.get(actor, 0) for actor in actors}  # program order
+        self.estimates = most_steps(calibration_runs(actors, dry_run, self.rng), actors)  # program order
 
     def begin_run(self) -> None:
         self._left = {actor: max(count, 1) for actor, count in self.estimates.items()}
@@ -74,6 +73,6 @@ class URW(Sampling):
         return Facts(
             Kind.SAMPLED, "URW (uniform random walk)", CITATION, {"runs": self.runs, "seed": self.seed}, ALL_SCOPES,
             "no guarantee of finding a bug: each run is a walk that weighs every runnable actor by its steps left "
-            "(estimated by one calibration run); it samples interleavings uniformly only where the estimates are "
+            "(estimated by n + 1 calibration runs); it samples interleavings uniformly only where the estimates are "
             "exact and no actor blocks",
         )
