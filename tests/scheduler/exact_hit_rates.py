@@ -57,10 +57,11 @@ class _Tree:
         return execution
 
 
-def fold(program: Program, weights: Callable[[Execution], dict[str, Fraction]]) -> Fraction:
-    """The probability of hitting the bug for a walk that, at every state, moves each
-    runnable actor with the probability `weights(execution)` gives it (they sum to 1),
-    summed over the tree once per state (memoised on the state key)."""
+def fold(program: Program, weights: Callable[[Execution], dict[str, Fraction]],
+         hits: Callable[[Execution], bool] = hit) -> Fraction:
+    """The probability of hitting the bug (`hits`, at a final state) for a walk that, at
+    every state, moves each runnable actor with the probability `weights(execution)` gives
+    it (they sum to 1), summed over the tree once per state (memoised on the state key)."""
     tree = _Tree(program)
     memo: dict[Hashable, Fraction] = {}
 
@@ -72,7 +73,7 @@ def fold(program: Program, weights: Callable[[Execution], dict[str, Fraction]]) 
             return memo[key]
         runnable = execution.runnable()
         chances = weights(execution) if runnable else {}
-        ended = Fraction(int(hit(execution))) if not runnable else None
+        ended = Fraction(int(hits(execution))) if not runnable else None
         execution.close()
         if ended is not None:
             found = ended
@@ -90,9 +91,10 @@ def random_walk_probability(program: Program) -> Fraction:
     return fold(program, lambda e: {a: Fraction(1, len(e.runnable())) for a in e.runnable()})
 
 
-def urw_probability(program: Program, estimates: dict[str, int]) -> Fraction:
-    """One URW run's exact chance of hitting the bug, given the calibration's estimates
-    (actor -> steps counted in the calibration run)."""
+def urw_probability(program: Program, estimates: dict[str, int],
+                    hits: Callable[[Execution], bool] = hit) -> Fraction:
+    """One URW run's exact chance of hitting the bug (`hits`, at a final state), given the
+    calibration's estimates (actor -> its most steps in a calibration run)."""
 
     def weights(execution: Execution) -> dict[str, Fraction]:
         moved = {a: 0 for a in execution.runnable()}
@@ -103,7 +105,7 @@ def urw_probability(program: Program, estimates: dict[str, int]) -> Fraction:
         total = sum(weight.values())
         return {a: Fraction(w, total) for a, w in weight.items()}
 
-    return fold(program, weights)
+    return fold(program, weights, hits)
 
 
 def max_counted_steps(program: Program) -> int:
