@@ -109,7 +109,9 @@ def json_files_parse(directory: Path) -> None:
 COMMANDS = {
     "check": (["check", "retry-after-cancel", "--variant", "prepare-with-lease", *BIG, "--out", "{out}"],
               r"\[prepare-with-lease\] [\d,]+ executions", None),
-    "compare": (["compare", "--layers", "4", "--gc-runs", "3", "--gc-policy", "any", "--out", "{out}"],
+    # 6 layers / 4 GC runs: about 10 s here, so the signal (at most 2 s after the first
+    # progress line) comes while a variant is searched, on a faster machine too
+    "compare": (["compare", "--layers", "6", "--gc-runs", "4", "--gc-policy", "any", "--out", "{out}"],
                 r"executions, .* states", None),
     "corpus --out": (["corpus", "--out", "{out}"], r"\.schedule\.json \.\.\.$", None),
     "bench": (["bench", "--out", "{out}", "--seconds", "20", "--only", "retry-after-cancel"], r"^bench: \d+ programs",
