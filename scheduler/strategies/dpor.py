@@ -84,6 +84,16 @@ class Node:
     asleep: dict[str, Footprint] = attrs.field(factory=dict)
 
 
+def _gives_back(earlier: Footprint, later: Footprint) -> bool:
+    """Whether `earlier` is an unlock of a lock `later` takes, and the two steps are
+    dependent through that lock alone."""
+    mutexes = earlier.releases & later.acquires
+    if not mutexes or EVERYTHING in earlier.writes or EVERYTHING in later.writes:
+        return False
+    rest = Footprint(earlier.reads - mutexes, earlier.writes - mutexes)
+    return not rest.conflicts_with(Footprint(later.reads - mutexes, later.writes - mutexes))
+
+
 def join_clocks(clock: dict[str, int], other: dict[str, int]) -> dict[str, int]:
     """The pointwise maximum of two vector clocks."""
     joined = dict(clock)
@@ -143,7 +153,7 @@ class Dpor(Strategy):
         if not self._visible or not writes:
             return footprint
         tokens = {t for t, reads in self._visible if EVERYTHING in writes or not writes.isdisjoint(reads)}
-        return Footprint(footprint.reads, writes | tokens) if tokens else footprint
+        return footprint.writing(tokens) if tokens else footprint
 
     # -- the strategy protocol -------------------------------------------------------
     def start(self, actors, dry_run) -> None:
@@ -243,9 +253,17 @@ class Dpor(Strategy):
     def _clock(self, index: int, actor: str, footprint: Footprint) -> tuple[dict[str, int], list[int]]:
         """The vector clock of step `index`, and the earlier steps of other actors in an
         immediate race with it (dependent, and not already ordered before it through
-        another step)."""
+        another step).
+
+        A step that takes a lock is ordered after the unlock that gave the lock back, but
+        does not race with it: it could never run before that unlock, the lock being held
+        until then. It races instead with the lock the unlock ended, whose reversal (this
+        actor locking first) can run: Nidhugg's LOCK_SUC race (TSOTraceBuilder::
+        mutex_lock), kept only when it is immediate (`_lock_race`). Racing the unlock would
+        start reversals that every continuation finds blocked or asleep."""
         clock: dict[str, int] = {}
         races: list[int] = []
+        releases: list[int] = []
         stack = self._stack
         for j in range(index - 1, -1, -1):
             node = stack[j]
@@ -254,12 +272,39 @@ class Dpor(Strategy):
             same = node.actor == actor
             if same or node.footprint.conflicts_with(footprint):
                 if not same:
-                    races.append(j)
+                    (releases if _gives_back(node.footprint, footprint) else races).append(j)
                 for name, tick in node.clock.items():
                     if tick > clock.get(name, 0):
                         clock[name] = tick
         clock[actor] = index + 1
+        for j in releases:
+            k = self._lock_race(index, actor, footprint, j)
+            if k is not None:
+                races.append(k)
         return clock, races
+
+    def _lock_race(self, index: int, actor: str, footprint: Footprint, release: int) -> int | None:
+        """The lock that unlock `release` ended, if it races with step `index` (which takes
+        that lock again) immediately: taken by another actor, and not ordered before step
+        `index` by any chain of dependent steps but the one through the unlock."""
+        stack = self._stack
+        mutexes = stack[release].footprint.releases & footprint.acquires
+        k = next((k for k in range(release - 1, -1, -1) if not stack[k].footprint.acquires.isdisjoint(mutexes)), None)
+        if k is None or stack[k].actor == actor:
+            return None
+        owner = stack[k].actor
+        clock: dict[str, int] = {}
+        for j in range(index - 1, k, -1):
+            node = stack[j]
+            if j == release or clock.get(node.actor, 0) > j:
+                continue
+            if node.actor == actor or node.footprint.conflicts_with(footprint):
+                if node.clock.get(owner, 0) > k:
+                    return None  # ordered after the lock through another step: not immediate
+                for name, tick in node.clock.items():
+                    if tick > clock.get(name, 0):
+                        clock[name] = tick
+        return k
 
     def _reverse(self, i: int, index: int) -> None:
         """Source-DPOR: make sure the race between steps i and `index` gets reversed."""

@@ -190,17 +190,25 @@ class OptimalDpor(Dpor):
         reversed step does not cover v followed by that step. An actor asleep on arrival
         counts only if its step is independent of the reversed one (then it cannot
         disable it); one explored here before, only if the mover could still move after
-        it (`after`, recorded when it was explored)."""
+        it (`after`, recorded when it was explored). Neither condition is needed for an
+        actor that takes a step in v: its first step there commutes with every step of v
+        before it, so q.v' is v itself reordered, and no step is added that could disable
+        another (this is what leaves no blocked execution on the lock classics)."""
         reversed_step, mover = node.footprint, node.actor
         for q in node.sleep:  # asleep on arrival: whether its step disables the mover's is unknown
             fp = node.asleep.get(q, node.pending.get(q))
-            if fp is not None and weak_initial(q, fp, v) and not fp.conflicts_with(reversed_step):
+            if fp is not None and weak_initial(q, fp, v) and (_in(q, v) or not fp.conflicts_with(reversed_step)):
                 return
         for q in node.done[:-1]:  # explored here: the mover could still move after it, or not
             fp = node.taken.get(q, node.pending.get(q))
-            if fp is not None and weak_initial(q, fp, v) and mover in node.after.get(q, ()):
+            if fp is not None and weak_initial(q, fp, v) and (_in(q, v) or mover in node.after.get(q, ())):
                 return
         insert(node.wut, v)
+
+
+def _in(actor: str, v: list[Event]) -> bool:
+    """Whether `actor` takes a step in the sequence v."""
+    return any(a == actor for a, _ in v)
 
 
 def make_dpor(reduction: str = "source", restore: bool = True) -> Dpor:
