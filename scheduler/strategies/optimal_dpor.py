@@ -15,8 +15,10 @@ one complete execution per Mazurkiewicz trace.
 Programs with crashes (scheduler/crashes.py) are refused: a crash is disabled by its
 actor's last step, which the sleep-set check of wakeup trees does not allow for.
 Steps that block (a lock another actor holds) are where the theory does not reach: as
-source-DPOR here, the next step of a blocked actor is raced with the last conflicting
-step before it (FG05's rule), its reversal inserted as a wakeup sequence too. Where a
+source-DPOR here, a lock is raced with the previous lock of its mutex (dpor.py, `_clock`)
+and the next step of a blocked actor with the last conflicting step before it (FG05's
+rule), its reversal inserted as a wakeup sequence too; with those, the lock classics
+(filesystem, indexer) run no sleep-set-blocked execution. Where a
 wakeup tree's next actor cannot move at its state (blocked, or asleep), every awake
 actor is tried there instead: always sound, if less reduced; `fallbacks` counts them,
 and the facts say how many there were.
