@@ -19,14 +19,30 @@ EVERYTHING = "*"
 
 @attrs.frozen
 class Footprint:
-    """The shared resources one step reads and writes; `"*"` stands for everything."""
+    """The shared resources one step reads and writes; `"*"` stands for everything.
+
+    A step that takes or gives back a lock also says which (`acquires`, `releases`: the
+    lock's resource, which it writes too). Dependence does not look at them; DPOR does,
+    to race a lock with the previous lock of the same mutex rather than with the unlock
+    between them, whose reversal could never run (strategies/dpor.py), and `lint` checks
+    them (scheduler/lint/locks.py)."""
 
     reads: frozenset[str] = frozenset()
     writes: frozenset[str] = frozenset()
+    acquires: frozenset[str] = frozenset()
+    releases: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, reads=(), writes=()) -> Footprint:
-        return cls(frozenset(reads), frozenset(writes))
+    def of(cls, reads=(), writes=(), acquires=(), releases=()) -> Footprint:
+        return cls(frozenset(reads), frozenset(writes), frozenset(acquires), frozenset(releases))
+
+    def writing(self, extra) -> Footprint:
+        """This footprint, writing the resources `extra` too (its locks kept)."""
+        return Footprint(self.reads, self.writes | extra, self.acquires, self.releases)
+
+    def reading(self, extra) -> Footprint:
+        """This footprint, reading the resources `extra` too (its locks kept)."""
+        return Footprint(self.reads | extra, self.writes, self.acquires, self.releases)
 
     @classmethod
     def everything(cls) -> Footprint:

@@ -313,10 +313,10 @@ class Execution:
             if self.program.on_exit is not None:
                 self._exit(name)
                 if footprint is not None:
-                    footprint = Footprint(footprint.reads, footprint.writes | {f"exit/{name}"})
+                    footprint = footprint.writing({f"exit/{name}"})
             aborts = actor.status is Status.FAILED and self.program.aborts(actor.error)
             if aborts and footprint is not None:  # it disables every other step, which reads ABORT
-                footprint = Footprint(footprint.reads, footprint.writes | {ABORT})
+                footprint = footprint.writing({ABORT})
             step = Step(step.index, step.actor, step.effect, step.result, step.error, footprint, _end(actor))
             self.steps[-1] = step
             if aborts:
@@ -343,7 +343,7 @@ class Execution:
             actor.history = self._interner.extend(actor.history, step)
         for restart in self._stop(actor):
             if restart.pending is None and footprint is not None and self.program.on_exit is not None:
-                footprint = Footprint(footprint.reads, footprint.writes | {f"exit/{restart.name}"})
+                footprint = footprint.writing({f"exit/{restart.name}"})
         step = Step(step.index, step.actor, step.effect, step.result, step.error, footprint, _end(actor))
         self.steps[-1] = step
         return step

@@ -145,7 +145,7 @@ class Program:
         extra = self._alive_reads.get(actor)
         if self.aborts_on:
             extra = (extra or frozenset()) | {ABORT}
-        return Footprint(found.reads | extra, found.writes) if extra else found
+        return found.reading(extra) if extra else found
 
     def aborts(self, error: BaseException | None) -> bool:
         """Whether `error`, escaping an actor, aborts the whole program (`aborts_on`)."""

@@ -288,7 +288,12 @@ class Op(Effect):
             writes |= {var(v) for v in section_writes}
             if fails:  # the assert aborts the program: the step disables every other one
                 writes.add(ABORT)
-        return Footprint.of(reads, writes)
+        acquires, releases = self._locks()
+        return Footprint.of(reads, writes, acquires, releases)
+
+    def _locks(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The mutexes this step takes and gives back, as resources (Footprint.acquires, releases)."""
+        return (), ()
 
     def args(self) -> dict[str, Any]:
         """The operation's own arguments, plus the section it runs (the thread is the
@@ -395,6 +400,9 @@ class Lock(Op):
     def _touches(self, world):
         return {f"mutex/{self.mutex}"}, {f"mutex/{self.mutex}"}
 
+    def _locks(self):
+        return (f"mutex/{self.mutex}",), ()
+
     def _say(self, result):
         return f"locks {self.mutex}"
 
@@ -413,6 +421,9 @@ class Unlock(Op):
 
     def _touches(self, world):
         return {f"mutex/{self.mutex}"}, {f"mutex/{self.mutex}"}
+
+    def _locks(self):
+        return (), (f"mutex/{self.mutex}",)
 
     def _say(self, result):
         return f"unlocks {self.mutex}"

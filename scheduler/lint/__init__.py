@@ -16,6 +16,8 @@ problem with the run that reaches it, the offending steps, and what to fix:
 - `fingerprints`: worlds with the same fingerprint are told apart by no step and no
   property (compared against a complete copy of the world);
 - `state_keys`: states with the same state key behave the same;
+- `locks`: a lock a footprint declares behaves as a mutex (never taken while held, given
+  back by its holder, held as a function of the state), which DPOR's lock races rely on;
 - `ignored_results`: no actor reads a result its effect says it ignores;
 - `state_properties`: on_state properties read only what they declare.
 
@@ -40,6 +42,7 @@ from unpack_race.scheduler.lint.findings import (
 )
 from unpack_race.scheduler.lint.fingerprints import check_fingerprints
 from unpack_race.scheduler.lint.footprints import check_footprints
+from unpack_race.scheduler.lint.locks import check_locks
 from unpack_race.scheduler.lint.space import explore_states
 from unpack_race.scheduler.lint.state_keys import check_state_keys
 from unpack_race.scheduler.lint.state_properties import check_state_property_reads
@@ -78,6 +81,7 @@ def lint(program: Program, properties: Iterable[Property] = (), *, max_states: i
             footprints = check_footprints(space, found)
             check_state_property_reads(space, found)
         pairs = check_commutation(space, found) + check_disabling(space, found)
+        check_locks(space, found)
         if space.states[0].fingerprint is None:
             notes.append("fingerprint and state keys not checked: the world has no fingerprint()")
         else:

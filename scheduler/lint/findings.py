@@ -21,6 +21,7 @@ KINDS: dict[str, str] = {
     "not-commuting": "two steps with non-conflicting footprints do not commute",
     "enabling": "a step enables or disables a step whose footprint it does not conflict with",
     "footprint-changes": "a step changes the footprint of a step it does not conflict with",
+    "locks": "a step's declared lock does not behave as a mutex (taken while held, given back by another)",
     "ignored-result": "an actor reads a result its effect's outcome_key says it ignores",
     "fingerprint": "two worlds with the same fingerprint are told apart by a step or a property",
     "state-key": "two states with the same state key behave differently",

@@ -67,7 +67,7 @@ def footprint_taken(program: Program, effect: Effect, world: Any, actor: str, en
     `~abort` if its failure aborts the program (`Program.aborts_on`)."""
     found = program.footprint(actor, effect, world)
     extra = ({f"exit/{owner(actor, effect)}"} if ends else set()) | ({ABORT} if aborts else set())
-    return Footprint(found.reads, found.writes | extra) if extra else found
+    return found.writing(extra) if extra else found
 
 
 def show_footprint(footprint: Footprint) -> str:
@@ -76,4 +76,6 @@ def show_footprint(footprint: Footprint) -> str:
 
     if EVERYTHING in footprint.writes:
         return "everything"
-    return f"reads {names(footprint.reads)}, writes {names(footprint.writes)}"
+    locks = "".join(f", {verb} {names(held)}" for verb, held in (("acquires", footprint.acquires),
+                                                                 ("releases", footprint.releases)) if held)
+    return f"reads {names(footprint.reads)}, writes {names(footprint.writes)}{locks}"

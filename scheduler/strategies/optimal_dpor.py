@@ -15,8 +15,10 @@ one complete execution per Mazurkiewicz trace.
 Programs with crashes (scheduler/crashes.py) are refused: a crash is disabled by its
 actor's last step, which the sleep-set check of wakeup trees does not allow for.
 Steps that block (a lock another actor holds) are where the theory does not reach: as
-source-DPOR here, the next step of a blocked actor is raced with the last conflicting
-step before it (FG05's rule), its reversal inserted as a wakeup sequence too. Where a
+source-DPOR here, a lock is raced with the previous lock of its mutex (dpor.py, `_clock`)
+and the next step of a blocked actor with the last conflicting step before it (FG05's
+rule), its reversal inserted as a wakeup sequence too; with those, the lock classics
+(filesystem, indexer) run no sleep-set-blocked execution. Where a
 wakeup tree's next actor cannot move at its state (blocked, or asleep), every awake
 actor is tried there instead: always sound, if less reduced; `fallbacks` counts them,
 and the facts say how many there were.
@@ -91,7 +93,8 @@ class OptimalDpor(Dpor):
         sleep = self._arrive(point)
         parent = self._stack[-1] if self._stack else None
         wut = parent.current.children if parent is not None and parent.current is not None else []
-        node = TreeNode(list(point.runnable), self._pending(point), frozenset(sleep), asleep=sleep, wut=wut)
+        node = TreeNode(list(point.runnable), self._pending(point), frozenset(sleep), asleep=sleep, wut=wut,
+                        effects=self._effects)
         self._race_pending(node, len(self._stack), blocked_only=True)
         if not node.wut:
             free = next((a for a in node.runnable if a not in node.sleep), None)
@@ -190,17 +193,25 @@ class OptimalDpor(Dpor):
         reversed step does not cover v followed by that step. An actor asleep on arrival
         counts only if its step is independent of the reversed one (then it cannot
         disable it); one explored here before, only if the mover could still move after
-        it (`after`, recorded when it was explored)."""
+        it (`after`, recorded when it was explored). Neither condition is needed for an
+        actor that takes a step in v: its first step there commutes with every step of v
+        before it, so q.v' is v itself reordered, and no step is added that could disable
+        another (this is what leaves no blocked execution on the lock classics)."""
         reversed_step, mover = node.footprint, node.actor
         for q in node.sleep:  # asleep on arrival: whether its step disables the mover's is unknown
             fp = node.asleep.get(q, node.pending.get(q))
-            if fp is not None and weak_initial(q, fp, v) and not fp.conflicts_with(reversed_step):
+            if fp is not None and weak_initial(q, fp, v) and (_in(q, v) or not fp.conflicts_with(reversed_step)):
                 return
         for q in node.done[:-1]:  # explored here: the mover could still move after it, or not
             fp = node.taken.get(q, node.pending.get(q))
-            if fp is not None and weak_initial(q, fp, v) and mover in node.after.get(q, ()):
+            if fp is not None and weak_initial(q, fp, v) and (_in(q, v) or mover in node.after.get(q, ())):
                 return
         insert(node.wut, v)
+
+
+def _in(actor: str, v: list[Event]) -> bool:
+    """Whether `actor` takes a step in the sequence v."""
+    return any(a == actor for a, _ in v)
 
 
 def make_dpor(reduction: str = "source", restore: bool = True) -> Dpor:

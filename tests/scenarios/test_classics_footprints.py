@@ -54,7 +54,8 @@ def test_steps_on_different_mutexes_and_reads_of_one_variable_do_not_conflict():
     program = BY_NAME["filesystem"].build("as-written", {"n": 2}).program
     execution = Execution(program)
     first, second = (execution.pending(t).footprint(execution.world) for t in ("thread0", "thread1"))
-    assert first == Footprint.of(reads={"mutex/locki[0]", "var/inode[0]"}, writes={"mutex/locki[0]"})
+    assert first == Footprint.of(reads={"mutex/locki[0]", "var/inode[0]"}, writes={"mutex/locki[0]"},
+                                 acquires={"mutex/locki[0]"})  # lock(&locki[0]) takes that mutex
     assert not first.conflicts_with(second)
     lastzero = Execution(BY_NAME["lastzero"].build("as-written", {"n": 2}).program)
     reader, writer1 = (lastzero.pending(t).footprint(lastzero.world) for t in ("reader", "writer1"))

@@ -3,6 +3,8 @@ effect's name as schedules and traces use it."""
 
 from __future__ import annotations
 
+import itertools
+
 import attrs
 import pytest
 from hypothesis import given
@@ -12,6 +14,7 @@ from unpack_race.scheduler.shared_memory import Op
 from unpack_race.scheduler.effect import EVERYTHING, Effect, Footprint
 from unpack_race.scheduler.explore import VIOLATION, explore
 from unpack_race.scheduler.kernel import Execution
+from unpack_race.scheduler.strategies.dpor import _conflicting
 from unpack_race.scheduler.program import Program
 from unpack_race.scheduler.properties import at_end
 from unpack_race.scheduler.schedule import Schedule
@@ -170,3 +173,13 @@ def test_a_schedule_names_the_effect_class_even_when_the_effect_has_a_name_field
     replayed = explore(copier_program(), Replay(Schedule.loads(schedule.dumps()).steps), [COPY_IS_CURRENT])
     assert replayed.verdict == VIOLATION
     assert [s.effect for s in replayed.counterexample] == [s.effect for s in result.counterexample]
+
+
+def test_dpor_s_one_against_many_conflict_test_agrees_with_conflicts_with():
+    # strategies/dpor.py `_conflicting`, the vector clock's fast path, against the
+    # definition, on every footprint over two resources and "*"
+    sets = [frozenset(c) for n in range(3) for c in itertools.combinations(("a", "b", "*"), n)]
+    footprints = [Footprint(reads, writes) for reads in sets for writes in sets]
+    for one in footprints:
+        test = _conflicting(one)
+        assert [test(other) for other in footprints] == [other.conflicts_with(one) for other in footprints], one

@@ -88,19 +88,28 @@ def test_on_filesystem_it_reaches_the_published_count():
     # Abdulla et al. 2014, Table 1: filesystem(18), 32 traces. By hand: threads tid and
     # tid + 13 start their search at the same block (scenarios/classics/filesystem.py),
     # so each of the N - 13 colliding pairs runs in either order: 2^(N-13) traces
-    result = explore(program("filesystem", n=18), OptimalDpor())
-    assert result.executions - result.coverage.cut_by(SLEEP_SET_BLOCKED) == 2 ** (18 - 13)
+    # (the paper's optimal DPOR runs them with no sleep-set-blocked execution, and so does
+    # this one, its locks raced lock to lock: test_lock_races.py)
+    strategy = OptimalDpor()
+    result = explore(program("filesystem", n=18), strategy)
+    assert result.executions == 2 ** (18 - 13)
+    assert result.coverage.cut_by(SLEEP_SET_BLOCKED) == 0 and strategy.fallbacks == 0
+
+
+def test_on_indexer_it_reaches_the_published_count_with_none_blocked():
+    # Abdulla et al. 2014, Table 1 (after Flanagan and Godefroid 2005): indexer(13), 64 traces
+    result = explore(program("indexer", n=13), OptimalDpor())
+    assert result.executions == 64 and result.coverage.cut_by(SLEEP_SET_BLOCKED) == 0
 
 
 def test_on_filesystem_it_blocks_fewer_runs_than_source_sets():
-    # the threads' locks make some runs end asleep (an unlock raced with the lock it let
-    # through is reversed, see optimal_dpor.py), but fewer than with source sets, whose
-    # reversals start from an initial blocked behind a lock
+    # source sets may start a reversal from an initial that finds every continuation
+    # asleep; a wakeup sequence never does
     optimal = explore(program("filesystem", n=15), OptimalDpor())
     source = explore(program("filesystem", n=15), Dpor())
     for result in (optimal, source):
         assert result.executions - result.coverage.cut_by(SLEEP_SET_BLOCKED) == 2 ** (15 - 13)
-    assert optimal.coverage.cut_by(SLEEP_SET_BLOCKED) < source.coverage.cut_by(SLEEP_SET_BLOCKED)
+    assert optimal.coverage.cut_by(SLEEP_SET_BLOCKED) <= source.coverage.cut_by(SLEEP_SET_BLOCKED)
 
 
 def test_the_registry_names_it_and_the_result_says_which_dpor_ran():

@@ -177,13 +177,14 @@ def test_a_lock_is_disabled_while_another_thread_holds_it_and_records_its_holder
 def test_a_critical_section_runs_inside_the_lock_step_and_its_accesses_join_the_footprint():
     lock = Lock("m", then=Section(bump, (2,)), thread="a")
     world = Shared({"x": 5, "y": 0}, frozenset({"m"}))
-    assert lock.footprint(world) == Footprint.of(reads={"mutex/m", "var/x"}, writes={"mutex/m", "var/x"})
+    assert lock.footprint(world) == Footprint.of(reads={"mutex/m", "var/x"}, writes={"mutex/m", "var/x"},
+                                                 acquires={"mutex/m"})
     assert world.vars == {"x": 5, "y": 0}, "computing the footprint changes nothing"
     assert lock.apply(world) == 7
     assert world.vars["x"] == 7 and world.holders == {"m": "a"}
     # without a world, nothing can be said about what the section touches
     assert lock.footprint() == Footprint.everything()
-    assert Lock("m").footprint() == Footprint.of(reads={"mutex/m"}, writes={"mutex/m"})
+    assert Lock("m").footprint() == Footprint.of(reads={"mutex/m"}, writes={"mutex/m"}, acquires={"mutex/m"})
 
 
 def test_a_section_s_footprint_follows_the_branch_it_would_take_now():
