@@ -277,6 +277,7 @@ def growth_rows(settings: Settings, log) -> list[dict[str, Any]]:
                         exhausted.setdefault((variant, name), []).append((layers, gc_runs))
                     finished = found["verdict"] not in (BUDGET.value, VIOLATION.value)
                     row.update({"verdict": found["verdict"], "executions": found["executions"],
+                            "sleep_blocked": found["sleep_blocked"],
                                 "states": found["states"], "seconds": round(found["elapsed"], 3),
                                 "cpu_seconds": round(found["cpu_seconds"], 3),
                                 "steps_per_second": _child_rate(found),
