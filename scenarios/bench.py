@@ -102,6 +102,7 @@ class Settings:
     large_points: tuple[tuple[int, int], ...] = ((8, 5),)  # growth: (layers, GC runs), prepare-with-lease only
     parallel_point: tuple[int, int] = (6, 3)  # the parallel section's (layers, GC runs)
     parallel_repeat: int = 3
+    parallel_seconds: float = 600.0  # budget of each parallel section's search: it is asked to take >= 30 s
 
 
 def subjects(settings: Settings) -> list[Subject]:
@@ -371,7 +372,7 @@ def run(settings: Settings, log: Log = lambda event, row: None, keep: Keep = lam
             growth_rows(settings, logged)
         doing = "the parallel section"
         if "parallel" in on:
-            parallel_rows(*settings.parallel_point, settings.parallel_repeat, settings.seconds, logged)
+            parallel_rows(*settings.parallel_point, settings.parallel_repeat, settings.parallel_seconds, logged)
     except KeyboardInterrupt as stop:
         partial = document()
         count = sum(len(table) for table in rows.values())
@@ -384,7 +385,7 @@ def settings(seconds: float = 120.0, seeds: int = 20, cap: int = 1000, hypothesi
              max_layers: int = 5, max_gc_runs: int = 3, only: Sequence[str] = (),
              sections: Sequence[str] = SECTIONS, estimate_probes: int = bench_estimate.PROBES,
              large_points: Sequence[tuple[int, int]] = ((8, 5),), parallel_point: tuple[int, int] = (6, 3),
-             parallel_repeat: int = 3) -> Settings:
+             parallel_repeat: int = 3, parallel_seconds: float = 600.0) -> Settings:
     """Checked settings (OptionError names the option and what it allows): the growth
     table runs layers 1..max_layers and GC runs 1..max_gc_runs (0 skips the grid) and the
     `large_points` (layers, GC runs) under prepare-with-lease; `only` names programs or
@@ -411,4 +412,5 @@ def settings(seconds: float = 120.0, seeds: int = 20, cap: int = 1000, hypothesi
                     layers=tuple(range(1, max_layers + 1)), gc_runs=tuple(range(1, max_gc_runs + 1)),
                     only=tuple(only), sections=tuple(n for n in SECTIONS if n in sections),
                     estimate_probes=estimate_probes, large_points=tuple(tuple(p) for p in large_points),
-                    parallel_point=tuple(parallel_point), parallel_repeat=parallel_repeat)
+                    parallel_point=tuple(parallel_point), parallel_repeat=parallel_repeat,
+                    parallel_seconds=parallel_seconds)

@@ -60,6 +60,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
                         "6/3, about 30 s of serial BFS)")
     p.add_argument("--parallel-repeat", type=runs("--parallel-repeat"), default=3,
                    help="parallel section: runs of each configuration (the median is reported)")
+    p.add_argument("--parallel-seconds", type=seconds("--parallel-seconds"), default=600.0,
+                   help="parallel section: budget of each search (its serial BFS should take 30 s or more, "
+                        "so not --seconds)")
     return p
 
 
@@ -87,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
                               max_layers=args.max_layers, max_gc_runs=args.max_gc_runs, only=args.only,
                               sections=args.sections, estimate_probes=args.estimate_probes,
                               large_points=args.large_point, parallel_point=args.parallel_point,
-                              parallel_repeat=args.parallel_repeat)
+                              parallel_repeat=args.parallel_repeat, parallel_seconds=args.parallel_seconds)
     command = ("unpack-race " + " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("unpack-race")
                else "unpack-race bench")
     started, planned, done = time.monotonic(), 0, 0
