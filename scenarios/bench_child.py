@@ -3,9 +3,10 @@
 A process's peak resident set only grows, so the bench's own process cannot say what one
 search needed: each exhaustive search the bench measures runs here instead, as
 
-    python -m unpack_race.scenarios.bench_child '{"scenario": ..., "variant": ..., ...}'
+    python -m unpack_race.scenarios.commands.bench_child '{"scenario": ..., "variant": ..., ...}'
 
-(`measure` in the bench's process starts it and reads its answer). The child imports the
+(`measure` in the bench's process starts it and reads its answer; `run_job` is what the
+child does). The child imports the
 package, builds the scenario's program, reads its peak RSS so far (the *baseline*: the
 interpreter with the program built), runs the search, reads the peak again, and prints
 one JSON line: the search's counts, wall and CPU seconds, and both peaks in bytes.
@@ -26,7 +27,6 @@ or dask (a LocalCluster of `workers`).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 STATUS = Path("/proc/self/status")
+#: the module the child runs (it prints the answer: a command's module)
+CHILD = "unpack_race.scenarios.commands.bench_child"
 
 
 def peak_rss() -> tuple[int | None, str]:
@@ -55,7 +57,8 @@ def peak_rss() -> tuple[int | None, str]:
     return peak * 1024, "ru_maxrss of getrusage (KiB)"
 
 
-def _search(job: Mapping[str, Any]) -> dict[str, Any]:
+def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
+    """The child's work: build, read the baseline, search, read the peak; the answer."""
     from unpack_race.scenarios.registry import SCENARIOS
     from unpack_race.scheduler.coverage import SLEEP_SET_BLOCKED
     from unpack_race.scheduler.explore import Budget
@@ -99,7 +102,7 @@ def measure(job: Mapping[str, Any], timeout: float | None = None) -> dict[str, A
     """Run `job` (see the module docstring) in a child process and return its answer; the
     child inherits this interpreter and its environment (PYTHONPATH, PYTHONHASHSEED).
     ChildError when it exits with an error, prints no answer, or outlives `timeout`."""
-    command = [sys.executable, "-m", "unpack_race.scenarios.bench_child", json.dumps(dict(job))]
+    command = [sys.executable, "-m", CHILD, json.dumps(dict(job))]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as late:
@@ -110,32 +113,5 @@ def measure(job: Mapping[str, Any], timeout: float | None = None) -> dict[str, A
         tail = "\n".join(done.stderr.strip().splitlines()[-15:])
         raise ChildError(f"the bench's child search {json.dumps(dict(job))} exited with {done.returncode} and "
                          f"{'no answer' if not lines else 'an error'}; its last words:\n{tail}\n"
-                         f"run `{sys.executable} -m unpack_race.scenarios.bench_child '<the job>'` to see it whole")
+                         f"run `{sys.executable} -m {CHILD} '<the job>'` to see it whole")
     return json.loads(lines[-1])
-
-
-def _orphaned_ends(parent: int) -> None:
-    """End this process when its parent has gone (a bench killed outright leaves no
-    search running on): checked twice a second, on a daemon thread."""
-    import threading
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(3)
-
-    threading.Thread(target=watch, daemon=True, name="bench-child-orphan-watch").start()
-
-
-def main(argv: list[str]) -> int:
-    _orphaned_ends(os.getppid())
-    if len(argv) != 1:
-        print("usage: python -m unpack_race.scenarios.bench_child JOB (one JSON object; "
-              "see the docstring of unpack_race/scenarios/bench_child.py)", file=sys.stderr)
-        return 2
-    print(json.dumps(_search(json.loads(argv[0]))), flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
