@@ -112,6 +112,10 @@ def portfolio_search(
             entrant.search.close()
 
 
+def _count(n: int, thing: str) -> str:
+    return f"{n:,} {thing}{'' if n == 1 else 's'}"
+
+
 def _note_partial(stopped: Interrupted, running: _Entrant, entrants: list[_Entrant]) -> None:
     if isinstance(stopped.partial, Result):
         stopped.partial = _chosen(stopped.partial, running, entrants)
@@ -124,8 +128,8 @@ def _chosen(result: Result, winner: _Entrant, entrants: list[_Entrant]) -> Resul
     others = [e for e in entrants if e is not winner]
     facts = result.coverage.facts
     if others:
-        stopped = "; ".join(f"{e.strategy.facts().algorithm} was stopped after {e.executions:,} executions and "
-                            f"{e.steps:,} steps" for e in others)
+        stopped = "; ".join(f"{e.strategy.facts().algorithm} was stopped after {_count(e.executions, 'execution')} "
+                            f"and {_count(e.steps, 'step')}" for e in others)
         ended = {Verdict.BUDGET: "ran out of its budget first (each search has the whole budget)",
                  Verdict.INTERRUPTED: "was running when the search was interrupted"}.get(result.verdict, "ended first")
         note = (f"the default search ran {len(entrants)} exhaustive searches side by side, step for step, and "
