@@ -169,7 +169,8 @@ class SearchProgress:
     def __init__(self, shown: Display, strategy: str, budget: Budget, options: dict[str, Any]) -> None:
         self.shown, self.budget = shown, budget
         self.most = most_executions(strategy, budget, options)
-        self.settings = [settings_line(strategy, options, budget.max_executions, budget.max_seconds)]
+        values = entry(strategy).resolve(options)  # every option's value, the defaults filled in
+        self.settings = [settings_line(strategy, values, budget.max_executions, budget.max_seconds)]
         self.estimate: Estimate | None = None
 
     def _settings(self) -> None:
