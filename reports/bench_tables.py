@@ -21,6 +21,41 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def mib(value: int | None) -> str | None:
+    """Bytes as MiB, one decimal (None stays None)."""
+    return None if value is None else f"{value / 2**20:.1f}"
+
+
+def percent(value: float | None) -> str | None:
+    """A relative error as a signed percentage (+0.25: "+25.0%")."""
+    if value is None:
+        return None
+    return "0.0%" if abs(value) < 0.0005 else f"{100 * value:+.1f}%"
+
+
+def measured(data: dict[str, Any]) -> tuple[str, ...]:
+    """The sections a bench measured (a bench written before --sections measured three)."""
+    return tuple(data["settings"].get("sections", ("exhaustive", "sampling", "growth")))
+
+
+def _estimate_cells(r: dict[str, Any]) -> tuple:
+    return (r.get("estimated_executions"), percent(r.get("estimate_error")), r.get("estimated_states"),
+            percent(r.get("estimate_states_error")))
+
+
+def _memory_cells(r: dict[str, Any]) -> tuple:
+    return (mib(r.get("peak_rss")), mib(r.get("baseline_rss")))
+
+
+MEMORY_WORDS = ("Peak RSS is the search's process's peak resident set (VmHWM in /proc/self/status on Linux), "
+                "each search run in a process of its own; baseline is that process's peak with the package "
+                "imported and the program built, before the search, so the search's own share is the difference. ")
+ESTIMATE_WORDS = ("Where the strategy has an estimate rule (dfs, dpor, bfs), the search was first estimated from "
+                  "{probes} random probes (scheduler/estimate.py, seed 0); the error is the estimate over the "
+                  "real count, minus 1 (DPOR: complete executions), and is left out where the search did not "
+                  "run to its end.")
+
+
 def median_over_seeds(runs_per_seed: list[int | None], cap: int) -> str:
     """The median of every seed's runs to the bug, a seed that found none within the cap
     counting as more than the cap: "> N" where the median is not known exactly. (The
@@ -63,14 +98,35 @@ def plots_markdown(plots: list[str]) -> list[str]:
 def bench_markdown(data: dict[str, Any], command: str, plots: list[str] = ()) -> str:
     """bench.md: the three tables, and where given the plots (paths relative to it)."""
     m = data["machine"]
+    on = measured(data)
+    load = ("" if m.get("load_at_start") is None else
+            f" Load average (1 minute) {m['load_at_start']} at the start, {m.get('load_at_end')} at the end.")
+    probes = data["settings"].get("estimate_probes", "-")
     parts = [
         f"# unpack-race bench, {data['date']}",
         "",
         f"Command: `{command}`  ",
         f"Machine: {m['cores']} cores, Python {m['python']}, {m['platform']}; commit {m['commit']}; "
-        f"the whole bench took {data['seconds']} s.",
+        f"the whole bench took {data['seconds']} s.{load}",
         "",
         *([f"**Partial**: {data['partial']}.", ""] if data.get("partial") else []),
+        f"Sections measured: {', '.join(on)}.",
+        "",
+    ]
+    if "exhaustive" in on:
+        parts += _exhaustive(data, probes)
+    if "sampling" in on:
+        parts += _sampling(data)
+    if "growth" in on and data["growth"]:
+        parts += _growth(data, probes)
+    if "parallel" in on and data.get("parallel"):
+        parts += _parallel(data)
+    parts += plots_markdown(list(plots))
+    return "\n".join(parts) + "\n"
+
+
+def _exhaustive(data: dict[str, Any], probes: Any) -> list[str]:
+    parts = [
         "## Exhaustive strategies",
         "",
         "Executions are those a search runs to the end with no properties and deadlocks "
@@ -78,18 +134,25 @@ def bench_markdown(data: dict[str, Any], command: str, plots: list[str] = ()) ->
         "interleavings, counted on the state graph; traces are Mazurkiewicz traces, "
         "enumerated where brute force has at most 20,000 interleavings. The verdict and "
         "the counterexample come from a second run with the properties on, which stops "
-        "at the first violation.",
+        "at the first violation. Steps per transition: the steps the kernel applied per distinct transition "
+        "(1.0: each once), where the strategy counts transitions. " + MEMORY_WORDS + ESTIMATE_WORDS.format(probes=probes),
         "",
     ]
     header = ("program", "strategy", "brute force", "traces", "executions", "sleep-blocked",
-              "x brute force", "x traces", "states", "steps/s", "s (no properties)", "verdict",
-              "s to verdict", "cex steps", "cex preemptions")
+              "x brute force", "x traces", "states", "steps/s", "steps/transition", "s (no properties)",
+              "CPU s", "peak RSS MiB", "baseline MiB", "est. executions", "est. error", "est. states",
+              "est. states error", "verdict", "s to verdict", "cex steps", "cex preemptions")
     rows = [(r["program"], r["strategy"], r["brute_force_executions"], r["mazurkiewicz_traces"],
              r["executions"], r["sleep_blocked"], r["ratio_to_brute_force"], r["ratio_to_traces"],
-             r["states"], r["steps_per_second"], r["seconds"], r["verdict"], r["seconds_to_verdict"],
+             r["states"], r["steps_per_second"], r.get("steps_per_transition"), r["seconds"], r.get("cpu_seconds"),
+             *_memory_cells(r), *_estimate_cells(r), r["verdict"], r["seconds_to_verdict"],
              r["counterexample_steps"], r["counterexample_preemptions"]) for r in data["exhaustive"]]
     parts.append(markdown_table(header, [[_cell(c) for c in row] for row in rows]))
-    parts += ["", "## Sampling strategies (programs with a bug)", "",
+    return parts
+
+
+def _sampling(data: dict[str, Any]) -> list[str]:
+    parts = ["", "## Sampling strategies (programs with a bug)", "",
               f"Runs to the first violation over {data['settings']['seeds']} seeds (seeds 0..n-1), "
               f"each capped at `cap` runs; `found` says how many seeds found it. The median over all seeds "
               f"counts a seed that found nothing as more than the cap; min, max and the median of the seeds "
@@ -100,22 +163,52 @@ def bench_markdown(data: dict[str, Any], command: str, plots: list[str] = ()) ->
              median_over_seeds(r["runs_per_seed"], r["cap"]) if "runs_per_seed" in r else None, r["median_runs"],
              r["min_runs"], r["max_runs"], r["median_seconds"], r["steps_per_second"]) for r in data["sampling"]]
     parts.append(markdown_table(header, [[_cell(c) for c in row] for row in rows]))
-    if data["growth"]:
-        parts += ["", "## Growth of retry-after-cancel", "",
-                  "Each exhaustive strategy under each variant, under gc-policy any (where the number of GC runs "
-                  "is a bound), with the properties on (a search with a bug stops at "
-                  "its first violation). Brute force (interleavings on the state graph) is counted for "
-                  "prepare-with-lease. A point beyond one where the strategy ran out of the budget (no fewer layers "
-                  "and no fewer GC runs) is not searched: its verdict is `budget (skipped)`.", ""]
-        header = ("layers", "GC runs", "variant", "strategy", "verdict", "executions", "states", "s", "steps/s",
-                  "cex steps", "brute force")
-        rows = [(r["layers"], r["gc_runs"], r["variant"], growth_strategy(r),
-                 r["verdict"] + (" (skipped)" if r.get("skipped") else ""), r["executions"], r["states"],
-                 r["seconds"], r["steps_per_second"], r["counterexample_steps"], r["brute_force_executions"])
-                for r in data["growth"]]
-        parts.append(markdown_table(header, [[_cell(c) for c in row] for row in rows]))
-    parts += plots_markdown(list(plots))
-    return "\n".join(parts) + "\n"
+    return parts
+
+
+def _growth(data: dict[str, Any], probes: Any) -> list[str]:
+    large = data["settings"].get("large_points") or ()
+    also = (" Beyond the grid, " + ", ".join(f"{lg[0]} layers / {lg[1]} GC runs" for lg in large)
+            + " under prepare-with-lease only." if large else "")
+    parts = ["", "## Growth of retry-after-cancel", "",
+             "Each exhaustive strategy under each variant, under gc-policy any (where the number of GC runs "
+             "is a bound), with the properties on (a search with a bug stops at "
+             "its first violation)." + also + " Brute force (interleavings on the state graph) is counted for "
+             "prepare-with-lease. A point beyond one where the strategy ran out of the budget (no fewer layers "
+             "and no fewer GC runs) is not searched: its verdict is `budget (skipped)`. " + MEMORY_WORDS
+             + ESTIMATE_WORDS.format(probes=probes) + " Variants expected to violate are not estimated.", ""]
+    header = ("layers", "GC runs", "variant", "strategy", "verdict", "executions", "states", "s", "CPU s",
+              "steps/s", "steps/transition", "peak RSS MiB", "baseline MiB", "est. executions", "est. error",
+              "est. states", "est. states error", "cex steps", "brute force")
+    rows = [(r["layers"], r["gc_runs"], r["variant"], growth_strategy(r),
+             r["verdict"] + (" (skipped)" if r.get("skipped") else ""), r["executions"], r["states"],
+             r["seconds"], r.get("cpu_seconds"), r["steps_per_second"], r.get("steps_per_transition"),
+             *_memory_cells(r), *_estimate_cells(r), r["counterexample_steps"], r["brute_force_executions"])
+            for r in data["growth"]]
+    parts.append(markdown_table(header, [[_cell(c) for c in row] for row in rows]))
+    return parts
+
+
+def _parallel(data: dict[str, Any]) -> list[str]:
+    rows = data["parallel"]
+    first = rows[0]
+    parts = ["", "## Parallel breadth-first search", "",
+             f"retry-after-cancel prepare-with-lease, {first['layers']} layers / {first['gc_runs']} GC runs, "
+             "gc-policy any, with the properties on, searched breadth-first over states with the visited set "
+             "partitioned across the workers (`--workers N`, `--dask`: a LocalCluster of 2 workers on loopback, "
+             "its start-up included), against serial `--strategy bfs` (run once). Wall seconds (a parallel "
+             "search's coordinator's CPU says nothing of its workers'), median of the runs, configurations "
+             "alternated, each search in a process of its own; the 1-minute load average before each run says "
+             "how busy the shared machine was (a speed-up needs idle cores). Identical: the same states, verdict "
+             "and counterexample as the first run with 1 worker.", ""]
+    header = ("search", "wall s (runs)", "median wall s", "x 1 worker", "coordinator CPU s", "load before",
+              "verdict", "states", "cex steps", "identical")
+    table = [(r["config"], ", ".join(f"{w:g}" for w in r["wall_seconds"]), r["median_wall_seconds"],
+              r["speedup_over_1_worker"], r["coordinator_cpu_seconds"],
+              ", ".join(_cell(x) for x in r["load_before"]), r["verdict"], r["states"],
+              r["counterexample_steps"], "yes" if r["identical_to_1_worker"] else "NO") for r in rows]
+    parts.append(markdown_table(header, [[_cell(c) for c in row] for row in table]))
+    return parts
 
 
 def progress_line(event: str, row: dict[str, Any]) -> str:
@@ -128,6 +221,10 @@ def progress_line(event: str, row: dict[str, Any]) -> str:
     if event == "sampling":
         return (f"  {row['program']:<42} {row['strategy']:<10} found by {row['found']}/{row['seeds']} seeds, "
                 f"median {row['median_runs']} runs")
+    if event == "parallel":
+        return (f"  parallel {row['config']:<10} median {row['median_wall_seconds']} s wall "
+                f"({row['speedup_over_1_worker']}x 1 worker), {row['states']} states, verdict {row['verdict']}, "
+                f"identical {row['identical_to_1_worker']}, load {row['load_before']}")
     point = f"  layers={row['layers']} gc-runs={row['gc_runs']} {row['variant']:<28} {growth_strategy(row):<5}"
     if row.get("skipped"):
         return f"{point} {row['skipped']}"

@@ -112,6 +112,24 @@ def growth(flag: str, param: str) -> Callable[[str], int]:
     return whole_number(flag, 0, maximum, f"the largest {param} of {CANONICAL}")
 
 
+def point(flag: str) -> Callable[[str], tuple[int, int]]:
+    """A parser of a point of the canonical scenario, LAYERS/GC-RUNS (e.g. 8/5), each
+    from 1 to the parameter's maximum."""
+    layers = whole_number(flag + " (its layers)", 1, next(p.maximum for p in SCENARIOS[CANONICAL].params
+                                                        if p.name == "layers"), f"the largest layers of {CANONICAL}")
+    gc_runs = whole_number(flag + " (its GC runs)", 1, next(p.maximum for p in SCENARIOS[CANONICAL].params
+                                                           if p.name == "gc-runs"), f"the largest gc-runs of {CANONICAL}")
+
+    def parse(text: str) -> tuple[int, int]:
+        parts = text.split("/")
+        if len(parts) != 2:
+            raise _refuse(f"{flag} must be LAYERS/GC-RUNS, such as 8/5, got {echo(text)}")
+        return layers(parts[0]), gc_runs(parts[1])
+
+    parse.__name__ = "point"
+    return parse
+
+
 # -- output paths --------------------------------------------------------------------------
 
 

@@ -27,7 +27,7 @@ from unpack_race.reports.bench_tables import (
 from unpack_race.reports.documents import dumps
 from unpack_race.scenarios import bench
 from unpack_race.scenarios.api import Interrupted
-from unpack_race.scenarios.commands.arguments import growth, output_directory, runs, seconds, writing_into
+from unpack_race.scenarios.commands.arguments import growth, output_directory, point, runs, seconds, writing_into
 from unpack_race.scenarios.commands.json_output import emit
 from unpack_race.scenarios.commands.progress import showing
 from unpack_race.scenarios.interrupts import held
@@ -48,6 +48,21 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help="growth table: GC runs 1..N")
     p.add_argument("--only", nargs="*", default=(), metavar="PROGRAM",
                    help="only these programs (scenario names; default: all)")
+    p.add_argument("--sections", nargs="+", choices=bench.SECTIONS, default=list(bench.SECTIONS), metavar="SECTION",
+                   help=f"measure only these tables, of {', '.join(bench.SECTIONS)} (default: all)")
+    p.add_argument("--estimate-probes", type=runs("--estimate-probes"), default=bench.bench_estimate.PROBES,
+                   help="probes of the estimate made before each search with an estimate rule")
+    p.add_argument("--large-point", type=point("--large-point"), nargs="*", default=[(8, 5)], metavar="L/G",
+                   help="growth table: these points too (layers/GC runs), under prepare-with-lease only "
+                        "(default 8/5; none: give the flag alone)")
+    p.add_argument("--parallel-point", type=point("--parallel-point"), default=(6, 3), metavar="L/G",
+                   help="parallel section: retry-after-cancel prepare-with-lease at these layers/GC runs (default "
+                        "6/3, about 30 s of serial BFS)")
+    p.add_argument("--parallel-repeat", type=runs("--parallel-repeat"), default=3,
+                   help="parallel section: runs of each configuration (the median is reported)")
+    p.add_argument("--parallel-seconds", type=seconds("--parallel-seconds"), default=600.0,
+                   help="parallel section: budget of each search (its serial BFS should take 30 s or more, "
+                        "so not --seconds)")
     return p
 
 
@@ -72,7 +87,10 @@ def write(directory: Path, data: dict[str, Any], command: str, exit_code: int, p
 
 def run(args: argparse.Namespace) -> int:
     settings = bench.settings(seconds=args.seconds, seeds=args.seeds, cap=args.cap, hypothesis_cap=args.hypothesis_cap,
-                              max_layers=args.max_layers, max_gc_runs=args.max_gc_runs, only=args.only)
+                              max_layers=args.max_layers, max_gc_runs=args.max_gc_runs, only=args.only,
+                              sections=args.sections, estimate_probes=args.estimate_probes,
+                              large_points=args.large_point, parallel_point=args.parallel_point,
+                              parallel_repeat=args.parallel_repeat, parallel_seconds=args.parallel_seconds)
     command = ("unpack-race " + " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("unpack-race")
                else "unpack-race bench")
     started, planned, done = time.monotonic(), 0, 0

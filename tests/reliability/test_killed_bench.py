@@ -50,7 +50,7 @@ def test_the_next_write_removes_a_killed_bench_s_temporary_files(tmp_path):
     left = out / f".bench.json.{dead}{PARTIAL_SUFFIX}"  # as a writer killed between write and rename leaves it
     left.write_text("{")
     proc = subprocess.run([sys.executable, "-m", "unpack_race", *BENCH[:-6], "--max-layers", "0",
-                           "--max-gc-runs", "0", "--seconds", "5", "--out", str(out), "-q"],
+                           "--max-gc-runs", "0", "--seconds", "5", "--sections", "exhaustive", "sampling", "--out", str(out), "-q"],
                           cwd=tmp_path, env=child_env(), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert not left.exists()

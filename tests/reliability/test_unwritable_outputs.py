@@ -15,7 +15,7 @@ from unpack_race.scheduler.files import SUFFIX as PARTIAL_SUFFIX
 
 SCHEDULE = CORPUS / "retry-after-cancel.stat-early-return-no-lease.schedule.json"
 TINY_BENCH = ["--only", "account-bad", "--seeds", "1", "--cap", "5", "--hypothesis-cap", "2", "--max-layers", "0",
-              "--max-gc-runs", "0", "--seconds", "5"]
+              "--max-gc-runs", "0", "--seconds", "5", "--sections", "exhaustive", "sampling"]
 
 
 def refused_writing(capsys, tmp_path, argv: list[str], blocked: str) -> str:

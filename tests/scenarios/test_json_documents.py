@@ -181,7 +181,7 @@ def case_corpus(capsys, tmp_path):
 
 
 BENCH = ["--only", "reorder-3-bad", "--seeds", "1", "--cap", "5", "--hypothesis-cap", "2", "--max-layers", "0",
-         "--max-gc-runs", "0", "--seconds", "10", "--quiet"]
+         "--max-gc-runs", "0", "--seconds", "10", "--sections", "exhaustive", "sampling", "--quiet"]
 
 
 def case_bench(capsys, tmp_path):
