@@ -10,7 +10,9 @@ record (scheduler.coverage) into words.
   violations; " and the strategy's guarantee;
 - a single run: "one run (replay of one schedule ...), bounds B: 0 violations".
 A violation says where it was found; a budget, an interrupt or a vacuous search say
-what they covered so far.
+what they covered so far. Every claim ends with the coverage record's notes, such as the
+default search's (strategies/portfolio.py): which of its searches ran to the end and how
+far the other got.
 """
 
 from __future__ import annotations
@@ -51,11 +53,12 @@ def covered_text(coverage: Coverage) -> str:
     if kind is Kind.UP_TO_TRACES:
         blocked = coverage.cut_by(SLEEP_SET_BLOCKED)
         shown = f" (+ {blocked} sleep-set-blocked)" if facts.settings.get("sleep_sets") else ""
-        return (f"exhaustive within bounds {coverage.bounds} up to Mazurkiewicz equivalence, {facts.algorithm}: "
-                f"{coverage.executions - blocked} executions{shown}{states}, 0 violations")
+        return _with_notes(f"exhaustive within bounds {coverage.bounds} up to Mazurkiewicz equivalence, "
+                           f"{facts.algorithm}: {coverage.executions - blocked} executions{shown}{states}, "
+                           f"0 violations", coverage)
     where = f"within bounds {coverage.bounds}"
     head = f"exhaustive {where}" if kind is Kind.EXHAUSTIVE else f"bounded, not exhaustive: {where}"
-    return f"{head}, {facts.algorithm}: {coverage.executions} executions{states}, 0 violations"
+    return _with_notes(f"{head}, {facts.algorithm}: {coverage.executions} executions{states}, 0 violations", coverage)
 
 
 def _algorithm(coverage: Coverage) -> str:

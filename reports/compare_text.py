@@ -40,11 +40,23 @@ def table_rows(compared: Any) -> list[tuple[Any, ...]]:
 
 def _strategy(compared: Any) -> str:
     if compared.strategy == "auto":
-        ran = dict.fromkeys(r.result.coverage.facts.algorithm for r in compared.rows)
-        return "the default search (" + " / ".join(ran or ["a portfolio of exhaustive searches"]) + ")"
+        return auto_text(compared)
     if compared.strategy == "dfs":
         return "stateful DFS" if compared.options.get("state_caching", True) else "DFS without state caching"
     return compared.rows[0].result.coverage.facts.algorithm if compared.rows else compared.strategy
+
+
+def auto_text(compared: Any) -> str:
+    """The default search (strategies/portfolio.py) as the header says it: which of its
+    searches ended first (or stopped first, without a verdict) on which variants."""
+    ended: dict[str, list[str]] = {}
+    for row in compared.rows:
+        ended.setdefault(row.result.coverage.facts.algorithm, []).append(row.variant)
+    every = len(compared.rows) > 1 and len(ended) == 1
+    which = "; ".join(f"{algorithm} on {'every variant' if every else ', '.join(variants)}"
+                      for algorithm, variants in ended.items())
+    return ("auto (exhaustive searches side by side, step for step, the first to end answering"
+            + (f"; it was {which}" if which else "") + ")")
 
 
 def outcome_line(compared: Any) -> str:

@@ -42,7 +42,7 @@ from unpack_race.scenarios.registry import scenario_of
 from unpack_race.scheduler import checkpoint as engine
 from unpack_race.scheduler.checkpoint import CheckpointError, Checkpointing, SearchState
 from unpack_race.scheduler.echo import echo_path
-from unpack_race.scheduler.strategies.registry import entry
+from unpack_race.scheduler.strategies.registry import entry, refuse_checkpoint
 
 #: seconds between two checkpoints, unless --checkpoint-every says otherwise
 EVERY = 60.0
@@ -109,10 +109,8 @@ def prepare(args: argparse.Namespace, strategy: str, options: Mapping[str, Any])
     the file is read and checked against this search first (CheckpointError: one line)."""
     if args.checkpoint is None and args.resume is None:
         return None
+    refuse_checkpoint(strategy)  # auto, hypothesis: one line, before anything runs
     chosen = entry(strategy)
-    if chosen.make is None:
-        raise CheckpointError(f"--strategy {strategy} drives its own search and cannot be checkpointed; it is "
-                              f"seeded, so run it again with the same --seed (or use another strategy)")
     sc = scenario_of(args.scenario)
     variant = sc.choose_variant(args.variant)
     params = sc.resolve(overrides(args))

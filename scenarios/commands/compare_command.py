@@ -53,7 +53,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--report", action="store_true",
                    help="with --out, also each counterexample's HTML report and compare.html linking them")
     add_param_options(p)
-    add_strategy_options(p, choose=False)
+    add_strategy_options(p)
     return p
 
 

@@ -14,13 +14,17 @@ from unpack_race.scenarios.base import Param
 from unpack_race.scenarios.commands.arguments import count, seconds, whole_number
 from unpack_race.scenarios.commands.progress import Display
 from unpack_race.scenarios.registry import SCENARIOS
-from unpack_race.scheduler.estimate import DEFAULT_PROBES, Estimate
+from unpack_race.scheduler.estimate import DEFAULT_PROBES, STATE_GRAPH, Estimate
 from unpack_race.scheduler.explore import Budget, Progress
-from unpack_race.scheduler.strategies.registry import DEFAULT_STRATEGY, REGISTRY, options
-
-#: the options `compare` offers: it always runs DFS
-COMPARE_OPTIONS = ("state_caching",)
-
+from unpack_race.scheduler.strategies.registry import (
+    DEFAULT_STRATEGY,
+    REGISTRY,
+    entry,
+    estimate_rule,
+    options,
+    refuse_estimate,
+    takers,
+)
 
 def all_params() -> list[Param]:
     """Every scenario's parameters, once each by name (the first scenario's wins)."""
@@ -63,24 +67,27 @@ def add_scenario_option(parser: argparse.ArgumentParser) -> None:
                              "(the schedule's `source` field records it; a schedule never imports code by itself)")
 
 
-def add_strategy_options(parser: argparse.ArgumentParser, *, choose: bool = True) -> None:
+def add_strategy_options(parser: argparse.ArgumentParser) -> None:
+    """`--strategy` (default DEFAULT_STRATEGY) and every strategy option of the registry.
+    An option's default is None here, "not given": `search_settings` passes on only the
+    options given, and the registry fills in the defaults and refuses an option given under
+    a strategy that does not take it (Entry.resolve)."""
     group = parser.add_argument_group("search")
-    if choose:
-        group.add_argument("--strategy", choices=tuple(REGISTRY), default=DEFAULT_STRATEGY,
-                           help="; ".join(f"{e.name}: {e.summary}" for e in REGISTRY.values()))
+    group.add_argument("--strategy", choices=tuple(REGISTRY), default=DEFAULT_STRATEGY,
+                       help=f"default {DEFAULT_STRATEGY}; "
+                            + "; ".join(f"{e.name}: {e.summary}" for e in REGISTRY.values()))
     for option in options().values():
-        if not choose and option.name not in COMPARE_OPTIONS:
-            continue
         flag = f"--{option.flag}"
+        help = f"{option.help} (strategies: {', '.join(takers(option.name))})"
         if option.kind is bool:
             group.add_argument(flag, dest=option.name, action=argparse.BooleanOptionalAction,
-                               default=option.default, help=option.help)
+                               default=None, help=help)
         elif option.kind is int:
-            group.add_argument(flag, dest=option.name, type=whole_number(flag), default=option.default,
-                               metavar="N", help=option.help)  # its range: option.check, as the library's
+            group.add_argument(flag, dest=option.name, type=whole_number(flag), default=None,
+                               metavar="N", help=help)  # its range: option.check, as the library's
         else:
             group.add_argument(flag, dest=option.name, choices=option.choices or None,
-                               default=option.default, help=option.help)
+                               default=None, help=help)
     group.add_argument("--max-executions", type=count("--max-executions"), default=None, metavar="N",
                        help="stop after N executions (exit 4 if no verdict by then)")
     group.add_argument("--max-seconds", type=seconds("--max-seconds"), default=None, metavar="T",
@@ -101,10 +108,14 @@ def add_parallel_options(parser: argparse.ArgumentParser) -> None:
 
 
 def search_settings(args: argparse.Namespace) -> tuple[str, Budget, dict[str, Any]]:
-    """The strategy, the budget and the chosen strategy's options given on the command line."""
+    """The strategy, the budget and the strategy options given on the command line (those
+    left out are None in `args`: see add_strategy_options). An option the strategy does
+    not take is refused here, before anything runs (OptionError, exit 2, from the
+    registry's one rule, Entry.resolve)."""
     budget = Budget(max_executions=args.max_executions, max_seconds=args.max_seconds)
-    name = getattr(args, "strategy", DEFAULT_STRATEGY)
-    given = {o.name: getattr(args, o.name) for o in REGISTRY[name].options if hasattr(args, o.name)}
+    name = args.strategy
+    given = {o: getattr(args, o) for o in options() if getattr(args, o, None) is not None}
+    entry(name).resolve(given)
     return name, budget, given
 
 
@@ -126,7 +137,8 @@ def add_estimate_options(parser: argparse.ArgumentParser) -> None:
                             "probes (scheduler/estimate.py), show it with the progress, and say afterwards how far "
                             f"off it was; by default {DEFAULT_PROBES} for dpor and dfs --no-state-cache, and none for "
                             "a search with state caching (dfs, bfs), whose estimate is a lower bound, often ten "
-                            "times too low, unless N is given")
+                            "times too low, unless N is given; refused for a strategy without an estimate (auto, "
+                            "the samplers, dfs --sleep-sets or --preemption-bound)")
     group.add_argument("--no-estimate", dest="estimate", action="store_false", default=True,
                        help="no estimate (the probes' time is saved)")
 
@@ -134,13 +146,17 @@ def add_estimate_options(parser: argparse.ArgumentParser) -> None:
 def estimate_probes(args: argparse.Namespace, strategy: str, options: dict[str, Any]) -> int | None:
     """The probes to estimate the search (`search_settings`'s strategy and options) with,
     None for no estimate (see add_estimate_options: a search keyed by states is estimated
-    only when asked, its estimate being a lower bound)."""
+    only when asked, its estimate being a lower bound). `--estimate-probes N` given for a
+    strategy without an estimate (auto, the samplers, dfs --sleep-sets) is refused
+    (OptionError, exit 2) rather than ignored."""
+    if args.estimate_probes is not None:
+        refuse_estimate(strategy, **options)
     if not getattr(args, "estimate", False):
         return None
     if args.estimate_probes is not None:
         return args.estimate_probes
-    keyed_by_states = strategy == "bfs" or (strategy == "dfs" and options.get("state_caching", True))
-    return None if keyed_by_states else DEFAULT_PROBES
+    rule = estimate_rule(strategy, **options)
+    return DEFAULT_PROBES if rule is not None and rule != STATE_GRAPH else None
 
 
 class SearchProgress:
@@ -153,7 +169,8 @@ class SearchProgress:
     def __init__(self, shown: Display, strategy: str, budget: Budget, options: dict[str, Any]) -> None:
         self.shown, self.budget = shown, budget
         self.most = most_executions(strategy, budget, options)
-        self.settings = [settings_line(strategy, options, budget.max_executions, budget.max_seconds)]
+        values = entry(strategy).resolve(options)  # every option's value, the defaults filled in
+        self.settings = [settings_line(strategy, values, budget.max_executions, budget.max_seconds)]
         self.estimate: Estimate | None = None
 
     def _settings(self) -> None:

@@ -32,6 +32,7 @@ from unpack_race.scheduler.properties import Property
 from unpack_race.scheduler.strategies.base import Strategy
 from unpack_race.scheduler.strategies.optimal_dpor import make_dpor
 from unpack_race.scheduler.strategies.sleep_dfs import SleepSetDepthFirst
+from unpack_race.scheduler.verdict import Verdict
 
 
 def candidates(program: Program, properties: list[Property], restore: bool) -> list[Strategy]:
@@ -94,27 +95,45 @@ def portfolio_search(
                 running.executions += 1
             except StopIteration as done:
                 return _chosen(done.value, running, entrants)
-    except KeyboardInterrupt as interrupt:
-        if isinstance(interrupt, Interrupted):
-            raise
+    except Interrupted as stopped:  # the running search's partial result, with the note
+        _note_partial(stopped, running, entrants)
+        raise
+    except KeyboardInterrupt:
         try:
             running.search.throw(KeyboardInterrupt)  # the search running says how far it got
         except StopIteration as done:  # it had just ended
             return _chosen(done.value, running, entrants)
+        except Interrupted as stopped:
+            _note_partial(stopped, running, entrants)
+            raise
         raise
     finally:
         for entrant in entrants:
             entrant.search.close()
 
 
+def _count(n: int, thing: str) -> str:
+    return f"{n:,} {thing}{'' if n == 1 else 's'}"
+
+
+def _note_partial(stopped: Interrupted, running: _Entrant, entrants: list[_Entrant]) -> None:
+    if isinstance(stopped.partial, Result):
+        stopped.partial = _chosen(stopped.partial, running, entrants)
+
+
 def _chosen(result: Result, winner: _Entrant, entrants: list[_Entrant]) -> Result:
+    """`result`, of `winner`'s search, with the note saying which search it is and how far
+    the others got: the one that ended first, or, without a verdict, the one whose budget
+    ran out first (each search has the whole budget) or that was running at Ctrl-C."""
     others = [e for e in entrants if e is not winner]
     facts = result.coverage.facts
     if others:
-        stopped = "; ".join(f"{e.strategy.facts().algorithm} was stopped after {e.executions:,} executions and "
-                            f"{e.steps:,} steps" for e in others)
+        stopped = "; ".join(f"{e.strategy.facts().algorithm} was stopped after {_count(e.executions, 'execution')} "
+                            f"and {_count(e.steps, 'step')}" for e in others)
+        ended = {Verdict.BUDGET: "ran out of its budget first (each search has the whole budget)",
+                 Verdict.INTERRUPTED: "was running when the search was interrupted"}.get(result.verdict, "ended first")
         note = (f"the default search ran {len(entrants)} exhaustive searches side by side, step for step, and "
-                f"{facts.algorithm} ended first; {stopped}")
+                f"{facts.algorithm} {ended}; {stopped}")
     else:
         note = f"the default search ran {facts.algorithm} alone (no partial-order reduction preserves every property)"
     settings = {**facts.settings, "portfolio": [e.strategy.facts().algorithm for e in entrants]}

@@ -104,14 +104,20 @@ class Entry:
     drive: Callable[..., Result] | None = None  # a search that drives its own loop
 
     def resolve(self, given: Mapping[str, Any]) -> dict[str, Any]:
-        """Every option's value: the given one, checked, or its default. Options of
-        other strategies are ignored; an unknown name is an error."""
+        """Every option's value: the given one, checked, or its default. An option given
+        that this strategy does not take (another strategy's, say `state_caching` under
+        auto) is refused, naming the strategies that take it, rather than ignored: it
+        would not do what it says. An unknown name is an error too. This is the one place
+        of that rule: the command line passes only the options given on it."""
         known = {o.name: o for o in self.options}
         everything = {o.name for e in REGISTRY.values() for o in e.options}
         unknown = sorted(set(given) - everything)
         if unknown:
             raise OptionError(f"unknown strategy option {echo(unknown[0])}; the options are: "
                               f"{', '.join(sorted(everything))}")
+        foreign = sorted(n for n in set(given) - set(known) if given[n] is not None)  # None: not given
+        if foreign:
+            raise OptionError(not_taken(foreign[0], given[foreign[0]], self.name))
         return {name: option.check(given.get(name, option.default)) for name, option in known.items()}
 
     def create(self, **given: Any) -> Strategy:
@@ -176,11 +182,74 @@ REGISTRY: dict[str, Entry] = {e.name: e for e in (
 )}
 
 
-#: the strategy a search runs when none is named (the command line, the facade, the pytest
-#: fixture). DFS with state caching, for now: `auto` (strategies/portfolio.py), whichever of
-#: its exhaustive searches ends first on the program at hand, is to take its place once every
-#: output that quotes DFS's counts (README, notebooks, docs, the bench) has been redone
-DEFAULT_STRATEGY = "dfs"
+#: the strategy a search runs when none is named (the command line's check and compare, the
+#: facade's check() and compare(), the pytest fixture): `auto` (strategies/portfolio.py), DFS
+#: with state caching and sleep sets and optimal DPOR side by side, whichever ends first on
+#: the program at hand giving the result, which says which one that was (its coverage
+#: record's note); `--strategy dfs` is the plain stateful DFS of the earlier default
+DEFAULT_STRATEGY = "auto"
+
+
+def takers(name: str) -> list[str]:
+    """The strategies that take the option `name`, in the registry's order."""
+    return [e.name for e in REGISTRY.values() if any(o.name == name for o in e.options)]
+
+
+def _spelled(option: Option, value: Any) -> str:
+    """An option as the command line spells it: `--no-state-cache`, `--reduction optimal`."""
+    if option.kind is bool and isinstance(value, bool):
+        return f"--{'' if value else 'no-'}{option.flag}"
+    return f"--{option.flag} {value}" if value is not None else f"--{option.flag}"
+
+
+def not_taken(name: str, value: Any, strategy: str) -> str:
+    """The one line that refuses option `name` (given as `value`) under `strategy`, which
+    does not take it: which strategies do, and what to do."""
+    option = options()[name]
+    spelled, those = _spelled(option, value), takers(name)
+    use = f"add --strategy {those[0]}" if len(those) == 1 else "add --strategy with one of them"
+    return (f"{spelled} is an option of {', '.join(those)}, not of --strategy {strategy}, which would ignore it; "
+            f"{use} to use it, or drop {spelled.split()[0]}")
+
+
+#: the strategies a cost estimate (scheduler.estimate) can be made for, with the options
+#: that leave them without one, for the message that refuses --estimate-probes elsewhere
+ESTIMATED = "dfs (without --sleep-sets or --preemption-bound), dpor, bfs"
+
+
+def estimate_rule(name: str, **given: Any) -> str | None:
+    """The estimate rule (scheduler.estimate) of strategy `name` with these options, None
+    when it has none: a strategy that drives its own search (auto, hypothesis), a sampler,
+    DFS with sleep sets or a preemption bound."""
+    chosen = entry(name)
+    if chosen.make is None:
+        return None
+    return chosen.make(**chosen.resolve(given)).estimate_rule
+
+
+def refuse_estimate(name: str, **given: Any) -> None:
+    """Raise OptionError, in one line, when strategy `name` with these options has no
+    estimate rule, so that --estimate-probes would be ignored; the command line and
+    `search` share it."""
+    if estimate_rule(name, **given) is None:
+        spelled = " ".join(_spelled(options()[o], v) for o, v in sorted(given.items()) if v is not None)
+        raise OptionError(f"--estimate-probes: --strategy {name}{' ' + spelled if spelled else ''} has no cost "
+                          f"estimate (the "
+                          f"strategies that have one: {ESTIMATED}); add --strategy dfs or dpor to estimate, or drop "
+                          f"--estimate-probes")
+
+
+def refuse_checkpoint(name: str) -> None:
+    """Raise CheckpointError, in one line, when strategy `name` cannot be checkpointed (it
+    drives its own search: auto, hypothesis); the command line and `search` share it."""
+    chosen = entry(name)
+    if chosen.drive is None:
+        return
+    again = ("it is seeded, so run it again with the same --seed" if chosen.sampling else
+             "checkpoint one of its searches instead (--strategy dfs --sleep-sets, or --strategy dpor "
+             "--reduction optimal)")
+    raise CheckpointError(f"--strategy {name} drives its own search and cannot be checkpointed; {again}, "
+                          f"or drop --checkpoint and --resume")
 
 
 def entry(name: str) -> Entry:
@@ -219,21 +288,24 @@ def search(
     whose strategy has an estimate rule (dfs, dpor, bfs) is first estimated from that many
     probes (scheduler.estimate, seed 0), `on_estimate` is told the estimate before the
     search starts, and the result carries it (`Result.estimate`; on Ctrl-C, the partial
-    result does). `checkpoint` and
-    `resume`: see `explore` (a strategy that drives its own search cannot be checkpointed)."""
+    result does); `estimate_probes` under a strategy without an estimate rule is refused
+    (OptionError), as an option the strategy does not take is (`Entry.resolve`).
+    `checkpoint` and `resume`: see `explore` (a strategy that drives its own search cannot
+    be checkpointed: CheckpointError)."""
     chosen = entry(name)
     values = chosen.resolve(given)
     if chosen.drive is not None:
         if checkpoint is not None or resume is not None:
-            again = ("it is seeded, so run it again with the same --seed" if chosen.sampling else
-                     "checkpoint one of its searches instead (--strategy dfs --sleep-sets, or dpor --reduction optimal)")
-            raise CheckpointError(f"strategy {name} drives its own search and cannot be checkpointed; {again} "
-                                  f"(or use another strategy)")
+            refuse_checkpoint(name)
+        if estimate_probes is not None:
+            refuse_estimate(name, **given)
         return chosen.drive(program, properties, bounds=bounds, budget=budget, progress=progress,
                             progress_every=PROGRESS_EVERY, **values)
     strategy = chosen.make(**values)
+    if estimate_probes is not None:
+        refuse_estimate(name, **given)
     estimated = None
-    if estimate_probes is not None and strategy.estimate_rule is not None:
+    if estimate_probes is not None:
         try:
             estimated = estimate(program, strategy.estimate_rule, estimate_probes, restores=strategy.restores,
                                  bfs=isinstance(strategy, BreadthFirst), limit=budget.max_steps_per_execution)

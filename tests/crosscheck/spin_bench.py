@@ -50,7 +50,7 @@ def measure_unpack_race(point: Point, repeat: int) -> dict:
     seconds, checked = [], None
     for _ in range(repeat):
         started = time.process_time()
-        checked = api.check("retry-after-cancel", point.variant, params=point.params())
+        checked = api.check("retry-after-cancel", point.variant, params=point.params(), strategy="dfs")
         seconds.append(time.process_time() - started)
     violation = checked.result.violation
     return {"verdict": checked.verdict.value, "property": violation.property if violation else None,

@@ -33,7 +33,7 @@ STORIES = {
 
 
 #: SCTBench's programs are buggy by construction, so an exhaustive search finds each one's bug
-EXHAUSTIVE = ("dfs", "dpor", "bfs")
+EXHAUSTIVE = ("dfs", "dpor", "bfs", "auto")
 
 
 def printed(nb: nbformat.NotebookNode) -> str:

@@ -17,8 +17,10 @@ from test_interrupts import Child, assert_interrupted
 from unpack_race.scheduler import checkpoint
 from unpack_race.scheduler.checkpoint import CheckpointError
 
+#: a search that can be checkpointed: DFS (the default, auto, drives its own two searches and cannot be)
 SEARCH = ["check", "retry-after-cancel", "--variant", "prepare-with-lease", "--layers", "5", "--gc-runs", "3",
-          "--gc-policy", "any"]
+          "--gc-policy", "any", "--strategy", "dfs"]
+LASTZERO = ("check", "lastzero", "--strategy", "dfs")
 
 
 def result_of(stdout: str) -> dict:
@@ -71,7 +73,7 @@ def test_sigint_writes_a_checkpoint_and_the_printed_resume_command_ends_as_an_un
 
 def test_a_checkpoint_that_cannot_be_resumed_is_refused_in_one_line_before_any_search(capsys, tmp_path):
     target = tmp_path / "lastzero.ckpt"
-    written = run(capsys, "check", "lastzero", "--checkpoint", str(target), "--max-executions", "20", "-q")
+    written = run(capsys, *LASTZERO, "--checkpoint", str(target), "--max-executions", "20", "-q")
     assert written.code == 4 and "resume with: unpack-race check lastzero --variant as-written" in written.err
     damaged = tmp_path / "damaged.ckpt"
     damaged.write_bytes(target.read_bytes()[:-7])
@@ -84,12 +86,16 @@ def test_a_checkpoint_that_cannot_be_resumed_is_refused_in_one_line_before_any_s
         (["--checkpoint", str(target), "--strategy", "hypothesis"], "cannot be checkpointed"),
     ]
     for extra, said in cases:
-        refused = run(capsys, "check", "lastzero", *extra)
+        refused = run(capsys, *LASTZERO, *extra)  # (a later --strategy wins)
         assert_refused(refused.code, refused.out, refused.err, said)
+    for extra in (["--checkpoint", str(target)], ["--resume", str(target)]):  # under the default, auto
+        refused = run(capsys, "check", "lastzero", *extra)
+        assert_refused(refused.code, refused.out, refused.err, "--strategy auto drives its own search",
+                       "cannot be checkpointed")
     schedule = tmp_path / "not-a-checkpoint.json"
     schedule.write_text('{"format": "unpack-race.schedule", "version": 1}\n')
-    refused = run(capsys, "check", "lastzero", "--resume", str(schedule))
+    refused = run(capsys, *LASTZERO, "--resume", str(schedule))
     assert_refused(refused.code, refused.out, refused.err, "not an unpack-race checkpoint")
-    resumed = run(capsys, "check", "lastzero", "--resume", str(target), "--json", "-q")
-    whole = run(capsys, "check", "lastzero", "--json", "-q")
+    resumed = run(capsys, *LASTZERO, "--resume", str(target), "--json", "-q")
+    whole = run(capsys, *LASTZERO, "--json", "-q")
     assert resumed.code == whole.code == 0 and result_of(resumed.out) == result_of(whole.out)

@@ -23,10 +23,10 @@ from unpack_race.scenarios.registry import SCENARIOS, scenario
 from unpack_race.scenarios.regression_corpus import CORPUS
 from unpack_race.scheduler import kernel
 from unpack_race.scheduler.explain import explain as engine_explain
-from unpack_race.scheduler.explore import Budget, explore
+from unpack_race.scheduler.explore import Budget
 from unpack_race.scheduler.minimize import minimize as engine_minimize
 from unpack_race.scheduler.schedule import Schedule, ScheduledStep
-from unpack_race.scheduler.strategies import DepthFirst
+from unpack_race.scheduler.strategies.portfolio import portfolio_search
 from unpack_race.scheduler.verdict import Verdict
 
 RACE = "retry-after-cancel"
@@ -100,8 +100,9 @@ def test_a_check_without_gc_passes_and_says_the_sweep_is_unreachable():
 
 
 def test_check_returns_what_the_engine_called_directly_returns(checked):
+    # the facade's default strategy is auto: the portfolio of exhaustive searches
     built = scenario(RACE).build("stat-early-return", scenario(RACE).resolve({}))
-    direct = explore(built.program, DepthFirst(state_caching=True), built.properties, bounds=built.bounds)
+    direct = portfolio_search(built.program, built.properties, bounds=built.bounds)
     assert checked.result.verdict is direct.verdict
     assert checked.result.coverage.to_json() == direct.coverage.to_json()
     assert checked.result.violation == direct.violation
@@ -119,7 +120,7 @@ def test_the_schedule_of_a_check_replays_strictly_to_the_same_violation(checked,
 
 def test_a_check_with_a_counterexample_runs_the_program_once_per_execution_and_once_more_to_see_the_ends(monkeypatch):
     executions = Executions(monkeypatch)
-    checked = api.check(RACE, "stat-early-return")
+    checked = api.check(RACE, "stat-early-return", strategy="dfs")
     # DFS makes no run off the record: each execution it reports is one world, and the one
     # extra run is the counterexample carried on past the violation (how each actor ends)
     assert executions.started == checked.result.executions + 1

@@ -139,7 +139,10 @@ def test_compare_runs_every_registered_variant_and_exits_0_when_every_verdict_is
     assert data["all_as_expected"] is True and data["outcome"] == "as-expected"
     for record in data["rows"]:  # each row carries its search's coverage record as it is
         coverage = record["coverage"]
-        assert coverage["kind"] == "exhaustive" and coverage["algorithm"] == "DFS with state caching"
+        # the default, auto: the record of whichever of its searches ended first, saying so
+        assert coverage["algorithm"] in coverage["settings"]["portfolio"]
+        assert coverage["kind"] == ("exhaustive" if coverage["algorithm"].startswith("DFS") else "up-to-traces")
+        assert f"{coverage['algorithm']} ended first" in coverage["notes"][-1]
         assert coverage["executions"] == record["executions"] and coverage["states"] == record["states"]
         assert coverage["steps"] == record["steps"]
         assert coverage["finished"] is (record["verdict"] == "pass")  # a violation stops the search

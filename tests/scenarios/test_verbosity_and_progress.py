@@ -64,10 +64,12 @@ def test_a_time_budget_bounds_the_estimate_of_an_exhaustive_search(capsys):
 def test_verbose_shows_the_search_s_settings_first(capsys):
     _, _, err = run(capsys, *SAMPLED, "-v")
     assert err.splitlines()[0] == "  search: random (runs 300, seed 1); budget: none (to the end of the search)"
-    _, _, err = run(capsys, *RACE, "--max-executions", "40", "-v")
+    _, _, err = run(capsys, *RACE, "--max-executions", "40", "-v")  # the default, auto, and its one option
+    assert err.splitlines()[0] == "  search: auto (restore on); budget: 40 executions"
+    _, _, err = run(capsys, *RACE, "--strategy", "dfs", "--max-executions", "40", "-v")
     assert err.splitlines()[0] == ("  search: dfs (preemption-bound none, restore on, sleep-sets off, state-caching on); budget: 40 executions")
     assert " executions of 40, " in err.splitlines()[1]  # (no estimate by default under state caching)
-    _, _, err = run(capsys, *RACE, "--max-executions", "40", "--estimate-probes", "20", "-v")
+    _, _, err = run(capsys, *RACE, "--strategy", "dfs", "--max-executions", "40", "--estimate-probes", "20", "-v")
     assert err.splitlines()[1].startswith("  estimate: ")  # then the search's cost estimate (scheduler/estimate.py)
     assert " executions of 40, " in err.splitlines()[2]
 

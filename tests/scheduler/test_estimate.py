@@ -21,7 +21,7 @@ from unpack_race.scheduler.explore import explore
 from unpack_race.scheduler.state_graph import state_graph
 from unpack_race.scheduler.strategies.bfs import BreadthFirst
 from unpack_race.scheduler.strategies.dfs import DepthFirst
-from unpack_race.scheduler.strategies.registry import search
+from unpack_race.scheduler.strategies.registry import OptionError, search
 from unpack_race.scheduler.traces import count_traces
 
 
@@ -133,9 +133,11 @@ def test_the_estimate_does_not_change_the_search(strategy, options):
         (estimated.verdict, estimated.coverage.to_json(), estimated.reached)
 
 
-def test_a_sampling_strategy_gets_no_estimate():
+def test_a_sampling_strategy_gets_no_estimate_and_asking_for_one_is_refused():
     built = classic("lastzero", 3)
-    assert search("random", built.program, built.properties, estimate_probes=50, runs=5).estimate is None
+    assert search("random", built.program, built.properties, runs=5).estimate is None
+    with pytest.raises(OptionError, match=r"^--estimate-probes: --strategy random --runs 5 has no cost estimate"):
+        search("random", built.program, built.properties, estimate_probes=50, runs=5)
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

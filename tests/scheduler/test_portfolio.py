@@ -15,11 +15,12 @@ import pytest
 from toy_world import independent_program, racy_counter
 from unpack_race.scenarios.registry import SCENARIOS
 from unpack_race.scheduler.crashes import crash_choice
-from unpack_race.scheduler.explore import Interrupted, explore
+from unpack_race.scheduler.explore import Budget, Interrupted, explore
 from unpack_race.scheduler.properties import always, on_state
 from unpack_race.scheduler.strategies import SleepSetDepthFirst
 from unpack_race.scheduler.strategies.optimal_dpor import make_dpor
 from unpack_race.scheduler.strategies.portfolio import candidates, portfolio_search
+from unpack_race.scheduler.verdict import Verdict
 
 CASES = [
     ("retry-after-cancel", "stat-early-return", {}),
@@ -106,3 +107,13 @@ def test_ctrl_c_gives_the_partial_result_of_the_search_that_was_running():
     partial = stopped.value.partial
     assert partial.verdict.name == "INTERRUPTED" and partial.executions >= 1
     assert calls[-1].executions >= partial.executions  # progress sums both searches
+    assert f"{partial.coverage.facts.algorithm} was running when the search was interrupted" in \
+        partial.coverage.facts.notes[-1]  # what ran is said with what it covered
+
+
+def test_a_budget_that_runs_out_says_whose_ran_out_first():
+    b = built("retry-after-cancel", "prepare-with-lease", {})
+    result = portfolio_search(b.program, b.properties, bounds=b.bounds, budget=Budget(max_executions=5))
+    assert result.verdict is Verdict.BUDGET and result.executions == 5  # each search has the whole budget
+    note = result.coverage.facts.notes[-1]
+    assert f"{result.coverage.facts.algorithm} ran out of its budget first" in note and "ended first" not in note

@@ -14,10 +14,14 @@ from unpack_race.scheduler.coverage import Kind
 from unpack_race.scheduler.explore import Budget
 from unpack_race.scheduler.properties import Scope
 from unpack_race.scheduler.strategies import DepthFirst
+from unpack_race.scheduler.checkpoint import CheckpointError
+from unpack_race.scheduler.strategies.portfolio import portfolio_search
 from unpack_race.scheduler.strategies.registry import (
+    DEFAULT_STRATEGY,
     REGISTRY,
     OptionError,
     entry,
+    refuse_checkpoint,
     search,
 )
 from unpack_race.scheduler.verdict import Verdict
@@ -36,9 +40,14 @@ def expected_kind(name: str, result) -> Kind:
     return EXPECTED_KIND[name]
 
 
+def sampling(name: str, **options) -> dict:
+    """A sampler's options, for a sampler only: another strategy refuses them."""
+    return options if REGISTRY[name].sampling else {}
+
+
 @pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_every_registered_strategy_finds_the_lost_update_and_says_what_kind_of_search_it_ran(name):
-    result = search(name, bank_account(locked=False), [no_lost_update()], runs=200, seed=0)
+    result = search(name, bank_account(locked=False), [no_lost_update()], **sampling(name, runs=200, seed=0))
     assert result.verdict is Verdict.VIOLATION and result.violation.property == "no-lost-update"
     assert result.coverage.kind is expected_kind(name, result) is not None
     assert REGISTRY[name].sampling == (result.coverage.kind is Kind.SAMPLED)
@@ -46,7 +55,7 @@ def test_every_registered_strategy_finds_the_lost_update_and_says_what_kind_of_s
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_every_coverage_record_is_json_data_with_its_counts(name):
-    result = search(name, bank_account(locked=True), [no_lost_update()], runs=20, seed=1)
+    result = search(name, bank_account(locked=True), [no_lost_update()], **sampling(name, runs=20, seed=1))
     assert result.verdict is Verdict.PASS
     data = json.loads(json.dumps(result.coverage.to_json()))
     assert data["kind"] == expected_kind(name, result).value
@@ -134,3 +143,47 @@ def test_every_strategy_keeps_to_a_time_budget(name):
     result = search(name, racy_counter(4, 3), [], budget=Budget(max_seconds=0.2), **options)
     assert result.verdict is Verdict.BUDGET and not result.coverage.finished
     assert 0.2 <= result.elapsed < 5, result.elapsed
+
+
+def test_the_default_strategy_is_auto_the_portfolio_of_exhaustive_searches():
+    assert DEFAULT_STRATEGY == "auto" and REGISTRY["auto"].drive is portfolio_search
+
+
+@pytest.mark.parametrize(("name", "options", "spelled", "takers", "add"), [
+    ("auto", {"state_caching": False}, "--no-state-cache", "dfs", "add --strategy dfs"),
+    ("auto", {"sleep_sets": True}, "--sleep-sets", "dfs", "add --strategy dfs"),
+    ("dfs", {"reduction": "optimal"}, "--reduction optimal", "dpor", "add --strategy dpor"),
+    ("bfs", {"restore": False}, "--no-restore", "dfs, dpor, auto", "add --strategy with one of them"),
+    ("dpor", {"runs": 5}, "--runs 5", "random, pct, pos, urw, surw, hypothesis", "add --strategy with one of them"),
+    ("random", {"depth": 2}, "--depth 2", "pct", "add --strategy pct"),
+])
+def test_an_option_the_strategy_does_not_take_is_refused_naming_who_takes_it(name, options, spelled, takers, add):
+    # which strategies take which option: the registry's table above, read by hand
+    with pytest.raises(OptionError) as refused:
+        entry(name).resolve(options)
+    text = str(refused.value)
+    assert text == (f"{spelled} is an option of {takers}, not of --strategy {name}, which would ignore it; "
+                    f"{add} to use it, or drop {spelled.split()[0]}")
+
+
+def test_an_option_given_as_none_is_not_given():
+    assert entry("auto").resolve({"preemption_bound": None}) == {"restore": True}
+
+
+def test_an_estimate_is_refused_for_a_strategy_that_has_none_instead_of_being_ignored():
+    for name, options in (("auto", {}), ("random", {"runs": 5}), ("dfs", {"sleep_sets": True}),
+                          ("dfs", {"preemption_bound": 1}), ("hypothesis", {})):
+        with pytest.raises(OptionError, match="^--estimate-probes: --strategy ") as refused:
+            search(name, bank_account(locked=True), [no_lost_update()], estimate_probes=5, **options)
+        assert "has no cost estimate" in str(refused.value) and "\n" not in str(refused.value)
+    estimated = search("dpor", bank_account(locked=True), [no_lost_update()], estimate_probes=5)
+    assert estimated.estimate is not None
+
+
+def test_a_search_that_drives_itself_cannot_be_checkpointed_and_says_so_in_one_line():
+    with pytest.raises(CheckpointError) as refused:
+        refuse_checkpoint("auto")
+    assert str(refused.value).startswith("--strategy auto drives its own search and cannot be checkpointed; "
+                                         "checkpoint one of its searches instead (--strategy dfs --sleep-sets")
+    assert "\n" not in str(refused.value)
+    refuse_checkpoint("dfs")  # a pull-style search can
