@@ -145,7 +145,6 @@ class Dpor(Strategy):
         self._states: set[Hashable] = set()
         self._order: dict[str, int] = {}
         self._visible: tuple[tuple[str, frozenset[str]], ...] = ()  # (token, resources read)
-        self._effects: dict[str, object] = {}  # the next effects `_pending` saw last
 
     # -- which properties the reduction preserves --------------------------------------
     def refuse(self, properties) -> str | None:
@@ -198,7 +197,8 @@ class Dpor(Strategy):
 
     def choose(self, point: ChoicePoint) -> str | Cut:
         sleep = self._arrive(point)
-        node = Node(list(point.runnable), self._pending(point), frozenset(sleep), asleep=sleep, effects=self._effects)
+        pending, effects = self._pending(point)
+        node = Node(list(point.runnable), pending, frozenset(sleep), asleep=sleep, effects=effects)
         self._race_pending(node, len(self._stack), blocked_only=self.reduction != "fg05")
         choice = self._next_choice(node, first=True)
         if choice is None:
@@ -215,7 +215,7 @@ class Dpor(Strategy):
         self.tree.ran()
         if not point.runnable and point.depth == len(self._stack):
             self._arrive(point)
-            final = Node([], self._pending(point), frozenset())
+            final = Node([], self._pending(point)[0], frozenset())
             self._race_pending(final, len(self._stack), blocked_only=False)
 
     def describe(self) -> str:
@@ -240,16 +240,17 @@ class Dpor(Strategy):
         )
 
     # -- the algorithm ---------------------------------------------------------------
-    def _pending(self, point: ChoicePoint) -> dict[str, Footprint]:
-        """Every unfinished actor's next step's footprint here. An actor that did not take
+    def _pending(self, point: ChoicePoint) -> tuple[dict[str, Footprint], dict[str, object]]:
+        """Every unfinished actor's next step's footprint here, and its next effect (the
+        node keeps both, for the next state's call to compare). An actor that did not take
         the step that led here, whose next step is the same effect as before it and does
         not conflict with it, keeps the footprint it had: a step does not change the
         footprint of a step it does not conflict with (the lint's `footprint-changes`
         check), and computing it again is an eighth of the search's time on lastzero."""
-        effects = self._effects = {a: point.pending(a) for a in point.unfinished()}
+        effects = {a: point.pending(a) for a in point.unfinished()}
         parent = self._stack[-1] if self._stack else None
         if parent is None or parent.footprint is None:
-            return {a: self._seen(point.footprint(a)) for a in effects}
+            return {a: self._seen(point.footprint(a)) for a in effects}, effects
         moved, taken, before, had = parent.actor, parent.footprint, parent.pending, parent.effects
         pending = {}
         for a, effect in effects.items():
@@ -259,7 +260,7 @@ class Dpor(Strategy):
                 pending[a] = old
             else:
                 pending[a] = self._seen(point.footprint(a))
-        return pending
+        return pending, effects
 
     def _arrive(self, point: ChoicePoint) -> dict[str, Footprint]:
         """Account for the step that led here (clock, races) and return the sleep set of

@@ -93,8 +93,8 @@ class OptimalDpor(Dpor):
         sleep = self._arrive(point)
         parent = self._stack[-1] if self._stack else None
         wut = parent.current.children if parent is not None and parent.current is not None else []
-        node = TreeNode(list(point.runnable), self._pending(point), frozenset(sleep), asleep=sleep, wut=wut,
-                        effects=self._effects)
+        pending, effects = self._pending(point)
+        node = TreeNode(list(point.runnable), pending, frozenset(sleep), asleep=sleep, wut=wut, effects=effects)
         self._race_pending(node, len(self._stack), blocked_only=True)
         if not node.wut:
             free = next((a for a in node.runnable if a not in node.sleep), None)
