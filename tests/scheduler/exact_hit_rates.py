@@ -168,6 +168,106 @@ def pct_probability(program: Program, depth: int, k: int) -> Fraction:
     return Fraction(hits, pct_draw_count(len(actors), depth, k))
 
 
+class _Graph:
+    """The state graph, built lazily with the kernel alone: for each state (keyed by the
+    world's fingerprint and every actor's interned history) its runnable actors, each
+    one's footprint there, its unfinished actors with theirs, and whether it hits the bug
+    if it is final; and for each move the state it leads to. Each state is replayed once,
+    from the first path that reached it."""
+
+    def __init__(self, program: Program, hits: Callable[[Execution], bool] = hit) -> None:
+        self.tree, self.hits = _Tree(program), hits
+        self.nodes: dict[Hashable, tuple] = {}
+        self.moves: dict[tuple[Hashable, str], Hashable] = {}
+        self.start = self._add(())
+
+    def _add(self, path: tuple[str, ...]) -> Hashable:
+        execution = self.tree.at(path)
+        key = execution.state_key()
+        if key not in self.nodes:
+            runnable = execution.runnable()
+            unfinished = execution.unfinished_choices()
+            self.nodes[key] = (runnable, unfinished, {a: execution.footprint(a) for a in unfinished},
+                               None if runnable else self.hits(execution), path)
+        execution.close()
+        return key
+
+    def move(self, key: Hashable, actor: str) -> Hashable:
+        """The state that `actor`'s step from state `key` leads to."""
+        found = self.moves.get((key, actor))
+        if found is None:
+            found = self.moves[(key, actor)] = self._add(self.nodes[key][4] + (actor,))
+        return found
+
+
+def _kill(labels: tuple, actor: str) -> tuple:
+    """The labels with `actor`'s live label spent: labels is (c0, a1, c1, ..., am, cm),
+    the live labels a1 < ... < am from the lowest, c_i the spent ones in each gap."""
+    i = labels.index(actor)
+    return labels[:i - 1] + (labels[i - 1] + 1 + labels[i + 1],) + labels[i + 2:]
+
+
+def _draws(labels: tuple, actors: list[str]) -> tuple[dict[tuple, int], int]:
+    """Where fresh labels of `actors`, drawn one after another, can fall among the labels
+    drawn so far (live and spent): each outcome with the number of equally likely
+    sequences of places that give it, and the number of those sequences. The rank of a
+    new i.i.d. continuous draw among the j labels before it is uniform over j + 1 places,
+    whatever their order."""
+    outcomes, sequences = {labels: 1}, 1
+    total = sum(labels[0::2]) + len(labels) // 2
+    for actor in actors:
+        following: dict[tuple, int] = {}
+        for before, count in outcomes.items():
+            for g in range(0, len(before), 2):
+                for below in range(before[g] + 1):
+                    after = before[:g] + (below, actor, before[g] - below) + before[g + 1:]
+                    following[after] = following.get(after, 0) + count
+        outcomes, sequences, total = following, sequences * (total + 1), total + 1
+    return outcomes, sequences
+
+
+def pos_probability(program: Program, hits: Callable[[Execution], bool] = hit) -> float:
+    """One POS run's chance of hitting the bug (Yuan, Yang, Gu, CAV 2018), from POS's
+    definition: every unfinished actor's next step holds a label drawn i.i.d. uniform from
+    [0, 1); the runnable actor with the highest label moves; its label is spent, and so is
+    that of every other unfinished actor whose next step (in the state reached) races
+    with the step taken (`Footprint.conflicts_with`, the step's footprint as it was
+    taken), which draws a fresh one; so does every unfinished actor that has none.
+
+    Only the labels' relative order decides, and the rank of each new draw among all the
+    labels drawn before it, spent ones included, is uniform. So the law is a Markov chain
+    over (state, the live labels' order with the number of spent labels in each gap
+    between them), folded over it and memoised on both. The sum is in floating point (the
+    Fractions took minutes; its rounding error is far below 1e-9)."""
+    graph = _Graph(program, hits)
+    memo: dict[tuple[Hashable, tuple], float] = {}
+
+    def chance(key: Hashable, labels: tuple) -> float:
+        runnable, _, _, ended, _ = graph.nodes[key]
+        if ended is not None:
+            return float(ended)
+        found = memo.get((key, labels))
+        if found is None:
+            live = labels[1::2]
+            chosen = max(runnable, key=live.index)
+            taken = graph.nodes[key][2][chosen]
+            child = graph.move(key, chosen)
+            _, unfinished, pending, _, _ = graph.nodes[child]
+            after = _kill(labels, chosen)
+            fresh = []
+            for actor in unfinished:
+                if actor != chosen and actor in live and pending[actor].conflicts_with(taken):
+                    after = _kill(after, actor)
+                    fresh.append(actor)
+            fresh += [a for a in unfinished if a not in live or a == chosen]
+            outcomes, sequences = _draws(after, fresh)
+            found = memo[(key, labels)] = sum(count * chance(child, o) for o, count in outcomes.items()) / sequences
+        return found
+
+    outcomes, sequences = _draws((0,), list(graph.nodes[graph.start][1]))
+    return sum(count * chance(graph.start, o) for o, count in outcomes.items()) / sequences
+
+
 # -- a binomial confidence interval ------------------------------------------------------------
 
 
