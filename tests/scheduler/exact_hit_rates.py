@@ -16,7 +16,10 @@ against it:
   points are drawn as an ordered sample of 1..k (k!/(k-d+1)! tuples), the i-th carrying
   priority i; a step is counted when more than one actor can move, and at counted step
   k_i the highest runnable actor drops to priority i before the highest runnable one
-  moves. p = the share of the draws whose (deterministic) schedule hits the bug.
+  moves. p = the share of the draws whose (deterministic) schedule hits the bug;
+- POS (Yuan, Yang, Gu, CAV 2018): i.i.d. uniform labels on the next steps, the highest
+  runnable moves, a racing next step's label is drawn afresh; folded over (state, the
+  labels' order with the spent ones between them), in floating point (`pos_probability`).
 
 "Hits the bug" is what the classics' properties report: a failed assert (the program
 aborts at that step, `Execution.aborted`) or a deadlock (no actor can move and one is
@@ -170,9 +173,10 @@ def pct_probability(program: Program, depth: int, k: int) -> Fraction:
 
 class _Graph:
     """The state graph, built lazily with the kernel alone: for each state (keyed by the
-    world's fingerprint and every actor's interned history) its runnable actors, each
-    one's footprint there, its unfinished actors with theirs, and whether it hits the bug
-    if it is final; and for each move the state it leads to. Each state is replayed once,
+    world's fingerprint and every actor's interned history) its runnable actors, its
+    unfinished actors with their next steps' footprints there (the runnable ones among
+    them), and whether it hits the bug if it is final; and for each move the state it
+    leads to. Each state is replayed once,
     from the first path that reached it."""
 
     def __init__(self, program: Program, hits: Callable[[Execution], bool] = hit) -> None:
